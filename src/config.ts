@@ -1,0 +1,94 @@
+import { z } from 'zod';
+
+/**
+ * The only module that reads `process.env`. Everything is parsed once at start; an invalid or
+ * missing variable stops the service with one message that names every problem.
+ * Each variable is documented in README.md ("Settings").
+ */
+
+const port = z.coerce.number().int().min(1).max(65_535);
+const positiveInt = z.coerce.number().int().positive();
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
+const optionalUrl = optionalString.pipe(z.url().optional());
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  DATABASE_URL: optionalUrl,
+  EMBEDDED_PG_DIR: z.string().min(1).default('.data/postgres'),
+  EMBEDDED_PG_PORT: port.default(54329),
+  DATABASE_POOL_MAX: positiveInt.default(10),
+
+  HTTP_BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+
+  HUBSPOT_ACCESS_TOKEN: optionalString,
+  HUBSPOT_BASE_URL: optionalUrl,
+  HUBSPOT_CLIENT_SECRET: optionalString,
+  SIMULATOR_PORT: port.default(4010),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  nodeEnv: Env['NODE_ENV'];
+  http: { port: number; host: string; bodyLimitBytes: number; shutdownTimeoutMs: number };
+  logLevel: Env['LOG_LEVEL'];
+  database: {
+    /** Set when an external PostgreSQL is used; otherwise the embedded server below is started. */
+    url: string | undefined;
+    embeddedDir: string;
+    embeddedPort: number;
+    poolMax: number;
+  };
+  hubspot: {
+    /** Without a token the service starts the bundled simulator and talks to it over HTTP. */
+    accessToken: string | undefined;
+    baseUrl: string | undefined;
+    clientSecret: string | undefined;
+    simulatorPort: number;
+  };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        const value = env[name];
+        const shown = value === undefined ? 'missing' : `got ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+        return `${name}: ${issue.message} (${name.includes('TOKEN') || name.includes('SECRET') ? 'value hidden' : shown})`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  if (e.HUBSPOT_BASE_URL && !e.HUBSPOT_ACCESS_TOKEN) {
+    throw new ConfigError(['HUBSPOT_BASE_URL: set HUBSPOT_ACCESS_TOKEN too, or unset both to use the bundled simulator']);
+  }
+  return Object.freeze({
+    nodeEnv: e.NODE_ENV,
+    http: { port: e.PORT, host: e.HOST, bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
+    logLevel: e.LOG_LEVEL,
+    database: { url: e.DATABASE_URL, embeddedDir: e.EMBEDDED_PG_DIR, embeddedPort: e.EMBEDDED_PG_PORT, poolMax: e.DATABASE_POOL_MAX },
+    hubspot: {
+      accessToken: e.HUBSPOT_ACCESS_TOKEN,
+      baseUrl: e.HUBSPOT_ACCESS_TOKEN ? (e.HUBSPOT_BASE_URL ?? 'https://api.hubapi.com') : undefined,
+      clientSecret: e.HUBSPOT_CLIENT_SECRET,
+      simulatorPort: e.SIMULATOR_PORT,
+    },
+  });
+}

