@@ -16,9 +16,158 @@ CREATE TABLE api_keys (
 );
 CREATE UNIQUE INDEX api_keys_active_name ON api_keys USING btree (name) WHERE (revoked_at IS NULL);
 
+CREATE TABLE customers (
+  id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  ban text,
+  hubspot_company_id text,
+  name text,
+  domain text,
+  industry text,
+  status text NOT NULL DEFAULT 'active'::text,
+  tier text,
+  mrr numeric(14,2),
+  contract_end date,
+  credit_limit numeric(14,2),
+  payment_terms text,
+  payment_method text,
+  payment_status text,
+  mtd_minutes bigint NOT NULL DEFAULT 0,
+  mtd_spend numeric(14,2) NOT NULL DEFAULT 0,
+  api_enabled boolean NOT NULL DEFAULT false,
+  sms_enabled boolean NOT NULL DEFAULT false,
+  tcr_brand_id text,
+  resporg_status text,
+  hubspot_updated_at timestamp with time zone,
+  version bigint NOT NULL DEFAULT 1,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  deleted_at timestamp with time zone,
+  CONSTRAINT customers_ban_check CHECK ((ban ~ '^[0-9]+$'::text)),
+  CONSTRAINT customers_ban_key UNIQUE (ban),
+  CONSTRAINT customers_check CHECK (((ban IS NOT NULL) OR (hubspot_company_id IS NOT NULL))),
+  CONSTRAINT customers_credit_limit_check CHECK ((credit_limit >= (0)::numeric)),
+  CONSTRAINT customers_hubspot_company_id_key UNIQUE (hubspot_company_id),
+  CONSTRAINT customers_payment_method_check CHECK ((payment_method = ANY (ARRAY['card'::text, 'ach'::text, 'wire'::text]))),
+  CONSTRAINT customers_payment_status_check CHECK ((payment_status = ANY (ARRAY['current'::text, 'past_due'::text, 'suspended'::text]))),
+  CONSTRAINT customers_pkey PRIMARY KEY (id),
+  CONSTRAINT customers_resporg_status_check CHECK ((resporg_status = ANY (ARRAY['none'::text, 'pending'::text, 'active'::text]))),
+  CONSTRAINT customers_status_check CHECK ((status = ANY (ARRAY['active'::text, 'suspended'::text, 'churned'::text]))),
+  CONSTRAINT customers_tier_check CHECK ((tier = ANY (ARRAY['starter'::text, 'growth'::text, 'enterprise'::text])))
+);
+
+CREATE TABLE deals (
+  id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  hubspot_deal_id text NOT NULL,
+  customer_id bigint,
+  hubspot_company_id text,
+  name text,
+  pipeline text,
+  stage text,
+  amount numeric(14,2),
+  closed_won_at timestamp with time zone,
+  hubspot_updated_at timestamp with time zone,
+  version bigint NOT NULL DEFAULT 1,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  deleted_at timestamp with time zone,
+  CONSTRAINT deals_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),
+  CONSTRAINT deals_hubspot_deal_id_key UNIQUE (hubspot_deal_id),
+  CONSTRAINT deals_pkey PRIMARY KEY (id)
+);
+
+CREATE TABLE numbers (
+  id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  number text NOT NULL,
+  customer_id bigint NOT NULL,
+  trunk_id bigint,
+  type text NOT NULL,
+  capabilities text[] NOT NULL DEFAULT '{}'::text[],
+  monthly_cost numeric(10,2) NOT NULL DEFAULT 0,
+  e911_address text,
+  cnam text,
+  status text NOT NULL DEFAULT 'active'::text,
+  release_after timestamp with time zone,
+  hubspot_object_id text,
+  version bigint NOT NULL DEFAULT 1,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  deleted_at timestamp with time zone,
+  CONSTRAINT numbers_capabilities_check CHECK ((capabilities <@ ARRAY['voice'::text, 'sms'::text, 'mms'::text, 'fax'::text])),
+  CONSTRAINT numbers_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),
+  CONSTRAINT numbers_hubspot_object_id_key UNIQUE (hubspot_object_id),
+  CONSTRAINT numbers_monthly_cost_check CHECK ((monthly_cost >= (0)::numeric)),
+  CONSTRAINT numbers_number_check CHECK ((number ~ '^\+[1-9][0-9]{6,14}$'::text)),
+  CONSTRAINT numbers_number_key UNIQUE (number),
+  CONSTRAINT numbers_pkey PRIMARY KEY (id),
+  CONSTRAINT numbers_status_check CHECK ((status = ANY (ARRAY['active'::text, 'porting'::text, 'pending_release'::text, 'released'::text]))),
+  CONSTRAINT numbers_trunk_id_fkey FOREIGN KEY (trunk_id) REFERENCES trunks(id),
+  CONSTRAINT numbers_type_check CHECK ((type = ANY (ARRAY['local'::text, 'tollfree'::text, 'mobile'::text])))
+);
+CREATE INDEX numbers_customer ON numbers USING btree (customer_id);
+CREATE INDEX numbers_trunk ON numbers USING btree (trunk_id);
+
 CREATE TABLE schema_migrations (
   version text NOT NULL,
   name text NOT NULL,
   applied_at timestamp with time zone NOT NULL DEFAULT now(),
   CONSTRAINT schema_migrations_pkey PRIMARY KEY (version)
 );
+
+CREATE TABLE trunks (
+  id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  trunk_id text NOT NULL,
+  customer_id bigint NOT NULL,
+  name text NOT NULL,
+  status text NOT NULL DEFAULT 'active'::text,
+  status_reason text,
+  ip_addresses inet[] NOT NULL DEFAULT '{}'::inet[],
+  concurrent_calls integer NOT NULL,
+  monthly_minutes bigint NOT NULL,
+  partition_id text,
+  created_date date NOT NULL DEFAULT CURRENT_DATE,
+  hubspot_object_id text,
+  version bigint NOT NULL DEFAULT 1,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  deleted_at timestamp with time zone,
+  CONSTRAINT trunks_concurrent_calls_check CHECK ((concurrent_calls > 0)),
+  CONSTRAINT trunks_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),
+  CONSTRAINT trunks_hubspot_object_id_key UNIQUE (hubspot_object_id),
+  CONSTRAINT trunks_monthly_minutes_check CHECK ((monthly_minutes > 0)),
+  CONSTRAINT trunks_pkey PRIMARY KEY (id),
+  CONSTRAINT trunks_status_check CHECK ((status = ANY (ARRAY['active'::text, 'suspended'::text, 'limited'::text, 'disabled'::text]))),
+  CONSTRAINT trunks_trunk_id_check CHECK ((trunk_id ~ '^trunk_[A-Za-z0-9_]+$'::text)),
+  CONSTRAINT trunks_trunk_id_key UNIQUE (trunk_id)
+);
+CREATE INDEX trunks_customer ON trunks USING btree (customer_id);
+
+CREATE TABLE users (
+  id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  user_id text,
+  hubspot_contact_id text,
+  customer_id bigint,
+  email text,
+  firstname text,
+  lastname text,
+  phone text,
+  role text,
+  twofa_enabled boolean NOT NULL DEFAULT false,
+  last_login timestamp with time zone,
+  api_key_count integer NOT NULL DEFAULT 0,
+  last_api_call timestamp with time zone,
+  hubspot_updated_at timestamp with time zone,
+  version bigint NOT NULL DEFAULT 1,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  deleted_at timestamp with time zone,
+  CONSTRAINT users_api_key_count_check CHECK ((api_key_count >= 0)),
+  CONSTRAINT users_check CHECK (((user_id IS NOT NULL) OR (hubspot_contact_id IS NOT NULL))),
+  CONSTRAINT users_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),
+  CONSTRAINT users_hubspot_contact_id_key UNIQUE (hubspot_contact_id),
+  CONSTRAINT users_pkey PRIMARY KEY (id),
+  CONSTRAINT users_role_check CHECK ((role = ANY (ARRAY['admin'::text, 'developer'::text, 'billing'::text, 'readonly'::text]))),
+  CONSTRAINT users_user_id_check CHECK ((user_id ~ '^usr_[A-Za-z0-9_]+$'::text)),
+  CONSTRAINT users_user_id_key UNIQUE (user_id)
+);
+CREATE INDEX users_customer ON users USING btree (customer_id);
+CREATE INDEX users_email ON users USING btree (lower(email));
