@@ -106,9 +106,14 @@ export async function listAccountEvents(db: Queryable, customerId: string): Prom
 /**
  * Marks events as being sent, before the HubSpot call: edits no longer merge into them, and a
  * later retry knows an earlier attempt may have reached HubSpot and must look before it writes.
+ * Returns the ids marked now (the others had been dispatched before: look for those first).
  */
-export async function markDispatched(db: Queryable, ids: readonly string[]): Promise<void> {
-  await db.query(`UPDATE account_events SET dispatched_at = now() WHERE id = ANY($1::bigint[]) AND dispatched_at IS NULL`, [[...ids]]);
+export async function markDispatched(db: Queryable, ids: readonly string[]): Promise<Set<string>> {
+  const { rows } = await db.query<{ id: string }>(
+    `UPDATE account_events SET dispatched_at = now() WHERE id = ANY($1::bigint[]) AND dispatched_at IS NULL RETURNING id`,
+    [[...ids]],
+  );
+  return new Set(rows.map((row) => String(row.id)));
 }
 
 export async function markSent(db: Queryable, pairs: ReadonlyArray<{ id: string; hubspotId: string }>): Promise<void> {
