@@ -6,9 +6,16 @@ import { readMigrations } from './db/migrate.js';
 import { buildApp } from './http/build-app.js';
 import { createMetricsRegistry } from './http/metrics.js';
 import type { ApiRoute } from './http/route.js';
+import { accountRoutes } from './http/routes/accounts.js';
+import { deadLetterRoutes } from './http/routes/dead-letters.js';
 import { keyRoutes } from './http/routes/keys.js';
+import { numberRoutes } from './http/routes/numbers.js';
+import { trunkRoutes } from './http/routes/trunks.js';
+import { userRoutes } from './http/routes/users.js';
+import { createHubSpotGateway } from './hubspot/gateway.js';
 import type { Logger } from './lib/logger.js';
 import { SERVICE_VERSION } from './lib/version.js';
+import { startOutboundSync } from './sync/outbound/outbound-sync.js';
 
 /**
  * The composition root: builds every part from the config and wires them together. `main.ts`
@@ -17,29 +24,50 @@ import { SERVICE_VERSION } from './lib/version.js';
 export interface Service {
   app: FastifyInstance;
   db: Database;
-  /** Stops accepting requests, waits for in-flight ones, then closes the database. */
+  /** Stops accepting requests, waits for in-flight ones, stops the outbox workers, then closes the database. */
   close(): Promise<void>;
 }
 
 export async function createService(config: Config, logger: Logger): Promise<Service> {
   const db = await openDatabase(config.database, logger);
   try {
-    const routes: ApiRoute[] = [...keyRoutes(db.pool)];
+    const routes: ApiRoute[] = [
+      ...keyRoutes(db.pool),
+      ...accountRoutes(db.pool),
+      ...trunkRoutes(db.pool),
+      ...numberRoutes(db.pool),
+      ...userRoutes(db.pool),
+      ...deadLetterRoutes(db.pool),
+    ];
     const expectedMigrations = (await readMigrations()).map((m) => m.version);
+    const metrics = createMetricsRegistry();
+    // Without a token the bundled simulator stands in for HubSpot (README "Settings").
+    const hubspotBaseUrl = config.hubspot.baseUrl ?? `http://127.0.0.1:${config.hubspot.simulatorPort}`;
+    const gateway = createHubSpotGateway({
+      baseUrl: hubspotBaseUrl,
+      accessToken: config.hubspot.accessToken ?? 'simulator',
+      pool: db.pool,
+      accountKey: hubspotBaseUrl,
+      metrics,
+      logger,
+    });
     const app = await buildApp({
       pool: db.pool,
       logger,
-      metrics: createMetricsRegistry(),
+      metrics,
       bodyLimitBytes: config.http.bodyLimitBytes,
       expectedMigrations,
       version: SERVICE_VERSION,
       routes,
     });
+    const outbound = startOutboundSync({ pool: db.pool, gateway, logger, config: config.outbound });
     return {
       app,
       db,
       close: async () => {
         await app.close();
+        // Workers finish their in-flight batch before the pool they use closes.
+        await outbound.stop();
         await db.close();
       },
     };
