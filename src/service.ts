@@ -5,6 +5,7 @@ import { openDatabase, type Database } from './db/connect.js';
 import { readMigrations } from './db/migrate.js';
 import { buildApp } from './http/build-app.js';
 import { createMetricsRegistry } from './http/metrics.js';
+import { connectHubSpot, type HubSpotConnection, provisionAtStart } from './hubspot-connection.js';
 import type { ApiRoute } from './http/route.js';
 import { accountRoutes } from './http/routes/accounts.js';
 import { deadLetterRoutes } from './http/routes/dead-letters.js';
@@ -12,7 +13,6 @@ import { keyRoutes } from './http/routes/keys.js';
 import { numberRoutes } from './http/routes/numbers.js';
 import { trunkRoutes } from './http/routes/trunks.js';
 import { userRoutes } from './http/routes/users.js';
-import { createHubSpotGateway } from './hubspot/gateway.js';
 import type { Logger } from './lib/logger.js';
 import { SERVICE_VERSION } from './lib/version.js';
 import { startOutboundSync } from './sync/outbound/outbound-sync.js';
@@ -24,13 +24,19 @@ import { startOutboundSync } from './sync/outbound/outbound-sync.js';
 export interface Service {
   app: FastifyInstance;
   db: Database;
-  /** Stops accepting requests, waits for in-flight ones, stops the outbox workers, then closes the database. */
+  /** The HubSpot gateway and which HubSpot it talks to (the bundled simulator without a token). */
+  hubspot: HubSpotConnection;
+  /** Stops accepting requests, waits for in-flight ones, stops the outbox workers and the simulator, closes the database. */
   close(): Promise<void>;
 }
 
 export async function createService(config: Config, logger: Logger): Promise<Service> {
   const db = await openDatabase(config.database, logger);
+  let hubspot: HubSpotConnection | undefined;
   try {
+    const metrics = createMetricsRegistry();
+    hubspot = await connectHubSpot(config.hubspot, { pool: db.pool, logger, metrics });
+    if (config.hubspot.provisionAtStart) await provisionAtStart(hubspot.gateway, logger);
     const routes: ApiRoute[] = [
       ...keyRoutes(db.pool),
       ...accountRoutes(db.pool),
@@ -40,17 +46,6 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       ...deadLetterRoutes(db.pool),
     ];
     const expectedMigrations = (await readMigrations()).map((m) => m.version);
-    const metrics = createMetricsRegistry();
-    // Without a token the bundled simulator stands in for HubSpot (README "Settings").
-    const hubspotBaseUrl = config.hubspot.baseUrl ?? `http://127.0.0.1:${config.hubspot.simulatorPort}`;
-    const gateway = createHubSpotGateway({
-      baseUrl: hubspotBaseUrl,
-      accessToken: config.hubspot.accessToken ?? 'simulator',
-      pool: db.pool,
-      accountKey: hubspotBaseUrl,
-      metrics,
-      logger,
-    });
     const app = await buildApp({
       pool: db.pool,
       logger,
@@ -60,18 +55,22 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       version: SERVICE_VERSION,
       routes,
     });
-    const outbound = startOutboundSync({ pool: db.pool, gateway, logger, config: config.outbound });
+    const connection = hubspot;
+    const outbound = startOutboundSync({ pool: db.pool, gateway: connection.gateway, logger, config: config.outbound });
     return {
       app,
       db,
+      hubspot: connection,
       close: async () => {
         await app.close();
-        // Workers finish their in-flight batch before the pool they use closes.
+        // Workers finish their in-flight batch before the HubSpot connection and the pool close.
         await outbound.stop();
+        await connection.close();
         await db.close();
       },
     };
   } catch (error) {
+    await hubspot?.close();
     await db.close();
     throw error;
   }

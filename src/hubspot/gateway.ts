@@ -49,7 +49,10 @@ export interface HubSpotGatewayOptions {
   /** Prometheus registry for the gateway's metrics (default: a private one). */
   metrics?: Registry;
   logger?: Logger;
-  /** Tests inject a clock whose sleep returns at once. */
+  /**
+   * Back-off sleeps between retries; tests inject a clock that records and shortens them. The rate
+   * budget always waits in real time: its windows are measured by the database clock.
+   */
   clock?: Clock;
 }
 
@@ -112,7 +115,7 @@ export function createHubSpotGateway(options: HubSpotGatewayOptions): HubSpotGat
     pool: options.pool,
     accountKey: options.accountKey,
     limits,
-    clock,
+    clock: systemClock,
     logger,
     metrics,
     maxWaitMs: options.maxBudgetWaitMs ?? 60_000,
