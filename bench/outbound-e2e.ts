@@ -36,7 +36,7 @@ export async function run(args: string[]): Promise<void> {
   try {
     const address = await service.app.listen({ port: 0, host: '127.0.0.1' });
     const { key } = await createApiKey(service.db.pool, 'bench', ['write']);
-    const customers = [];
+    const customers: Array<{ ban: string }> = [];
     for (let i = 0; i < CUSTOMERS; i++) customers.push(await createCustomer(service.db.pool, service.hubspot.gateway, `E2E customer ${i}`));
     await waitUntil(() => outboxEmpty(service.db.pool), 60_000, 'setup to settle');
     const before = (await sim.requests()).length;

@@ -66,7 +66,8 @@ export async function enqueue(tx: Queryable, objectType: OutboxObjectType, recor
        fields = ARRAY(SELECT DISTINCT unnest(outbox.fields || excluded.fields) ORDER BY 1)`,
     [objectType, recordKey, [...fields]],
   );
-  await tx.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, objectType]);
+  // Same channel and payload: PostgreSQL folds the notifications of one transaction into one.
+  await tx.query(`SELECT pg_notify($1, '')`, [OUTBOX_CHANNEL]);
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { PoolClient } from '../../db/pool.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { type AccountEventKind, type EventFields, insertAccountEvent } from '../../store/account-events.js';
-import { type Account, type AccountPatch, findAccount, findAccountByBan, updateAccountRow } from '../../store/accounts.js';
+import { type Account, type AccountPatch, findCustomerIdByBan, updateAccountRow } from '../../store/accounts.js';
 import {
   insertNumber,
   type NewNumber,
@@ -51,17 +51,18 @@ export interface AccountEventInput {
   coalesceKey?: string | undefined;
 }
 
-async function resolveAccount(tx: PoolClient, ref: AccountRef): Promise<Account> {
-  const account = 'ban' in ref ? await findAccountByBan(tx, ref.ban) : await findAccount(tx, ref.customerId);
-  if (!account) throw notFound('ban' in ref ? `No customer with BAN ${ref.ban}` : `No customer with id ${ref.customerId}`);
-  return account;
+/** The customer id; a given id is trusted (the foreign key refuses an unknown one). */
+async function resolveCustomerId(tx: PoolClient, ref: AccountRef): Promise<string> {
+  if (!('ban' in ref)) return ref.customerId;
+  const id = await findCustomerIdByBan(tx, ref.ban);
+  if (!id) throw notFound(`No customer with BAN ${ref.ban}`);
+  return id;
 }
 
 /** Records a timeline event (or note) for the account; sent once, whatever the retries. */
 export async function recordAccountEvent(tx: PoolClient, ref: AccountRef, event: AccountEventInput): Promise<string> {
-  const account = await resolveAccount(tx, ref);
   const { id } = await insertAccountEvent(tx, {
-    customerId: account.id,
+    customerId: await resolveCustomerId(tx, ref),
     kind: event.kind,
     occurredAt: event.occurredAt ?? now(),
     fields: event.fields ?? {},
