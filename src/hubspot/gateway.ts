@@ -110,7 +110,8 @@ export function createHubSpotGateway(options: HubSpotGatewayOptions): HubSpotGat
   const clock = options.clock ?? systemClock;
   const logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'hubspot-gateway' });
   const metrics = createGatewayMetrics(options.metrics ?? new Registry());
-  const limits: RateLimits = { ...DEFAULT_RATE_LIMITS, ...options.limits };
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  const limits: RateLimits = { ...DEFAULT_RATE_LIMITS, inflightTimeoutMs: requestTimeoutMs + 30_000, ...options.limits };
   const budget = new RateBudget({
     pool: options.pool,
     accountKey: options.accountKey,
@@ -128,7 +129,7 @@ export function createHubSpotGateway(options: HubSpotGatewayOptions): HubSpotGat
     logger,
     metrics,
     retry: { ...DEFAULT_RETRY_TUNING, ...options.retry, ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}) },
-    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    requestTimeoutMs,
   });
   const ctx: objects.OperationContext = {
     http,
