@@ -21,7 +21,7 @@ describe('the service and HubSpot', () => {
     const schemas = await service.hubspot.gateway.listSchemas();
     expect(schemas.map((s) => s.name).sort()).toEqual(['numbers', 'trunks']);
     expect(service.logText()).toContain('Provisioning: ');
-    const metrics = await (await service.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const metrics = (await service.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toContain('warp_hubspot_gateway_requests_total');
     await service.close();
     await expect(fetch(`${sim!.url}/crm/v3/objects/companies`)).rejects.toThrow();
