@@ -104,13 +104,16 @@ export interface HubSpotGateway {
   createTicket: Bound<typeof engagements.createTicket>;
   /** The limits in force (configured; HubSpot's headers may lower them at run time). */
   readonly limits: RateLimits;
+  /** Writes back the budget bookkeeping still pending; call before closing the pool. */
+  close(): Promise<void>;
 }
 
 export function createHubSpotGateway(options: HubSpotGatewayOptions): HubSpotGateway {
   const clock = options.clock ?? systemClock;
   const logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'hubspot-gateway' });
   const metrics = createGatewayMetrics(options.metrics ?? new Registry());
-  const limits: RateLimits = { ...DEFAULT_RATE_LIMITS, ...options.limits };
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  const limits: RateLimits = { ...DEFAULT_RATE_LIMITS, inflightTimeoutMs: requestTimeoutMs + 30_000, ...options.limits };
   const budget = new RateBudget({
     pool: options.pool,
     accountKey: options.accountKey,
@@ -128,7 +131,7 @@ export function createHubSpotGateway(options: HubSpotGatewayOptions): HubSpotGat
     logger,
     metrics,
     retry: { ...DEFAULT_RETRY_TUNING, ...options.retry, ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}) },
-    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    requestTimeoutMs,
   });
   const ctx: objects.OperationContext = {
     http,
@@ -173,6 +176,7 @@ export function createHubSpotGateway(options: HubSpotGatewayOptions): HubSpotGat
     createTimelineEvent: (...a) => engagements.createTimelineEvent(ctx, ...a),
     createTicket: (...a) => engagements.createTicket(ctx, ...a),
     limits,
+    close: () => budget.flush(),
   };
 }
 
