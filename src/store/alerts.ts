@@ -48,8 +48,3 @@ export async function recordAlertDelivery(db: Queryable, id: string, error: stri
     [id, error],
   );
 }
-
-export async function listAlerts(db: Queryable, limit: number): Promise<OpsAlert[]> {
-  const { rows } = await db.query<OpsAlertRow>(`SELECT ${COLUMNS} FROM ops_alerts ORDER BY id DESC LIMIT $1`, [limit]);
-  return rows.map(toAlert);
-}

@@ -142,14 +142,6 @@ export async function listNumbers(db: Queryable, customerId: string): Promise<Ph
   return rows.map(toNumber);
 }
 
-/** Numbers routed to a trunk (they follow it to HubSpot: their association names it). */
-export async function listNumbersOfTrunk(db: Queryable, trunkId: string): Promise<PhoneNumber[]> {
-  const { rows } = await db.query<NumberRow>(
-    `${SELECT} WHERE t.trunk_id = $1 AND n.deleted_at IS NULL AND n.status <> 'released' ORDER BY n.id`,
-    [trunkId],
-  );
-  return rows.map(toNumber);
-}
 
 export async function setNumberHubspotIds(db: Queryable, pairs: ReadonlyArray<{ number: string; hubspotId: string | null }>): Promise<void> {
   if (pairs.length === 0) return;

@@ -157,23 +157,11 @@ export async function remove(db: Queryable, entry: OutboxEntry, owner: string): 
   return (rowCount ?? 0) > 0;
 }
 
-/** Leases shorter than this are extended while a long send is still in progress. */
+/** The heartbeat of a worker still sending: its lease runs for another `leaseMs`. */
 export async function extendLease(db: Queryable, ids: readonly string[], owner: string, leaseMs: number): Promise<void> {
   await db.query(
     `UPDATE outbox SET lease_until = now() + make_interval(secs => $3::double precision / 1000)
      WHERE id = ANY($1::bigint[]) AND lease_owner = $2`,
     [[...ids], owner, leaseMs],
   );
-}
-
-export interface OutboxCounts {
-  pending: number;
-  leased: number;
-}
-
-export async function countOutbox(db: Queryable): Promise<OutboxCounts> {
-  const { rows } = await db.query<{ pending: string; leased: string }>(
-    `SELECT count(*) AS pending, count(*) FILTER (WHERE lease_until > now()) AS leased FROM outbox`,
-  );
-  return { pending: Number(rows[0]!.pending), leased: Number(rows[0]!.leased) };
 }
