@@ -47,6 +47,7 @@ export async function run(args: string[]): Promise<void> {
     const before = (await sim.requests()).length;
 
     const startedAt = performance.now();
+    const startedAtMs = Date.now();
     let next = 0;
     let refused = 0;
     const client = async (): Promise<void> => {
@@ -84,9 +85,8 @@ export async function run(args: string[]): Promise<void> {
     const ratio = requests.length / seconds / ceilingPerSecond;
     const { writes, associations } = classify(requests);
     // Requests per burst window since the first API call: a saturated sync fills every window.
-    const startMs = Date.now() - seconds * 1000;
     const perWindow = new Array<number>(Math.ceil((seconds * 1000) / windowMs)).fill(0);
-    for (const r of requests) perWindow[Math.min(perWindow.length - 1, Math.max(0, Math.floor((r.atMs - startMs) / windowMs)))]! += 1;
+    for (const r of requests) perWindow[Math.min(perWindow.length - 1, Math.max(0, Math.floor((r.atMs - startedAtMs) / windowMs)))]! += 1;
 
     process.stdout.write(
       [
