@@ -47,17 +47,24 @@ describe('two gateways sharing one budget', () => {
   });
 
   it('serves real-time calls of one process before backfill calls of another', async () => {
-    const backfill = fx.gateway({ pool: ownPool(), accountKey: `${fx.accountKey}-prio` });
-    const realtime = fx.gateway({ pool: ownPool(), accountKey: `${fx.accountKey}-prio` });
-    // Fill the window, then queue 20 backfill calls, then 10 real-time ones.
-    await Promise.all(Array.from({ length: LIMIT }, () => backfill.getObject('companies', companyId, { priority: 'backfill' })));
-    const done: string[] = [];
-    const backfills = Array.from({ length: 20 }, () => backfill.getObject('companies', companyId, { priority: 'backfill' }).then(() => done.push('backfill')));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const realtimes = Array.from({ length: 10 }, () => realtime.getObject('companies', companyId, { priority: 'realtime' }).then(() => done.push('realtime')));
-    await Promise.all([...backfills, ...realtimes]);
-    // The next window's 20 tokens: the 10 real-time calls are among them although they came later.
-    expect(done.slice(0, LIMIT).filter((d) => d === 'realtime')).toHaveLength(10);
+    // A 3 s window, so the filled window stays full while the calls queue, even on a busy machine.
+    const slow = await startGatewayFixture(db, { seedDemo: true, burstLimit: LIMIT, timeScale: 0.3 });
+    try {
+      const backfill = slow.gateway({ pool: ownPool() });
+      const realtime = slow.gateway({ pool: ownPool() });
+      const id = (await backfill.listObjects('companies', { limit: 1 })).results[0]!.id;
+      // Fill the window, then queue 20 backfill calls, then 10 real-time ones.
+      await Promise.all(Array.from({ length: LIMIT - 1 }, () => backfill.getObject('companies', id, { priority: 'backfill' })));
+      const done: string[] = [];
+      const backfills = Array.from({ length: 20 }, () => backfill.getObject('companies', id, { priority: 'backfill' }).then(() => done.push('backfill')));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const realtimes = Array.from({ length: 10 }, () => realtime.getObject('companies', id, { priority: 'realtime' }).then(() => done.push('realtime')));
+      await Promise.all([...backfills, ...realtimes]);
+      // The next window's 20 tokens: the 10 real-time calls are among them although they came later.
+      expect(done.slice(0, LIMIT).filter((d) => d === 'realtime')).toHaveLength(10);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('pauses low-priority work first when the daily quota runs low, and says so', async () => {
