@@ -67,6 +67,25 @@ describe('two gateways sharing one budget', () => {
     }
   });
 
+  it('learns from X-HubSpot-RateLimit-Remaining about requests it did not send, and waits instead of getting 429s', async () => {
+    const key = `${fx.accountKey}-headers`;
+    const gateway = fx.gateway({ accountKey: key });
+    await new Promise((resolve) => setTimeout(resolve, fx.burstWindowMs));
+    fx.sim.clearRequestLog();
+    // Another client of the same app spends most of the window behind our back.
+    for (let i = 0; i < LIMIT - 2; i++) {
+      await fetch(`${fx.sim.url}/crm/v3/objects/companies/${companyId}`, { headers: { authorization: 'Bearer test-token' } });
+    }
+    await gateway.getObject('companies', companyId); // answered with Remaining: 1
+    await gateway.getObject('companies', companyId);
+    await gateway.getObject('companies', companyId);
+    const log = fx.sim.requestLog();
+    expect(log.filter((r) => r.status === 429)).toEqual([]);
+    expect(maxRequestsInWindow(log.map((r) => r.atMs), fx.burstWindowMs)).toBeLessThanOrEqual(LIMIT);
+    const { rows } = await db.pool.query<{ tokens: number }>('SELECT tokens FROM hubspot_rate_grants WHERE account_key = $1 AND observed', [key]);
+    expect(rows.map((r) => r.tokens)).toEqual([LIMIT - 2]);
+  });
+
   it('pauses low-priority work first when the daily quota runs low, and says so', async () => {
     // An account of its own with a daily quota of 50: backfill must leave 20 % (10) to higher classes.
     const small = await startGatewayFixture(db, { seedDemo: true, burstLimit: 1_000, dailyLimit: 50 });
