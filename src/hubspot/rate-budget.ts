@@ -191,8 +191,11 @@ export class RateBudget {
       this.options.metrics.budgetRemaining.set({ bucket }, Math.max(0, (bucket === 'burst' ? limits.burstLimit : limits.searchPerSecond) - row.window_used));
       const granted = row.granted_ids.length;
       sameRank.slice(0, granted).forEach((w, i) => {
+        const grantId = row.granted_ids[i]!;
+        // Aborted while we asked: hand the token back at once instead of letting it count as in flight.
+        if (!list.includes(w)) return this.settle(grantId);
         this.remove(bucket, w);
-        w.resolve(row.granted_ids[i]!);
+        w.resolve(grantId);
       });
       this.setPaused(top.priority, row.reason === 'daily');
       if (granted >= sameRank.length) continue;
