@@ -75,6 +75,47 @@ CREATE TABLE deals (
   CONSTRAINT deals_pkey PRIMARY KEY (id)
 );
 
+CREATE TABLE hubspot_rate_accounts (
+  account_key text NOT NULL,
+  day date NOT NULL DEFAULT ((now() AT TIME ZONE 'UTC'::text))::date,
+  daily_used integer NOT NULL DEFAULT 0,
+  observed_burst_limit integer,
+  observed_daily_limit integer,
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT hubspot_rate_accounts_daily_used_check CHECK ((daily_used >= 0)),
+  CONSTRAINT hubspot_rate_accounts_observed_burst_limit_check CHECK ((observed_burst_limit > 0)),
+  CONSTRAINT hubspot_rate_accounts_observed_daily_limit_check CHECK ((observed_daily_limit > 0)),
+  CONSTRAINT hubspot_rate_accounts_pkey PRIMARY KEY (account_key)
+);
+
+CREATE TABLE hubspot_rate_grants (
+  id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  account_key text NOT NULL,
+  bucket text NOT NULL,
+  granted_at timestamp with time zone NOT NULL,
+  settled_at timestamp with time zone,
+  tokens integer NOT NULL,
+  observed boolean NOT NULL DEFAULT false,
+  CONSTRAINT hubspot_rate_grants_account_key_fkey FOREIGN KEY (account_key) REFERENCES hubspot_rate_accounts(account_key) ON DELETE CASCADE,
+  CONSTRAINT hubspot_rate_grants_bucket_check CHECK ((bucket = ANY (ARRAY['burst'::text, 'search'::text]))),
+  CONSTRAINT hubspot_rate_grants_pkey PRIMARY KEY (id),
+  CONSTRAINT hubspot_rate_grants_tokens_check CHECK ((tokens > 0))
+);
+CREATE INDEX hubspot_rate_grants_window ON hubspot_rate_grants USING btree (account_key, bucket, granted_at);
+
+CREATE TABLE hubspot_rate_waiters (
+  account_key text NOT NULL,
+  bucket text NOT NULL,
+  waiter_id text NOT NULL,
+  rank smallint NOT NULL,
+  wanted integer NOT NULL,
+  expires_at timestamp with time zone NOT NULL,
+  CONSTRAINT hubspot_rate_waiters_account_key_fkey FOREIGN KEY (account_key) REFERENCES hubspot_rate_accounts(account_key) ON DELETE CASCADE,
+  CONSTRAINT hubspot_rate_waiters_bucket_check CHECK ((bucket = ANY (ARRAY['burst'::text, 'search'::text]))),
+  CONSTRAINT hubspot_rate_waiters_pkey PRIMARY KEY (account_key, bucket, waiter_id),
+  CONSTRAINT hubspot_rate_waiters_wanted_check CHECK ((wanted > 0))
+);
+
 CREATE TABLE numbers (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
   number text NOT NULL,
