@@ -13,6 +13,13 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
 const optionalUrl = optionalString.pipe(z.url().optional());
+const bool = z.enum(['true', 'false']).transform((value) => value === 'true');
+/** Comma-separated CIDRs (`10.0.0.0/8, 2001:db8::/32`); a bare address means a single host. */
+const cidrList = z
+  .string()
+  .default('')
+  .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+  .pipe(z.array(z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()])));
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -32,6 +39,18 @@ const envSchema = z.object({
   HUBSPOT_BASE_URL: optionalUrl,
   HUBSPOT_CLIENT_SECRET: optionalString,
   SIMULATOR_PORT: port.default(4010),
+  HUBSPOT_APP_ID: optionalString.pipe(z.string().regex(/^\d+$/).optional()),
+
+  WEBHOOK_PUBLIC_BASE_URL: optionalUrl,
+  WEBHOOK_ALLOW_V1: bool.default(true),
+  WEBHOOK_MAX_FUTURE_SKEW_MS: positiveInt.default(60_000),
+  WEBHOOK_BODY_LIMIT_BYTES: positiveInt.default(512 * 1024),
+  WEBHOOK_ALLOWED_CIDRS: cidrList,
+  WEBHOOK_TRUSTED_PROXIES: cidrList,
+  INBOX_WORKERS: z.coerce.number().int().min(0).max(64).default(2),
+  INBOX_BATCH_SIZE: positiveInt.max(1000).default(200),
+  INBOX_POLL_INTERVAL_MS: positiveInt.default(250),
+  INBOX_MAX_ATTEMPTS: positiveInt.default(10),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -53,7 +72,21 @@ export interface Config {
     baseUrl: string | undefined;
     clientSecret: string | undefined;
     simulatorPort: number;
+    /** Our app id: changes HubSpot reports with this `sourceId` are echoes of our own writes. */
+    appId: string | undefined;
   };
+  webhooks: {
+    /** External `scheme://host[/prefix]` HubSpot calls, when a proxy rewrites it (v3 signs the full URL). */
+    publicBaseUrl: string | undefined;
+    allowV1: boolean;
+    maxFutureSkewMs: number;
+    bodyLimitBytes: number;
+    /** Empty: any source address. */
+    allowedCidrs: string[];
+    /** Proxies whose `X-Forwarded-For` is believed when checking the allow-list. */
+    trustedProxies: string[];
+  };
+  inbox: { workers: number; batchSize: number; pollIntervalMs: number; maxAttempts: number };
 }
 
 export class ConfigError extends Error {
@@ -89,6 +122,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       baseUrl: e.HUBSPOT_ACCESS_TOKEN ? (e.HUBSPOT_BASE_URL ?? 'https://api.hubapi.com') : undefined,
       clientSecret: e.HUBSPOT_CLIENT_SECRET,
       simulatorPort: e.SIMULATOR_PORT,
+      appId: e.HUBSPOT_APP_ID,
+    },
+    webhooks: {
+      publicBaseUrl: e.WEBHOOK_PUBLIC_BASE_URL?.replace(/\/+$/, ''),
+      allowV1: e.WEBHOOK_ALLOW_V1,
+      maxFutureSkewMs: e.WEBHOOK_MAX_FUTURE_SKEW_MS,
+      bodyLimitBytes: e.WEBHOOK_BODY_LIMIT_BYTES,
+      allowedCidrs: e.WEBHOOK_ALLOWED_CIDRS,
+      trustedProxies: e.WEBHOOK_TRUSTED_PROXIES,
+    },
+    inbox: {
+      workers: e.INBOX_WORKERS,
+      batchSize: e.INBOX_BATCH_SIZE,
+      pollIntervalMs: e.INBOX_POLL_INTERVAL_MS,
+      maxAttempts: e.INBOX_MAX_ATTEMPTS,
     },
   });
 }
