@@ -1,0 +1,149 @@
+/**
+ * Batch object endpoints (≤ 100 inputs): read 200/207, create 201 (all-or-nothing, or 207 per
+ * input when inputs carry `objectWriteTraceId`), update 200/207, upsert 200/207 with `new`,
+ * archive 204. Batch read cannot return associations.
+ */
+import type { FastifyInstance } from 'fastify';
+import { objectScopes, requireScopes } from '../auth.js';
+import type { SimContext } from '../context.js';
+import { HubSpotError, notFound, validation } from '../errors.js';
+import { renderRecord } from '../render.js';
+import { archiveRecord, assertIdProperty, commitCreate, commitUpdate, findRecord, prepareCreate, prepareUpdate, type PreparedWrite } from '../records.js';
+import { addAssociation } from '../associations-store.js';
+import { resolveAssocInputs } from './objects.js';
+import { OBJECT_PREFIXES, apiSource, batchResponse, body, inputsOf, objectType, params, query, routeAll, str, toBatchError, type BatchError } from './common.js';
+
+export const BATCH_MAX_INPUTS = 100;
+
+interface WriteInput { id?: unknown; idProperty?: string; properties?: Record<string, unknown>; objectWriteTraceId?: string; associations?: Parameters<typeof resolveAssocInputs>[2] }
+
+const traceCtx = (i: WriteInput): Record<string, string[]> | undefined => (i.objectWriteTraceId ? { objectWriteTraceId: [i.objectWriteTraceId] } : undefined);
+
+export function registerBatchRoutes(app: FastifyInstance, ctx: SimContext): void {
+  routeAll(app, 'POST', OBJECT_PREFIXES, '/:objectType/batch/read', (req, reply) => {
+    const startedAt = new Date().toISOString();
+    const type = objectType(ctx, params(req).objectType);
+    requireScopes(req, objectScopes(type.objectTypeId, type.custom, false));
+    const inputs = inputsOf(req, BATCH_MAX_INPUTS) as { id?: unknown }[];
+    const b = body<{ properties?: string[]; idProperty?: string }>(req);
+    if (b.idProperty) assertIdProperty(ctx, type, b.idProperty);
+    const archived = str(query(req).archived) === 'true';
+    const results: unknown[] = [];
+    const missing: string[] = [];
+    for (const i of inputs) {
+      const r = findRecord(ctx, type, String(i.id), b.idProperty, archived);
+      if (r && r.archived === archived) results.push(renderRecord(ctx, type, r, { properties: b.properties }));
+      else missing.push(String(i.id));
+    }
+    const errors: BatchError[] = missing.length === 0 ? [] : [{
+      status: 'error', category: 'OBJECT_NOT_FOUND', context: { ids: missing },
+      message: `Could not get some ${type.associationName} objects, they may be deleted or not exist. Check that ids are valid.`,
+    }];
+    return batchResponse(reply, 200, results, errors, startedAt);
+  });
+
+  routeAll(app, 'POST', OBJECT_PREFIXES, '/:objectType/batch/create', (req, reply) => {
+    const startedAt = new Date().toISOString();
+    const type = objectType(ctx, params(req).objectType);
+    requireScopes(req, objectScopes(type.objectTypeId, type.custom, true));
+    const inputs = inputsOf(req, BATCH_MAX_INPUTS) as WriteInput[];
+    const source = apiSource(req);
+    // Multi-status on create is opt-in: "include a unique objectWriteTraceId value for each input".
+    const partial = inputs.length > 0 && inputs.every((i) => typeof i.objectWriteTraceId === 'string');
+    const prepared: ({ p: PreparedWrite; a: ReturnType<typeof resolveAssocInputs>; i: WriteInput } | undefined)[] = [];
+    const errors: BatchError[] = [];
+    const seen = new Map<string, string>();
+    for (const i of inputs) {
+      try {
+        const p = prepareCreate(ctx, type, i.properties);
+        checkIntraBatchUnique(ctx, type.objectTypeId, p.merged, seen);
+        prepared.push({ p, a: resolveAssocInputs(ctx, type, i.associations), i });
+      } catch (err) {
+        if (!partial) throw err;
+        errors.push(toBatchError(err, traceCtx(i)));
+        prepared.push(undefined);
+      }
+    }
+    const results = prepared.flatMap((x) => {
+      if (!x) return [];
+      const r = commitCreate(ctx, type, x.p, source);
+      for (const a of x.a) addAssociation(ctx, type, r.id, a.to, a.toId, a.typeIds, source);
+      const out = renderRecord(ctx, type, r, { properties: Object.keys(x.i.properties ?? {}) });
+      if (x.i.objectWriteTraceId) out.objectWriteTraceId = x.i.objectWriteTraceId;
+      return [out];
+    });
+    return batchResponse(reply, 201, results, errors, startedAt);
+  });
+
+  routeAll(app, 'POST', OBJECT_PREFIXES, '/:objectType/batch/update', (req, reply) => {
+    const startedAt = new Date().toISOString();
+    const type = objectType(ctx, params(req).objectType);
+    requireScopes(req, objectScopes(type.objectTypeId, type.custom, true));
+    const inputs = inputsOf(req, BATCH_MAX_INPUTS) as WriteInput[];
+    const results: unknown[] = [];
+    const errors: BatchError[] = [];
+    for (const i of inputs) {
+      try {
+        const r = findRecord(ctx, type, String(i.id), i.idProperty);
+        if (!r) throw notFound(`Object not found. objectId: ${String(i.id)}`);
+        commitUpdate(ctx, type, r, prepareUpdate(ctx, type, r, i.properties), apiSource(req));
+        const out = renderRecord(ctx, type, r, { properties: Object.keys(i.properties ?? {}) });
+        if (i.objectWriteTraceId) out.objectWriteTraceId = i.objectWriteTraceId;
+        results.push(out);
+      } catch (err) {
+        errors.push(toBatchError(err, traceCtx(i) ?? { ids: [String(i.id)] }));
+      }
+    }
+    return batchResponse(reply, 200, results, errors, startedAt);
+  });
+
+  routeAll(app, 'POST', OBJECT_PREFIXES, '/:objectType/batch/upsert', (req, reply) => {
+    const startedAt = new Date().toISOString();
+    const type = objectType(ctx, params(req).objectType);
+    requireScopes(req, objectScopes(type.objectTypeId, type.custom, true));
+    const inputs = inputsOf(req, BATCH_MAX_INPUTS) as WriteInput[];
+    const results: unknown[] = [];
+    const errors: BatchError[] = [];
+    for (const i of inputs) {
+      try {
+        const idProperty = i.idProperty;
+        if (!idProperty) throw validation('idProperty is required for upsert');
+        assertIdProperty(ctx, type, idProperty);
+        const id = String(i.id);
+        const existing = findRecord(ctx, type, id, idProperty);
+        let rec;
+        if (existing) rec = commitUpdate(ctx, type, existing, prepareUpdate(ctx, type, existing, i.properties), apiSource(req));
+        else rec = commitCreate(ctx, type, prepareCreate(ctx, type, { ...i.properties, [idProperty]: id }), apiSource(req));
+        const out = renderRecord(ctx, type, rec, { properties: [...Object.keys(i.properties ?? {}), idProperty] });
+        out.new = !existing;
+        if (i.objectWriteTraceId) out.objectWriteTraceId = i.objectWriteTraceId;
+        results.push(out);
+      } catch (err) {
+        errors.push(toBatchError(err, traceCtx(i) ?? { ids: [String(i.id)] }));
+      }
+    }
+    return batchResponse(reply, 200, results, errors, startedAt);
+  });
+
+  routeAll(app, 'POST', OBJECT_PREFIXES, '/:objectType/batch/archive', (req, reply) => {
+    const type = objectType(ctx, params(req).objectType);
+    requireScopes(req, objectScopes(type.objectTypeId, type.custom, true));
+    const inputs = inputsOf(req, BATCH_MAX_INPUTS) as { id?: unknown }[];
+    for (const i of inputs) {
+      const r = findRecord(ctx, type, String(i.id));
+      if (r) archiveRecord(ctx, type, r, apiSource(req));
+    }
+    return reply.code(204).send();
+  });
+}
+
+/** Unique values must also be unique among the inputs of one batch. */
+function checkIntraBatchUnique(ctx: SimContext, typeId: string, values: Record<string, string>, seen: Map<string, string>): void {
+  const defs = ctx.state.properties[typeId] ?? {};
+  for (const [k, v] of Object.entries(values)) {
+    if (v === '' || !(defs[k]?.hasUniqueValue || (typeId === '0-1' && k === 'email'))) continue;
+    const key = `${k}\u0000${typeId === '0-1' && k === 'email' ? v.toLowerCase() : v}`;
+    if (seen.has(key)) throw new HubSpotError(400, 'VALIDATION_ERROR', `Duplicate value "${v}" for unique property "${k}" within the batch`);
+    seen.set(key, v);
+  }
+}

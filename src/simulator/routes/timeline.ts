@@ -1,0 +1,149 @@
+/**
+ * Timeline events v3 (hubspot-api.md §8): event templates with tokens under
+ * `/integrators/timeline/v3/{appId}/event-templates` (older `/crm/v3/timeline/...`), and events on a
+ * record. Private-app tokens are refused with 403: "private apps do not support custom timeline
+ * events" and the spec's security for these operations is `oauth2` only. Templates also accept a
+ * developer API key (`?hapikey=`).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { SimContext } from '../context.js';
+import { HubSpotError, notFound, validation } from '../errors.js';
+import { findRecord, updateRecord } from '../records.js';
+import type { TimelineEvent, TimelineTemplate, TimelineToken } from '../state.js';
+import { apiSource, text, batchResponse, body, inputsOf, objectType, params, routeAll, type BatchError } from './common.js';
+
+const PREFIXES = ['/integrators/timeline/v3', '/crm/v3/timeline'] as const;
+const TEMPLATE_OBJECT_TYPES = ['contacts', 'companies', 'deals', 'tickets'];
+export const MAX_TEMPLATES_PER_APP = 750;
+export const MAX_TOKENS_PER_TEMPLATE = 500;
+
+/** Our choice of body for the refusal: HubSpot documents the refusal, not its exact text. */
+function refusePrivateApps(req: FastifyRequest): void {
+  if (req.simAuth?.kind === 'private') {
+    throw new HubSpotError(403, 'MISSING_SCOPES', 'Private apps do not support custom timeline events. Use an OAuth access token of a public app with the timeline scope.', {
+      errors: [{ message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: ['timeline'] } }],
+    });
+  }
+}
+
+function checkTokens(tpl: TimelineTemplate, tokens: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(tokens)) {
+    const t = tpl.tokens.find((x) => x.name === k);
+    if (!t) throw validation(`Token ${k} is not defined on event template ${tpl.id}`);
+    const s = String(v);
+    if (t.type === 'number' && Number.isNaN(Number(s))) throw validation(`Token ${k} must be a number`);
+    if (t.type === 'enumeration' && !(t.options ?? []).some((o) => o.value === s)) throw validation(`Token ${k} value ${s} is not one of the options`);
+    out[k] = s;
+  }
+  return out;
+}
+
+export function registerTimelineRoutes(app: FastifyInstance, ctx: SimContext): void {
+  const tpl = (req: FastifyRequest): TimelineTemplate => {
+    const t = ctx.state.timelineTemplates[params(req).eventTemplateId ?? ''];
+    if (!t || String(t.appId) !== params(req).appId) throw notFound(`Event template ${params(req).eventTemplateId} not found`);
+    return t;
+  };
+
+  routeAll(app, 'GET', PREFIXES, '/:appId/event-templates', (req) => {
+    refusePrivateApps(req);
+    return { results: Object.values(ctx.state.timelineTemplates).filter((t) => String(t.appId) === params(req).appId) };
+  });
+
+  routeAll(app, 'POST', PREFIXES, '/:appId/event-templates', (req, reply) => {
+    refusePrivateApps(req);
+    const b = body<{ name?: string; objectType?: string; headerTemplate?: string; detailTemplate?: string; tokens?: TimelineToken[] }>(req);
+    if (!b.name || !b.objectType) throw validation('name and objectType are required');
+    if (!TEMPLATE_OBJECT_TYPES.includes(b.objectType.toLowerCase())) throw validation(`objectType must be one of ${TEMPLATE_OBJECT_TYPES.join(', ')}`);
+    const appId = Number(params(req).appId);
+    if (Object.values(ctx.state.timelineTemplates).filter((t) => t.appId === appId).length >= MAX_TEMPLATES_PER_APP) throw validation(`An app can have at most ${MAX_TEMPLATES_PER_APP} event templates`);
+    const tokens = b.tokens ?? [];
+    if (tokens.length > MAX_TOKENS_PER_TEMPLATE) throw validation(`At most ${MAX_TOKENS_PER_TEMPLATE} tokens per template`);
+    const now = new Date(ctx.clock.now()).toISOString();
+    for (const t of tokens) {
+      if (!['date', 'enumeration', 'number', 'string'].includes(t.type)) throw validation(`token ${t.name}: type must be date, enumeration, number or string`);
+      if (t.type === 'enumeration' && !(t.options?.length)) throw validation(`token ${t.name}: enumeration tokens need options`);
+    }
+    const t: TimelineTemplate = {
+      id: String(ctx.state.nextTimelineTemplateId++), appId, name: b.name, objectType: b.objectType.toLowerCase(),
+      headerTemplate: b.headerTemplate, detailTemplate: b.detailTemplate, tokens: tokens.map((x) => ({ ...x, createdAt: now, updatedAt: now })), createdAt: now, updatedAt: now,
+    };
+    ctx.state.timelineTemplates[t.id] = t;
+    ctx.changed();
+    void reply.code(201);
+    return t;
+  });
+
+  routeAll(app, 'GET', PREFIXES, '/:appId/event-templates/:eventTemplateId', (req) => {
+    refusePrivateApps(req);
+    return tpl(req);
+  });
+
+  routeAll(app, 'DELETE', PREFIXES, '/:appId/event-templates/:eventTemplateId', (req, reply) => {
+    refusePrivateApps(req);
+    delete ctx.state.timelineTemplates[tpl(req).id];
+    ctx.changed();
+    return reply.code(204).send();
+  });
+
+  routeAll(app, 'POST', PREFIXES, '/:appId/event-templates/:eventTemplateId/tokens', (req) => {
+    refusePrivateApps(req);
+    const t = tpl(req);
+    const tok = body<TimelineToken>(req);
+    if (!tok.name || !tok.type) throw validation('name and type are required');
+    t.tokens.push({ ...tok, createdAt: new Date(ctx.clock.now()).toISOString(), updatedAt: new Date(ctx.clock.now()).toISOString() });
+    ctx.changed();
+    return tok;
+  });
+
+  const createEvent = (req: FastifyRequest, raw: Record<string, unknown>): TimelineEvent => {
+    const t = ctx.state.timelineTemplates[String(raw.eventTemplateId)];
+    if (!t) throw notFound(`Event template ${String(raw.eventTemplateId)} not found`);
+    const type = objectType(ctx, t.objectType);
+    const rec = raw.objectId !== undefined ? findRecord(ctx, type, text(raw.objectId))
+      : raw.email !== undefined && type.objectTypeId === '0-1' ? findRecord(ctx, type, text(raw.email), 'email')
+        : raw.domain !== undefined && type.objectTypeId === '0-2' ? Object.values(ctx.state.objects['0-2'] ?? {}).find((r) => !r.archived && r.properties.domain === raw.domain) : undefined;
+    if (!rec) throw notFound(`No ${type.singular} found for the event`);
+    const tokens = checkTokens(t, (raw.tokens ?? {}) as Record<string, unknown>);
+    const id = typeof raw.id === 'string' && raw.id !== '' ? raw.id : `${t.id}-${ctx.state.nextId++}`;
+    if (ctx.state.timelineEvents[`${t.id}/${id}`]) throw new HubSpotError(409, 'CONFLICT', `Event ${id} already exists; events are immutable`);
+    const now = new Date(ctx.clock.now()).toISOString();
+    const ev: TimelineEvent = { id, eventTemplateId: t.id, objectId: rec.id, objectType: type.name.toUpperCase(), tokens, timestamp: typeof raw.timestamp === 'string' ? raw.timestamp : now, createdAt: now, extraData: raw.extraData, timelineIFrame: raw.timelineIFrame };
+    // Tokens mapped to objectPropertyName also update the record's property.
+    const stamped = Object.fromEntries(t.tokens.filter((x) => x.objectPropertyName && tokens[x.name] !== undefined).map((x) => [x.objectPropertyName ?? '', tokens[x.name]]));
+    if (Object.keys(stamped).length > 0) updateRecord(ctx, type, rec, stamped, apiSource(req));
+    ctx.state.timelineEvents[`${t.id}/${id}`] = ev;
+    ctx.changed();
+    return ev;
+  };
+
+  routeAll(app, 'POST', PREFIXES, '/events', (req, reply) => {
+    refusePrivateApps(req);
+    const ev = createEvent(req, body(req));
+    void reply.code(201);
+    return ev;
+  });
+
+  routeAll(app, 'POST', PREFIXES, '/events/batch/create', (req, reply) => {
+    refusePrivateApps(req);
+    const results: TimelineEvent[] = [];
+    const errors: BatchError[] = [];
+    for (const i of inputsOf(req, 500) as Record<string, unknown>[]) {
+      try {
+        results.push(createEvent(req, i));
+      } catch (err) {
+        if (!(err instanceof HubSpotError)) throw err;
+        errors.push({ status: 'error', category: err.category, message: err.message });
+      }
+    }
+    return batchResponse(reply, 201, results, errors, new Date().toISOString());
+  });
+
+  routeAll(app, 'GET', PREFIXES, '/events/:eventTemplateId/:eventId', (req) => {
+    refusePrivateApps(req);
+    const ev = ctx.state.timelineEvents[`${params(req).eventTemplateId}/${params(req).eventId}`];
+    if (!ev) throw notFound('Event not found');
+    return ev;
+  });
+}
