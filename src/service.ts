@@ -7,8 +7,10 @@ import { buildApp } from './http/build-app.js';
 import { createMetricsRegistry } from './http/metrics.js';
 import type { ApiRoute } from './http/route.js';
 import { keyRoutes } from './http/routes/keys.js';
+import { webhookRoutes } from './http/routes/webhooks.js';
 import type { Logger } from './lib/logger.js';
 import { SERVICE_VERSION } from './lib/version.js';
+import { createWebhookAuthenticator } from './sync/inbound/webhook-auth.js';
 
 /**
  * The composition root: builds every part from the config and wires them together. `main.ts`
@@ -24,7 +26,15 @@ export interface Service {
 export async function createService(config: Config, logger: Logger): Promise<Service> {
   const db = await openDatabase(config.database, logger);
   try {
-    const routes: ApiRoute[] = [...keyRoutes(db.pool)];
+    const { clientSecret } = config.hubspot;
+    const routes: ApiRoute[] = [
+      ...keyRoutes(db.pool),
+      ...webhookRoutes({
+        db: db.pool,
+        authenticator: clientSecret ? createWebhookAuthenticator({ clientSecret, ...config.webhooks }) : undefined,
+        bodyLimitBytes: config.webhooks.bodyLimitBytes,
+      }),
+    ];
     const expectedMigrations = (await readMigrations()).map((m) => m.version);
     const app = await buildApp({
       pool: db.pool,
