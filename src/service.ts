@@ -10,6 +10,8 @@ import { keyRoutes } from './http/routes/keys.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import type { Logger } from './lib/logger.js';
 import { SERVICE_VERSION } from './lib/version.js';
+import { createInboundHooks } from './sync/inbound/hooks.js';
+import { type InboxWorkers, startInboxWorkers } from './sync/inbound/inbox-worker.js';
 import { createWebhookAuthenticator } from './sync/inbound/webhook-auth.js';
 
 /**
@@ -19,20 +21,32 @@ import { createWebhookAuthenticator } from './sync/inbound/webhook-auth.js';
 export interface Service {
   app: FastifyInstance;
   db: Database;
+  inbox: InboxWorkers;
   /** Stops accepting requests, waits for in-flight ones, then closes the database. */
   close(): Promise<void>;
 }
 
 export async function createService(config: Config, logger: Logger): Promise<Service> {
   const db = await openDatabase(config.database, logger);
+  let inbox: InboxWorkers | undefined;
   try {
     const { clientSecret } = config.hubspot;
+    const workers = startInboxWorkers({
+      pool: db.pool,
+      logger,
+      hooks: createInboundHooks({}),
+      reader: undefined,
+      appId: config.hubspot.appId,
+      ...config.inbox,
+    });
+    inbox = workers;
     const routes: ApiRoute[] = [
       ...keyRoutes(db.pool),
       ...webhookRoutes({
         db: db.pool,
         authenticator: clientSecret ? createWebhookAuthenticator({ clientSecret, ...config.webhooks }) : undefined,
         bodyLimitBytes: config.webhooks.bodyLimitBytes,
+        onAccepted: () => workers.wake(),
       }),
     ];
     const expectedMigrations = (await readMigrations()).map((m) => m.version);
@@ -48,12 +62,15 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     return {
       app,
       db,
+      inbox: workers,
       close: async () => {
         await app.close();
+        await workers.stop();
         await db.close();
       },
     };
   } catch (error) {
+    await inbox?.stop();
     await db.close();
     throw error;
   }
