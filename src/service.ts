@@ -6,6 +6,8 @@ import { readMigrations } from './db/migrate.js';
 import { buildApp } from './http/build-app.js';
 import { createMetricsRegistry } from './http/metrics.js';
 import type { ApiRoute } from './http/route.js';
+import { auditRoutes } from './http/routes/audit.js';
+import { conflictRoutes } from './http/routes/conflicts.js';
 import { keyRoutes } from './http/routes/keys.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import type { Logger } from './lib/logger.js';
@@ -42,6 +44,8 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     inbox = workers;
     const routes: ApiRoute[] = [
       ...keyRoutes(db.pool),
+      ...conflictRoutes(db.pool),
+      ...auditRoutes(db.pool),
       ...webhookRoutes({
         db: db.pool,
         authenticator: clientSecret ? createWebhookAuthenticator({ clientSecret, ...config.webhooks }) : undefined,
