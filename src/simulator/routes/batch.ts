@@ -68,7 +68,7 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: SimContext): void
       if (!x) return [];
       const r = commitCreate(ctx, type, x.p, source);
       for (const a of x.a) addAssociation(ctx, type, r.id, a.to, a.toId, a.typeIds, source);
-      const out = renderRecord(ctx, type, r, { properties: Object.keys(x.i.properties ?? {}) });
+      const out = renderRecord(ctx, type, r, { properties: Object.keys(r.properties) });
       if (x.i.objectWriteTraceId) out.objectWriteTraceId = x.i.objectWriteTraceId;
       return [out];
     });
@@ -87,7 +87,7 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: SimContext): void
         const r = findRecord(ctx, type, String(i.id), i.idProperty);
         if (!r) throw notFound(`Object not found. objectId: ${String(i.id)}`);
         commitUpdate(ctx, type, r, prepareUpdate(ctx, type, r, i.properties), apiSource(req));
-        const out = renderRecord(ctx, type, r, { properties: Object.keys(i.properties ?? {}) });
+        const out = renderRecord(ctx, type, r, { properties: Object.keys(r.properties) });
         if (i.objectWriteTraceId) out.objectWriteTraceId = i.objectWriteTraceId;
         results.push(out);
       } catch (err) {
@@ -114,7 +114,7 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: SimContext): void
         let rec;
         if (existing) rec = commitUpdate(ctx, type, existing, prepareUpdate(ctx, type, existing, i.properties), apiSource(req));
         else rec = commitCreate(ctx, type, prepareCreate(ctx, type, { ...i.properties, [idProperty]: id }), apiSource(req));
-        const out = renderRecord(ctx, type, rec, { properties: [...Object.keys(i.properties ?? {}), idProperty] });
+        const out = renderRecord(ctx, type, rec, { properties: Object.keys(rec.properties) });
         out.new = !existing;
         if (i.objectWriteTraceId) out.objectWriteTraceId = i.objectWriteTraceId;
         results.push(out);

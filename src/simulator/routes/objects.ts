@@ -57,7 +57,7 @@ export function registerObjectRoutes(app: FastifyInstance, ctx: SimContext): voi
     const r = createRecord(ctx, type, b.properties, apiSource(req));
     for (const a of assocs) addAssociation(ctx, type, r.id, a.to, a.toId, a.typeIds, apiSource(req));
     void reply.code(201);
-    return renderRecord(ctx, type, r, { properties: Object.keys((b.properties ?? {})) });
+    return renderRecord(ctx, type, r, { properties: Object.keys(r.properties) });
   });
 
   routeAll(app, 'PATCH', OBJECT_PREFIXES, '/:objectType/:objectId', (req) => {
@@ -67,7 +67,7 @@ export function registerObjectRoutes(app: FastifyInstance, ctx: SimContext): voi
     const r = requireRecord(ctx, type, p.objectId ?? '', str(query(req).idProperty));
     const b = body<{ properties?: unknown }>(req);
     updateRecord(ctx, type, r, b.properties, apiSource(req));
-    return renderRecord(ctx, type, r, { properties: Object.keys((b.properties ?? {})) });
+    return renderRecord(ctx, type, r, { properties: Object.keys(r.properties) });
   });
 
   routeAll(app, 'DELETE', OBJECT_PREFIXES, '/:objectType/:objectId', (req, reply) => {

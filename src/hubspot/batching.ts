@@ -1,0 +1,123 @@
+import { isHubSpotError } from './errors.js';
+import type { HubSpotErrorEnvelope, HubSpotObject } from './schemas.js';
+import type { BatchFailure, BatchResult } from './types.js';
+
+/** Documented maxima per request (hubspot-api.md §4 and §7). */
+export const BATCH_LIMITS = {
+  objects: 100,
+  associationsRead: 1_000,
+  associationsCreate: 2_000,
+  /** Not documented; the read limit is the safe choice. */
+  associationsArchive: 1_000,
+} as const;
+
+/** How many chunks of one batch call are in flight at once; the shared budget paces them anyway. */
+export const DEFAULT_CHUNK_CONCURRENCY = 4;
+
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+/** Runs `work` over the chunks with at most `concurrency` in flight; results in chunk order. */
+export async function mapChunks<T, R>(chunks: T[][], concurrency: number, work: (chunk: T[], offset: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(chunks.length);
+  const offsets = chunks.map((_, i) => chunks.slice(0, i).reduce((n, c) => n + c.length, 0));
+  let next = 0;
+  const workers = Array.from({ length: Math.min(concurrency, chunks.length) }, async () => {
+    while (next < chunks.length) {
+      const at = next++;
+      results[at] = await work(chunks[at]!, offsets[at]!);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+/** A trace id per input so a 207 error names its input; unique within one request, as HubSpot asks. */
+export const traceIdFor = (index: number): string => `warp-${index}`;
+
+const contextList = (error: HubSpotErrorEnvelope, key: string): string[] => {
+  const values = error.context?.[key];
+  return Array.isArray(values) ? values.map(String) : [];
+};
+
+/**
+ * Turns one chunk's answer (200/201, or 207 with `errors[]`) into per-input results and failures.
+ * Failed inputs are found by the `objectWriteTraceId` we sent, or by `context.ids` (batch read,
+ * and update/upsert without trace ids). An error that names no input applies to the whole chunk.
+ */
+export function splitBatchResponse<I>(input: {
+  inputs: I[];
+  offset: number;
+  status: number;
+  results: HubSpotObject[];
+  errors: HubSpotErrorEnvelope[];
+  idOf: (input: I) => string | undefined;
+  traceIdOf: (input: I, index: number) => string | undefined;
+}): BatchResult<I> {
+  const { inputs, offset } = input;
+  const byTrace = new Map<string, number>();
+  const byId = new Map<string, number>();
+  inputs.forEach((item, i) => {
+    const trace = input.traceIdOf(item, offset + i);
+    if (trace) byTrace.set(trace, offset + i);
+    const id = input.idOf(item);
+    if (id !== undefined) byId.set(id, offset + i);
+  });
+  const results = input.results.map((record) => ({
+    ...record,
+    inputIndex: record.objectWriteTraceId !== undefined ? byTrace.get(record.objectWriteTraceId) : undefined,
+  }));
+  const failures: Array<BatchFailure<I>> = [];
+  for (const error of input.errors) {
+    const traced = contextList(error, 'objectWriteTraceId').map((t) => byTrace.get(t));
+    const byIds = contextList(error, 'ids').map((id) => byId.get(id));
+    let indexes = [...traced, ...byIds].filter((i): i is number => i !== undefined);
+    if (indexes.length === 0) indexes = inputs.map((_, i) => offset + i);
+    for (const index of new Set(indexes)) {
+      const failed = inputs[index - offset]!;
+      failures.push({
+        index,
+        input: failed,
+        category: error.category ?? 'UNKNOWN',
+        message: error.message ?? 'no message',
+        objectWriteTraceId: input.traceIdOf(failed, index),
+        details: error.errors ?? [],
+        status: input.status,
+        retryable: false,
+      });
+    }
+  }
+  return { results, failures };
+}
+
+/**
+ * A chunk HubSpot refused as a whole (after the gateway's own retries) fails every input in it,
+ * so the caller can retry or report exactly those. Auth errors are thrown instead: no other chunk
+ * can succeed either, and the operator must fix the token.
+ */
+export function failChunk<I>(inputs: I[], offset: number, error: unknown, traceIdOf: (input: I, index: number) => string | undefined): BatchResult<I> {
+  if (!isHubSpotError(error) || error.kind === 'auth' || error.kind === 'unexpected') throw error;
+  return {
+    results: [],
+    failures: inputs.map((item, i) => ({
+      index: offset + i,
+      input: item,
+      category: error.category ?? error.kind,
+      message: error.message,
+      objectWriteTraceId: traceIdOf(item, offset + i),
+      details: error.details,
+      status: error.status,
+      retryable: error.kind === 'retryable' || error.kind === 'rate_limited',
+    })),
+  };
+}
+
+export function mergeResults<I>(parts: Array<BatchResult<I>>): BatchResult<I> {
+  return {
+    results: parts.flatMap((p) => p.results),
+    failures: parts.flatMap((p) => p.failures).sort((a, b) => a.index - b.index),
+  };
+}

@@ -1,0 +1,231 @@
+import { randomUUID } from 'node:crypto';
+
+import type { Pool } from '../db/pool.js';
+import type { Logger } from '../lib/logger.js';
+import { HubSpotError, RATE_LIMIT_POLICIES } from './errors.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { Clock } from './clock.js';
+import { PRIORITY_RANK, type Priority } from './types.js';
+
+/**
+ * The shared rate budget (migrations/0003_hubspot_rate_budget.sql holds the SQL and explains the
+ * sliding-window log). This module adds the process side: callers wait in a local queue ordered by
+ * priority, and one pump per bucket asks PostgreSQL for as many tokens as there are waiters, so a
+ * burst of 50 concurrent calls costs one round trip, not 50.
+ */
+
+export type Bucket = 'burst' | 'search';
+
+export interface RateLimits {
+  /** Requests per rolling burst window per app (HubSpot: 100 Free/Starter, 190 Pro/Enterprise). */
+  burstLimit: number;
+  burstWindowMs: number;
+  /** Requests per day per account (250,000 Free/Starter; see hubspot-api.md §3). */
+  dailyLimit: number;
+  /** CRM search requests per second per account. */
+  searchPerSecond: number;
+  searchWindowMs: number;
+  /**
+   * Added to every window: the longest a request may take from its grant to its arrival at
+   * HubSpot. Larger is safer, smaller gets closer to the ceiling (window / (window + margin)).
+   */
+  safetyMarginMs: number;
+  /** Share of the daily quota each class must leave for higher classes (the low classes pause first). */
+  dailyReserveFraction: Readonly<Record<Priority, number>>;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimits = {
+  burstLimit: 100,
+  burstWindowMs: 10_000,
+  dailyLimit: 250_000,
+  searchPerSecond: 5,
+  searchWindowMs: 1_000,
+  safetyMarginMs: 250,
+  dailyReserveFraction: { realtime: 0, scheduled: 0.05, backfill: 0.2, reconcile: 0.2 },
+};
+
+interface Waiter {
+  rank: number;
+  priority: Priority;
+  seq: number;
+  deadlineMs: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+interface AcquireRow {
+  granted: number;
+  wait_ms: number;
+  reason: 'window' | 'priority' | 'daily' | null;
+  window_used: number;
+  daily_remaining: number;
+}
+
+export interface RateBudgetOptions {
+  pool: Pool;
+  accountKey: string;
+  limits: RateLimits;
+  clock: Clock;
+  logger: Logger;
+  metrics: GatewayMetrics;
+  /** Longest a call waits for a token before it fails with `rate_limited` (the caller reschedules). */
+  maxWaitMs: number;
+}
+
+export class RateBudget {
+  private readonly waiters: Record<Bucket, Waiter[]> = { burst: [], search: [] };
+  private readonly pumping: Record<Bucket, boolean> = { burst: false, search: false };
+  /** Identifies this process's demand in hubspot_rate_waiters. */
+  private readonly waiterId = randomUUID();
+  private seq = 0;
+  private pausedRanks = new Set<Priority>();
+
+  constructor(private readonly options: RateBudgetOptions) {}
+
+  get limits(): RateLimits {
+    return this.options.limits;
+  }
+
+  /** Resolves when the caller may send one request; rejects with `rate_limited` after maxWaitMs. */
+  acquire(bucket: Bucket, priority: Priority, signal?: AbortSignal): Promise<void> {
+    const started = this.options.clock.now();
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        rank: PRIORITY_RANK[priority],
+        priority,
+        seq: this.seq++,
+        deadlineMs: started + this.options.maxWaitMs,
+        resolve: () => {
+          this.options.metrics.budgetWait.observe({ bucket, priority }, (this.options.clock.now() - started) / 1000);
+          resolve();
+        },
+        reject,
+      };
+      signal?.addEventListener('abort', () => {
+        this.remove(bucket, waiter);
+        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+      }, { once: true });
+      this.waiters[bucket].push(waiter);
+      this.waiters[bucket].sort((a, b) => a.rank - b.rank || a.seq - b.seq);
+      this.pump(bucket);
+    });
+  }
+
+  /** Feeds back what HubSpot said about the budget (headers or a 429). */
+  async observe(bucket: Bucket, report: { max?: number; remaining?: number; dailyLimit?: number; dailyRemaining?: number }): Promise<void> {
+    const { limits } = this.options;
+    await this.options.pool.query('SELECT hubspot_rate_observe($1, $2, $3, $4, $5, $6, $7)', [
+      this.options.accountKey,
+      bucket,
+      this.windowMs(bucket),
+      report.max ?? null,
+      report.remaining ?? null,
+      report.dailyLimit ?? null,
+      report.dailyRemaining ?? null,
+    ]);
+    if (report.max !== undefined && bucket === 'burst' && report.max < limits.burstLimit) {
+      this.options.logger.warn({ configured: limits.burstLimit, reported: report.max }, 'HubSpot reports a lower burst limit than configured; using it');
+    }
+  }
+
+  private windowMs(bucket: Bucket): number {
+    const { limits } = this.options;
+    return (bucket === 'burst' ? limits.burstWindowMs : limits.searchWindowMs) + limits.safetyMarginMs;
+  }
+
+  private remove(bucket: Bucket, waiter: Waiter): void {
+    const list = this.waiters[bucket];
+    const at = list.indexOf(waiter);
+    if (at >= 0) list.splice(at, 1);
+  }
+
+  private pump(bucket: Bucket): void {
+    if (this.pumping[bucket]) return;
+    this.pumping[bucket] = true;
+    this.runPump(bucket)
+      .catch((error: unknown) => {
+        // The database is unreachable: fail the waiters rather than send requests unaccounted.
+        for (const w of this.waiters[bucket].splice(0)) w.reject(error instanceof Error ? error : new Error(String(error)));
+      })
+      .finally(() => {
+        this.pumping[bucket] = false;
+        if (this.waiters[bucket].length > 0) this.pump(bucket);
+      });
+  }
+
+  private async runPump(bucket: Bucket): Promise<void> {
+    const { limits, clock } = this.options;
+    const list = this.waiters[bucket];
+    while (list.length > 0) {
+      const top = list[0]!;
+      const sameRank = list.filter((w) => w.rank === top.rank);
+      const row = await this.acquireTokens(bucket, top.priority, sameRank.length);
+      this.options.metrics.budgetRemaining.set({ bucket: 'daily' }, row.daily_remaining);
+      this.options.metrics.budgetRemaining.set({ bucket }, Math.max(0, (bucket === 'burst' ? limits.burstLimit : limits.searchPerSecond) - row.window_used));
+      for (const w of sameRank.slice(0, row.granted)) {
+        this.remove(bucket, w);
+        w.resolve();
+      }
+      this.setPaused(top.priority, row.reason === 'daily');
+      if (row.granted >= sameRank.length) continue;
+      const now = clock.now();
+      // Waiters that cannot be served before their deadline fail now, with the time to come back.
+      for (const w of [...list]) {
+        if (w.rank === top.rank && now + row.wait_ms > w.deadlineMs) {
+          this.remove(bucket, w);
+          w.reject(this.limitedError(bucket, row, w.priority));
+        }
+      }
+      if (list.length === 0) break;
+      const earliestDeadline = Math.min(...list.map((w) => w.deadlineMs));
+      await clock.sleep(Math.max(1, Math.min(row.wait_ms, earliestDeadline - now)));
+    }
+  }
+
+  private async acquireTokens(bucket: Bucket, priority: Priority, wanted: number): Promise<AcquireRow> {
+    const { limits } = this.options;
+    const { rows } = await this.options.pool.query<AcquireRow>(
+      'SELECT * FROM hubspot_rate_acquire($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+      [
+        this.options.accountKey,
+        bucket,
+        this.waiterId,
+        PRIORITY_RANK[priority],
+        wanted,
+        bucket === 'burst' ? limits.burstLimit : limits.searchPerSecond,
+        this.windowMs(bucket),
+        limits.dailyLimit,
+        Math.floor(limits.dailyLimit * limits.dailyReserveFraction[priority]),
+      ],
+    );
+    return rows[0]!;
+  }
+
+  private setPaused(priority: Priority, paused: boolean): void {
+    if (paused === this.pausedRanks.has(priority)) return;
+    if (paused) {
+      this.pausedRanks.add(priority);
+      this.options.logger.warn({ priority }, 'HubSpot daily quota is low: pausing this priority class until the quota resets');
+    } else {
+      this.pausedRanks.delete(priority);
+      this.options.logger.info({ priority }, 'HubSpot daily quota available again: resuming this priority class');
+    }
+    this.options.metrics.paused.set({ priority }, paused ? 1 : 0);
+  }
+
+  private limitedError(bucket: Bucket, row: AcquireRow, priority: Priority): HubSpotError {
+    const policy = row.reason === 'daily' ? RATE_LIMIT_POLICIES.daily : bucket === 'search' ? RATE_LIMIT_POLICIES.search : RATE_LIMIT_POLICIES.burst;
+    return new HubSpotError({
+      kind: 'rate_limited',
+      status: 0,
+      operation: `budget ${bucket}`,
+      policy,
+      retryAfterMs: row.wait_ms,
+      attempts: 0,
+      message:
+        row.reason === 'daily'
+          ? `HubSpot daily quota reserved for higher priorities; ${priority} work paused for ${Math.ceil(row.wait_ms / 1000)} s`
+          : `HubSpot ${bucket} budget exhausted; no token within the wait limit (retry in ${row.wait_ms} ms)`,
+    });
+  }
+}
