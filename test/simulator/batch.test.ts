@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment --
+   Tests assert on raw HubSpot JSON bodies (ApiException.body, webhook payloads), which are untyped by nature. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningSimulator } from '../../src/simulator/server.js';
 import { apiError, call, sdk, startTestSim } from './helpers.js';
@@ -23,7 +25,7 @@ describe('batch endpoints via @hubspot/api-client', () => {
 
   it('batch create is all-or-nothing without objectWriteTraceId, 207 with it', async () => {
     const c = sdk(sim);
-    const bad = [{ properties: { email: 'ok@x.com' }, associations: [] }, { properties: { email: 'x', bogus: '1' }, associations: [] }];
+    const bad: { properties: Record<string, string>; associations: never[] }[] = [{ properties: { email: 'ok@x.com' }, associations: [] }, { properties: { email: 'x', bogus: '1' }, associations: [] }];
     const e = await apiError(c.crm.contacts.batchApi.create({ inputs: bad }));
     expect(e.code).toBe(400);
     expect((await c.crm.contacts.basicApi.getPage()).results).toHaveLength(0);

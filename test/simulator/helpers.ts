@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-explicit-any --
+   Tests assert on raw HubSpot JSON bodies (ApiException.body, webhook payloads), which are untyped by nature. */
 /** Shared test helpers: start a simulator on port 0 and build official SDK clients against it. */
 import { Client } from '@hubspot/api-client';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/server.js';

@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment --
+   Tests assert on raw HubSpot JSON bodies (ApiException.body, webhook payloads), which are untyped by nature. */
 import { describe, expect, it } from 'vitest';
 import { Client } from '@hubspot/api-client';
 import { apiError, call, sdk, startTestSim } from './helpers.js';

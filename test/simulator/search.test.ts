@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access --
+   Tests assert on raw HubSpot JSON bodies (ApiException.body, webhook payloads), which are untyped by nature. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningSimulator } from '../../src/simulator/server.js';
 import { apiError, call, sdk, startTestSim } from './helpers.js';
@@ -10,7 +12,7 @@ beforeEach(() => { sim.reset(); });
 
 type Filter = { propertyName: string; operator: string; value?: string; values?: string[]; highValue?: string };
 const search = (filters: Filter[], extra: Record<string, unknown> = {}) =>
-  sdk(sim).crm.contacts.searchApi.doSearch({ filterGroups: [{ filters: filters as never }], properties: ['email', 'firstname', 'lifecyclestage'], limit: 100, ...extra } as never);
+  sdk(sim).crm.contacts.searchApi.doSearch({ filterGroups: [{ filters: filters as never }], properties: ['email', 'firstname', 'lifecyclestage'], limit: 100, ...extra });
 
 describe('search via @hubspot/api-client', () => {
   beforeEach(async () => {

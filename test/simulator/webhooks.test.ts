@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return --
+   Tests assert on raw HubSpot JSON bodies (ApiException.body, webhook payloads), which are untyped by nature. */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -197,7 +199,7 @@ describe('webhook delivery', () => {
     rx = new Receiver();
     await rx.start('/hook%3Aencoded?x=a%2Cb');
     const dev = devSdk(sim);
-    await dev.webhooks.settingsApi.configure(sim.appId, { targetUrl: rx.url, throttling: { maxConcurrentRequests: 10 } as never });
+    await dev.webhooks.settingsApi.configure(sim.appId, { targetUrl: rx.url, throttling: { maxConcurrentRequests: 10 } });
     const sub = await dev.webhooks.subscriptionsApi.create(sim.appId, { eventType: 'deal.propertyChange' as never, propertyName: 'dealstage', active: true });
     expect(sub.id).toBeTruthy();
     expect((await dev.webhooks.subscriptionsApi.getAll(sim.appId)).results).toHaveLength(1);
@@ -209,7 +211,7 @@ describe('webhook delivery', () => {
     const del = rx.deliveries[0]!;
     const ts = Number(del.headers['x-hubspot-request-timestamp']);
     expect(Signature.isValid({ signature: del.headers['x-hubspot-signature-v3'] as string, clientSecret: sim.clientSecret, requestBody: del.raw, signatureVersion: 'v3', url: rx.url.replace('%3A', ':').replace('%2C', ','), method: 'POST', timestamp: ts })).toBe(true);
-    await dev.webhooks.subscriptionsApi.update(sub.id, sim.appId, { active: false });
+    await dev.webhooks.subscriptionsApi.update(Number(sub.id), sim.appId, { active: false });
     await call(sim, 'PATCH', `/crm/v3/objects/deals/${d.body.id}`, { properties: { dealstage: 'closedlost' } });
     await sim.drainWebhooks();
     expect(rx.events()).toHaveLength(2);
