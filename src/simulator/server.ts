@@ -98,7 +98,7 @@ export interface RunningSimulator {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    rawBody?: string;
+    simRawBody?: string;
     simResBytes?: number;
     simFault?: string;
   }
@@ -201,7 +201,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, raw, done) => {
     const text = typeof raw === 'string' ? raw : raw.toString('utf8');
-    req.rawBody = text;
+    req.simRawBody = text;
     if (text.trim() === '') return done(null, undefined);
     try {
       done(null, JSON.parse(text));
@@ -285,7 +285,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     const elapsed = reply.elapsedTime;
     log.push({
       at: new Date(Date.now() - elapsed).toISOString(), atMs: Math.round(Date.now() - elapsed), method: req.method, path: req.url,
-      status: reply.statusCode, requestBytes: req.rawBody !== undefined ? Buffer.byteLength(req.rawBody) : Number(req.headers['content-length'] ?? 0),
+      status: reply.statusCode, requestBytes: req.simRawBody !== undefined ? Buffer.byteLength(req.simRawBody) : Number(req.headers['content-length'] ?? 0),
       responseBytes: req.simResBytes ?? 0, durationMs: Math.round(elapsed), body: req.body, ...(req.simFault ? { fault: req.simFault } : {}),
     });
   });

@@ -40,7 +40,7 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: SimContext): voi
   routeAll(app, 'POST', OBJECT_PREFIXES, '/:objectType/search', (req) => {
     const type = objectType(ctx, params(req).objectType);
     requireScopes(req, objectScopes(type.objectTypeId, type.custom, false));
-    if ((req.rawBody ?? '').length > SEARCH_MAX_BODY_CHARS) {
+    if ((req.simRawBody ?? '').length > SEARCH_MAX_BODY_CHARS) {
       throw validation(`The request body is too long: a search query can contain at most ${SEARCH_MAX_BODY_CHARS} characters.`);
     }
     const b = (req.body ?? {}) as SearchBody;
