@@ -9,12 +9,18 @@ import type { ApiRoute } from './http/route.js';
 import { auditRoutes } from './http/routes/audit.js';
 import { conflictRoutes } from './http/routes/conflicts.js';
 import { keyRoutes } from './http/routes/keys.js';
+import { syncRoutes } from './http/routes/sync.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
+import { createHubSpotGateway } from './hubspot/gateway.js';
 import type { Logger } from './lib/logger.js';
 import { SERVICE_VERSION } from './lib/version.js';
+import { type SyncJobRunner, startSyncJobRunner } from './sync/inbound/customer-sync.js';
+import { applyCreditLimit } from './sync/inbound/dependent-updates.js';
+import { crmReaderFromGateway } from './sync/inbound/gateway-reader.js';
 import { createInboundHooks } from './sync/inbound/hooks.js';
 import { type InboxWorkers, startInboxWorkers } from './sync/inbound/inbox-worker.js';
 import { createWebhookAuthenticator } from './sync/inbound/webhook-auth.js';
+import { pushCompanyProperties } from './sync/outbound/warp-changes.js';
 
 /**
  * The composition root: builds every part from the config and wires them together. `main.ts`
@@ -24,28 +30,47 @@ export interface Service {
   app: FastifyInstance;
   db: Database;
   inbox: InboxWorkers;
+  /** Import/reconcile runner; undefined without a HubSpot connection. */
+  jobs: SyncJobRunner | undefined;
   /** Stops accepting requests, waits for in-flight ones, then closes the database. */
   close(): Promise<void>;
 }
 
 export async function createService(config: Config, logger: Logger): Promise<Service> {
   const db = await openDatabase(config.database, logger);
-  let inbox: InboxWorkers | undefined;
+  const stoppers: Array<() => Promise<void>> = [];
   try {
-    const { clientSecret } = config.hubspot;
+    const { clientSecret, accessToken, baseUrl } = config.hubspot;
+    const gateway =
+      accessToken && baseUrl
+        ? createHubSpotGateway({ baseUrl, accessToken, pool: db.pool, accountKey: `hubspot-app-${config.hubspot.appId ?? 'default'}`, logger })
+        : undefined;
+    const hooks = createInboundHooks({
+      pushCompanyProperties,
+      onCreditLimitChange: async (tx, customerId) => {
+        await applyCreditLimit(tx, customerId);
+      },
+    });
     const workers = startInboxWorkers({
       pool: db.pool,
       logger,
-      hooks: createInboundHooks({}),
-      reader: undefined,
+      hooks,
+      reader: gateway ? crmReaderFromGateway(gateway, 'realtime') : undefined,
       appId: config.hubspot.appId,
       ...config.inbox,
     });
-    inbox = workers;
+    stoppers.push(() => workers.stop());
+    let jobs: SyncJobRunner | undefined;
+    if (gateway) {
+      const runner = startSyncJobRunner({ pool: db.pool, logger, reader: crmReaderFromGateway(gateway, 'backfill'), hooks, pollIntervalMs: config.inbox.pollIntervalMs * 4 });
+      stoppers.push(() => runner.stop());
+      jobs = runner;
+    }
     const routes: ApiRoute[] = [
       ...keyRoutes(db.pool),
       ...conflictRoutes(db.pool),
       ...auditRoutes(db.pool),
+      ...syncRoutes({ pool: db.pool, jobsEnabled: jobs !== undefined, onQueued: () => jobs?.wake() }),
       ...webhookRoutes({
         db: db.pool,
         authenticator: clientSecret ? createWebhookAuthenticator({ clientSecret, ...config.webhooks }) : undefined,
@@ -67,14 +92,15 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       app,
       db,
       inbox: workers,
+      jobs,
       close: async () => {
         await app.close();
-        await workers.stop();
+        for (const stop of stoppers) await stop();
         await db.close();
       },
     };
   } catch (error) {
-    await inbox?.stop();
+    for (const stop of stoppers) await stop();
     await db.close();
     throw error;
   }

@@ -120,11 +120,27 @@ export async function linkToCompany(
   return rows[0] ?? null;
 }
 
-/** HubSpot ids of live cache rows, for reconcile. */
-export async function listCachedHubspotIds(db: Queryable, objectType: CachedObjectType): Promise<string[]> {
+/** Unlinks a user or deal from whatever customer it has (HubSpot lists no company for it). */
+export async function unlinkCompany(tx: Queryable, objectType: 'contact' | 'deal', rowId: string): Promise<{ before: string | null; after: string | null } | null> {
+  const table = ident(CACHE_TABLES[objectType].table);
+  const dealCompany = objectType === 'deal' ? ', hubspot_company_id = NULL' : '';
+  const { rows } = await tx.query<{ before: string | null }>(
+    `WITH old AS (SELECT customer_id FROM ${table} WHERE id = $1)
+     UPDATE ${table} SET customer_id = NULL${dealCompany}, version = version + 1, updated_at = now()
+     WHERE id = $1 AND customer_id IS NOT NULL
+     RETURNING (SELECT customer_id::text FROM old) AS before`,
+    [rowId],
+  );
+  return rows[0] ? { before: rows[0].before, after: null } : null;
+}
+
+/** HubSpot ids of live cache rows created before `createdBefore`, for reconcile's deletion check. */
+export async function listCachedHubspotIds(db: Queryable, objectType: CachedObjectType, createdBefore: Date): Promise<string[]> {
   const { table, hubspotId } = CACHE_TABLES[objectType];
   const { rows } = await db.query<{ id: string }>(
-    `SELECT ${ident(hubspotId)} AS id FROM ${ident(table)} WHERE deleted_at IS NULL AND ${ident(hubspotId)} IS NOT NULL ORDER BY id`,
+    `SELECT ${ident(hubspotId)} AS id FROM ${ident(table)}
+     WHERE deleted_at IS NULL AND ${ident(hubspotId)} IS NOT NULL AND created_at < $1 ORDER BY id`,
+    [createdBefore],
   );
   return rows.map((r) => r.id);
 }

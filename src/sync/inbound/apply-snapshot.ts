@@ -1,6 +1,6 @@
 import type { PoolClient } from '../../db/pool.js';
 import { appendAudit } from '../../store/audit.js';
-import { CACHE_TABLES, ensureCachedRecord, setCachedDeleted } from '../../store/cache-records.js';
+import { CACHE_TABLES, ensureCachedRecord, linkToCompany, setCachedDeleted, unlinkCompany } from '../../store/cache-records.js';
 import { applyField, type FieldContext, type FieldOutcome, type InboundHooks } from './apply-field.js';
 import type { CrmRecord } from './crm-reader.js';
 import { syncedProperties } from './property-map.js';
@@ -36,6 +36,19 @@ export async function applySnapshot(
     if (!(property in snapshot.properties)) continue;
     const outcome = await applyField(ctx, objectType, record, property, snapshot.properties[property] ?? '', updatedAt);
     counts[outcome] = (counts[outcome] ?? 0) + 1;
+  }
+  if (snapshot.companyIds && objectType !== 'company') {
+    const companyId = snapshot.companyIds[0];
+    if (companyId) await ensureCachedRecord(tx, 'company', companyId);
+    const change = companyId
+      ? await linkToCompany(tx, objectType, record.id, companyId, false)
+      : record.values['customer_id'] !== null
+        ? await unlinkCompany(tx, objectType, record.id)
+        : null;
+    if (change) {
+      await appendAudit(tx, { entityType: CACHE_TABLES[objectType].entity, entityId: snapshot.id, source, event: source, changes: { customer_id: change } });
+      counts.applied = (counts.applied ?? 0) + 1;
+    }
   }
   return counts;
 }

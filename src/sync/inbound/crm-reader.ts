@@ -11,6 +11,8 @@ export interface CrmRecord {
   properties: Record<string, string | null>;
   /** HubSpot's last modification time (ISO), the version of a fetched snapshot. */
   updatedAt: string;
+  /** Contacts and deals from list reads: the associated company, primary first (undefined: not read). */
+  companyIds?: string[];
 }
 
 export interface CrmPage {
