@@ -330,6 +330,16 @@ CREATE TABLE users (
 CREATE INDEX users_customer ON users USING btree (customer_id);
 CREATE INDEX users_email ON users USING btree (lower(email));
 
+CREATE TABLE webhook_batches (
+  id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  received_at timestamp with time zone NOT NULL DEFAULT now(),
+  body text NOT NULL,
+  event_count integer NOT NULL,
+  expanded_at timestamp with time zone,
+  CONSTRAINT webhook_batches_pkey PRIMARY KEY (id)
+);
+CREATE INDEX webhook_batches_unexpanded ON webhook_batches USING btree (id) WHERE (expanded_at IS NULL);
+
 CREATE TABLE webhook_inbox (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
   dedupe_key text NOT NULL,

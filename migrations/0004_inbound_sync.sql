@@ -1,7 +1,19 @@
 -- Inbound sync (HubSpot → WARP): the webhook inbox, per-field versions for ordering, the audit
 -- trail, field-ownership conflicts, background sync jobs and the onboarding state per deal.
 
--- Every verified webhook event, committed before HubSpot gets its 2xx. `dedupe_key` is built from
+-- Every verified webhook request body, exactly as received, committed before HubSpot gets its 2xx.
+-- One row per request keeps the acknowledgement cheap; the inbox workers expand each batch into
+-- `webhook_inbox` events (deduplicated there) in the transaction that marks it expanded.
+CREATE TABLE webhook_batches (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  received_at timestamptz NOT NULL DEFAULT now(),
+  body text NOT NULL,
+  event_count integer NOT NULL,
+  expanded_at timestamptz
+);
+CREATE INDEX webhook_batches_unexpanded ON webhook_batches (id) WHERE expanded_at IS NULL;
+
+-- Every webhook event, once. `dedupe_key` is built from
 -- the event's identifying fields (eventId alone is not unique, hubspot-api.md §2) without
 -- `attemptNumber`, so retries and duplicated deliveries collapse into one row.
 CREATE TABLE webhook_inbox (

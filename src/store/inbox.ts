@@ -14,35 +14,48 @@ export interface NewInboxEvent {
   event: unknown;
 }
 
-export interface AcceptResult {
-  /** False when this exact signed request was already accepted (a replay): nothing was stored. */
-  fresh: boolean;
-  /** Events stored; duplicates of already stored events are not counted. */
-  inserted: number;
-}
-
 /**
- * Stores a verified batch in one statement (one round trip, atomic). With `replaySignature`, the
- * batch is stored only if that signature was not seen before.
+ * Stores a verified request body in one statement (one round trip, atomic). With
+ * `replaySignature`, it is stored only if that signature was not seen before; returns false for
+ * a replay (nothing stored).
  */
-export async function acceptWebhookBatch(db: Queryable, replaySignature: string | null, events: NewInboxEvent[]): Promise<AcceptResult> {
-  const { rows } = await db.query<{ fresh: boolean; inserted: number }>(
+export async function acceptWebhookBatch(db: Queryable, replaySignature: string | null, body: string, eventCount: number): Promise<boolean> {
+  const { rows } = await db.query<{ fresh: boolean }>(
     `WITH guard AS (
        INSERT INTO webhook_replay_guard (signature) SELECT $1::text WHERE $1::text IS NOT NULL
        ON CONFLICT DO NOTHING RETURNING 1
      ), allowed AS (
        SELECT $1::text IS NULL OR EXISTS (SELECT 1 FROM guard) AS ok
      ), stored AS (
-       INSERT INTO webhook_inbox (dedupe_key, subscription_type, object_id, occurred_at, event)
-       SELECT e.key, e.type, e.object_id, to_timestamp(e.occurred_ms / 1000.0), e.event
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::float8[], $6::jsonb[]) AS e(key, type, object_id, occurred_ms, event)
-       WHERE (SELECT ok FROM allowed)
-       ON CONFLICT (dedupe_key) DO NOTHING
-       RETURNING 1
+       INSERT INTO webhook_batches (body, event_count) SELECT $2, $3 WHERE (SELECT ok FROM allowed) RETURNING 1
      )
-     SELECT (SELECT ok FROM allowed) AS fresh, (SELECT count(*)::int FROM stored) AS inserted`,
+     SELECT (SELECT ok FROM allowed) AS fresh, (SELECT count(*) FROM stored) AS stored`,
+    [replaySignature, body, eventCount],
+  );
+  return rows[0]!.fresh;
+}
+
+/** Locks up to `limit` stored request bodies not yet expanded into events (oldest first). */
+export async function claimWebhookBatches(db: Queryable, limit: number): Promise<Array<{ id: string; body: string }>> {
+  const { rows } = await db.query<{ id: string; body: string }>(
+    `SELECT id, body FROM webhook_batches WHERE expanded_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+    [limit],
+  );
+  return rows.map((r) => ({ id: String(r.id), body: r.body }));
+}
+
+export async function markWebhookBatchesExpanded(db: Queryable, ids: string[]): Promise<void> {
+  await db.query(`UPDATE webhook_batches SET expanded_at = now() WHERE id = ANY($1::bigint[])`, [ids]);
+}
+
+/** Adds events to the inbox; events already there (retries, duplicates) are skipped. Returns how many were new. */
+export async function insertInboxEvents(db: Queryable, events: NewInboxEvent[]): Promise<number> {
+  const { rowCount } = await db.query(
+    `INSERT INTO webhook_inbox (dedupe_key, subscription_type, object_id, occurred_at, event)
+     SELECT e.key, e.type, e.object_id, to_timestamp(e.occurred_ms / 1000.0), e.event
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::jsonb[]) AS e(key, type, object_id, occurred_ms, event)
+     ON CONFLICT (dedupe_key) DO NOTHING`,
     [
-      replaySignature,
       events.map((e) => e.dedupeKey),
       events.map((e) => e.subscriptionType),
       events.map((e) => e.objectId),
@@ -50,8 +63,7 @@ export async function acceptWebhookBatch(db: Queryable, replaySignature: string 
       events.map((e) => JSON.stringify(e.event)),
     ],
   );
-  const row = rows[0]!;
-  return { fresh: row.fresh, inserted: row.inserted };
+  return rowCount ?? 0;
 }
 
 /** Forgets replay-guard signatures older than the timestamp window: older requests are refused as stale anyway. */
@@ -125,6 +137,8 @@ export async function failInboxEvent(db: Queryable, id: string, error: string, m
 }
 
 export interface InboxStats {
+  /** Requests stored but not yet expanded into events. */
+  unexpandedBatches: number;
   pending: number;
   failed: number;
   oldestPendingReceivedAt: Date | null;
@@ -133,7 +147,8 @@ export interface InboxStats {
 }
 
 export async function inboxStats(db: Queryable): Promise<InboxStats> {
-  const [counts, errors] = await Promise.all([
+  const [batches, counts, errors] = await Promise.all([
+    db.query<{ n: number; oldest: Date | null }>(`SELECT count(*)::int AS n, min(received_at) AS oldest FROM webhook_batches WHERE expanded_at IS NULL`),
     db.query<{ pending: number; failed: number; oldest: Date | null; last_applied: Date | null }>(
       `SELECT count(*) FILTER (WHERE status IN ('pending', 'processing'))::int AS pending,
               count(*) FILTER (WHERE status = 'failed')::int AS failed,
@@ -147,10 +162,13 @@ export async function inboxStats(db: Queryable): Promise<InboxStats> {
     ),
   ]);
   const c = counts.rows[0]!;
+  const b = batches.rows[0]!;
+  const oldest = [b.oldest, c.oldest].filter((d): d is Date => d !== null).sort((x, y) => x.getTime() - y.getTime())[0] ?? null;
   return {
+    unexpandedBatches: b.n,
     pending: c.pending,
     failed: c.failed,
-    oldestPendingReceivedAt: c.oldest,
+    oldestPendingReceivedAt: oldest,
     lastAppliedAt: c.last_applied,
     lastErrors: errors.rows.map((r) => ({ id: String(r.id), subscriptionType: r.subscription_type, objectId: r.object_id, error: r.last_error, at: r.processed_at })),
   };

@@ -18,8 +18,11 @@ describe('inbox processing', () => {
   };
   const settle = async () => {
     for (let i = 0; i < 200; i++) {
-      const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_inbox WHERE status IN ('pending', 'processing')`);
-      if (rows[0]!.n === 0) return;
+      const { rows } = await db.pool.query<{ n: number }>(
+        `SELECT (SELECT count(*) FROM webhook_inbox WHERE status IN ('pending', 'processing'))
+              + (SELECT count(*) FROM webhook_batches WHERE expanded_at IS NULL) AS n`,
+      );
+      if (Number(rows[0]!.n) === 0) return;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     throw new Error('inbox did not drain');
@@ -78,7 +81,7 @@ describe('inbox processing', () => {
     expect(rows).toEqual([
       {
         object_type: 'company', object_id: '601', property: 'warp_status', owner: 'warp', hubspot_value: 'churned', warp_value: 'active',
-        hubspot_source: 'CRM_UI userId:1000001', resolution: 'recorded_no_outbound_sync',
+        hubspot_source: 'CRM_UI userId:1000001', resolution: 'owner_value_written_back',
       },
     ]);
   });

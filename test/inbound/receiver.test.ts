@@ -16,7 +16,11 @@ describe('webhook receiver', () => {
   let db: TestDatabase;
   let service: TestService;
   let url: string;
-  const inboxCount = async () => Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM webhook_inbox')).rows[0]!.n);
+  /** Events in the inbox once the stored request bodies are expanded (duplicates collapse there). */
+  const inboxCount = async () => {
+    await service.inbox.drain();
+    return Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM webhook_inbox')).rows[0]!.n);
+  };
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -32,7 +36,7 @@ describe('webhook receiver', () => {
     const body = JSON.stringify([propertyChange(101, 'name', 'Acme', Date.now()), propertyChange(101, 'domain', 'acme.test', Date.now())]);
     const response = await postSigned(url, body, { secret: SECRET });
     expect(response.status).toBe(200);
-    expect(response.json).toEqual({ received: 2, stored: 2, duplicates: 0 });
+    expect(response.json).toEqual({ received: 2 });
     expect(await inboxCount()).toBe(2);
   });
 
@@ -47,10 +51,10 @@ describe('webhook receiver', () => {
     expect(replay.json).toMatchObject({ error: { code: 'webhook_replayed' } });
     // HubSpot's own retry: new timestamp, attemptNumber 1, same event.
     const retry = await postSigned(url, JSON.stringify([{ ...event, attemptNumber: 1 }]), { secret: SECRET });
-    expect(retry.json).toEqual({ received: 1, stored: 0, duplicates: 1 });
+    expect(retry.status).toBe(200);
     // A duplicate inside one batch collapses too.
     const twice = await postSigned(url, JSON.stringify([event, { ...event, attemptNumber: 2 }]), { secret: SECRET });
-    expect(twice.json).toEqual({ received: 2, stored: 0, duplicates: 2 });
+    expect(twice.status).toBe(200);
     expect(await inboxCount()).toBe(before + 1);
   });
 

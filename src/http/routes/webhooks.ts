@@ -1,8 +1,8 @@
 import type { Queryable } from '../../db/pool.js';
 import { AppError, badRequest } from '../../lib/errors.js';
-import { acceptWebhookBatch, type NewInboxEvent } from '../../store/inbox.js';
+import { acceptWebhookBatch } from '../../store/inbox.js';
 import type { WebhookAuthenticator } from '../../sync/inbound/webhook-auth.js';
-import { dedupeKey, eventObjectId, eventTarget, type InboundObjectType, webhookBatchSchema } from '../../sync/inbound/webhook-events.js';
+import { eventTarget, type InboundObjectType, webhookBatchSchema } from '../../sync/inbound/webhook-events.js';
 import { defineRoute } from '../route.js';
 
 export interface WebhookRouteDeps {
@@ -27,7 +27,7 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
       access: 'webhook',
       tag: 'webhooks',
       summary: only ? `HubSpot ${only} webhook events (signed)` : 'HubSpot webhook events of any object (signed)',
-      success: { status: 200, description: 'The batch is stored durably; duplicates are counted, not stored twice' },
+      success: { status: 200, description: 'The batch is stored durably; its events are processed asynchronously' },
       handler: async ({ request }) => {
         if (!deps.authenticator) throw new AppError(503, 'webhooks_not_configured', 'Set HUBSPOT_CLIENT_SECRET to receive HubSpot webhooks');
         const rawBody = request.rawBody;
@@ -51,24 +51,15 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
         if (!parsed.success) {
           throw badRequest('webhook_body_invalid', 'The body is not an array of at most 100 HubSpot events', parsed.error.issues.slice(0, 5));
         }
-        const events: NewInboxEvent[] = [];
-        for (const event of parsed.data) {
-          const target = eventTarget(event);
-          if (only && target.objectType !== only) {
-            throw badRequest('webhook_wrong_object', `This endpoint receives ${only} events only, got ${target.type}`);
-          }
-          events.push({
-            dedupeKey: dedupeKey(event),
-            subscriptionType: target.type,
-            objectId: eventObjectId(event) ?? null,
-            occurredAtMs: event.occurredAt,
-            event,
-          });
+        if (only) {
+          const stray = parsed.data.map(eventTarget).find((target) => target.objectType !== only);
+          if (stray) throw badRequest('webhook_wrong_object', `This endpoint receives ${only} events only, got ${stray.type}`);
         }
-        const result = await acceptWebhookBatch(deps.db, auth.replayKey, events);
-        if (!result.fresh) throw new AppError(401, 'webhook_replayed', 'This signed request was already received');
-        if (result.inserted > 0) deps.onAccepted?.();
-        return { received: events.length, stored: result.inserted, duplicates: events.length - result.inserted };
+        // The body is stored as received; workers expand and deduplicate its events.
+        const fresh = await acceptWebhookBatch(deps.db, auth.replayKey, rawBody.toString('utf8'), parsed.data.length);
+        if (!fresh) throw new AppError(401, 'webhook_replayed', 'This signed request was already received');
+        if (parsed.data.length > 0) deps.onAccepted?.();
+        return { received: parsed.data.length };
       },
     });
   return [receive(undefined), receive('company'), receive('contact'), receive('deal')];

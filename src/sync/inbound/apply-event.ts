@@ -26,6 +26,7 @@ export type EventOutcome =
   | 'stale'
   | 'echo'
   | 'conflict'
+  | 'written_back'
   | 'unknown_object'
   | 'unknown_event'
   | 'unknown_property'

@@ -14,7 +14,7 @@ import type { InboundObjectType } from './webhook-events.js';
  * fetches, the full import and reconcile, so the rules exist once.
  */
 
-export type FieldOutcome = 'applied' | 'no_change' | 'stale' | 'conflict' | 'unknown_property' | 'invalid_value';
+export type FieldOutcome = 'applied' | 'no_change' | 'stale' | 'conflict' | 'written_back' | 'unknown_property' | 'invalid_value';
 
 /** What the cache needs beyond its own tables: write-backs, dependent updates, onboarding, fetches. */
 export interface InboundHooks {
@@ -66,6 +66,10 @@ export async function applyField(
     const hubspotValue = parsed === null ? null : String(parsed);
     // Equal values are no conflict: e.g. the echo of our own write arriving without our app id.
     if (hubspotValue === current || (raw === '' && current === null)) return 'no_change';
+    // A snapshot without a value is HubSpot not having it yet, not a change made there: send ours.
+    if (ctx.adoptWarpValuesWhenEmpty && hubspotValue === null) {
+      return (await ctx.hooks.writeBack(ctx.tx, objectType, record, [property])) ? 'written_back' : 'no_change';
+    }
     const writtenBack = await ctx.hooks.writeBack(ctx.tx, objectType, record, [property]);
     await recordConflict(ctx.tx, {
       objectType,

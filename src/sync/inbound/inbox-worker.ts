@@ -3,20 +3,30 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Pool, withTransaction } from '../../db/pool.js';
 import { toError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import { claimInboxEvents, completeInboxEvent, failInboxEvent, type InboxRow, pruneReplayGuard } from '../../store/inbox.js';
+import {
+  claimInboxEvents,
+  claimWebhookBatches,
+  completeInboxEvent,
+  failInboxEvent,
+  type InboxRow,
+  insertInboxEvents,
+  markWebhookBatchesExpanded,
+  pruneReplayGuard,
+} from '../../store/inbox.js';
 import type { InboundHooks } from './apply-field.js';
 import { applyEvent, type EventOutcome } from './apply-event.js';
 import { applySnapshot } from './apply-snapshot.js';
 import type { CrmReader } from './crm-reader.js';
 import { lockObject } from './object-lock.js';
 import { syncedProperties } from './property-map.js';
-import { eventObjectId, eventTarget, type InboundObjectType, webhookBatchSchema } from './webhook-events.js';
+import { eventObjectId, eventTarget, type InboundObjectType, toInboxEvents, webhookBatchSchema } from './webhook-events.js';
 
 /**
  * Inbox workers: claim due events (`FOR UPDATE SKIP LOCKED`, leased), apply each in its own
  * transaction under the object's lock, in `occurredAt` order, and mark the row done in that same
  * transaction. Any number of workers in any number of processes may run. Records that need a full
- * read (creation, merge, restore) are fetched in batches after each claim.
+ * read (creation, merge, restore) are fetched in batches after each claim. Before that, stored
+ * request bodies are expanded into one inbox row per event, duplicates dropped by the dedupe key.
  */
 
 export interface InboxWorkerOptions {
@@ -48,6 +58,16 @@ const RETRY_MAX_MS = 5 * 60_000;
 const REPLAY_GUARD_KEEP_MS = 10 * 60_000;
 const PRUNE_EVERY_MS = 60_000;
 const eventSchema = webhookBatchSchema.element;
+/** Request bodies expanded per transaction (≤ 100 events each). */
+const EXPAND_BATCHES = 20;
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
 
 export function startInboxWorkers(options: InboxWorkerOptions): InboxWorkers {
   const controller = new AbortController();
@@ -104,7 +124,25 @@ export function startInboxWorkers(options: InboxWorkerOptions): InboxWorkers {
     }
   };
 
+  /** Turns stored request bodies into inbox events, in the transaction that marks them expanded. */
+  const expandBatches = (): Promise<number> =>
+    withTransaction(options.pool, async (tx) => {
+      const batches = await claimWebhookBatches(tx, EXPAND_BATCHES);
+      if (batches.length === 0) return 0;
+      const events = batches.flatMap((batch) => {
+        // Verified and schema-checked at the door; checked again because the row is input too.
+        const parsed = webhookBatchSchema.safeParse(parseJson(batch.body));
+        if (parsed.success) return toInboxEvents(parsed.data);
+        options.logger.error({ batchId: batch.id }, 'stored webhook batch does not parse; skipped');
+        return [];
+      });
+      if (events.length > 0) await insertInboxEvents(tx, events);
+      await markWebhookBatchesExpanded(tx, batches.map((b) => b.id));
+      return batches.length;
+    });
+
   const runOnce = async (): Promise<number> => {
+    const expanded = await expandBatches();
     const rows = await claimInboxEvents(options.pool, options.batchSize, LEASE_MS);
     const fetches = new Map<InboundObjectType, Set<string>>();
     for (const row of rows) {
@@ -116,7 +154,7 @@ export function startInboxWorkers(options: InboxWorkerOptions): InboxWorkers {
       lastPruneMs = Date.now();
       await pruneReplayGuard(options.pool, REPLAY_GUARD_KEEP_MS);
     }
-    return rows.length;
+    return expanded + rows.length;
   };
 
   const loop = async (): Promise<void> => {

@@ -98,3 +98,14 @@ export function dedupeKey(event: WebhookEvent): string {
 export function eventObjectId(event: WebhookEvent): string | undefined {
   return event.objectId ?? event.fromObjectId;
 }
+
+/** The inbox rows of a batch, one per event (the inbox deduplicates them). */
+export function toInboxEvents(events: WebhookEvent[]): Array<{ dedupeKey: string; subscriptionType: string; objectId: string | null; occurredAtMs: number; event: WebhookEvent }> {
+  return events.map((event) => ({
+    dedupeKey: dedupeKey(event),
+    subscriptionType: eventTarget(event).type,
+    objectId: eventObjectId(event) ?? null,
+    occurredAtMs: event.occurredAt,
+    event,
+  }));
+}

@@ -1,0 +1,14 @@
+// `npm run bench -- NAME [args]`: runs one benchmark. Each prints a readable summary and, as its
+// very last line, one JSON object with its figures. Benchmarks are not tests.
+
+const BENCHMARKS: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
+  'webhook-ingest': () => import('./webhook-ingest.js'),
+};
+
+const [name, ...args] = process.argv.slice(2);
+const load = name ? BENCHMARKS[name] : undefined;
+if (!load) {
+  process.stderr.write(`usage: npm run bench -- <name> [args]\nbenchmarks: ${Object.keys(BENCHMARKS).join(', ')}\n`);
+  process.exit(2);
+}
+await (await load()).run(args);
