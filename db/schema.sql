@@ -192,6 +192,25 @@ CREATE TABLE numbers (
 CREATE INDEX numbers_customer ON numbers USING btree (customer_id);
 CREATE INDEX numbers_trunk ON numbers USING btree (trunk_id);
 
+CREATE TABLE onboardings (
+  hubspot_deal_id text NOT NULL,
+  hubspot_company_id text,
+  customer_id bigint,
+  ban text,
+  steps_done text[] NOT NULL DEFAULT '{}'::text[],
+  status text NOT NULL DEFAULT 'pending'::text,
+  attempts integer NOT NULL DEFAULT 0,
+  next_attempt_at timestamp with time zone NOT NULL DEFAULT now(),
+  locked_until timestamp with time zone,
+  last_error text,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT onboardings_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),
+  CONSTRAINT onboardings_pkey PRIMARY KEY (hubspot_deal_id),
+  CONSTRAINT onboardings_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'done'::text, 'failed'::text])))
+);
+CREATE INDEX onboardings_due ON onboardings USING btree (next_attempt_at) WHERE (status = 'pending'::text);
+
 CREATE TABLE ops_alerts (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
   kind text NOT NULL,
@@ -368,3 +387,16 @@ CREATE TABLE webhook_replay_guard (
   CONSTRAINT webhook_replay_guard_pkey PRIMARY KEY (signature)
 );
 CREATE INDEX webhook_replay_guard_seen ON webhook_replay_guard USING btree (seen_at);
+
+CREATE TABLE welcome_emails (
+  hubspot_deal_id text NOT NULL,
+  hubspot_contact_id text,
+  status text NOT NULL,
+  message_id text,
+  reason text,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT welcome_emails_hubspot_deal_id_fkey FOREIGN KEY (hubspot_deal_id) REFERENCES onboardings(hubspot_deal_id),
+  CONSTRAINT welcome_emails_pkey PRIMARY KEY (hubspot_deal_id),
+  CONSTRAINT welcome_emails_status_check CHECK ((status = ANY (ARRAY['sending'::text, 'sent'::text, 'not_sent'::text, 'unknown'::text])))
+);

@@ -112,3 +112,33 @@ CREATE TABLE sync_jobs (
   locked_until timestamptz
 );
 CREATE INDEX sync_jobs_recent ON sync_jobs (created_at DESC);
+
+-- Onboarding after a deal is won, one row per deal: the steps already done make every step run
+-- at most once, across replays of the deal-won event and crashes mid-flow.
+CREATE TABLE onboardings (
+  hubspot_deal_id text PRIMARY KEY,
+  hubspot_company_id text,
+  customer_id bigint REFERENCES customers (id),
+  ban text,
+  steps_done text[] NOT NULL DEFAULT '{}',
+  status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
+  attempts integer NOT NULL DEFAULT 0,
+  next_attempt_at timestamptz NOT NULL DEFAULT now(),
+  locked_until timestamptz,
+  last_error text,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX onboardings_due ON onboardings (next_attempt_at) WHERE status = 'pending';
+
+-- The welcome email of an onboarding. `sending` is committed before the SMTP call, so a crash
+-- during it never leads to a second email (at most once; the row says it needs a look).
+CREATE TABLE welcome_emails (
+  hubspot_deal_id text PRIMARY KEY REFERENCES onboardings (hubspot_deal_id),
+  hubspot_contact_id text,
+  status text NOT NULL CHECK (status IN ('sending', 'sent', 'not_sent', 'unknown')),
+  message_id text,
+  reason text,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);

@@ -51,6 +51,8 @@ const envSchema = z.object({
   INBOX_BATCH_SIZE: positiveInt.max(1000).default(200),
   INBOX_POLL_INTERVAL_MS: positiveInt.default(250),
   INBOX_MAX_ATTEMPTS: positiveInt.default(10),
+  SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional()),
+  SMTP_FROM: z.string().min(3).default('WARP <welcome@warp.example>'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -87,6 +89,8 @@ export interface Config {
     trustedProxies: string[];
   };
   inbox: { workers: number; batchSize: number; pollIntervalMs: number; maxAttempts: number };
+  /** Welcome emails; without `url` they are recorded and logged as not sent. */
+  smtp: { url: string | undefined; from: string };
 }
 
 export class ConfigError extends Error {
@@ -138,5 +142,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pollIntervalMs: e.INBOX_POLL_INTERVAL_MS,
       maxAttempts: e.INBOX_MAX_ATTEMPTS,
     },
+    smtp: { url: e.SMTP_URL, from: e.SMTP_FROM },
   });
 }

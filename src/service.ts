@@ -20,6 +20,10 @@ import { crmReaderFromGateway } from './sync/inbound/gateway-reader.js';
 import { createInboundHooks } from './sync/inbound/hooks.js';
 import { type InboxWorkers, startInboxWorkers } from './sync/inbound/inbox-worker.js';
 import { createWebhookAuthenticator } from './sync/inbound/webhook-auth.js';
+import { closedWonStagesFrom } from './sync/onboarding/closed-won.js';
+import { smtpWelcomeMailer } from './sync/onboarding/mailer.js';
+import { type OnboardingRunner, startOnboardingRunner } from './sync/onboarding/onboarding.js';
+import { startOnboarding } from './store/onboardings.js';
 import { pushCompanyProperties } from './sync/outbound/warp-changes.js';
 
 /**
@@ -32,6 +36,8 @@ export interface Service {
   inbox: InboxWorkers;
   /** Import/reconcile runner; undefined without a HubSpot connection. */
   jobs: SyncJobRunner | undefined;
+  /** Onboarding of won deals; undefined without a HubSpot connection. */
+  onboarding: OnboardingRunner | undefined;
   /** Stops accepting requests, waits for in-flight ones, then closes the database. */
   close(): Promise<void>;
 }
@@ -45,10 +51,17 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       accessToken && baseUrl
         ? createHubSpotGateway({ baseUrl, accessToken, pool: db.pool, accountKey: `hubspot-app-${config.hubspot.appId ?? 'default'}`, logger })
         : undefined;
+    const closedWon = gateway ? closedWonStagesFrom(gateway, logger) : undefined;
+    let onboarding: OnboardingRunner | undefined;
     const hooks = createInboundHooks({
       pushCompanyProperties,
       onCreditLimitChange: async (tx, customerId) => {
         await applyCreditLimit(tx, customerId);
+      },
+      onDealStageChange: async (tx, deal) => {
+        const stage = deal.values['stage'];
+        if (!closedWon || !stage || !(await closedWon.isClosedWon(stage))) return;
+        if (await startOnboarding(tx, deal.hubspotId, deal.values['hubspot_company_id'] ?? null)) onboarding?.wake();
       },
     });
     const workers = startInboxWorkers({
@@ -65,6 +78,18 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       const runner = startSyncJobRunner({ pool: db.pool, logger, reader: crmReaderFromGateway(gateway, 'backfill'), hooks, pollIntervalMs: config.inbox.pollIntervalMs * 4 });
       stoppers.push(() => runner.stop());
       jobs = runner;
+      const onboardingRunner = startOnboardingRunner({
+        pool: db.pool,
+        logger,
+        hubspot: gateway,
+        reader: crmReaderFromGateway(gateway, 'realtime'),
+        hooks,
+        mailer: config.smtp.url ? smtpWelcomeMailer(config.smtp.url, config.smtp.from) : undefined,
+        pollIntervalMs: config.inbox.pollIntervalMs * 4,
+        maxAttempts: config.inbox.maxAttempts,
+      });
+      stoppers.push(() => onboardingRunner.stop());
+      onboarding = onboardingRunner;
     }
     const routes: ApiRoute[] = [
       ...keyRoutes(db.pool),
@@ -93,6 +118,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       db,
       inbox: workers,
       jobs,
+      onboarding,
       close: async () => {
         await app.close();
         for (const stop of stoppers) await stop();
