@@ -111,6 +111,19 @@ function requiredProps(ctx: SimContext, type: ObjectTypeInfo): readonly string[]
   return STANDARD_REQUIRED[type.objectTypeId] ?? [];
 }
 
+/** History entries are capped per property so long-running demos do not grow without bound. */
+const MAX_HISTORY_PER_PROPERTY = 50;
+
+function recordHistory(record: StoredRecord, values: [string, string][], source: ChangeSource, at: string): void {
+  const history = (record.history ??= {});
+  const user = /^userId:(\d+)$/.exec(source.sourceId)?.[1];
+  for (const [name, value] of values) {
+    const list = (history[name] ??= []);
+    list.unshift({ value, timestamp: at, sourceType: source.changeSource, sourceId: source.sourceId, ...(user ? { updatedByUserId: Number(user) } : {}) });
+    if (list.length > MAX_HISTORY_PER_PROPERTY) list.length = MAX_HISTORY_PER_PROPERTY;
+  }
+}
+
 export interface PreparedWrite { written: Record<string, string>; merged: Record<string, string> }
 
 /** Validates a create without mutating anything (batch create is all-or-nothing). */
@@ -135,6 +148,7 @@ export function commitCreate(ctx: SimContext, type: ObjectTypeInfo, prepared: Pr
   props.createdate ??= now;
   if (type.custom) props.hs_createdate = now;
   const record: StoredRecord = { id, properties: props, createdAt: now, updatedAt: now, archived: false };
+  recordHistory(record, Object.entries(merged).filter(([, v]) => v !== ''), source, now);
   recordsOf(ctx, type)[id] = record;
   ctx.search.put(type.objectTypeId, id, record);
   const at = ctx.clock.now();
@@ -164,6 +178,7 @@ export function commitUpdate(ctx: SimContext, type: ObjectTypeInfo, record: Stor
   const now = new Date(ctx.clock.now()).toISOString();
   record.properties = { ...merged, [type.lastModifiedProperty]: now };
   record.updatedAt = now;
+  recordHistory(record, changed, source, now);
   ctx.search.put(type.objectTypeId, record.id, record);
   const at = ctx.clock.now();
   for (const [name, value] of changed) {
@@ -206,10 +221,12 @@ export function restoreRecord(ctx: SimContext, type: ObjectTypeInfo, record: Sto
  */
 export function mergeRecords(ctx: SimContext, type: ObjectTypeInfo, primary: StoredRecord, merged: StoredRecord, source: ChangeSource): StoredRecord {
   let moved = 0;
+  const movedValues: [string, string][] = [];
   for (const [k, v] of Object.entries(merged.properties)) {
     if (SYSTEM_PROPERTIES.has(k) || k === 'createdate' || v === '') continue;
     if ((primary.properties[k] ?? '') === '' && !(ctx.state.properties[type.objectTypeId]?.[k]?.hasUniqueValue ?? false)) {
       primary.properties[k] = v;
+      movedValues.push([k, v]);
       moved++;
     }
   }
@@ -221,6 +238,7 @@ export function mergeRecords(ctx: SimContext, type: ObjectTypeInfo, primary: Sto
   removeAllAssociationsOf(ctx, type.objectTypeId, merged.id, source);
   ctx.search.put(type.objectTypeId, merged.id, null);
   primary.updatedAt = new Date(ctx.clock.now()).toISOString();
+  recordHistory(primary, movedValues, source, primary.updatedAt);
   primary.properties[type.lastModifiedProperty] = primary.updatedAt;
   ctx.search.put(type.objectTypeId, primary.id, primary);
   ctx.webhooks.emit({

@@ -22,6 +22,7 @@ export function defaultPropertyNames(type: ObjectTypeInfo): readonly string[] {
 
 export interface RenderOptions {
   properties?: string[] | undefined;
+  propertiesWithHistory?: string[] | undefined;
   associations?: string[] | undefined;
 }
 
@@ -37,6 +38,11 @@ export function renderRecord(ctx: SimContext, type: ObjectTypeInfo, r: StoredRec
   }
   const out: Record<string, unknown> = { id: r.id, properties, createdAt: r.createdAt, updatedAt: r.updatedAt, archived: r.archived };
   if (r.archivedAt) out.archivedAt = r.archivedAt;
+  if (o.propertiesWithHistory && o.propertiesWithHistory.length > 0) {
+    out.propertiesWithHistory = Object.fromEntries(o.propertiesWithHistory
+      .filter((n) => defs[n] !== undefined || r.history?.[n] !== undefined)
+      .map((n) => [n, r.history?.[n] ?? []]));
+  }
   if (o.associations && o.associations.length > 0) {
     const assoc: Record<string, unknown> = {};
     for (const raw of o.associations) {

@@ -165,7 +165,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const ctx: SimContext = {
     opts, clock,
     state: loaded ?? emptyState(),
-    search: new SearchIndex(clock, () => clock.scale(opts.searchIndexLagMs) * (opts.searchIndexLagMs > 0 ? 1 : 0)),
+    search: new SearchIndex(clock, () => (opts.searchIndexLagMs > 0 ? clock.scale(opts.searchIndexLagMs) : 0)),
     webhooks: undefined as unknown as WebhookEmitter,
     changed: () => {
       if (!opts.stateFile || persistTimer) return;

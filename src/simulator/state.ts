@@ -16,6 +16,17 @@ export interface StoredRecord {
   updatedAt: string;
   archived: boolean;
   archivedAt?: string;
+  /** Per-property value history, newest first (served as `propertiesWithHistory`). */
+  history?: Record<string, PropertyHistoryEntry[]>;
+}
+
+/** One historical value, shaped like the SDK's `ValueWithTimestamp`. */
+export interface PropertyHistoryEntry {
+  value: string;
+  timestamp: string;
+  sourceType: string;
+  sourceId?: string;
+  updatedByUserId?: number;
 }
 
 export interface CustomSchema {

@@ -88,6 +88,8 @@ describe('custom object schemas', () => {
     expect((await c.crm.objects.basicApi.getById('sip_trunk', r.id, ['trunk_name'])).properties.trunk_name).toBe('T1');
     const missing = await apiError(c.crm.objects.basicApi.create(s.objectTypeId, { properties: { channels: '1' }, associations: [] }));
     expect(missing.code).toBe(400);
+    const found = await c.crm.objects.searchApi.doSearch(s.objectTypeId, { query: 'T1', properties: ['trunk_name'], limit: 10, after: '0', sorts: [], filterGroups: [] });
+    expect(found.results.map((x) => x.id)).toEqual([r.id]);
     const up = await c.crm.objects.batchApi.upsert(s.objectTypeId, { inputs: [{ id: 'X1', idProperty: 'trunk_id', properties: { channels: '60' } }] });
     expect(up.results[0]?._new).toBe(false);
 

@@ -5,8 +5,8 @@ import { Client } from '@hubspot/api-client';
 import { apiError, call, sdk, startTestSim } from './helpers.js';
 
 describe('burst and daily limits', () => {
-  it('the 101st request in the rolling window → 429 TEN_SECONDLY_ROLLING with headers; the window rolls', async () => {
-    const sim = await startTestSim({ timeScale: 1, burstWindowMs: 3_000 });
+  it('the 101st request in the default 10 s window → 429 TEN_SECONDLY_ROLLING with headers', async () => {
+    const sim = await startTestSim({ timeScale: 1 });
     try {
       const rs = [];
       for (let i = 0; i < 101; i++) rs.push(await call(sim, 'GET', '/crm/v3/objects/contacts?limit=1'));
@@ -14,15 +14,27 @@ describe('burst and daily limits', () => {
       expect(rs[0]?.headers.get('x-hubspot-ratelimit-max')).toBe('100');
       expect(rs[0]?.headers.get('x-hubspot-ratelimit-remaining')).toBe('99');
       expect(rs[99]?.headers.get('x-hubspot-ratelimit-remaining')).toBe('0');
-      expect(rs[0]?.headers.get('x-hubspot-ratelimit-interval-milliseconds')).toBe('3000');
+      expect(rs[0]?.headers.get('x-hubspot-ratelimit-interval-milliseconds')).toBe('10000');
       expect(rs[0]?.headers.get('x-hubspot-ratelimit-daily')).toBe('250000');
       expect(rs[0]?.headers.get('x-hubspot-ratelimit-daily-remaining')).toBe('249999');
       const last = rs[100]!;
       expect(last.status).toBe(429);
       expect(last.body).toMatchObject({ status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING' });
       expect(last.headers.get('x-hubspot-ratelimit-remaining')).toBe('0');
-      await new Promise((r) => setTimeout(r, 3_050));
-      expect((await call(sim, 'GET', '/crm/v3/objects/contacts')).status).toBe(200);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('the window rolls: a time-scaled window frees capacity again', async () => {
+    const sim = await startTestSim({ timeScale: 0.1, burstLimit: 5 }); // 10 s → 1 s
+    try {
+      const first = await Promise.all(Array.from({ length: 6 }, () => call(sim, 'GET', '/crm/v3/objects/contacts').then((r) => r.status)));
+      expect(first.filter((st) => st === 429)).toHaveLength(1);
+      await new Promise((r) => setTimeout(r, 1_050));
+      const again = await call(sim, 'GET', '/crm/v3/objects/contacts');
+      expect(again.status).toBe(200);
+      expect(again.headers.get('x-hubspot-ratelimit-interval-milliseconds')).toBe('1000');
     } finally {
       await sim.close();
     }

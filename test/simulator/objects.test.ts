@@ -151,3 +151,19 @@ describe('scopes', () => {
     }
   });
 });
+
+describe('propertiesWithHistory', () => {
+  it('returns value history newest first with the change source; list limit is 50 with history', async () => {
+    const c = sdk(sim);
+    const ct = await c.crm.contacts.basicApi.create({ properties: { email: 'h@x.com', firstname: 'One' }, associations: [] });
+    sim.uiEdit({ objectType: 'contacts', objectId: ct.id, properties: { firstname: 'Two' }, userId: 7 });
+    const got = await c.crm.contacts.basicApi.getById(ct.id, ['firstname'], ['firstname']);
+    const hist = got.propertiesWithHistory?.firstname ?? [];
+    expect(hist.map((h) => [h.value, h.sourceType, h.sourceId])).toEqual([['Two', 'CRM_UI', 'userId:7'], ['One', 'INTEGRATION', String(sim.appId)]]);
+    expect(hist[0]?.timestamp).toBeInstanceOf(Date);
+    const batch = await c.crm.contacts.batchApi.read({ inputs: [{ id: ct.id }], properties: [], propertiesWithHistory: ['firstname'] });
+    expect(batch.results[0]?.propertiesWithHistory?.firstname).toHaveLength(2);
+    expect((await call(sim, 'GET', '/crm/v3/objects/contacts?limit=50&propertiesWithHistory=firstname')).status).toBe(200);
+    expect((await call(sim, 'GET', '/crm/v3/objects/contacts?limit=51&propertiesWithHistory=firstname')).status).toBe(400);
+  });
+});

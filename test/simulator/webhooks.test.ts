@@ -216,4 +216,18 @@ describe('webhook delivery', () => {
     await sim.drainWebhooks();
     expect(rx.events()).toHaveLength(2);
   });
+  it('sourceId identifies the writing app, so echoes of our own writes can be told apart', async () => {
+    const multi = await startTestSim({ appId: 111, tokens: { ours: { kind: 'private' }, theirs: { kind: 'private', appId: 222 } } });
+    rx = new Receiver();
+    await rx.start();
+    try {
+      multi.configureWebhooks(rx.url, [{ eventType: 'company.creation' }]);
+      await call(multi, 'POST', '/crm/v3/objects/companies', { properties: { name: 'Ours' } }, 'ours');
+      await call(multi, 'POST', '/crm/v3/objects/companies', { properties: { name: 'Theirs' } }, 'theirs');
+      await multi.drainWebhooks();
+      expect(rx.events().map((e) => [e.appId, e.changeSource, e.sourceId])).toEqual([[111, 'INTEGRATION', '111'], [111, 'INTEGRATION', '222']]);
+    } finally {
+      await multi.close();
+    }
+  });
 });

@@ -25,14 +25,14 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: SimContext): void
     const type = objectType(ctx, params(req).objectType);
     requireScopes(req, objectScopes(type.objectTypeId, type.custom, false));
     const inputs = inputsOf(req, BATCH_MAX_INPUTS) as { id?: unknown }[];
-    const b = body<{ properties?: string[]; idProperty?: string }>(req);
+    const b = body<{ properties?: string[]; propertiesWithHistory?: string[]; idProperty?: string }>(req);
     if (b.idProperty) assertIdProperty(ctx, type, b.idProperty);
     const archived = str(query(req).archived) === 'true';
     const results: unknown[] = [];
     const missing: string[] = [];
     for (const i of inputs) {
       const r = findRecord(ctx, type, String(i.id), b.idProperty, archived);
-      if (r && r.archived === archived) results.push(renderRecord(ctx, type, r, { properties: b.properties }));
+      if (r && r.archived === archived) results.push(renderRecord(ctx, type, r, { properties: b.properties, propertiesWithHistory: b.propertiesWithHistory }));
       else missing.push(String(i.id));
     }
     const errors: BatchError[] = missing.length === 0 ? [] : [{

@@ -58,7 +58,8 @@ export function objectType(ctx: SimContext, raw: string | undefined): ObjectType
 
 /**
  * API writes are attributed to the calling app: `changeSource: "INTEGRATION"`, `sourceId` = the
- * app id as a string, so a receiver can suppress echoes of its own writes (see README).
+ * writing app's id as a string (the shape of real deliveries captured in public repositories, e.g.
+ * `"changeSource":"INTEGRATION","sourceId":"9393361"`), so a receiver can suppress its own echoes.
  */
 export function apiSource(req: FastifyRequest): ChangeSource {
   return { changeSource: 'INTEGRATION', sourceId: String(req.simAuth?.appId ?? 0) };

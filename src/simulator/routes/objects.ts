@@ -13,6 +13,7 @@ import { OBJECT_PREFIXES, text, apiSource, body, limitParam, objectType, params,
 
 export const LIST_DEFAULT_LIMIT = 10;
 export const LIST_MAX_LIMIT = 100;
+export const LIST_MAX_LIMIT_WITH_HISTORY = 50;
 
 interface AssocInput { to?: { id?: unknown }; types?: { associationCategory?: string; associationTypeId?: unknown }[] }
 
@@ -21,14 +22,16 @@ export function registerObjectRoutes(app: FastifyInstance, ctx: SimContext): voi
     const type = objectType(ctx, params(req).objectType);
     requireScopes(req, objectScopes(type.objectTypeId, type.custom, false));
     const q = query(req);
-    const limit = limitParam(str(q.limit), LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT);
+    const withHistory = listParam(q.propertiesWithHistory);
+    // "Usage of this parameter will reduce the maximum number of objects": 50 per third parties.
+    const limit = limitParam(str(q.limit), LIST_DEFAULT_LIMIT, withHistory?.length ? LIST_MAX_LIMIT_WITH_HISTORY : LIST_MAX_LIMIT);
     const archived = str(q.archived) === 'true';
     const after = str(q.after);
     const all = Object.values(recordsOf(ctx, type)).filter((r) => r.archived === archived);
     // The cursor is "the Record ID of the next record": return ids ≥ after.
     const from = after === undefined ? all : all.filter((r) => Number(r.id) >= Number(after));
     const page = from.slice(0, limit);
-    const render = { properties: listParam(q.properties), associations: listParam(q.associations) };
+    const render = { properties: listParam(q.properties), associations: listParam(q.associations), propertiesWithHistory: withHistory };
     const out: Record<string, unknown> = { results: page.map((r) => renderRecord(ctx, type, r, render)) };
     const next = from[limit];
     if (next) {
@@ -46,7 +49,7 @@ export function registerObjectRoutes(app: FastifyInstance, ctx: SimContext): voi
     const q = query(req);
     const r = findRecord(ctx, type, p.objectId ?? '', str(q.idProperty), str(q.archived) === 'true');
     if (!r || (r.archived && str(q.archived) !== 'true')) throw notFound();
-    return renderRecord(ctx, type, r, { properties: listParam(q.properties), associations: listParam(q.associations) });
+    return renderRecord(ctx, type, r, { properties: listParam(q.properties), associations: listParam(q.associations), propertiesWithHistory: listParam(q.propertiesWithHistory) });
   });
 
   routeAll(app, 'POST', OBJECT_PREFIXES, '/:objectType', (req, reply) => {

@@ -61,7 +61,12 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: SimContext): voi
     const defs = ctx.state.properties[type.objectTypeId] ?? {};
     for (const f of groups.flatMap((g) => g.filters ?? [])) validateFilter(f, defs);
     let hits = ctx.search.records(type.objectTypeId).filter((r) => groups.length === 0 || groups.some((g) => (g.filters ?? []).every((f) => matchFilter(ctx, type.objectTypeId, r, f, defs))));
-    if (b.query) hits = hits.filter((r) => matchQuery(r, b.query ?? '', SEARCHABLE[type.objectTypeId] ?? Object.keys(defs)));
+    if (b.query) {
+      // Custom objects search "up to 20 selected properties": the schema's searchableProperties.
+      const schema = type.custom ? ctx.state.schemas[type.objectTypeId] : undefined;
+      const searchable = schema?.searchableProperties.length ? schema.searchableProperties : SEARCHABLE[type.objectTypeId] ?? Object.keys(defs);
+      hits = hits.filter((r) => matchQuery(r, b.query ?? '', searchable));
+    }
     const sort = parseSort(b.sorts?.[0]);
     if (sort) hits = sortBy(hits, sort.propertyName, sort.direction, defs[sort.propertyName]);
     const page = hits.slice(after, after + limit);

@@ -64,6 +64,8 @@ export class WebhookEmitter {
   private retryTimers = new Set<NodeJS.Timeout>();
   private log: DeliveryAttempt[] = [];
   private closed = false;
+  /** Aborted on reset/close so no delivery from before a reset reaches a receiver afterwards. */
+  private inFlightAbort = new AbortController();
 
   constructor(private readonly deps: { state: () => PortalState; opts: ResolvedOptions; clock: Clock; faults: Faults; onError?: (err: unknown) => void }) {}
 
@@ -152,13 +154,14 @@ export class WebhookEmitter {
     const secret = this.deps.opts.clientSecret;
     const timeoutMs = Math.max(WEBHOOK_MIN_TIMEOUT_MS, this.deps.clock.scale(this.deps.opts.webhookTimeoutMs));
     const started = Date.now();
+    const abortSignal = this.inFlightAbort.signal;
     const entry: DeliveryAttempt = { at: new Date(started).toISOString(), url, attemptNumber: job.attempt, eventCount: events.length, durationMs: 0 };
     let ok = false;
     try {
       const res = await fetch(url, {
         method: 'POST',
         body,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), this.inFlightAbort.signal]),
         headers: {
           'Content-Type': 'application/json',
           'User-Agent': USER_AGENT,
@@ -176,6 +179,7 @@ export class WebhookEmitter {
       entry.error = err instanceof Error && err.name === 'TimeoutError' ? `timeout after ${timeoutMs} ms` : errorText(err);
     }
     entry.durationMs = Date.now() - started;
+    if (abortSignal.aborted) return;
     this.record(entry);
     if (!ok && job.attempt < this.deps.opts.webhookMaxRetries && !this.closed) this.scheduleRetry({ events: job.events, attempt: job.attempt + 1 });
   }
@@ -224,6 +228,8 @@ export class WebhookEmitter {
     this.queue = [];
     this.waiting = [];
     this.log = [];
+    this.inFlightAbort.abort();
+    this.inFlightAbort = new AbortController();
   }
 
   close(): void {
