@@ -139,6 +139,7 @@ CREATE TABLE hubspot_rate_grants (
   account_key text NOT NULL,
   bucket text NOT NULL,
   granted_at timestamp with time zone NOT NULL,
+  settled_at timestamp with time zone,
   tokens integer NOT NULL,
   observed boolean NOT NULL DEFAULT false,
   CONSTRAINT hubspot_rate_grants_account_key_fkey FOREIGN KEY (account_key) REFERENCES hubspot_rate_accounts(account_key) ON DELETE CASCADE,

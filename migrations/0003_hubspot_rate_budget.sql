@@ -2,11 +2,13 @@
 -- request, so N processes together never exceed HubSpot's limits (hubspot-api.md §3): the burst
 -- limit per rolling window, the daily quota, and the search limit of 5 requests per second.
 --
--- The budget is a sliding-window log: each grant of tokens is a row with the database time it was
--- given. A grant is allowed when the tokens granted in the last (window + safety margin) plus the
--- new ones stay within the limit. Requests go out right after their grant, so any window HubSpot
--- counts holds at most `limit` of our requests, as long as a request reaches HubSpot within the
--- safety margin of its grant. All times come from the database clock, so process clocks may drift.
+-- The budget is a sliding-window log with one row per request. A request is counted from its
+-- grant until its response has come back (`settled_at` is NULL meanwhile, however long that takes),
+-- and then for one more window (+ a safety margin) after `settled_at`. HubSpot saw the request at
+-- some moment between grant and response, so every window HubSpot counts holds only requests we
+-- count too: N processes together never exceed the limit, whatever their network or event-loop
+-- delays. All times come from the database clock, so process clocks may drift. Requests whose
+-- process died before settling stop counting after the in-flight timeout.
 
 CREATE TABLE hubspot_rate_accounts (
   -- One HubSpot account (portal) and app: the burst limit is per app, the daily quota per account.
@@ -26,6 +28,8 @@ CREATE TABLE hubspot_rate_grants (
   account_key text NOT NULL REFERENCES hubspot_rate_accounts ON DELETE CASCADE,
   bucket text NOT NULL CHECK (bucket IN ('burst', 'search')),
   granted_at timestamptz NOT NULL,
+  -- When the response (or the failure) came back; NULL while the request is in flight.
+  settled_at timestamptz,
   tokens integer NOT NULL CHECK (tokens > 0),
   -- Usage we did not grant but learned about: HubSpot's headers showed more use than ours (another
   -- client of the same app), or a 429 told us the window is full.
@@ -46,17 +50,31 @@ CREATE TABLE hubspot_rate_waiters (
   PRIMARY KEY (account_key, bucket, waiter_id)
 );
 
--- Grants up to p_wanted tokens to the caller at priority rank p_rank. One call is one round trip;
--- the account row lock serialises callers, and because this is a plpgsql function every statement
--- after the lock sees the grants committed by whoever held it before.
+-- Tokens counted in a bucket's window now: in-flight requests (younger than p_inflight_ms) and
+-- requests settled within the last p_window_ms. Also returns when the oldest settled one leaves.
+CREATE FUNCTION hubspot_rate_window(p_account text, p_bucket text, p_window_ms integer, p_inflight_ms integer, p_now timestamptz)
+RETURNS TABLE (used integer, oldest_settled timestamptz)
+LANGUAGE sql STABLE AS $$
+  SELECT coalesce(sum(g.tokens), 0)::integer, min(g.settled_at)
+  FROM hubspot_rate_grants g
+  WHERE g.account_key = p_account AND g.bucket = p_bucket
+    AND g.granted_at > p_now - (p_inflight_ms + p_window_ms) * interval '1 millisecond'
+    AND (g.settled_at IS NULL OR g.settled_at > p_now - p_window_ms * interval '1 millisecond');
+$$;
+
+-- Grants up to p_wanted tokens to the caller at priority rank p_rank, one row per token. One call
+-- is one round trip; the account row lock serialises callers, and because this is a plpgsql
+-- function every statement after the lock sees the grants committed by whoever held it before.
 --   p_window_ms     burst (or search) window plus the safety margin
+--   p_inflight_ms   how long an unsettled request keeps counting (longer than any request takes)
 --   p_daily_reserve tokens of the daily quota this rank must leave for higher ranks
--- Returns how many tokens were granted and, when fewer than wanted, how long to wait and why:
--- 'window' (burst or search window full), 'priority' (held for higher ranks elsewhere), 'daily'.
+-- Returns the granted row ids (settle them when the response is back) and, when fewer than
+-- wanted, how long to wait and why: 'window' (burst or search window full), 'priority' (held for
+-- higher ranks elsewhere), 'daily' (quota left is reserved for higher ranks).
 CREATE FUNCTION hubspot_rate_acquire(
   p_account text, p_bucket text, p_waiter text, p_rank integer, p_wanted integer,
-  p_limit integer, p_window_ms integer, p_daily_limit integer, p_daily_reserve integer
-) RETURNS TABLE (granted integer, wait_ms integer, reason text, window_used integer, daily_remaining integer)
+  p_limit integer, p_window_ms integer, p_inflight_ms integer, p_daily_limit integer, p_daily_reserve integer
+) RETURNS TABLE (granted_ids bigint[], wait_ms integer, reason text, window_used integer, daily_remaining integer)
 LANGUAGE plpgsql AS $$
 DECLARE
   v_now timestamptz := clock_timestamp();
@@ -71,8 +89,11 @@ DECLARE
   v_free integer;
   v_daily_free integer;
   v_granted integer;
+  v_ids bigint[] := '{}';
   v_wait integer := 0;
   v_reason text;
+  -- Poll interval while the window is full of requests still in flight (their end is unknown).
+  v_poll_ms integer := greatest(5, p_window_ms / 50);
 BEGIN
   INSERT INTO hubspot_rate_accounts (account_key) VALUES (p_account) ON CONFLICT DO NOTHING;
   SELECT * INTO v_acct FROM hubspot_rate_accounts WHERE account_key = p_account FOR UPDATE;
@@ -80,9 +101,7 @@ BEGIN
   v_limit := CASE WHEN p_bucket = 'burst' THEN least(p_limit, coalesce(v_acct.observed_burst_limit, p_limit)) ELSE p_limit END;
   v_daily_limit := least(p_daily_limit, coalesce(v_acct.observed_daily_limit, p_daily_limit));
 
-  SELECT coalesce(sum(g.tokens), 0), min(g.granted_at) INTO v_used, v_oldest
-  FROM hubspot_rate_grants g
-  WHERE g.account_key = p_account AND g.bucket = p_bucket AND g.granted_at > v_now - p_window_ms * interval '1 millisecond';
+  SELECT w.used, w.oldest_settled INTO v_used, v_oldest FROM hubspot_rate_window(p_account, p_bucket, p_window_ms, p_inflight_ms, v_now) w;
 
   DELETE FROM hubspot_rate_waiters w WHERE w.account_key = p_account AND w.expires_at < v_now;
   SELECT coalesce(sum(w.wanted), 0) INTO v_reserved FROM hubspot_rate_waiters w
@@ -93,7 +112,12 @@ BEGIN
   v_granted := least(p_wanted, v_free, v_daily_free);
 
   IF v_granted > 0 THEN
-    INSERT INTO hubspot_rate_grants (account_key, bucket, granted_at, tokens) VALUES (p_account, p_bucket, v_now, v_granted);
+    WITH inserted AS (
+      INSERT INTO hubspot_rate_grants (account_key, bucket, granted_at, tokens)
+      SELECT p_account, p_bucket, v_now, 1 FROM generate_series(1, v_granted)
+      RETURNING id
+    )
+    SELECT array_agg(id) INTO v_ids FROM inserted;
   END IF;
   UPDATE hubspot_rate_accounts SET day = v_today, daily_used = v_daily_used + v_granted, updated_at = v_now
   WHERE account_key = p_account;
@@ -104,8 +128,9 @@ BEGIN
       v_wait := ceil(extract(epoch FROM ((v_today + 1)::timestamp AT TIME ZONE 'UTC') - v_now) * 1000)::integer;
     ELSIF v_limit - v_used - v_granted <= 0 THEN
       v_reason := 'window';
-      -- The oldest grant in the window leaves it first; then at least its tokens are free again.
-      v_wait := greatest(1, ceil(extract(epoch FROM (v_oldest + p_window_ms * interval '1 millisecond') - v_now) * 1000)::integer);
+      -- The oldest settled request leaves the window first; with none settled yet, poll.
+      v_wait := CASE WHEN v_oldest IS NULL THEN v_poll_ms
+        ELSE least(greatest(1, ceil(extract(epoch FROM (v_oldest + p_window_ms * interval '1 millisecond') - v_now) * 1000)::integer), p_window_ms) END;
     ELSE
       v_reason := 'priority';
       v_wait := greatest(1, p_window_ms / 20);
@@ -124,10 +149,11 @@ BEGIN
 
   -- Keep the log small: grants older than any window we use are useless.
   IF random() < 0.02 THEN
-    DELETE FROM hubspot_rate_grants g WHERE g.account_key = p_account AND g.granted_at < v_now - interval '1 hour';
+    DELETE FROM hubspot_rate_grants g
+    WHERE g.account_key = p_account AND g.granted_at < v_now - (p_inflight_ms + p_window_ms) * interval '1 millisecond' - interval '1 minute';
   END IF;
 
-  RETURN QUERY SELECT v_granted, v_wait, v_reason, v_used + v_granted, v_daily_limit - v_daily_used - v_granted;
+  RETURN QUERY SELECT v_ids, v_wait, v_reason, v_used + v_granted, v_daily_limit - v_daily_used - v_granted;
 END;
 $$;
 
@@ -135,7 +161,7 @@ $$;
 -- usage HubSpot counted that we did not grant (added as an observed grant), and 429s (p_remaining
 -- = 0 fills the window; p_daily_remaining = 0 exhausts the day). NULL arguments are ignored.
 CREATE FUNCTION hubspot_rate_observe(
-  p_account text, p_bucket text, p_window_ms integer, p_max integer, p_remaining integer,
+  p_account text, p_bucket text, p_window_ms integer, p_inflight_ms integer, p_max integer, p_remaining integer,
   p_daily_limit integer, p_daily_remaining integer
 ) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -157,11 +183,10 @@ BEGIN
   WHERE a.account_key = p_account;
 
   IF p_max IS NOT NULL AND p_remaining IS NOT NULL THEN
-    SELECT coalesce(sum(g.tokens), 0) INTO v_used FROM hubspot_rate_grants g
-    WHERE g.account_key = p_account AND g.bucket = p_bucket AND g.granted_at > v_now - p_window_ms * interval '1 millisecond';
+    SELECT w.used INTO v_used FROM hubspot_rate_window(p_account, p_bucket, p_window_ms, p_inflight_ms, v_now) w;
     IF p_max - p_remaining > v_used THEN
-      INSERT INTO hubspot_rate_grants (account_key, bucket, granted_at, tokens, observed)
-      VALUES (p_account, p_bucket, v_now, p_max - p_remaining - v_used, true);
+      INSERT INTO hubspot_rate_grants (account_key, bucket, granted_at, settled_at, tokens, observed)
+      VALUES (p_account, p_bucket, v_now, v_now, p_max - p_remaining - v_used, true);
     END IF;
   END IF;
 END;

@@ -13,7 +13,9 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
 const optionalUrl = optionalString.pipe(z.url().optional());
-const bool = z.enum(['true', 'false']).transform((value) => value === 'true');
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
 /** Comma-separated CIDRs (`10.0.0.0/8, 2001:db8::/32`); a bare address means a single host. */
 const cidrList = z
   .string()
@@ -38,7 +40,17 @@ const envSchema = z.object({
   HUBSPOT_ACCESS_TOKEN: optionalString,
   HUBSPOT_BASE_URL: optionalUrl,
   HUBSPOT_CLIENT_SECRET: optionalString,
-  SIMULATOR_PORT: port.default(4010),
+  // 0: any free port (tests); a taken port also falls back to a free one, with a warning.
+  SIMULATOR_PORT: z.coerce.number().int().min(0).max(65_535).default(4010),
+  HUBSPOT_ACCOUNT_KEY: optionalString,
+  HUBSPOT_PROVISION_AT_START: bool.default(true),
+  HUBSPOT_BURST_LIMIT: positiveInt.default(100),
+  HUBSPOT_BURST_WINDOW_MS: positiveInt.default(10_000),
+  HUBSPOT_DAILY_LIMIT: positiveInt.default(250_000),
+  HUBSPOT_SEARCH_PER_SECOND: positiveInt.default(5),
+  HUBSPOT_SAFETY_MARGIN_MS: z.coerce.number().int().min(0).default(250),
+  HUBSPOT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  HUBSPOT_REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
   HUBSPOT_APP_ID: optionalString.pipe(z.string().regex(/^\d+$/).optional()),
 
   WEBHOOK_PUBLIC_BASE_URL: optionalUrl,
@@ -74,6 +86,12 @@ export interface Config {
     baseUrl: string | undefined;
     clientSecret: string | undefined;
     simulatorPort: number;
+    /** Processes with the same key share one rate budget; default: derived from the token. */
+    accountKey: string | undefined;
+    provisionAtStart: boolean;
+    limits: { burstLimit: number; burstWindowMs: number; dailyLimit: number; searchPerSecond: number; safetyMarginMs: number };
+    maxAttempts: number;
+    requestTimeoutMs: number;
     /** Our app id: changes HubSpot reports with this `sourceId` are echoes of our own writes. */
     appId: string | undefined;
   };
@@ -126,6 +144,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       baseUrl: e.HUBSPOT_ACCESS_TOKEN ? (e.HUBSPOT_BASE_URL ?? 'https://api.hubapi.com') : undefined,
       clientSecret: e.HUBSPOT_CLIENT_SECRET,
       simulatorPort: e.SIMULATOR_PORT,
+      accountKey: e.HUBSPOT_ACCOUNT_KEY,
+      provisionAtStart: e.HUBSPOT_PROVISION_AT_START,
+      limits: {
+        burstLimit: e.HUBSPOT_BURST_LIMIT,
+        burstWindowMs: e.HUBSPOT_BURST_WINDOW_MS,
+        dailyLimit: e.HUBSPOT_DAILY_LIMIT,
+        searchPerSecond: e.HUBSPOT_SEARCH_PER_SECOND,
+        safetyMarginMs: e.HUBSPOT_SAFETY_MARGIN_MS,
+      },
+      maxAttempts: e.HUBSPOT_MAX_ATTEMPTS,
+      requestTimeoutMs: e.HUBSPOT_REQUEST_TIMEOUT_MS,
       appId: e.HUBSPOT_APP_ID,
     },
     webhooks: {

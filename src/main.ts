@@ -50,8 +50,10 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 
   const address = await service.app.listen({ port: config.http.port, host: config.http.host });
-  logger.info({ address, database: service.db.description }, 'warp-hubspot is ready');
-  process.stdout.write(`\nwarp-hubspot listening on ${address}\n  database: ${service.db.description}\n\n`);
+  logger.info({ address, database: service.db.description, hubspot: service.hubspot.baseUrl }, 'warp-hubspot is ready');
+  process.stdout.write(
+    `\nwarp-hubspot listening on ${address}\n  database: ${service.db.description}\n  hubspot:  ${service.hubspot.description}\n\n`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -5,15 +5,16 @@ import { openDatabase, type Database } from './db/connect.js';
 import { readMigrations } from './db/migrate.js';
 import { buildApp } from './http/build-app.js';
 import { createMetricsRegistry } from './http/metrics.js';
+import { connectHubSpot, type HubSpotConnection, provisionAtStart } from './hubspot-connection.js';
 import type { ApiRoute } from './http/route.js';
 import { auditRoutes } from './http/routes/audit.js';
 import { conflictRoutes } from './http/routes/conflicts.js';
 import { keyRoutes } from './http/routes/keys.js';
 import { syncRoutes } from './http/routes/sync.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
-import { createHubSpotGateway } from './hubspot/gateway.js';
 import type { Logger } from './lib/logger.js';
 import { SERVICE_VERSION } from './lib/version.js';
+import { startOnboarding } from './store/onboardings.js';
 import { type SyncJobRunner, startSyncJobRunner } from './sync/inbound/customer-sync.js';
 import { applyCreditLimit } from './sync/inbound/dependent-updates.js';
 import { crmReaderFromGateway } from './sync/inbound/gateway-reader.js';
@@ -23,7 +24,6 @@ import { createWebhookAuthenticator } from './sync/inbound/webhook-auth.js';
 import { closedWonStagesFrom } from './sync/onboarding/closed-won.js';
 import { smtpWelcomeMailer } from './sync/onboarding/mailer.js';
 import { type OnboardingRunner, startOnboardingRunner } from './sync/onboarding/onboarding.js';
-import { startOnboarding } from './store/onboardings.js';
 import { pushCompanyProperties } from './sync/outbound/warp-changes.js';
 
 /**
@@ -33,25 +33,34 @@ import { pushCompanyProperties } from './sync/outbound/warp-changes.js';
 export interface Service {
   app: FastifyInstance;
   db: Database;
+  /** The HubSpot gateway and which HubSpot it talks to (the bundled simulator without a token). */
+  hubspot: HubSpotConnection;
+  /** Webhook inbox workers (inbound sync). */
   inbox: InboxWorkers;
-  /** Import/reconcile runner; undefined without a HubSpot connection. */
-  jobs: SyncJobRunner | undefined;
-  /** Onboarding of won deals; undefined without a HubSpot connection. */
-  onboarding: OnboardingRunner | undefined;
-  /** Stops accepting requests, waits for in-flight ones, then closes the database. */
+  /** Import/reconcile jobs behind /sync/customers. */
+  jobs: SyncJobRunner;
+  /** Onboarding of won deals. */
+  onboarding: OnboardingRunner;
+  /** Stops accepting requests, waits for in-flight ones, stops workers and the simulator, closes the database. */
   close(): Promise<void>;
 }
 
 export async function createService(config: Config, logger: Logger): Promise<Service> {
   const db = await openDatabase(config.database, logger);
+  let hubspot: HubSpotConnection | undefined;
+  // Background loops, stopped in reverse order of start.
   const stoppers: Array<() => Promise<void>> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stoppers.reverse()) await stop();
+  };
   try {
-    const { clientSecret, accessToken, baseUrl } = config.hubspot;
-    const gateway =
-      accessToken && baseUrl
-        ? createHubSpotGateway({ baseUrl, accessToken, pool: db.pool, accountKey: `hubspot-app-${config.hubspot.appId ?? 'default'}`, logger })
-        : undefined;
-    const closedWon = gateway ? closedWonStagesFrom(gateway, logger) : undefined;
+    const metrics = createMetricsRegistry();
+    hubspot = await connectHubSpot(config.hubspot, { pool: db.pool, logger, metrics });
+    if (config.hubspot.provisionAtStart) await provisionAtStart(hubspot.gateway, logger);
+    const { gateway } = hubspot;
+
+    // Inbound sync: webhook inbox → cache, with dependent updates and onboarding as hooks.
+    const closedWon = closedWonStagesFrom(gateway, logger);
     let onboarding: OnboardingRunner | undefined;
     const hooks = createInboundHooks({
       pushCompanyProperties,
@@ -60,73 +69,75 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       },
       onDealStageChange: async (tx, deal) => {
         const stage = deal.values['stage'];
-        if (!closedWon || !stage || !(await closedWon.isClosedWon(stage))) return;
+        if (!stage || !(await closedWon.isClosedWon(stage))) return;
         if (await startOnboarding(tx, deal.hubspotId, deal.values['hubspot_company_id'] ?? null)) onboarding?.wake();
       },
     });
-    const workers = startInboxWorkers({
+    const inbox = startInboxWorkers({
       pool: db.pool,
       logger,
       hooks,
-      reader: gateway ? crmReaderFromGateway(gateway, 'realtime') : undefined,
+      reader: crmReaderFromGateway(gateway, 'realtime'),
       appId: config.hubspot.appId,
       ...config.inbox,
     });
-    stoppers.push(() => workers.stop());
-    let jobs: SyncJobRunner | undefined;
-    if (gateway) {
-      const runner = startSyncJobRunner({ pool: db.pool, logger, reader: crmReaderFromGateway(gateway, 'backfill'), hooks, pollIntervalMs: config.inbox.pollIntervalMs * 4 });
-      stoppers.push(() => runner.stop());
-      jobs = runner;
-      const onboardingRunner = startOnboardingRunner({
-        pool: db.pool,
-        logger,
-        hubspot: gateway,
-        reader: crmReaderFromGateway(gateway, 'realtime'),
-        hooks,
-        mailer: config.smtp.url ? smtpWelcomeMailer(config.smtp.url, config.smtp.from) : undefined,
-        pollIntervalMs: config.inbox.pollIntervalMs * 4,
-        maxAttempts: config.inbox.maxAttempts,
-      });
-      stoppers.push(() => onboardingRunner.stop());
-      onboarding = onboardingRunner;
-    }
+    stoppers.push(() => inbox.stop());
+    const jobs = startSyncJobRunner({ pool: db.pool, logger, reader: crmReaderFromGateway(gateway, 'backfill'), hooks, pollIntervalMs: config.inbox.pollIntervalMs * 4 });
+    stoppers.push(() => jobs.stop());
+    const onboardingRunner = startOnboardingRunner({
+      pool: db.pool,
+      logger,
+      hubspot: gateway,
+      reader: crmReaderFromGateway(gateway, 'realtime'),
+      hooks,
+      mailer: config.smtp.url ? smtpWelcomeMailer(config.smtp.url, config.smtp.from) : undefined,
+      pollIntervalMs: config.inbox.pollIntervalMs * 4,
+      maxAttempts: config.inbox.maxAttempts,
+    });
+    stoppers.push(() => onboardingRunner.stop());
+    onboarding = onboardingRunner;
+
+    const { clientSecret } = config.hubspot;
     const routes: ApiRoute[] = [
       ...keyRoutes(db.pool),
       ...conflictRoutes(db.pool),
       ...auditRoutes(db.pool),
-      ...syncRoutes({ pool: db.pool, jobsEnabled: jobs !== undefined, onQueued: () => jobs?.wake() }),
+      ...syncRoutes({ pool: db.pool, onQueued: () => jobs.wake() }),
       ...webhookRoutes({
         db: db.pool,
         authenticator: clientSecret ? createWebhookAuthenticator({ clientSecret, ...config.webhooks }) : undefined,
         bodyLimitBytes: config.webhooks.bodyLimitBytes,
-        onAccepted: () => workers.wake(),
+        onAccepted: () => inbox.wake(),
       }),
     ];
     const expectedMigrations = (await readMigrations()).map((m) => m.version);
     const app = await buildApp({
       pool: db.pool,
       logger,
-      metrics: createMetricsRegistry(),
+      metrics,
       bodyLimitBytes: config.http.bodyLimitBytes,
       expectedMigrations,
       version: SERVICE_VERSION,
       routes,
     });
+    const connection = hubspot;
     return {
       app,
       db,
-      inbox: workers,
+      hubspot: connection,
+      inbox,
       jobs,
-      onboarding,
+      onboarding: onboardingRunner,
       close: async () => {
         await app.close();
-        for (const stop of stoppers) await stop();
+        await stopAll();
+        await connection.close();
         await db.close();
       },
     };
   } catch (error) {
-    for (const stop of stoppers) await stop();
+    await stopAll();
+    await hubspot?.close();
     await db.close();
     throw error;
   }

@@ -4,8 +4,9 @@ import { createLogger } from '../lib/logger.js';
 import { type CliCommand, UsageError } from './command.js';
 import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
+import { provisionCommand } from './commands/provision.js';
 
-const COMMANDS: readonly CliCommand[] = [keysCommand, migrateCommand];
+const COMMANDS: readonly CliCommand[] = [keysCommand, migrateCommand, provisionCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -64,8 +64,13 @@ export class HttpClient {
     const { retry, clock, budget, metrics } = this.options;
     const bucket = spec.bucket ?? 'burst';
     for (let attempt = 1; ; attempt++) {
-      await budget.acquire(bucket, spec.priority, spec.signal);
-      const outcome = await this.send(spec, bucket, attempt);
+      const permit = await budget.acquire(bucket, spec.priority, spec.signal);
+      let outcome: Awaited<ReturnType<HttpClient['send']>>;
+      try {
+        outcome = await this.send(spec, bucket, attempt);
+      } finally {
+        permit.release();
+      }
       if ('body' in outcome) return outcome;
       const error = outcome.error;
       if (error.kind === 'rate_limited') {

@@ -49,7 +49,10 @@ export interface HubSpotGatewayOptions {
   /** Prometheus registry for the gateway's metrics (default: a private one). */
   metrics?: Registry;
   logger?: Logger;
-  /** Tests inject a clock whose sleep returns at once. */
+  /**
+   * Back-off sleeps between retries; tests inject a clock that records and shortens them. The rate
+   * budget always waits in real time: its windows are measured by the database clock.
+   */
   clock?: Clock;
 }
 
@@ -107,12 +110,13 @@ export function createHubSpotGateway(options: HubSpotGatewayOptions): HubSpotGat
   const clock = options.clock ?? systemClock;
   const logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'hubspot-gateway' });
   const metrics = createGatewayMetrics(options.metrics ?? new Registry());
-  const limits: RateLimits = { ...DEFAULT_RATE_LIMITS, ...options.limits };
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  const limits: RateLimits = { ...DEFAULT_RATE_LIMITS, inflightTimeoutMs: requestTimeoutMs + 30_000, ...options.limits };
   const budget = new RateBudget({
     pool: options.pool,
     accountKey: options.accountKey,
     limits,
-    clock,
+    clock: systemClock,
     logger,
     metrics,
     maxWaitMs: options.maxBudgetWaitMs ?? 60_000,
@@ -125,7 +129,7 @@ export function createHubSpotGateway(options: HubSpotGatewayOptions): HubSpotGat
     logger,
     metrics,
     retry: { ...DEFAULT_RETRY_TUNING, ...options.retry, ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}) },
-    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    requestTimeoutMs,
   });
   const ctx: objects.OperationContext = {
     http,

@@ -11,8 +11,14 @@ import { PRIORITY_RANK, type Priority } from './types.js';
  * The shared rate budget (migrations/0003_hubspot_rate_budget.sql holds the SQL and explains the
  * sliding-window log). This module adds the process side: callers wait in a local queue ordered by
  * priority, and one pump per bucket asks PostgreSQL for as many tokens as there are waiters, so a
- * burst of 50 concurrent calls costs one round trip, not 50.
+ * burst of 50 concurrent calls costs one round trip, not 50. Each token is a permit the caller
+ * releases when the response is back; releases are written in batches, too.
  */
+
+/** One granted request. `release()` once its response (or failure) has come back. */
+export interface Permit {
+  release(): void;
+}
 
 export type Bucket = 'burst' | 'search';
 
@@ -32,6 +38,11 @@ export interface RateLimits {
   safetyMarginMs: number;
   /** Share of the daily quota each class must leave for higher classes (the low classes pause first). */
   dailyReserveFraction: Readonly<Record<Priority, number>>;
+  /**
+   * How long a request whose response never came back keeps counting (its process died): longer
+   * than any request may take.
+   */
+  inflightTimeoutMs: number;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
@@ -42,6 +53,7 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   searchWindowMs: 1_000,
   safetyMarginMs: 250,
   dailyReserveFraction: { realtime: 0, scheduled: 0.05, backfill: 0.2, reconcile: 0.2 },
+  inflightTimeoutMs: 60_000,
 };
 
 interface Waiter {
@@ -49,12 +61,13 @@ interface Waiter {
   priority: Priority;
   seq: number;
   deadlineMs: number;
-  resolve: () => void;
+  resolve: (grantId: string) => void;
   reject: (error: Error) => void;
 }
 
 interface AcquireRow {
-  granted: number;
+  /** bigint[]: pg returns the ids as strings. */
+  granted_ids: string[];
   wait_ms: number;
   reason: 'window' | 'priority' | 'daily' | null;
   window_used: number;
@@ -79,6 +92,8 @@ export class RateBudget {
   private readonly waiterId = randomUUID();
   private seq = 0;
   private pausedRanks = new Set<Priority>();
+  private settleQueue: string[] = [];
+  private settling = false;
 
   constructor(private readonly options: RateBudgetOptions) {}
 
@@ -87,17 +102,24 @@ export class RateBudget {
   }
 
   /** Resolves when the caller may send one request; rejects with `rate_limited` after maxWaitMs. */
-  acquire(bucket: Bucket, priority: Priority, signal?: AbortSignal): Promise<void> {
+  acquire(bucket: Bucket, priority: Priority, signal?: AbortSignal): Promise<Permit> {
     const started = this.options.clock.now();
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<Permit>((resolve, reject) => {
       const waiter: Waiter = {
         rank: PRIORITY_RANK[priority],
         priority,
         seq: this.seq++,
         deadlineMs: started + this.options.maxWaitMs,
-        resolve: () => {
+        resolve: (grantId) => {
           this.options.metrics.budgetWait.observe({ bucket, priority }, (this.options.clock.now() - started) / 1000);
-          resolve();
+          let released = false;
+          resolve({
+            release: () => {
+              if (released) return;
+              released = true;
+              this.settle(grantId);
+            },
+          });
         },
         reject,
       };
@@ -114,10 +136,11 @@ export class RateBudget {
   /** Feeds back what HubSpot said about the budget (headers or a 429). */
   async observe(bucket: Bucket, report: { max?: number; remaining?: number; dailyLimit?: number; dailyRemaining?: number }): Promise<void> {
     const { limits } = this.options;
-    await this.options.pool.query('SELECT hubspot_rate_observe($1, $2, $3, $4, $5, $6, $7)', [
+    await this.options.pool.query('SELECT hubspot_rate_observe($1, $2, $3, $4, $5, $6, $7, $8)', [
       this.options.accountKey,
       bucket,
       this.windowMs(bucket),
+      limits.inflightTimeoutMs,
       report.max ?? null,
       report.remaining ?? null,
       report.dailyLimit ?? null,
@@ -162,12 +185,13 @@ export class RateBudget {
       const row = await this.acquireTokens(bucket, top.priority, sameRank.length);
       this.options.metrics.budgetRemaining.set({ bucket: 'daily' }, row.daily_remaining);
       this.options.metrics.budgetRemaining.set({ bucket }, Math.max(0, (bucket === 'burst' ? limits.burstLimit : limits.searchPerSecond) - row.window_used));
-      for (const w of sameRank.slice(0, row.granted)) {
+      const granted = row.granted_ids.length;
+      sameRank.slice(0, granted).forEach((w, i) => {
         this.remove(bucket, w);
-        w.resolve();
-      }
+        w.resolve(row.granted_ids[i]!);
+      });
       this.setPaused(top.priority, row.reason === 'daily');
-      if (row.granted >= sameRank.length) continue;
+      if (granted >= sameRank.length) continue;
       const now = clock.now();
       // Waiters that cannot be served before their deadline fail now, with the time to come back.
       for (const w of [...list]) {
@@ -185,7 +209,7 @@ export class RateBudget {
   private async acquireTokens(bucket: Bucket, priority: Priority, wanted: number): Promise<AcquireRow> {
     const { limits } = this.options;
     const { rows } = await this.options.pool.query<AcquireRow>(
-      'SELECT * FROM hubspot_rate_acquire($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+      'SELECT * FROM hubspot_rate_acquire($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
       [
         this.options.accountKey,
         bucket,
@@ -194,11 +218,36 @@ export class RateBudget {
         wanted,
         bucket === 'burst' ? limits.burstLimit : limits.searchPerSecond,
         this.windowMs(bucket),
+        limits.inflightTimeoutMs,
         limits.dailyLimit,
         Math.floor(limits.dailyLimit * limits.dailyReserveFraction[priority]),
       ],
     );
     return rows[0]!;
+  }
+
+  /**
+   * Marks requests as answered, in batches: one UPDATE for everything released meanwhile. Until
+   * then they keep counting as in flight, which is only ever too cautious.
+   */
+  private settle(grantId: string): void {
+    this.settleQueue.push(grantId);
+    if (this.settling) return;
+    this.settling = true;
+    const flush = async (): Promise<void> => {
+      while (this.settleQueue.length > 0) {
+        const ids = this.settleQueue.splice(0);
+        await this.options.pool.query('UPDATE hubspot_rate_grants SET settled_at = clock_timestamp() WHERE id = ANY($1::bigint[])', [ids]);
+      }
+    };
+    flush()
+      .catch((error: unknown) => {
+        this.settleQueue = [];
+        this.options.logger.warn({ err: error }, 'could not settle HubSpot budget grants; they count as in flight until they time out');
+      })
+      .finally(() => {
+        this.settling = false;
+      });
   }
 
   private setPaused(priority: Priority, paused: boolean): void {

@@ -55,6 +55,8 @@ export async function* searchAll(
   const pageSize = Math.min(request.limit ?? SEARCH_MAX_PAGE_SIZE, SEARCH_MAX_PAGE_SIZE);
   let lastId: string | undefined;
   for (;;) {
+    // The bound stays fixed for the whole window; `lastId` moves on as records arrive.
+    const windowStart = lastId;
     let offset = 0;
     let seenInWindow = 0;
     let exhausted = false;
@@ -65,7 +67,7 @@ export async function* searchAll(
         objectType,
         {
           ...request,
-          filterGroups: windowed(request.filterGroups, lastId),
+          filterGroups: windowed(request.filterGroups, windowStart),
           sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }],
           limit: pageSize,
           ...(offset > 0 ? { after: String(offset) } : {}),

@@ -1,5 +1,4 @@
 import { type Pool, withTransaction } from '../../db/pool.js';
-import { AppError } from '../../lib/errors.js';
 import { countCachedRecords } from '../../store/cache-records.js';
 import { inboxStats } from '../../store/inbox.js';
 import { enqueueSyncJob, listRecentSyncJobs, type SyncJob, type SyncJobKind } from '../../store/sync-jobs.js';
@@ -7,8 +6,6 @@ import { defineRoute } from '../route.js';
 
 export interface SyncRouteDeps {
   pool: Pool;
-  /** False when no HubSpot connection is configured: jobs could not run. */
-  jobsEnabled: boolean;
   /** Called after a job is queued, to start it now. */
   onQueued?: () => void;
 }
@@ -35,7 +32,6 @@ export function syncRoutes(deps: SyncRouteDeps) {
       summary,
       success: { status: 202, description: 'The job, queued (or the same kind of job already queued or running)' },
       handler: async ({ reply }) => {
-        if (!deps.jobsEnabled) throw new AppError(503, 'hubspot_not_configured', 'No HubSpot connection is configured');
         const { job, created } = await withTransaction(deps.pool, (tx) => enqueueSyncJob(tx, kind));
         if (created) deps.onQueued?.();
         reply.header('location', `/api/v1/sync/customers/status`);

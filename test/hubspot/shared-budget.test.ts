@@ -1,0 +1,82 @@
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createPool, type Pool } from '../../src/db/pool.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { type GatewayFixture, maxRequestsInWindow, startGatewayFixture } from '../support/hubspot.js';
+
+let db: TestDatabase;
+let fx: GatewayFixture;
+const pools: Pool[] = [];
+let companyId: string;
+
+// 20 requests per rolling window of 500 ms (10 s at time scale 0.05).
+const LIMIT = 20;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  fx = await startGatewayFixture(db, { seedDemo: true, burstLimit: LIMIT, dailyLimit: 1_000_000 });
+  companyId = (await fx.gateway().listObjects('companies', { limit: 1 })).results[0]!.id;
+});
+afterAll(async () => {
+  await Promise.all(pools.map((p) => p.end()));
+  await fx?.close();
+  await db?.drop();
+});
+
+/** Each gateway gets its own connection pool, as a separate process would. */
+function ownPool(): Pool {
+  const pool = createPool(db.url, 3);
+  pools.push(pool);
+  return pool;
+}
+
+describe('two gateways sharing one budget', () => {
+  it('never exceed the burst window together, and get no 429', async () => {
+    fx.sim.clearRequestLog();
+    const [a, b] = [fx.gateway({ pool: ownPool() }), fx.gateway({ pool: ownPool() })];
+    const started = Date.now();
+    await Promise.all(Array.from({ length: 80 }, (_, i) => (i % 2 === 0 ? a : b).getObject('companies', companyId)));
+    const elapsedMs = Date.now() - started;
+    const log = fx.sim.requestLog();
+    expect(log).toHaveLength(80);
+    expect(log.filter((r) => r.status === 429)).toEqual([]);
+    expect(maxRequestsInWindow(log.map((r) => r.atMs), fx.burstWindowMs)).toBeLessThanOrEqual(LIMIT);
+    // 80 requests at 20 per window need at least three full windows after the first burst.
+    expect(elapsedMs).toBeGreaterThanOrEqual(3 * fx.burstWindowMs);
+  });
+
+  it('serves real-time calls of one process before backfill calls of another', async () => {
+    const backfill = fx.gateway({ pool: ownPool(), accountKey: `${fx.accountKey}-prio` });
+    const realtime = fx.gateway({ pool: ownPool(), accountKey: `${fx.accountKey}-prio` });
+    // Fill the window, then queue 20 backfill calls, then 10 real-time ones.
+    await Promise.all(Array.from({ length: LIMIT }, () => backfill.getObject('companies', companyId, { priority: 'backfill' })));
+    const done: string[] = [];
+    const backfills = Array.from({ length: 20 }, () => backfill.getObject('companies', companyId, { priority: 'backfill' }).then(() => done.push('backfill')));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const realtimes = Array.from({ length: 10 }, () => realtime.getObject('companies', companyId, { priority: 'realtime' }).then(() => done.push('realtime')));
+    await Promise.all([...backfills, ...realtimes]);
+    // The next window's 20 tokens: the 10 real-time calls are among them although they came later.
+    expect(done.slice(0, LIMIT).filter((d) => d === 'realtime')).toHaveLength(10);
+  });
+
+  it('pauses low-priority work first when the daily quota runs low, and says so', async () => {
+    // An account of its own with a daily quota of 50: backfill must leave 20 % (10) to higher classes.
+    const small = await startGatewayFixture(db, { seedDemo: true, burstLimit: 1_000, dailyLimit: 50 });
+    const registry = new Registry();
+    const backfill = small.gateway({ metrics: registry, maxBudgetWaitMs: 100 });
+    const realtime = small.gateway({ metrics: registry, maxBudgetWaitMs: 100 });
+    const id = (await backfill.listObjects('companies', { limit: 1, priority: 'backfill' })).results[0]!.id;
+    for (let i = 0; i < 39; i++) await backfill.getObject('companies', id, { priority: 'backfill' });
+    const requestsBefore = small.sim.requestLog().length;
+    const paused = await backfill.getObject('companies', id, { priority: 'backfill' }).then(() => undefined, (e: unknown) => e);
+    expect(paused).toMatchObject({ kind: 'rate_limited', policy: 'DAILY' });
+    expect((await registry.getSingleMetric('warp_hubspot_gateway_paused')?.get())?.values).toContainEqual(
+      expect.objectContaining({ labels: { priority: 'backfill' }, value: 1 }),
+    );
+    expect(small.sim.requestLog()).toHaveLength(requestsBefore);
+    // Real-time work still has the reserve.
+    await expect(realtime.getObject('companies', id, { priority: 'realtime' })).resolves.toMatchObject({ id });
+    await small.close();
+  });
+});
