@@ -65,6 +65,28 @@ const envSchema = z.object({
   INBOX_MAX_ATTEMPTS: positiveInt.default(10),
   SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional()),
   SMTP_FROM: z.string().min(3).default('WARP <welcome@warp.example>'),
+
+  OUTBOX_WORKERS: z.coerce.number().int().min(0).default(2),
+  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(100),
+  OUTBOX_POLL_INTERVAL_MS: positiveInt.default(1_000),
+  OUTBOX_LEASE_MS: positiveInt.default(30_000),
+  OUTBOX_MAX_ATTEMPTS: positiveInt.default(3),
+  OUTBOX_RETRY_BASE_DELAY_MS: positiveInt.default(2_000),
+  OUTBOX_DEFER_DELAY_MS: positiveInt.default(5_000),
+  OPS_ALERT_WEBHOOK_URL: optionalUrl,
+  HUBSPOT_TIMELINE_TEMPLATES: optionalString.pipe(
+    z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return z.record(z.string(), z.string().min(1)).parse(JSON.parse(text));
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be a JSON object mapping event kinds to template ids' });
+          return z.NEVER;
+        }
+      })
+      .optional(),
+  ),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -109,6 +131,20 @@ export interface Config {
   inbox: { workers: number; batchSize: number; pollIntervalMs: number; maxAttempts: number };
   /** Welcome emails; without `url` they are recorded and logged as not sent. */
   smtp: { url: string | undefined; from: string };
+  outbound: {
+    /** Outbox worker loops in this process; 0 runs the API only (another process syncs). */
+    workers: number;
+    batchSize: number;
+    pollIntervalMs: number;
+    leaseMs: number;
+    maxAttempts: number;
+    retryBaseDelayMs: number;
+    deferDelayMs: number;
+    /** Slack-compatible incoming webhook for ops alerts; unset: alerts are recorded and logged. */
+    alertWebhookUrl: string | undefined;
+    /** Timeline event template id per event kind (public apps); kinds without one become notes. */
+    timelineTemplates: Record<string, string>;
+  };
 }
 
 export class ConfigError extends Error {
@@ -172,5 +208,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttempts: e.INBOX_MAX_ATTEMPTS,
     },
     smtp: { url: e.SMTP_URL, from: e.SMTP_FROM },
+    outbound: {
+      workers: e.OUTBOX_WORKERS,
+      batchSize: e.OUTBOX_BATCH_SIZE,
+      pollIntervalMs: e.OUTBOX_POLL_INTERVAL_MS,
+      leaseMs: e.OUTBOX_LEASE_MS,
+      maxAttempts: e.OUTBOX_MAX_ATTEMPTS,
+      retryBaseDelayMs: e.OUTBOX_RETRY_BASE_DELAY_MS,
+      deferDelayMs: e.OUTBOX_DEFER_DELAY_MS,
+      alertWebhookUrl: e.OPS_ALERT_WEBHOOK_URL,
+      timelineTemplates: e.HUBSPOT_TIMELINE_TEMPLATES ?? {},
+    },
   });
 }

@@ -7,10 +7,15 @@ import { buildApp } from './http/build-app.js';
 import { createMetricsRegistry } from './http/metrics.js';
 import { connectHubSpot, type HubSpotConnection, provisionAtStart } from './hubspot-connection.js';
 import type { ApiRoute } from './http/route.js';
+import { accountRoutes } from './http/routes/accounts.js';
 import { auditRoutes } from './http/routes/audit.js';
 import { conflictRoutes } from './http/routes/conflicts.js';
+import { deadLetterRoutes } from './http/routes/dead-letters.js';
 import { keyRoutes } from './http/routes/keys.js';
+import { numberRoutes } from './http/routes/numbers.js';
 import { syncRoutes } from './http/routes/sync.js';
+import { trunkRoutes } from './http/routes/trunks.js';
+import { userRoutes } from './http/routes/users.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import type { Logger } from './lib/logger.js';
 import { SERVICE_VERSION } from './lib/version.js';
@@ -24,6 +29,7 @@ import { createWebhookAuthenticator } from './sync/inbound/webhook-auth.js';
 import { closedWonStagesFrom } from './sync/onboarding/closed-won.js';
 import { smtpWelcomeMailer } from './sync/onboarding/mailer.js';
 import { type OnboardingRunner, startOnboardingRunner } from './sync/onboarding/onboarding.js';
+import { startOutboundSync } from './sync/outbound/outbound-sync.js';
 import { pushCompanyProperties } from './sync/outbound/warp-changes.js';
 
 /**
@@ -61,7 +67,8 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
 
     // Inbound sync: webhook inbox → cache, with dependent updates and onboarding as hooks.
     const closedWon = closedWonStagesFrom(gateway, logger);
-    let onboarding: OnboardingRunner | undefined;
+    // The onboarding runner is created after the hooks that wake it.
+    const runners: { onboarding?: OnboardingRunner } = {};
     const hooks = createInboundHooks({
       pushCompanyProperties,
       onCreditLimitChange: async (tx, customerId) => {
@@ -70,7 +77,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       onDealStageChange: async (tx, deal) => {
         const stage = deal.values['stage'];
         if (!stage || !(await closedWon.isClosedWon(stage))) return;
-        if (await startOnboarding(tx, deal.hubspotId, deal.values['hubspot_company_id'] ?? null)) onboarding?.wake();
+        if (await startOnboarding(tx, deal.hubspotId, deal.values['hubspot_company_id'] ?? null)) runners.onboarding?.wake();
       },
     });
     const inbox = startInboxWorkers({
@@ -95,11 +102,16 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       maxAttempts: config.inbox.maxAttempts,
     });
     stoppers.push(() => onboardingRunner.stop());
-    onboarding = onboardingRunner;
+    runners.onboarding = onboardingRunner;
 
     const { clientSecret } = config.hubspot;
     const routes: ApiRoute[] = [
       ...keyRoutes(db.pool),
+      ...accountRoutes(db.pool),
+      ...trunkRoutes(db.pool),
+      ...numberRoutes(db.pool),
+      ...userRoutes(db.pool),
+      ...deadLetterRoutes(db.pool),
       ...conflictRoutes(db.pool),
       ...auditRoutes(db.pool),
       ...syncRoutes({ pool: db.pool, onQueued: () => jobs.wake() }),
@@ -121,6 +133,9 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       routes,
     });
     const connection = hubspot;
+    // Workers finish their in-flight batch before the HubSpot connection and the pool close.
+    const outbound = startOutboundSync({ pool: db.pool, gateway: connection.gateway, logger, config: config.outbound });
+    stoppers.push(() => outbound.stop());
     return {
       app,
       db,

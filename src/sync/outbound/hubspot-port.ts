@@ -21,6 +21,8 @@ export interface FailedInput {
   message: string;
   category: string;
   status: number;
+  /** The input was fine but its chunk failed for a passing reason (5xx, 429): try again. */
+  retryable: boolean;
 }
 
 /** A batch call's outcome: 207 partial failures are per input, everything else succeeded. */

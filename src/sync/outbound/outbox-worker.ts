@@ -36,7 +36,7 @@ import { sendCompanies, sendContacts, sendNumbers, sendTrunks } from './send-obj
 
 export interface OutboxWorkerSettings {
   /** Concurrent worker loops in this process. */
-  concurrency: number;
+  workers: number;
   /** Records per claim and per HubSpot batch call (HubSpot's maximum is 100). */
   batchSize: number;
   /** How often an idle worker looks for work when no NOTIFY arrives. */
@@ -127,7 +127,7 @@ export function startOutboxWorkers(deps: OutboxWorkerDeps, settings: OutboxWorke
     }
   };
 
-  const loops = Array.from({ length: settings.concurrency }, (_, i) => loop(i));
+  const loops = Array.from({ length: settings.workers }, (_, i) => loop(i));
   return {
     stop: async () => {
       stopping.abort();

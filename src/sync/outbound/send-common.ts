@@ -97,7 +97,7 @@ export function splitOutcome<I extends Item<unknown>>(outcomes: Outcomes, items:
   for (const failed of outcome.failures) {
     const item = items[failed.index];
     if (!item) continue;
-    outcomes.fail(item.entry, { message: `${failed.category}: ${failed.message}`, status: failed.status, correlationId: undefined, retryable: failed.status >= 500 || failed.status === 429 }, item.properties);
+    outcomes.fail(item.entry, { message: `${failed.category}: ${failed.message}`, status: failed.status, correlationId: undefined, retryable: failed.retryable }, item.properties);
   }
   const written: Array<I & { hubspotId: string; isNew: boolean }> = [];
   for (const result of outcome.results) {

@@ -100,12 +100,21 @@ export async function createTrunk(tx: PoolClient, input: NewTrunk & { customerId
   return trunk;
 }
 
-/** Updates a live trunk; null when there is none. Edits in quick succession make one timeline entry. */
-export async function updateTrunk(tx: PoolClient, trunkId: string, patch: TrunkPatch): Promise<Trunk | null> {
-  const trunk = await updateTrunkRow(tx, trunkId, patch);
+/** Why a trunk's status was set directly through the API (not by an account change). */
+export const API_STATUS_REASON = 'api';
+
+/**
+ * Updates a live trunk's configuration and/or status; null when there is none. Edits in quick
+ * succession make one timeline entry ("modified, N changes").
+ */
+export async function updateTrunk(tx: PoolClient, trunkId: string, patch: TrunkPatch & { status?: TrunkStatus | undefined }): Promise<Trunk | null> {
+  const { status, ...config } = patch;
+  let trunk = await updateTrunkRow(tx, trunkId, config);
   if (!trunk) return null;
+  if (status !== undefined && status !== trunk.status) trunk = (await setTrunkStatusRows(tx, [trunkId], status, API_STATUS_REASON))[0] ?? trunk;
   await enqueue(tx, 'trunk', trunk.trunkId);
   const changed: EventFields = { trunk_id: trunk.trunkId, trunk_name: trunk.name };
+  if (status !== undefined) changed.status = trunk.status;
   if (patch.concurrentCalls !== undefined) changed.concurrent_calls = trunk.concurrentCalls;
   if (patch.monthlyMinutes !== undefined) changed.monthly_minutes = trunk.monthlyMinutes;
   if (patch.ipAddresses !== undefined) changed.ip_addresses = trunk.ipAddresses.join(', ');
