@@ -105,8 +105,12 @@ describe('onboarding of a won deal', () => {
     expect(await count(`SELECT count(*) AS n FROM trunks WHERE customer_id = $1`, [customers.rows[0]!.id])).toBe(1);
     expect(await count(`SELECT count(*) AS n FROM account_events WHERE customer_id = $1 AND kind = 'account_created'`, [customers.rows[0]!.id])).toBe(1);
     expect(await count(`SELECT count(*) AS n FROM welcome_emails WHERE status = 'sent'`)).toBe(1);
-    // warp_ban is queued for HubSpot in the BAN's own transaction.
-    expect(await count(`SELECT count(*) AS n FROM outbox WHERE object_type = 'company'`)).toBeGreaterThan(0);
+    // warp_ban, queued in the BAN's own transaction, reaches HubSpot through the outbound sync.
+    const ban = customers.rows[0]!.ban;
+    await eventually(async () => {
+      const props = (await simHttp('GET', `/crm/v3/objects/companies/${company}?properties=warp_ban`))['properties'] as Record<string, string>;
+      return props['warp_ban'] === ban ? true : undefined;
+    });
     expect(service.logText()).not.toContain('buyer@won.test');
   });
 

@@ -55,12 +55,7 @@ describe('inbound sync against the simulator over HTTP', () => {
     });
     base = await service.app.listen({ port: 0, host: '127.0.0.1' });
     apiKey = (await createApiKey(db.pool, 'inbound-test', ['admin'])).key;
-    for (const [name, type, fieldType] of [
-      ['warp_credit_limit', 'number', 'number'],
-      ['warp_status', 'string', 'text'],
-    ] as const) {
-      await simHttp('POST', '/crm/v3/properties/companies', { name, label: name, type, fieldType, groupName: 'companyinformation' });
-    }
+    // The service provisions the warp_* properties in the simulator at start (gateway provisioning).
     sim.configureWebhooks(`${base}/api/v1/webhooks/hubspot`, [
       { eventType: 'company.creation' },
       { eventType: 'company.deletion' },
@@ -106,8 +101,11 @@ describe('inbound sync against the simulator over HTTP', () => {
     });
     expect(conflicts[0]).toMatchObject({ property: 'warp_status', owner: 'warp', hubspotValue: 'churned', warpValue: 'active', resolution: 'owner_value_written_back' });
     expect((await customer(id))?.['status']).toBe('active');
-    const outbox = await db.pool.query(`SELECT count(*)::int AS n FROM outbox`);
-    expect((outbox.rows[0] as { n: number }).n).toBeGreaterThan(0);
+    // The outbound sync writes WARP's value back: HubSpot converges on the owner's value.
+    await eventually(async () => {
+      const company = await simHttp('GET', `/crm/v3/objects/companies/${id}?properties=warp_status`);
+      return (company['properties'] as Record<string, string>)['warp_status'] === 'active' ? true : undefined;
+    });
   });
 
   it('reconcile repairs a missed webhook and a missed deletion', async () => {
