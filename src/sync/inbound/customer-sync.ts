@@ -1,8 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-
 import { type Pool, withTransaction } from '../../db/pool.js';
 import { toError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
+import { startPollLoops } from '../poll-loop.js';
 import { appendAudit } from '../../store/audit.js';
 import { CACHE_TABLES, listCachedHubspotIds, lockCachedRecord, setCachedDeleted } from '../../store/cache-records.js';
 import { advanceFieldVersion, LIFECYCLE } from '../../store/field-versions.js';
@@ -98,13 +97,8 @@ async function markMissingDeleted(pool: Pool, objectType: InboundObjectType, see
 }
 
 export function startSyncJobRunner(options: SyncJobRunnerOptions): SyncJobRunner {
-  const controller = new AbortController();
-  const { signal } = controller;
-  const sleepers = new Set<() => void>();
-  const wakeAll = (): void => {
-    for (const resolve of sleepers) resolve();
-    sleepers.clear();
-  };
+  const stopped = new AbortController();
+  const { signal } = stopped;
 
   const runNext = async (): Promise<boolean> => {
     const job = await claimSyncJob(options.pool, LEASE_MS);
@@ -124,32 +118,15 @@ export function startSyncJobRunner(options: SyncJobRunnerOptions): SyncJobRunner
     return true;
   };
 
-  const loop = async (): Promise<void> => {
-    while (!signal.aborted) {
-      let ran = false;
-      try {
-        ran = await runNext();
-      } catch (error) {
-        if (!signal.aborted) options.logger.error({ err: toError(error) }, 'sync job poll failed');
-      }
-      if (ran || signal.aborted) continue;
-      await new Promise<void>((resolve) => {
-        sleepers.add(resolve);
-        sleep(options.pollIntervalMs, undefined, { signal }).then(resolve, resolve);
-      });
-    }
-  };
-  const running = loop();
-
+  const loops = startPollLoops({ count: 1, pollIntervalMs: options.pollIntervalMs, logger: options.logger, name: 'sync job runner', runOnce: runNext });
   return {
-    wake: wakeAll,
+    wake: () => loops.wake(),
     drain: async () => {
       while (await runNext());
     },
     stop: async () => {
-      controller.abort();
-      wakeAll();
-      await running;
+      stopped.abort();
+      await loops.stop();
     },
   };
 }

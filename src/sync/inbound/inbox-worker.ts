@@ -1,8 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-
 import { type Pool, withTransaction } from '../../db/pool.js';
 import { toError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
+import { startPollLoops } from '../poll-loop.js';
 import {
   claimInboxEvents,
   claimWebhookBatches,
@@ -70,13 +69,9 @@ function parseJson(text: string): unknown {
 }
 
 export function startInboxWorkers(options: InboxWorkerOptions): InboxWorkers {
-  const controller = new AbortController();
-  const { signal } = controller;
-  const sleepers = new Set<() => void>();
-  const wakeAll = (): void => {
-    for (const resolve of sleepers) resolve();
-    sleepers.clear();
-  };
+  // Aborted by stop(): in-flight HubSpot reads end early and rounds stop between events.
+  const stopped = new AbortController();
+  const { signal } = stopped;
   let lastPruneMs = 0;
 
   const processRow = async (row: InboxRow, fetches: Map<InboundObjectType, Set<string>>): Promise<void> => {
@@ -157,33 +152,21 @@ export function startInboxWorkers(options: InboxWorkerOptions): InboxWorkers {
     return expanded + rows.length;
   };
 
-  const loop = async (): Promise<void> => {
-    while (!signal.aborted) {
-      let claimed = 0;
-      try {
-        claimed = await runOnce();
-      } catch (error) {
-        if (signal.aborted) break;
-        options.logger.error({ err: toError(error) }, 'inbox worker poll failed');
-      }
-      if (claimed > 0 || signal.aborted) continue;
-      await new Promise<void>((resolve) => {
-        sleepers.add(resolve);
-        sleep(options.pollIntervalMs, undefined, { signal }).then(resolve, resolve);
-      });
-    }
-  };
-
-  const running = Array.from({ length: options.workers }, () => loop());
+  const loops = startPollLoops({
+    count: options.workers,
+    pollIntervalMs: options.pollIntervalMs,
+    logger: options.logger,
+    name: 'inbox worker',
+    runOnce: async () => (await runOnce()) > 0,
+  });
   return {
-    wake: wakeAll,
+    wake: () => loops.wake(),
     drain: async () => {
       while ((await runOnce()) > 0);
     },
     stop: async () => {
-      controller.abort();
-      wakeAll();
-      await Promise.all(running);
+      stopped.abort();
+      await loops.stop();
     },
   };
 }

@@ -1,9 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-
 import { type Pool, withTransaction } from '../../db/pool.js';
 import type { HubSpotGateway } from '../../hubspot/gateway.js';
 import { toError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
+import { startPollLoops } from '../poll-loop.js';
 import { appendAudit } from '../../store/audit.js';
 import { ensureCachedRecord, lockCachedRecord } from '../../store/cache-records.js';
 import {
@@ -174,13 +173,8 @@ const STEP_ORDER: readonly OnboardingStep[] = ['company', 'customer', 'welcome_e
 
 export function startOnboardingRunner(options: OnboardingOptions): OnboardingRunner {
   const steps = createOnboardingSteps(options);
-  const controller = new AbortController();
-  const { signal } = controller;
-  const sleepers = new Set<() => void>();
-  const wakeAll = (): void => {
-    for (const resolve of sleepers) resolve();
-    sleepers.clear();
-  };
+  const stopped = new AbortController();
+  const { signal } = stopped;
 
   const runNext = async (): Promise<boolean> => {
     const state = await claimOnboarding(options.pool, LEASE_MS);
@@ -201,31 +195,15 @@ export function startOnboardingRunner(options: OnboardingOptions): OnboardingRun
     return true;
   };
 
-  const loop = async (): Promise<void> => {
-    while (!signal.aborted) {
-      let ran = false;
-      try {
-        ran = await runNext();
-      } catch (error) {
-        if (!signal.aborted) options.logger.error({ err: toError(error) }, 'onboarding poll failed');
-      }
-      if (ran || signal.aborted) continue;
-      await new Promise<void>((resolve) => {
-        sleepers.add(resolve);
-        sleep(options.pollIntervalMs, undefined, { signal }).then(resolve, resolve);
-      });
-    }
-  };
-  const running = loop();
+  const loops = startPollLoops({ count: 1, pollIntervalMs: options.pollIntervalMs, logger: options.logger, name: 'onboarding runner', runOnce: runNext });
   return {
-    wake: wakeAll,
+    wake: () => loops.wake(),
     drain: async () => {
       while (await runNext());
     },
     stop: async () => {
-      controller.abort();
-      wakeAll();
-      await running;
+      stopped.abort();
+      await loops.stop();
     },
   };
 }
