@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { withTransaction } from '../../src/db/pool.js';
+import { createTrunk, setTrunkStatus } from '../../src/sync/outbound/warp-changes.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { postSigned, propertyChange } from './signed.js';
@@ -129,5 +131,35 @@ describe('inbox processing', () => {
     await expect(db.pool.query(`UPDATE audit_log SET source = 'x'`)).rejects.toThrow(/append-only/);
     await expect(db.pool.query(`DELETE FROM audit_log`)).rejects.toThrow(/append-only/);
     await expect(db.pool.query(`TRUNCATE audit_log`)).rejects.toThrow(/append-only/);
+  });
+
+  it('a credit limit at or below spend limits the trunks; a higher limit restores only those', async () => {
+    const t = Date.now() - 20_000;
+    await post([propertyChange(1001, 'name', 'Spender Inc', t)]);
+    await settle();
+    const customerId = String((await customer('1001'))!['id']);
+    await db.pool.query(`UPDATE customers SET mtd_spend = 500 WHERE id = $1`, [customerId]);
+    const [first, second] = await withTransaction(db.pool, async (tx) => {
+      const a = await createTrunk(tx, { customerId, name: 'A', ipAddresses: [], concurrentCalls: 5, monthlyMinutes: 1000 });
+      const b = await createTrunk(tx, { customerId, name: 'B', ipAddresses: [], concurrentCalls: 5, monthlyMinutes: 1000 });
+      await setTrunkStatus(tx, [b.trunkId], 'suspended', 'fraud_review');
+      return [a, b];
+    });
+    const trunkStates = async () =>
+      (await db.pool.query<{ trunk_id: string; status: string; status_reason: string | null }>(
+        `SELECT trunk_id, status, status_reason FROM trunks WHERE customer_id = $1 ORDER BY id`,
+        [customerId],
+      )).rows.map((r) => [r.status, r.status_reason]);
+
+    await post([propertyChange(1001, 'warp_credit_limit', '400', t + 1)]);
+    await settle();
+    expect(await trunkStates()).toEqual([['limited', 'credit_limit_reached'], ['suspended', 'fraud_review']]);
+
+    await post([propertyChange(1001, 'warp_credit_limit', '1000', t + 2)]);
+    await settle();
+    expect(await trunkStates()).toEqual([['active', null], ['suspended', 'fraud_review']]);
+    expect(first.trunkId).not.toBe(second.trunkId);
+    const events = await db.pool.query(`SELECT fields FROM account_events WHERE customer_id = $1 AND kind = 'credit_limit_changed' ORDER BY id`, [customerId]);
+    expect(events.rows.map((r: { fields: Record<string, unknown> }) => [r.fields['trunks_limited'], r.fields['trunks_restored']])).toEqual([[1, 0], [0, 1]]);
   });
 });
