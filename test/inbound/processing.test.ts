@@ -162,4 +162,34 @@ describe('inbox processing', () => {
     const events = await db.pool.query(`SELECT fields FROM account_events WHERE customer_id = $1 AND kind = 'credit_limit_changed' ORDER BY id`, [customerId]);
     expect(events.rows.map((r: { fields: Record<string, unknown> }) => [r.fields['trunks_limited'], r.fields['trunks_restored']])).toEqual([[1, 0], [0, 1]]);
   });
+
+  it('applies contact-company associations and merges without losing the WARP identity', async () => {
+    const t = Date.now() - 30_000;
+    const assoc = (removed: boolean, at: number) => ({
+      ...propertyChange(0, 'x', '', at), subscriptionType: 'contact.associationChange', objectId: undefined, propertyName: undefined, propertyValue: undefined,
+      associationType: 'CONTACT_TO_COMPANY', fromObjectId: 2001, toObjectId: 2100, associationRemoved: removed, isPrimaryAssociation: true,
+    });
+    await post([propertyChange(2100, 'name', 'Parent Co', t), assoc(false, t + 1)]);
+    await settle();
+    const user = async () => (await db.pool.query<{ customer_id: string | null }>(`SELECT customer_id FROM users WHERE hubspot_contact_id = '2001'`)).rows[0];
+    expect((await user())?.customer_id).toBe(String((await customer('2100'))!['id']));
+    // The removal arrives, then a stale duplicate of the creation: the link stays removed.
+    await post([assoc(true, t + 5)]);
+    await settle();
+    await post([{ ...assoc(false, t + 1), eventId: 999_999 }]);
+    await settle();
+    expect((await user())?.customer_id).toBeNull();
+
+    // Company 2200 (with a BAN) is merged into 2300, which the cache has never seen: the row moves.
+    await post([propertyChange(2200, 'name', 'Merged Away', t)]);
+    await settle();
+    await db.pool.query(`UPDATE customers SET ban = '880001' WHERE hubspot_company_id = '2200'`);
+    await post([{
+      ...propertyChange(2300, 'x', '', t + 10), subscriptionType: 'company.merge', propertyName: undefined, propertyValue: undefined,
+      primaryObjectId: 2300, mergedObjectIds: [2200], newObjectId: 2300, numberOfPropertiesMoved: 1,
+    }]);
+    await settle();
+    expect(await customer('2200')).toBeUndefined();
+    expect(await customer('2300')).toMatchObject({ ban: '880001', name: 'Merged Away' });
+  });
 });
