@@ -2,6 +2,8 @@
 // very last line, one JSON object with its figures. Benchmarks are not tests.
 
 const BENCHMARKS: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
+  'outbound-throughput': () => import('./outbound-throughput.js'),
+  'shared-budget': () => import('./shared-budget.js'),
   'webhook-ingest': () => import('./webhook-ingest.js'),
 };
 

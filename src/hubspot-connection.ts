@@ -81,7 +81,16 @@ export async function connectHubSpot(
   const description = simulator
     ? `simulator at ${simulator.url} (demo portal ${simulator.portalId}; set HUBSPOT_ACCESS_TOKEN for a real account)`
     : `${baseUrl} (access token set)`;
-  return { gateway, baseUrl, description, simulator, close: async () => simulator?.close() };
+  return {
+    gateway,
+    baseUrl,
+    description,
+    simulator,
+    close: async () => {
+      await gateway.close();
+      await simulator?.close();
+    },
+  };
 }
 
 /**

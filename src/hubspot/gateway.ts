@@ -104,6 +104,8 @@ export interface HubSpotGateway {
   createTicket: Bound<typeof engagements.createTicket>;
   /** The limits in force (configured; HubSpot's headers may lower them at run time). */
   readonly limits: RateLimits;
+  /** Writes back the budget bookkeeping still pending; call before closing the pool. */
+  close(): Promise<void>;
 }
 
 export function createHubSpotGateway(options: HubSpotGatewayOptions): HubSpotGateway {
@@ -174,6 +176,7 @@ export function createHubSpotGateway(options: HubSpotGatewayOptions): HubSpotGat
     createTimelineEvent: (...a) => engagements.createTimelineEvent(ctx, ...a),
     createTicket: (...a) => engagements.createTicket(ctx, ...a),
     limits,
+    close: () => budget.flush(),
   };
 }
 

@@ -93,7 +93,7 @@ export class RateBudget {
   private seq = 0;
   private pausedRanks = new Set<Priority>();
   private settleQueue: string[] = [];
-  private settling = false;
+  private settling: Promise<void> | undefined;
 
   constructor(private readonly options: RateBudgetOptions) {}
 
@@ -153,7 +153,7 @@ export class RateBudget {
 
   private windowMs(bucket: Bucket): number {
     const { limits } = this.options;
-    return (bucket === 'burst' ? limits.burstWindowMs : limits.searchWindowMs) + limits.safetyMarginMs;
+    return Math.ceil((bucket === 'burst' ? limits.burstWindowMs : limits.searchWindowMs) + limits.safetyMarginMs);
   }
 
   private remove(bucket: Bucket, waiter: Waiter): void {
@@ -233,21 +233,25 @@ export class RateBudget {
   private settle(grantId: string): void {
     this.settleQueue.push(grantId);
     if (this.settling) return;
-    this.settling = true;
     const flush = async (): Promise<void> => {
       while (this.settleQueue.length > 0) {
         const ids = this.settleQueue.splice(0);
         await this.options.pool.query('UPDATE hubspot_rate_grants SET settled_at = clock_timestamp() WHERE id = ANY($1::bigint[])', [ids]);
       }
     };
-    flush()
+    this.settling = flush()
       .catch((error: unknown) => {
         this.settleQueue = [];
         this.options.logger.warn({ err: error }, 'could not settle HubSpot budget grants; they count as in flight until they time out');
       })
       .finally(() => {
-        this.settling = false;
+        this.settling = undefined;
       });
+  }
+
+  /** Resolves once every released permit is written back (call before closing the pool). */
+  async flush(): Promise<void> {
+    while (this.settling) await this.settling;
   }
 
   private setPaused(priority: Priority, paused: boolean): void {

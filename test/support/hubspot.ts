@@ -7,6 +7,8 @@ import { createHubSpotGateway, type HubSpotGateway, type HubSpotGatewayOptions }
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from '../../src/simulator/server.js';
 import type { TestDatabase } from './db.js';
 
+export { maxInWindow as maxRequestsInWindow } from '../../bench/hubspot-support.js';
+
 /** A clock whose back-off sleeps are recorded and take 1 % of the asked time, so tests stay fast. */
 export interface RecordingClock extends Clock {
   sleeps: number[];
@@ -67,16 +69,4 @@ export async function startGatewayFixture(db: TestDatabase, sim: SimulatorOption
       }),
     close: () => running.close(),
   };
-}
-
-/** The most requests the simulator saw in any window of `windowMs` (by arrival time). */
-export function maxRequestsInWindow(arrivalsMs: number[], windowMs: number): number {
-  const sorted = [...arrivalsMs].sort((a, b) => a - b);
-  let max = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end++) {
-    while (sorted[end]! - sorted[start]! >= windowMs) start++;
-    max = Math.max(max, end - start + 1);
-  }
-  return max;
 }

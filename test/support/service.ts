@@ -14,7 +14,8 @@ export interface TestService extends Service {
 
 /** The real service (same wiring as `npm start`) on a test database, with its log captured. */
 export async function startTestService(db: TestDatabase, env: Record<string, string> = {}): Promise<TestService> {
-  const config = loadConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'info', ...env });
+  // Test files run in parallel processes: each bundled simulator takes any free port.
+  const config = loadConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'info', SIMULATOR_PORT: '0', ...env });
   const raw: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, callback) {

@@ -43,11 +43,13 @@ export const provisionCommand: CliCommand = {
       context.out(`HubSpot: ${baseUrl}${settings.accessToken ? '' : ' (simulator)'}`);
       const plan = await planProvisioning(gateway, { priority: 'realtime' });
       if (values['dry-run']) {
+        await gateway.close();
         for (const line of formatPlan(plan)) context.out(line);
         context.out('Dry run: nothing was changed.');
         return;
       }
       const report = await applyProvisioning(plan);
+      await gateway.close();
       for (const line of formatReport(report)) context.out(line);
       if (report.failed > 0 || report.conflicts > 0) {
         throw new Error(`provisioning incomplete: ${report.failed} failed, ${report.conflicts} conflict(s); see the lines above`);
