@@ -87,6 +87,12 @@ export async function findAccountByBan(db: Queryable, ban: string): Promise<Acco
   return rows[0] ? toAccount(rows[0]) : null;
 }
 
+/** Just the customer id for a BAN (no roll-ups): what every write request needs, cheaply. */
+export async function findCustomerIdByBan(db: Queryable, ban: string): Promise<string | null> {
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM customers WHERE ban = $1 AND deleted_at IS NULL', [ban]);
+  return rows[0] ? String(rows[0].id) : null;
+}
+
 export async function findAccounts(db: Queryable, customerIds: readonly string[]): Promise<Account[]> {
   const { rows } = await db.query<AccountRow>(`${SELECT} WHERE c.id = ANY($1::bigint[])`, [[...customerIds]]);
   return rows.map(toAccount);

@@ -52,21 +52,44 @@ const toEntry = (row: OutboxRow): OutboxEntry => ({
   errors: row.errors,
 });
 
+export interface OutboxChange {
+  objectType: OutboxObjectType;
+  recordKey: string;
+  /** Company rows: the WARP-owned properties to send (none: all of them). */
+  fields?: readonly string[] | undefined;
+}
+
 /**
- * Marks a record as needing a HubSpot write. A pending row for the same record absorbs the change
- * (new `seq`, `changes + 1`, union of `fields`); a row in back-off keeps its schedule so a failing
- * record is not hammered. Runs in the caller's transaction.
+ * Marks records as needing a HubSpot write, in one statement (API calls enqueue several records:
+ * the trunk, its company's roll-ups, the timeline event). A pending row for the same record absorbs
+ * the change (new `seq`, `changes + 1`, union of `fields`); a row in back-off keeps its schedule
+ * so a failing record is not hammered. Runs in the caller's transaction; idle workers are woken
+ * by one NOTIFY, delivered at commit.
  */
-export async function enqueue(tx: Queryable, objectType: OutboxObjectType, recordKey: string, fields: readonly string[] = []): Promise<void> {
+export async function enqueue(tx: Queryable, changes: readonly OutboxChange[]): Promise<void> {
+  // One row per record: ON CONFLICT may not touch the same row twice in one statement.
+  const merged = new Map<string, { objectType: OutboxObjectType; recordKey: string; fields: Set<string> }>();
+  for (const change of changes) {
+    const key = `${change.objectType}\u0000${change.recordKey}`;
+    const row = merged.get(key) ?? { objectType: change.objectType, recordKey: change.recordKey, fields: new Set<string>() };
+    for (const field of change.fields ?? []) row.fields.add(field);
+    merged.set(key, row);
+  }
+  if (merged.size === 0) return;
+  const rows = [...merged.values()];
   await tx.query(
-    `INSERT INTO outbox (object_type, record_key, fields) VALUES ($1, $2, $3)
-     ON CONFLICT (object_type, record_key) DO UPDATE SET
-       seq = nextval('outbox_seq'),
-       changes = outbox.changes + 1,
-       fields = ARRAY(SELECT DISTINCT unnest(outbox.fields || excluded.fields) ORDER BY 1)`,
-    [objectType, recordKey, [...fields]],
+    `WITH queued AS (
+       INSERT INTO outbox (object_type, record_key, fields)
+       SELECT c.object_type, c.record_key, ARRAY(SELECT json_array_elements_text(c.fields))
+       FROM json_to_recordset($1::json) AS c(object_type text, record_key text, fields json)
+       ON CONFLICT (object_type, record_key) DO UPDATE SET
+         seq = nextval('outbox_seq'),
+         changes = outbox.changes + 1,
+         fields = ARRAY(SELECT DISTINCT unnest(outbox.fields || excluded.fields) ORDER BY 1)
+       RETURNING 1)
+     SELECT pg_notify($2, '') FROM (SELECT count(*) FROM queued) AS done`,
+    [JSON.stringify(rows.map((r) => ({ object_type: r.objectType, record_key: r.recordKey, fields: [...r.fields] }))), OUTBOX_CHANNEL],
   );
-  await tx.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, objectType]);
 }
 
 /**

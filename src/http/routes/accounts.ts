@@ -7,7 +7,7 @@ import { type Account, PAYMENT_METHODS, PAYMENT_STATUSES } from '../../store/acc
 import { fieldOwner } from '../../sync/ownership.js';
 import { changeAccount } from '../../sync/outbound/warp-changes.js';
 import { defineRoute } from '../route.js';
-import { accountByBan, banParams, iso } from './customer-scope.js';
+import { accountByBan, banParams, customerIdByBan, iso } from './customer-scope.js';
 
 /**
  * Account events from WARP: suspension, reactivation, payment method or payment status changes.
@@ -79,7 +79,7 @@ export function accountRoutes(pool: Pool) {
           : body.type === 'churn' ? { status: 'churned' as const }
           : body.type === 'payment_method_changed' ? { paymentMethod: body.paymentMethod }
           : { paymentStatus: body.paymentStatus };
-        const account = await withTransaction(pool, async (tx) => changeAccount(tx, (await accountByBan(tx, params.ban)).id, patch, body.occurredAt));
+        const account = await withTransaction(pool, async (tx) => changeAccount(tx, await customerIdByBan(tx, params.ban), patch, body.occurredAt));
         return presentAccount(account!);
       },
     }),
@@ -91,7 +91,7 @@ export function accountRoutes(pool: Pool) {
       summary: 'Account and service events of a customer, with their HubSpot timeline status',
       params: banParams,
       success: { status: 200, description: 'Events, oldest first' },
-      handler: async ({ params }) => ({ events: (await listAccountEvents(pool, (await accountByBan(pool, params.ban)).id)).map(presentEvent) }),
+      handler: async ({ params }) => ({ events: (await listAccountEvents(pool, await customerIdByBan(pool, params.ban))).map(presentEvent) }),
     }),
   ];
 }

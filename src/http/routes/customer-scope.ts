@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import type { Queryable } from '../../db/pool.js';
 import { notFound } from '../../lib/errors.js';
-import { type Account, findAccountByBan } from '../../store/accounts.js';
+import { type Account, findAccountByBan, findCustomerIdByBan } from '../../store/accounts.js';
 import { findSensitiveText } from '../../sync/outbound/guard.js';
 
 /** Shared by the WARP-side routes under `/customers/{ban}/…`. */
@@ -14,6 +14,13 @@ export async function accountByBan(db: Queryable, ban: string): Promise<Account>
   const account = await findAccountByBan(db, ban);
   if (!account) throw notFound(`No customer with BAN ${ban}`);
   return account;
+}
+
+/** The id of the customer a BAN names, or 404: all a write needs (no roll-ups computed). */
+export async function customerIdByBan(db: Queryable, ban: string): Promise<string> {
+  const id = await findCustomerIdByBan(db, ban);
+  if (!id) throw notFound(`No customer with BAN ${ban}`);
+  return id;
 }
 
 /**

@@ -5,7 +5,7 @@ import { notFound } from '../../lib/errors.js';
 import { findNumber, listNumbers, NUMBER_CAPABILITIES, NUMBER_TYPES, type PhoneNumber } from '../../store/numbers.js';
 import { addNumber, releaseNumber, updateNumber } from '../../sync/outbound/warp-changes.js';
 import { defineRoute } from '../route.js';
-import { accountByBan, banParams, e164, safeText } from './customer-scope.js';
+import { banParams, customerIdByBan, e164, safeText } from './customer-scope.js';
 
 /** Phone numbers of a customer: purchase, port in, release, E911 and CNAM updates. */
 
@@ -49,9 +49,9 @@ const patchBody = z
 const numberParams = banParams.extend({ number: e164 });
 
 async function ownedNumber(db: Queryable, ban: string, number: string): Promise<PhoneNumber> {
-  const account = await accountByBan(db, ban);
+  const customerId = await customerIdByBan(db, ban);
   const found = await findNumber(db, number);
-  if (!found || found.customerId !== account.id || found.status === 'released') throw notFound(`No number ${number} for BAN ${ban}`);
+  if (!found || found.customerId !== customerId || found.status === 'released') throw notFound(`No number ${number} for BAN ${ban}`);
   return found;
 }
 
@@ -69,9 +69,8 @@ export function numberRoutes(pool: Pool) {
       handler: async ({ params, body }) =>
         presentNumber(
           await withTransaction(pool, async (tx) => {
-            const account = await accountByBan(tx, params.ban);
             const { acquisition, ...input } = body;
-            return addNumber(tx, account.id, { ...input, status: acquisition === 'port' ? 'porting' : 'active' });
+            return addNumber(tx, await customerIdByBan(tx, params.ban), { ...input, status: acquisition === 'port' ? 'porting' : 'active' });
           }),
         ),
     }),
@@ -83,7 +82,7 @@ export function numberRoutes(pool: Pool) {
       summary: 'List the numbers of a customer (released ones excluded)',
       params: banParams,
       success: { status: 200, description: 'Numbers' },
-      handler: async ({ params }) => ({ numbers: (await listNumbers(pool, (await accountByBan(pool, params.ban)).id)).map(presentNumber) }),
+      handler: async ({ params }) => ({ numbers: (await listNumbers(pool, await customerIdByBan(pool, params.ban))).map(presentNumber) }),
     }),
     defineRoute({
       method: 'PATCH',

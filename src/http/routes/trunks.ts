@@ -5,7 +5,7 @@ import { notFound } from '../../lib/errors.js';
 import { findTrunk, listTrunks, type Trunk, TRUNK_STATUSES } from '../../store/trunks.js';
 import { createTrunk, deleteTrunk, updateTrunk } from '../../sync/outbound/warp-changes.js';
 import { defineRoute } from '../route.js';
-import { accountByBan, banParams, iso, safeText } from './customer-scope.js';
+import { banParams, customerIdByBan, iso, safeText } from './customer-scope.js';
 
 /** SIP trunks of a customer. Every change is queued for HubSpot in the same transaction. */
 
@@ -53,9 +53,9 @@ const trunkParams = banParams.extend({ trunkId: z.string().regex(/^trunk_[A-Za-z
 
 /** The trunk, if it belongs to the customer the BAN names; 404 otherwise. */
 async function ownedTrunk(db: Queryable, ban: string, trunkId: string): Promise<Trunk> {
-  const account = await accountByBan(db, ban);
+  const customerId = await customerIdByBan(db, ban);
   const trunk = await findTrunk(db, trunkId);
-  if (!trunk || trunk.customerId !== account.id) throw notFound(`No trunk ${trunkId} for BAN ${ban}`);
+  if (!trunk || trunk.customerId !== customerId) throw notFound(`No trunk ${trunkId} for BAN ${ban}`);
   return trunk;
 }
 
@@ -73,8 +73,7 @@ export function trunkRoutes(pool: Pool) {
       handler: async ({ params, body }) =>
         presentTrunk(
           await withTransaction(pool, async (tx) => {
-            const account = await accountByBan(tx, params.ban);
-            return createTrunk(tx, { customerId: account.id, ...body });
+            return createTrunk(tx, { customerId: await customerIdByBan(tx, params.ban), ...body });
           }),
         ),
     }),
@@ -86,7 +85,7 @@ export function trunkRoutes(pool: Pool) {
       summary: 'List the live trunks of a customer',
       params: banParams,
       success: { status: 200, description: 'Trunks' },
-      handler: async ({ params }) => ({ trunks: (await listTrunks(pool, (await accountByBan(pool, params.ban)).id)).map(presentTrunk) }),
+      handler: async ({ params }) => ({ trunks: (await listTrunks(pool, await customerIdByBan(pool, params.ban))).map(presentTrunk) }),
     }),
     defineRoute({
       method: 'GET',

@@ -5,7 +5,7 @@ import { notFound } from '../../lib/errors.js';
 import { listWarpUsers, USER_ROLES, type WarpUser } from '../../store/warp-users.js';
 import { createUser, updateUser } from '../../sync/outbound/warp-changes.js';
 import { defineRoute } from '../route.js';
-import { accountByBan, banParams, iso, safeText } from './customer-scope.js';
+import { banParams, customerIdByBan, iso, safeText } from './customer-scope.js';
 
 /**
  * WARP portal users of a customer. Only facts about API keys travel (their count), never a key:
@@ -61,7 +61,7 @@ export function userRoutes(pool: Pool) {
       body: createBody,
       success: { status: 201, description: 'The user' },
       handler: async ({ params, body }) =>
-        presentUser(await withTransaction(pool, async (tx) => createUser(tx, (await accountByBan(tx, params.ban)).id, body))),
+        presentUser(await withTransaction(pool, async (tx) => createUser(tx, await customerIdByBan(tx, params.ban), body))),
     }),
     defineRoute({
       method: 'GET',
@@ -71,7 +71,7 @@ export function userRoutes(pool: Pool) {
       summary: 'List the WARP users of a customer',
       params: banParams,
       success: { status: 200, description: 'Users' },
-      handler: async ({ params }) => ({ users: (await listWarpUsers(pool, (await accountByBan(pool, params.ban)).id)).map(presentUser) }),
+      handler: async ({ params }) => ({ users: (await listWarpUsers(pool, await customerIdByBan(pool, params.ban))).map(presentUser) }),
     }),
     defineRoute({
       method: 'PATCH',
@@ -83,7 +83,7 @@ export function userRoutes(pool: Pool) {
       body: patchBody,
       success: { status: 200, description: 'The updated user' },
       handler: async ({ params, body }) => {
-        const user = await withTransaction(pool, async (tx) => updateUser(tx, (await accountByBan(tx, params.ban)).id, params.userId, body));
+        const user = await withTransaction(pool, async (tx) => updateUser(tx, await customerIdByBan(tx, params.ban), params.userId, body));
         if (!user) throw notFound(`No user ${params.userId} for BAN ${params.ban}`);
         return presentUser(user);
       },

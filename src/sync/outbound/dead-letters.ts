@@ -25,7 +25,7 @@ export async function retryDeadLetter(pool: Pool, id: string): Promise<DeadLette
     const letter = await resolveDeadLetter(tx, id, 'retried');
     if (!letter) throw await notOpen(tx, id);
     // The record's current state is sent, not the stored payload: it may have changed since.
-    await enqueue(tx, letter.objectType, letter.recordKey, letter.objectType === 'company' ? companyFields(letter.payload) : []);
+    await enqueue(tx, [{ objectType: letter.objectType, recordKey: letter.recordKey, fields: letter.objectType === 'company' ? companyFields(letter.payload) : [] }]);
     return letter;
   });
 }

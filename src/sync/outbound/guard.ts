@@ -5,9 +5,10 @@
  * input too, so such data is refused before it is even stored.
  */
 
-// Runs of 13–19 digits, optionally grouped by single spaces or dashes ("4111 1111 1111 1111").
-// A leading "+" marks an E.164 phone number, which is not a card and is allowed out.
-const DIGIT_RUN = /(?<![\d+])\d(?:[ -]?\d){12,18}(?!\d)/g;
+// Runs of 13–19 digits, optionally grouped by single spaces or dashes ("4111 1111 1111 1111"),
+// standing alone: digits inside an identifier (`trunk_4093…`, a hex id) or after a "+" (an E.164
+// phone number) are not a card number. Without this, one id in ten (Luhn's odds) was refused.
+const DIGIT_RUN = /(?<![\w+])\d(?:[ -]?\d){12,18}(?!\w)/g;
 
 // Key-shaped secrets: our own `whk_` keys, WARP/Stripe-style `sk_live_`/`sk_test_`, HubSpot
 // private-app tokens (`pat-na1-…`). Deliberately broad: a false positive costs a refused write.

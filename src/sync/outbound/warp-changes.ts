@@ -1,7 +1,7 @@
 import type { PoolClient } from '../../db/pool.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { type AccountEventKind, type EventFields, insertAccountEvent } from '../../store/account-events.js';
-import { type Account, type AccountPatch, findAccount, findAccountByBan, updateAccountRow } from '../../store/accounts.js';
+import { type Account, type AccountPatch, findCustomerIdByBan, updateAccountRow } from '../../store/accounts.js';
 import {
   insertNumber,
   type NewNumber,
@@ -9,7 +9,7 @@ import {
   type PhoneNumber,
   updateNumberRow,
 } from '../../store/numbers.js';
-import { enqueue } from '../../store/outbox.js';
+import { enqueue, type OutboxChange } from '../../store/outbox.js';
 import {
   findTrunk,
   insertTrunk,
@@ -51,24 +51,31 @@ export interface AccountEventInput {
   coalesceKey?: string | undefined;
 }
 
-async function resolveAccount(tx: PoolClient, ref: AccountRef): Promise<Account> {
-  const account = 'ban' in ref ? await findAccountByBan(tx, ref.ban) : await findAccount(tx, ref.customerId);
-  if (!account) throw notFound('ban' in ref ? `No customer with BAN ${ref.ban}` : `No customer with id ${ref.customerId}`);
-  return account;
+/** The customer id; a given id is trusted (the foreign key refuses an unknown one). */
+async function resolveCustomerId(tx: PoolClient, ref: AccountRef): Promise<string> {
+  if (!('ban' in ref)) return ref.customerId;
+  const id = await findCustomerIdByBan(tx, ref.ban);
+  if (!id) throw notFound(`No customer with BAN ${ref.ban}`);
+  return id;
 }
 
-/** Records a timeline event (or note) for the account; sent once, whatever the retries. */
-export async function recordAccountEvent(tx: PoolClient, ref: AccountRef, event: AccountEventInput): Promise<string> {
-  const account = await resolveAccount(tx, ref);
+/** Inserts the event and returns its outbox change, for callers that enqueue several at once. */
+async function addEvent(tx: PoolClient, customerId: string, event: AccountEventInput): Promise<OutboxChange> {
   const { id } = await insertAccountEvent(tx, {
-    customerId: account.id,
+    customerId,
     kind: event.kind,
     occurredAt: event.occurredAt ?? now(),
     fields: event.fields ?? {},
     coalesceKey: event.coalesceKey,
   });
-  await enqueue(tx, 'event', id);
-  return id;
+  return { objectType: 'event', recordKey: id };
+}
+
+/** Records a timeline event (or note) for the account; sent once, whatever the retries. */
+export async function recordAccountEvent(tx: PoolClient, ref: AccountRef, event: AccountEventInput): Promise<string> {
+  const change = await addEvent(tx, await resolveCustomerId(tx, ref), event);
+  await enqueue(tx, [change]);
+  return change.recordKey;
 }
 
 /**
@@ -82,21 +89,23 @@ export async function pushCompanyProperties(tx: PoolClient, customerId: string, 
   if (refused.length > 0) {
     throw new AppError(400, 'not_warp_owned', `WARP does not own company properties ${refused.join(', ')}; HubSpot does (PRODUCT.md "Field ownership")`);
   }
-  await enqueue(tx, 'company', customerId, properties);
+  await enqueue(tx, [{ objectType: 'company', recordKey: customerId, fields: properties }]);
 }
 
-const pushRollups = (tx: PoolClient, customerId: string): Promise<void> => enqueue(tx, 'company', customerId, ROLLUP_PROPERTIES);
+/** The exact trunk and number counts are computed when the company write is sent. */
+const rollups = (customerId: string): OutboxChange => ({ objectType: 'company', recordKey: customerId, fields: ROLLUP_PROPERTIES });
+const trunkChange = (trunk: Trunk): OutboxChange => ({ objectType: 'trunk', recordKey: trunk.trunkId });
+const numberChange = (number: PhoneNumber): OutboxChange => ({ objectType: 'number', recordKey: number.number });
 
 // --- trunks -----------------------------------------------------------------------------------
 
 export async function createTrunk(tx: PoolClient, input: NewTrunk & { customerId: string }): Promise<Trunk> {
   const trunk = await insertTrunk(tx, input.customerId, input);
-  await enqueue(tx, 'trunk', trunk.trunkId);
-  await pushRollups(tx, trunk.customerId);
-  await recordAccountEvent(tx, { customerId: trunk.customerId }, {
+  const event = await addEvent(tx, trunk.customerId, {
     kind: 'trunk_created',
     fields: { trunk_id: trunk.trunkId, trunk_name: trunk.name, concurrent_calls: trunk.concurrentCalls },
   });
+  await enqueue(tx, [trunkChange(trunk), rollups(trunk.customerId), event]);
   return trunk;
 }
 
@@ -112,23 +121,22 @@ export async function updateTrunk(tx: PoolClient, trunkId: string, patch: TrunkP
   let trunk = await updateTrunkRow(tx, trunkId, config);
   if (!trunk) return null;
   if (status !== undefined && status !== trunk.status) trunk = (await setTrunkStatusRows(tx, [trunkId], status, API_STATUS_REASON))[0] ?? trunk;
-  await enqueue(tx, 'trunk', trunk.trunkId);
   const changed: EventFields = { trunk_id: trunk.trunkId, trunk_name: trunk.name };
   if (status !== undefined) changed.status = trunk.status;
   if (patch.concurrentCalls !== undefined) changed.concurrent_calls = trunk.concurrentCalls;
   if (patch.monthlyMinutes !== undefined) changed.monthly_minutes = trunk.monthlyMinutes;
   if (patch.ipAddresses !== undefined) changed.ip_addresses = trunk.ipAddresses.join(', ');
   if (patch.partitionId !== undefined) changed.partition_id = trunk.partitionId;
-  await recordAccountEvent(tx, { customerId: trunk.customerId }, { kind: 'trunk_modified', fields: changed, coalesceKey: `trunk_modified:${trunk.trunkId}` });
+  const event = await addEvent(tx, trunk.customerId, { kind: 'trunk_modified', fields: changed, coalesceKey: `trunk_modified:${trunk.trunkId}` });
+  await enqueue(tx, [trunkChange(trunk), event]);
   return trunk;
 }
 
 export async function deleteTrunk(tx: PoolClient, trunkId: string): Promise<Trunk | null> {
   const trunk = await softDeleteTrunk(tx, trunkId);
   if (!trunk) return null;
-  await enqueue(tx, 'trunk', trunk.trunkId);
-  await pushRollups(tx, trunk.customerId);
-  await recordAccountEvent(tx, { customerId: trunk.customerId }, { kind: 'trunk_deleted', fields: { trunk_id: trunk.trunkId, trunk_name: trunk.name } });
+  const event = await addEvent(tx, trunk.customerId, { kind: 'trunk_deleted', fields: { trunk_id: trunk.trunkId, trunk_name: trunk.name } });
+  await enqueue(tx, [trunkChange(trunk), rollups(trunk.customerId), event]);
   return trunk;
 }
 
@@ -140,7 +148,7 @@ export async function deleteTrunk(tx: PoolClient, trunkId: string): Promise<Trun
  */
 export async function setTrunkStatus(tx: PoolClient, trunkIds: readonly string[], status: TrunkStatus, reason: string | null): Promise<Trunk[]> {
   const changed = await setTrunkStatusRows(tx, trunkIds, status, reason);
-  for (const trunk of changed) await enqueue(tx, 'trunk', trunk.trunkId);
+  await enqueue(tx, changed.map(trunkChange));
   return changed;
 }
 
@@ -150,12 +158,11 @@ export async function setTrunkStatus(tx: PoolClient, trunkIds: readonly string[]
 export async function addNumber(tx: PoolClient, customerId: string, input: NewNumber): Promise<PhoneNumber> {
   if (input.trunkId && !(await findTrunk(tx, input.trunkId))) throw notFound(`No trunk ${input.trunkId}`);
   const number = await insertNumber(tx, customerId, input);
-  await enqueue(tx, 'number', number.number);
-  await pushRollups(tx, customerId);
-  await recordAccountEvent(tx, { customerId }, {
+  const event = await addEvent(tx, customerId, {
     kind: input.status === 'porting' ? 'numbers_ported' : 'numbers_purchased',
     fields: { number: number.number, type: number.type, trunk_id: number.trunkId },
   });
+  await enqueue(tx, [numberChange(number), rollups(customerId), event]);
   return number;
 }
 
@@ -164,23 +171,25 @@ export async function updateNumber(tx: PoolClient, number: string, patch: Number
   if (patch.trunkId && !(await findTrunk(tx, patch.trunkId))) throw notFound(`No trunk ${patch.trunkId}`);
   const updated = await updateNumberRow(tx, number, patch);
   if (!updated) return null;
-  await enqueue(tx, 'number', updated.number);
+  const changes = [numberChange(updated)];
   if (patch.e911Address !== undefined) {
-    await recordAccountEvent(tx, { customerId: updated.customerId }, {
-      kind: 'e911_updated',
-      fields: { number: updated.number, e911_address: updated.e911Address },
-      coalesceKey: `e911_updated:${updated.number}`,
-    });
+    changes.push(
+      await addEvent(tx, updated.customerId, {
+        kind: 'e911_updated',
+        fields: { number: updated.number, e911_address: updated.e911Address },
+        coalesceKey: `e911_updated:${updated.number}`,
+      }),
+    );
   }
+  await enqueue(tx, changes);
   return updated;
 }
 
 export async function releaseNumber(tx: PoolClient, number: string): Promise<PhoneNumber | null> {
   const released = await updateNumberRow(tx, number, { status: 'released' });
   if (!released) return null;
-  await enqueue(tx, 'number', released.number);
-  await pushRollups(tx, released.customerId);
-  await recordAccountEvent(tx, { customerId: released.customerId }, { kind: 'numbers_released', fields: { number: released.number } });
+  const event = await addEvent(tx, released.customerId, { kind: 'numbers_released', fields: { number: released.number } });
+  await enqueue(tx, [numberChange(released), rollups(released.customerId), event]);
   return released;
 }
 
@@ -188,13 +197,13 @@ export async function releaseNumber(tx: PoolClient, number: string): Promise<Pho
 
 export async function createUser(tx: PoolClient, customerId: string, input: NewWarpUser): Promise<WarpUser> {
   const user = await insertWarpUser(tx, customerId, input);
-  await enqueue(tx, 'contact', user.userId);
+  await enqueue(tx, [{ objectType: 'contact', recordKey: user.userId }]);
   return user;
 }
 
 export async function updateUser(tx: PoolClient, customerId: string, userId: string, patch: WarpUserPatch): Promise<WarpUser | null> {
   const user = await updateWarpUser(tx, customerId, userId, patch);
-  if (user) await enqueue(tx, 'contact', user.userId);
+  if (user) await enqueue(tx, [{ objectType: 'contact', recordKey: user.userId }]);
   return user;
 }
 
