@@ -63,7 +63,10 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     const metrics = createMetricsRegistry();
     hubspot = await connectHubSpot(config.hubspot, { pool: db.pool, logger, metrics });
     if (config.hubspot.provisionAtStart) await provisionAtStart(hubspot.gateway, logger);
-    const { gateway } = hubspot;
+    const { gateway, simulator } = hubspot;
+    // With the bundled simulator, its app id and secret are ours: its webhooks verify, our writes are echoes.
+    const appId = config.hubspot.appId ?? (simulator ? String(simulator.appId) : undefined);
+    const clientSecret = config.hubspot.clientSecret ?? simulator?.clientSecret;
 
     // Inbound sync: webhook inbox → cache, with dependent updates and onboarding as hooks.
     const closedWon = closedWonStagesFrom(gateway, logger);
@@ -85,7 +88,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       logger,
       hooks,
       reader: crmReaderFromGateway(gateway, 'realtime'),
-      appId: config.hubspot.appId,
+      appId,
       ...config.inbox,
     });
     stoppers.push(() => inbox.stop());
@@ -104,7 +107,6 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     stoppers.push(() => onboardingRunner.stop());
     runners.onboarding = onboardingRunner;
 
-    const { clientSecret } = config.hubspot;
     const routes: ApiRoute[] = [
       ...keyRoutes(db.pool),
       ...accountRoutes(db.pool),

@@ -33,14 +33,23 @@ function toCached(objectType: CachedObjectType, row: Record<string, string | nul
 /** All columns cast to text, so values compare and display the same way PostgreSQL stores them. */
 const textColumns = (alias: string) => `(SELECT jsonb_object_agg(key, value #>> '{}') FROM jsonb_each(to_jsonb(${alias})))`;
 
-/** The row for a HubSpot object, locked for this transaction; null if we never saw it. */
-export async function lockCachedRecord(tx: Queryable, objectType: CachedObjectType, hubspotId: string): Promise<CachedRecord | null> {
+async function selectCachedRecord(db: Queryable, objectType: CachedObjectType, hubspotId: string, lock: boolean): Promise<CachedRecord | null> {
   const { table, hubspotId: column } = CACHE_TABLES[objectType];
-  const { rows } = await tx.query<{ row: Record<string, string | null> }>(
-    `SELECT ${textColumns('t')} AS row FROM ${ident(table)} t WHERE ${ident(column)} = $1 FOR UPDATE`,
+  const { rows } = await db.query<{ row: Record<string, string | null> }>(
+    `SELECT ${textColumns('t')} AS row FROM ${ident(table)} t WHERE ${ident(column)} = $1${lock ? ' FOR UPDATE' : ''}`,
     [hubspotId],
   );
   return rows[0] ? toCached(objectType, rows[0].row) : null;
+}
+
+/** The row for a HubSpot object, locked for this transaction; null if we never saw it. */
+export function lockCachedRecord(tx: Queryable, objectType: CachedObjectType, hubspotId: string): Promise<CachedRecord | null> {
+  return selectCachedRecord(tx, objectType, hubspotId, true);
+}
+
+/** The row for a HubSpot object as it is now (no lock); null if we never saw it. */
+export function readCachedRecord(db: Queryable, objectType: CachedObjectType, hubspotId: string): Promise<CachedRecord | null> {
+  return selectCachedRecord(db, objectType, hubspotId, false);
 }
 
 /** The row for a HubSpot object, created empty when it does not exist yet; locked. */

@@ -4,7 +4,7 @@ import { toError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { startPollLoops } from '../poll-loop.js';
 import { appendAudit } from '../../store/audit.js';
-import { ensureCachedRecord, lockCachedRecord } from '../../store/cache-records.js';
+import { ensureCachedRecord, readCachedRecord } from '../../store/cache-records.js';
 import {
   claimOnboarding,
   completeOnboardingStep,
@@ -69,7 +69,7 @@ export function createOnboardingSteps(options: OnboardingOptions): Record<Onboar
     company: async (state) => {
       let companyId = state.companyId;
       if (!companyId) {
-        const deal = await lockCachedRecord(pool, 'deal', state.dealId);
+        const deal = await readCachedRecord(pool, 'deal', state.dealId);
         companyId = deal?.values['hubspot_company_id'] ?? null;
       }
       if (!companyId) {
@@ -149,7 +149,7 @@ async function sendWelcome(options: OnboardingOptions, state: Onboarding): Promi
     return;
   }
   await recordWelcomeEmail(pool, state.dealId, { contactId, status: 'sending' });
-  const company = await lockCachedRecord(pool, 'company', state.companyId!);
+  const company = await readCachedRecord(pool, 'company', state.companyId!);
   let messageId: string;
   try {
     ({ messageId } = await options.mailer.send({ to: email, firstName: contact?.properties['firstname'] ?? null, ban: state.ban!, companyName: company?.values['name'] ?? null }));
