@@ -123,6 +123,10 @@ export class RateBudget {
         },
         reject,
       };
+      if (signal?.aborted) {
+        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+        return;
+      }
       signal?.addEventListener('abort', () => {
         this.remove(bucket, waiter);
         reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
@@ -193,9 +197,10 @@ export class RateBudget {
       this.setPaused(top.priority, row.reason === 'daily');
       if (granted >= sameRank.length) continue;
       const now = clock.now();
-      // Waiters that cannot be served before their deadline fail now, with the time to come back.
+      // Waiters that cannot be served before their deadline fail now, with the time to come back
+      // (lower ranks wait behind the top one: their deadline alone decides).
       for (const w of [...list]) {
-        if (w.rank === top.rank && now + row.wait_ms > w.deadlineMs) {
+        if ((w.rank === top.rank && now + row.wait_ms > w.deadlineMs) || now >= w.deadlineMs) {
           this.remove(bucket, w);
           w.reject(this.limitedError(bucket, row, w.priority));
         }
