@@ -3,7 +3,8 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { claim, type OutboxObjectType } from '../../src/store/outbox.js';
-import { type OutboundFixture, outboxDrained, startOutboundFixture, trunkBody, waitFor } from './support.js';
+import { freePort, startTs } from '../support/process.js';
+import { type OutboundFixture, outboundEnv, outboxDrained, startOutboundFixture, trunkBody, waitFor } from './support.js';
 
 const TRUNK_UPSERT = '/crm/v3/objects/trunks/batch/upsert';
 
@@ -151,4 +152,45 @@ describe('a worker that dies mid-batch', () => {
     const sent = await f.api('GET', `/customers/${customer.ban}/events`);
     expect(sent.body.events.every((e) => e.sentAt !== null)).toBe(true);
   });
+});
+
+describe('a worker process killed with SIGKILL mid-batch', () => {
+  let f: OutboundFixture;
+  beforeAll(async () => {
+    f = await startOutboundFixture({ env: { OUTBOX_WORKERS: '0' } });
+  });
+  afterAll(async () => {
+    await f.close();
+  });
+
+  it('leaves its batch to the next worker: every change arrives once', async () => {
+    const customer = await f.createCustomer();
+    const trunks: string[] = [];
+    for (let i = 0; i < 5; i++) trunks.push((await f.api('POST', `/customers/${customer.ban}/trunks`, trunkBody({ name: `k${i}` }))).body.trunkId);
+    // HubSpot is slow to answer the trunk upsert: the child is killed while it waits.
+    f.sim.addFault({ kind: 'latency', latencyMs: 3_000, count: 1, pathPrefix: TRUNK_UPSERT });
+    const child = startTs('src/main.ts', [], {
+      ...outboundEnv(f.sim, { OUTBOX_WORKERS: '1', OUTBOX_LEASE_MS: '1500', HUBSPOT_PROVISION_AT_START: 'false' }),
+      DATABASE_URL: f.db.url,
+      PORT: String(await freePort()),
+    });
+    try {
+      await waitFor(async () => (await leasedTrunks()) > 0, 30_000, 'the child to lease the trunk batch');
+      // Its upsert is now on the wire, held by the simulator's latency fault.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    } finally {
+      child.kill('SIGKILL');
+    }
+    f.startWorkers();
+    await outboxDrained(f.db, 30_000);
+    const inHubSpot = (await f.records('trunks', ['trunk_id'])).filter((t) => trunks.includes(t.properties['trunk_id'] ?? ''));
+    expect(inHubSpot).toHaveLength(5);
+    const notes = await f.records('notes', ['hs_note_body']);
+    const { rows: events } = await f.db.pool.query<{ id: string }>('SELECT id FROM account_events');
+    for (const e of events) expect(notes.filter((n) => n.properties['hs_note_body']?.includes(`warp-event-${e.id}]`))).toHaveLength(1);
+    expect((await f.api('GET', '/dead-letters')).body.deadLetters).toHaveLength(0);
+  }, 90_000);
+
+  const leasedTrunks = async (): Promise<number> =>
+    Number((await f.db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM outbox WHERE object_type = 'trunk' AND lease_until > now()`)).rows[0]!.n);
 });

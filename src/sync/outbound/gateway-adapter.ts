@@ -1,4 +1,4 @@
-import { type BatchResult, type HubSpotGateway, isHubSpotError } from '../../hubspot/gateway.js';
+import { type BatchResult, HubSpotError, type HubSpotGateway, isHubSpotError } from '../../hubspot/gateway.js';
 import type { BatchOutcome, FailedInput, OutboundHubSpot } from './hubspot-port.js';
 import { NOTE_TO_COMPANY_TYPE_ID } from './mapping.js';
 
@@ -17,10 +17,11 @@ function outcome<I>(result: BatchResult<I>): BatchOutcome {
   };
 }
 
-/** Association failures fail the whole association step: the caller retries it, it is idempotent. */
-function throwFailures(failures: ReadonlyArray<{ message: string; category: string; status: number; retryable: boolean }>): void {
+/** Failed pairs fail the whole step (associations, archives): its retry is idempotent. */
+function throwFailures(operation: string, failures: ReadonlyArray<{ message: string; category: string; status: number; retryable: boolean }>): void {
   const first = failures[0];
-  if (first) throw Object.assign(new Error(`association failed: ${first.category}: ${first.message}`), { status: first.status, kind: first.retryable ? 'retryable' : 'validation' });
+  if (!first) return;
+  throw new HubSpotError({ kind: first.retryable ? 'retryable' : 'validation', message: `${operation} failed: ${first.category}: ${first.message}`, status: first.status, operation, category: first.category });
 }
 
 export function outboundHubSpot(gateway: HubSpotGateway): OutboundHubSpot {
@@ -32,10 +33,10 @@ export function outboundHubSpot(gateway: HubSpotGateway): OutboundHubSpot {
     batchReadByProperty: async (objectType, idProperty, values) =>
       outcome(await gateway.batchRead(objectType, [...values], { ...PRIORITY, idProperty, properties: [idProperty] })),
     batchArchive: async (objectType, ids) => {
-      throwFailures((await gateway.batchArchive(objectType, [...ids], PRIORITY)).failures);
+      throwFailures(`batchArchive ${objectType}`, (await gateway.batchArchive(objectType, [...ids], PRIORITY)).failures);
     },
     associateDefault: async (fromObjectType, toObjectType, pairs) => {
-      throwFailures((await gateway.batchAssociateDefault(fromObjectType, toObjectType, [...pairs], PRIORITY)).failures);
+      throwFailures(`associate ${fromObjectType}->${toObjectType}`, (await gateway.batchAssociateDefault(fromObjectType, toObjectType, [...pairs], PRIORITY)).failures);
     },
     createNotes: async (notes) =>
       outcome(
