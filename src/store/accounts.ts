@@ -1,0 +1,133 @@
+import type { Queryable } from '../db/pool.js';
+
+/**
+ * The slice of the `customers` table the outbound side needs: find an account by BAN, apply the
+ * WARP-owned account facts (status, payment method and status), and read what the company write
+ * carries, with the exact trunk and number counts (the roll-ups) computed from the cache.
+ */
+
+export const ACCOUNT_STATUSES = ['active', 'suspended', 'churned'] as const;
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+export const PAYMENT_METHODS = ['card', 'ach', 'wire'] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+export const PAYMENT_STATUSES = ['current', 'past_due', 'suspended'] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+export interface Account {
+  id: string;
+  ban: string | null;
+  hubspotCompanyId: string | null;
+  name: string | null;
+  status: AccountStatus;
+  creditLimit: number | null;
+  paymentMethod: PaymentMethod | null;
+  paymentStatus: PaymentStatus | null;
+  mrr: number | null;
+  mtdMinutes: number;
+  mtdSpend: number;
+  apiEnabled: boolean;
+  smsEnabled: boolean;
+  tcrBrandId: string | null;
+  resporgStatus: string | null;
+  /** Live trunks and numbers not released: the `warp_trunk_count` / `warp_number_count` roll-ups. */
+  trunkCount: number;
+  numberCount: number;
+}
+
+interface AccountRow {
+  id: string;
+  ban: string | null;
+  hubspot_company_id: string | null;
+  name: string | null;
+  status: AccountStatus;
+  credit_limit: string | null;
+  payment_method: PaymentMethod | null;
+  payment_status: PaymentStatus | null;
+  mrr: string | null;
+  mtd_minutes: string;
+  mtd_spend: string;
+  api_enabled: boolean;
+  sms_enabled: boolean;
+  tcr_brand_id: string | null;
+  resporg_status: string | null;
+  trunk_count: string;
+  number_count: string;
+}
+
+const SELECT = `SELECT c.id, c.ban, c.hubspot_company_id, c.name, c.status, c.credit_limit, c.payment_method, c.payment_status,
+  c.mrr, c.mtd_minutes, c.mtd_spend, c.api_enabled, c.sms_enabled, c.tcr_brand_id, c.resporg_status,
+  (SELECT count(*) FROM trunks t WHERE t.customer_id = c.id AND t.deleted_at IS NULL) AS trunk_count,
+  (SELECT count(*) FROM numbers n WHERE n.customer_id = c.id AND n.deleted_at IS NULL AND n.status <> 'released') AS number_count
+  FROM customers c`;
+
+const num = (value: string | null): number | null => (value === null ? null : Number(value));
+
+const toAccount = (row: AccountRow): Account => ({
+  id: String(row.id),
+  ban: row.ban,
+  hubspotCompanyId: row.hubspot_company_id,
+  name: row.name,
+  status: row.status,
+  creditLimit: num(row.credit_limit),
+  paymentMethod: row.payment_method,
+  paymentStatus: row.payment_status,
+  mrr: num(row.mrr),
+  mtdMinutes: Number(row.mtd_minutes),
+  mtdSpend: Number(row.mtd_spend),
+  apiEnabled: row.api_enabled,
+  smsEnabled: row.sms_enabled,
+  tcrBrandId: row.tcr_brand_id,
+  resporgStatus: row.resporg_status,
+  trunkCount: Number(row.trunk_count),
+  numberCount: Number(row.number_count),
+});
+
+export async function findAccountByBan(db: Queryable, ban: string): Promise<Account | null> {
+  const { rows } = await db.query<AccountRow>(`${SELECT} WHERE c.ban = $1 AND c.deleted_at IS NULL`, [ban]);
+  return rows[0] ? toAccount(rows[0]) : null;
+}
+
+/** Just the customer id for a BAN (no roll-ups): what every write request needs, cheaply. */
+export async function findCustomerIdByBan(db: Queryable, ban: string): Promise<string | null> {
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM customers WHERE ban = $1 AND deleted_at IS NULL', [ban]);
+  return rows[0] ? String(rows[0].id) : null;
+}
+
+export async function findAccounts(db: Queryable, customerIds: readonly string[]): Promise<Account[]> {
+  const { rows } = await db.query<AccountRow>(`${SELECT} WHERE c.id = ANY($1::bigint[])`, [[...customerIds]]);
+  return rows.map(toAccount);
+}
+
+export async function findAccount(db: Queryable, customerId: string): Promise<Account | null> {
+  return (await findAccounts(db, [customerId]))[0] ?? null;
+}
+
+export interface AccountPatch {
+  status?: AccountStatus | undefined;
+  paymentMethod?: PaymentMethod | undefined;
+  paymentStatus?: PaymentStatus | undefined;
+}
+
+/** Applies WARP-owned account facts; returns the account before and after (null if unknown). */
+export async function updateAccountRow(db: Queryable, customerId: string, patch: AccountPatch): Promise<{ before: Account; after: Account } | null> {
+  const before = (await db.query<AccountRow>(`${SELECT} WHERE c.id = $1 FOR UPDATE OF c`, [customerId])).rows[0];
+  if (!before) return null;
+  await db.query(
+    `UPDATE customers SET status = COALESCE($2, status), payment_method = COALESCE($3, payment_method),
+       payment_status = COALESCE($4, payment_status), version = version + 1, updated_at = now()
+     WHERE id = $1`,
+    [customerId, patch.status ?? null, patch.paymentMethod ?? null, patch.paymentStatus ?? null],
+  );
+  return { before: toAccount(before), after: (await findAccount(db, customerId))! };
+}
+
+/** Records the HubSpot company a WARP-created account was upserted to (by `warp_ban`). */
+export async function setAccountHubspotIds(db: Queryable, pairs: ReadonlyArray<{ customerId: string; hubspotId: string }>): Promise<void> {
+  if (pairs.length === 0) return;
+  await db.query(
+    `UPDATE customers c SET hubspot_company_id = p.hubspot_id
+     FROM unnest($1::bigint[], $2::text[]) AS p(id, hubspot_id)
+     WHERE c.id = p.id AND c.hubspot_company_id IS NULL`,
+    [pairs.map((p) => p.customerId), pairs.map((p) => p.hubspotId)],
+  );
+}

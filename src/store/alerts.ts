@@ -1,0 +1,55 @@
+import type { Queryable } from '../db/pool.js';
+
+/** Ops alerts (seed: "alert ops team after 3 failures"): recorded here, logged, optionally posted. */
+
+export interface OpsAlert {
+  id: string;
+  kind: string;
+  message: string;
+  details: Record<string, unknown>;
+  createdAt: Date;
+  deliveredAt: Date | null;
+  deliveryError: string | null;
+}
+
+interface OpsAlertRow {
+  id: string;
+  kind: string;
+  message: string;
+  details: Record<string, unknown>;
+  created_at: Date;
+  delivered_at: Date | null;
+  delivery_error: string | null;
+}
+
+const COLUMNS = 'id, kind, message, details, created_at, delivered_at, delivery_error';
+
+const toAlert = (row: OpsAlertRow): OpsAlert => ({
+  id: String(row.id),
+  kind: row.kind,
+  message: row.message,
+  details: row.details,
+  createdAt: row.created_at,
+  deliveredAt: row.delivered_at,
+  deliveryError: row.delivery_error,
+});
+
+export async function insertAlert(db: Queryable, alert: { kind: string; message: string; details: Record<string, unknown> }): Promise<OpsAlert> {
+  const { rows } = await db.query<OpsAlertRow>(
+    `INSERT INTO ops_alerts (kind, message, details) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
+    [alert.kind, alert.message, JSON.stringify(alert.details)],
+  );
+  return toAlert(rows[0]!);
+}
+
+export async function recordAlertDelivery(db: Queryable, id: string, error: string | null): Promise<void> {
+  await db.query(
+    `UPDATE ops_alerts SET delivered_at = CASE WHEN $2::text IS NULL THEN now() END, delivery_error = $2 WHERE id = $1`,
+    [id, error],
+  );
+}
+
+export async function listAlerts(db: Queryable, limit: number): Promise<OpsAlert[]> {
+  const { rows } = await db.query<OpsAlertRow>(`SELECT ${COLUMNS} FROM ops_alerts ORDER BY id DESC LIMIT $1`, [limit]);
+  return rows.map(toAlert);
+}

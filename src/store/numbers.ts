@@ -1,0 +1,162 @@
+import type { Queryable } from '../db/pool.js';
+
+export const NUMBER_TYPES = ['local', 'tollfree', 'mobile'] as const;
+export type NumberType = (typeof NUMBER_TYPES)[number];
+export const NUMBER_CAPABILITIES = ['voice', 'sms', 'mms', 'fax'] as const;
+export type NumberCapability = (typeof NUMBER_CAPABILITIES)[number];
+export const NUMBER_STATUSES = ['active', 'porting', 'pending_release', 'released'] as const;
+export type NumberStatus = (typeof NUMBER_STATUSES)[number];
+
+export interface PhoneNumber {
+  id: string;
+  number: string;
+  customerId: string;
+  /** WARP trunk id (`trunk_…`) the number routes to, if any. */
+  trunkId: string | null;
+  type: NumberType;
+  capabilities: NumberCapability[];
+  monthlyCost: number;
+  e911Address: string | null;
+  cnam: string | null;
+  status: NumberStatus;
+  hubspotObjectId: string | null;
+  updatedAt: Date;
+  deletedAt: Date | null;
+}
+
+interface NumberRow {
+  id: string;
+  number: string;
+  customer_id: string;
+  trunk_id: string | null;
+  type: NumberType;
+  capabilities: NumberCapability[];
+  monthly_cost: string;
+  e911_address: string | null;
+  cnam: string | null;
+  status: NumberStatus;
+  hubspot_object_id: string | null;
+  updated_at: Date;
+  deleted_at: Date | null;
+}
+
+// numbers.trunk_id references trunks.id; callers speak WARP trunk ids, so join them in.
+const SELECT = `SELECT n.id, n.number, n.customer_id, t.trunk_id, n.type, n.capabilities, n.monthly_cost, n.e911_address,
+  n.cnam, n.status, n.hubspot_object_id, n.updated_at, n.deleted_at
+  FROM numbers n LEFT JOIN trunks t ON t.id = n.trunk_id`;
+
+const toNumber = (row: NumberRow): PhoneNumber => ({
+  id: String(row.id),
+  number: row.number,
+  customerId: String(row.customer_id),
+  trunkId: row.trunk_id,
+  type: row.type,
+  capabilities: row.capabilities,
+  monthlyCost: Number(row.monthly_cost),
+  e911Address: row.e911_address,
+  cnam: row.cnam,
+  status: row.status,
+  hubspotObjectId: row.hubspot_object_id,
+  updatedAt: row.updated_at,
+  deletedAt: row.deleted_at,
+});
+
+async function findById(db: Queryable, id: string): Promise<PhoneNumber> {
+  const { rows } = await db.query<NumberRow>(`${SELECT} WHERE n.id = $1`, [id]);
+  return toNumber(rows[0]!);
+}
+
+export interface NewNumber {
+  number: string;
+  trunkId?: string | null | undefined;
+  type: NumberType;
+  capabilities: readonly NumberCapability[];
+  monthlyCost: number;
+  e911Address?: string | null | undefined;
+  cnam?: string | null | undefined;
+  status: 'active' | 'porting';
+}
+
+/** Inserts a number; a released number may be bought again, so it replaces the released row. */
+export async function insertNumber(db: Queryable, customerId: string, input: NewNumber): Promise<PhoneNumber> {
+  await db.query(`DELETE FROM numbers WHERE number = $1 AND status = 'released'`, [input.number]);
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO numbers (number, customer_id, trunk_id, type, capabilities, monthly_cost, e911_address, cnam, status)
+     VALUES ($1, $2, (SELECT id FROM trunks WHERE trunk_id = $3 AND customer_id = $2 AND deleted_at IS NULL), $4, $5, $6, $7, $8, $9)
+     RETURNING id`,
+    [input.number, customerId, input.trunkId ?? null, input.type, [...input.capabilities], input.monthlyCost, input.e911Address ?? null, input.cnam ?? null, input.status],
+  );
+  return findById(db, rows[0]!.id);
+}
+
+export interface NumberPatch {
+  trunkId?: string | null | undefined;
+  e911Address?: string | null | undefined;
+  cnam?: string | null | undefined;
+  capabilities?: readonly NumberCapability[] | undefined;
+  status?: NumberStatus | undefined;
+}
+
+/** Applies the given fields (undefined = unchanged, null = cleared); null when no such number. */
+export async function updateNumberRow(db: Queryable, number: string, patch: NumberPatch): Promise<PhoneNumber | null> {
+  const { rows } = await db.query<{ id: string }>(
+    `UPDATE numbers n SET
+       trunk_id = CASE WHEN $2 THEN (SELECT id FROM trunks t WHERE t.trunk_id = $3 AND t.customer_id = n.customer_id AND t.deleted_at IS NULL) ELSE n.trunk_id END,
+       e911_address = CASE WHEN $4 THEN $5 ELSE n.e911_address END,
+       cnam = CASE WHEN $6 THEN $7 ELSE n.cnam END,
+       capabilities = COALESCE($8::text[], n.capabilities),
+       status = COALESCE($9, n.status),
+       release_after = CASE WHEN $9 = 'released' THEN now() ELSE n.release_after END,
+       version = n.version + 1, updated_at = now()
+     WHERE n.number = $1 AND n.deleted_at IS NULL AND n.status <> 'released' RETURNING n.id`,
+    [
+      number,
+      patch.trunkId !== undefined,
+      patch.trunkId ?? null,
+      patch.e911Address !== undefined,
+      patch.e911Address ?? null,
+      patch.cnam !== undefined,
+      patch.cnam ?? null,
+      patch.capabilities ? [...patch.capabilities] : null,
+      patch.status ?? null,
+    ],
+  );
+  return rows[0] ? findById(db, rows[0].id) : null;
+}
+
+export async function findNumber(db: Queryable, number: string): Promise<PhoneNumber | null> {
+  const { rows } = await db.query<NumberRow>(`${SELECT} WHERE n.number = $1 AND n.deleted_at IS NULL`, [number]);
+  return rows[0] ? toNumber(rows[0]) : null;
+}
+
+export async function findNumbers(db: Queryable, numbers: readonly string[]): Promise<PhoneNumber[]> {
+  const { rows } = await db.query<NumberRow>(`${SELECT} WHERE n.number = ANY($1::text[])`, [[...numbers]]);
+  return rows.map(toNumber);
+}
+
+export async function listNumbers(db: Queryable, customerId: string): Promise<PhoneNumber[]> {
+  const { rows } = await db.query<NumberRow>(
+    `${SELECT} WHERE n.customer_id = $1 AND n.deleted_at IS NULL AND n.status <> 'released' ORDER BY n.id`,
+    [customerId],
+  );
+  return rows.map(toNumber);
+}
+
+/** Numbers routed to a trunk (they follow it to HubSpot: their association names it). */
+export async function listNumbersOfTrunk(db: Queryable, trunkId: string): Promise<PhoneNumber[]> {
+  const { rows } = await db.query<NumberRow>(
+    `${SELECT} WHERE t.trunk_id = $1 AND n.deleted_at IS NULL AND n.status <> 'released' ORDER BY n.id`,
+    [trunkId],
+  );
+  return rows.map(toNumber);
+}
+
+export async function setNumberHubspotIds(db: Queryable, pairs: ReadonlyArray<{ number: string; hubspotId: string | null }>): Promise<void> {
+  if (pairs.length === 0) return;
+  await db.query(
+    `UPDATE numbers n SET hubspot_object_id = p.hubspot_id
+     FROM unnest($1::text[], $2::text[]) AS p(number, hubspot_id)
+     WHERE n.number = p.number AND n.hubspot_object_id IS DISTINCT FROM p.hubspot_id`,
+    [pairs.map((p) => p.number), pairs.map((p) => p.hubspotId)],
+  );
+}

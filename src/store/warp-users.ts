@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+
+import type { Queryable } from '../db/pool.js';
+
+/**
+ * WARP portal users as the outbound side writes and reads them (the `users` table). Only the
+ * number of API keys is stored and synced, never a key value.
+ */
+
+export const USER_ROLES = ['admin', 'developer', 'billing', 'readonly'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+export interface WarpUser {
+  id: string;
+  userId: string;
+  customerId: string | null;
+  hubspotContactId: string | null;
+  email: string | null;
+  firstname: string | null;
+  lastname: string | null;
+  role: UserRole | null;
+  twofaEnabled: boolean;
+  lastLogin: Date | null;
+  apiKeyCount: number;
+  lastApiCall: Date | null;
+}
+
+interface WarpUserRow {
+  id: string;
+  user_id: string;
+  customer_id: string | null;
+  hubspot_contact_id: string | null;
+  email: string | null;
+  firstname: string | null;
+  lastname: string | null;
+  role: UserRole | null;
+  twofa_enabled: boolean;
+  last_login: Date | null;
+  api_key_count: number;
+  last_api_call: Date | null;
+}
+
+const COLUMNS = `id, user_id, customer_id, hubspot_contact_id, email, firstname, lastname, role, twofa_enabled, last_login,
+  api_key_count, last_api_call`;
+
+const toUser = (row: WarpUserRow): WarpUser => ({
+  id: String(row.id),
+  userId: row.user_id,
+  customerId: row.customer_id === null ? null : String(row.customer_id),
+  hubspotContactId: row.hubspot_contact_id,
+  email: row.email,
+  firstname: row.firstname,
+  lastname: row.lastname,
+  role: row.role,
+  twofaEnabled: row.twofa_enabled,
+  lastLogin: row.last_login,
+  apiKeyCount: row.api_key_count,
+  lastApiCall: row.last_api_call,
+});
+
+export const newUserId = (): string => `usr_${randomBytes(8).toString('hex')}`;
+
+export interface NewWarpUser {
+  userId?: string | undefined;
+  email: string;
+  firstname?: string | null | undefined;
+  lastname?: string | null | undefined;
+  role: UserRole;
+  twofaEnabled?: boolean | undefined;
+  apiKeyCount?: number | undefined;
+}
+
+/**
+ * Creates a WARP user. A contact already cached from HubSpot with the same email (and no WARP id
+ * yet) is adopted instead, so the person stays one row and one HubSpot contact.
+ */
+export async function insertWarpUser(db: Queryable, customerId: string, input: NewWarpUser): Promise<WarpUser> {
+  const adopted = await db.query<WarpUserRow>(
+    `UPDATE users SET user_id = $1, customer_id = $2, role = $4, twofa_enabled = $5, api_key_count = $6,
+       firstname = COALESCE(firstname, $7), lastname = COALESCE(lastname, $8), version = version + 1, updated_at = now()
+     WHERE id = (SELECT id FROM users WHERE lower(email) = lower($3) AND user_id IS NULL AND deleted_at IS NULL ORDER BY id LIMIT 1)
+     RETURNING ${COLUMNS}`,
+    [input.userId ?? newUserId(), customerId, input.email, input.role, input.twofaEnabled ?? false, input.apiKeyCount ?? 0, input.firstname ?? null, input.lastname ?? null],
+  );
+  if (adopted.rows[0]) return toUser(adopted.rows[0]);
+  const { rows } = await db.query<WarpUserRow>(
+    `INSERT INTO users (user_id, customer_id, email, firstname, lastname, role, twofa_enabled, api_key_count)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+    [input.userId ?? newUserId(), customerId, input.email, input.firstname ?? null, input.lastname ?? null, input.role, input.twofaEnabled ?? false, input.apiKeyCount ?? 0],
+  );
+  return toUser(rows[0]!);
+}
+
+export interface WarpUserPatch {
+  role?: UserRole | undefined;
+  twofaEnabled?: boolean | undefined;
+  lastLogin?: Date | undefined;
+  apiKeyCount?: number | undefined;
+  lastApiCall?: Date | undefined;
+}
+
+/** Applies WARP-owned user facts; null when the user does not belong to the customer. */
+export async function updateWarpUser(db: Queryable, customerId: string, userId: string, patch: WarpUserPatch): Promise<WarpUser | null> {
+  const { rows } = await db.query<WarpUserRow>(
+    `UPDATE users SET role = COALESCE($3, role), twofa_enabled = COALESCE($4, twofa_enabled), last_login = COALESCE($5, last_login),
+       api_key_count = COALESCE($6, api_key_count), last_api_call = COALESCE($7, last_api_call), version = version + 1, updated_at = now()
+     WHERE user_id = $2 AND customer_id = $1 AND deleted_at IS NULL RETURNING ${COLUMNS}`,
+    [customerId, userId, patch.role ?? null, patch.twofaEnabled ?? null, patch.lastLogin ?? null, patch.apiKeyCount ?? null, patch.lastApiCall ?? null],
+  );
+  return rows[0] ? toUser(rows[0]) : null;
+}
+
+export async function findWarpUsers(db: Queryable, userIds: readonly string[]): Promise<WarpUser[]> {
+  const { rows } = await db.query<WarpUserRow>(`SELECT ${COLUMNS} FROM users WHERE user_id = ANY($1::text[]) AND deleted_at IS NULL`, [[...userIds]]);
+  return rows.map(toUser);
+}
+
+export async function listWarpUsers(db: Queryable, customerId: string): Promise<WarpUser[]> {
+  const { rows } = await db.query<WarpUserRow>(
+    `SELECT ${COLUMNS} FROM users WHERE customer_id = $1 AND deleted_at IS NULL AND user_id IS NOT NULL ORDER BY id`,
+    [customerId],
+  );
+  return rows.map(toUser);
+}
+
+export async function setUserHubspotIds(db: Queryable, pairs: ReadonlyArray<{ userId: string; hubspotId: string }>): Promise<void> {
+  if (pairs.length === 0) return;
+  await db.query(
+    `UPDATE users u SET hubspot_contact_id = p.hubspot_id
+     FROM unnest($1::text[], $2::text[]) AS p(user_id, hubspot_id)
+     WHERE u.user_id = p.user_id AND u.hubspot_contact_id IS NULL
+       AND NOT EXISTS (SELECT 1 FROM users x WHERE x.hubspot_contact_id = p.hubspot_id)`,
+    [pairs.map((p) => p.userId), pairs.map((p) => p.hubspotId)],
+  );
+}

@@ -1,0 +1,79 @@
+import { type BatchResult, HubSpotError, type HubSpotGateway, isHubSpotError } from '../../hubspot/gateway.js';
+import type { BatchOutcome, FailedInput, OutboundHubSpot } from './hubspot-port.js';
+import { NOTE_TO_COMPANY_TYPE_ID } from './mapping.js';
+
+/**
+ * The outbound port on top of the shared HubSpot gateway (src/hubspot/gateway.ts): every call uses
+ * its rate budget, retries and 207 handling. Outbound writes are the follow-up of user actions in
+ * WARP, so they run at `realtime` priority.
+ */
+
+const PRIORITY = { priority: 'realtime' } as const;
+
+function outcome<I>(result: BatchResult<I>): BatchOutcome {
+  return {
+    results: result.results.map((r) => ({ id: r.id, properties: r.properties, inputIndex: r.inputIndex, isNew: r.new })),
+    failures: result.failures.map((f): FailedInput => ({ index: f.index, message: f.message, category: f.category, status: f.status, retryable: f.retryable })),
+  };
+}
+
+/** Failed pairs fail the whole step (associations, archives): its retry is idempotent. */
+function throwFailures(operation: string, failures: ReadonlyArray<{ message: string; category: string; status: number; retryable: boolean }>): void {
+  const first = failures[0];
+  if (!first) return;
+  throw new HubSpotError({ kind: first.retryable ? 'retryable' : 'validation', message: `${operation} failed: ${first.category}: ${first.message}`, status: first.status, operation, category: first.category });
+}
+
+export function outboundHubSpot(gateway: HubSpotGateway): OutboundHubSpot {
+  return {
+    batchUpsert: async (objectType, idProperty, inputs) =>
+      outcome(await gateway.batchUpsert(objectType, inputs.map((i) => ({ id: i.id, idProperty, properties: i.properties })), PRIORITY)),
+    batchUpdate: async (objectType, inputs) =>
+      outcome(await gateway.batchUpdate(objectType, inputs.map((i) => ({ id: i.id, properties: i.properties })), PRIORITY)),
+    batchReadByProperty: async (objectType, idProperty, values) =>
+      outcome(await gateway.batchRead(objectType, [...values], { ...PRIORITY, idProperty, properties: [idProperty] })),
+    batchArchive: async (objectType, ids) => {
+      throwFailures(`batchArchive ${objectType}`, (await gateway.batchArchive(objectType, [...ids], PRIORITY)).failures);
+    },
+    associateDefault: async (fromObjectType, toObjectType, pairs) => {
+      throwFailures(`associate ${fromObjectType}->${toObjectType}`, (await gateway.batchAssociateDefault(fromObjectType, toObjectType, [...pairs], PRIORITY)).failures);
+    },
+    createNotes: async (notes) =>
+      outcome(
+        await gateway.batchCreate(
+          'notes',
+          notes.map((n) => ({ properties: n.properties, associations: [{ toObjectId: n.companyId, associationTypeId: NOTE_TO_COMPANY_TYPE_ID }] })),
+          PRIORITY,
+        ),
+      ),
+    findNotesByMarker: async (markers) => {
+      const found = new Map<string, string>();
+      // One search per marker keeps each query trivially within HubSpot's filter limits; retried
+      // events are rare, so the extra requests do not matter.
+      for (const marker of markers) {
+        const page = await gateway.search('notes', { filterGroups: [{ filters: [{ propertyName: 'hs_note_body', operator: 'CONTAINS_TOKEN', value: marker }] }], properties: ['hs_note_body'], limit: 1 }, PRIORITY);
+        const note = page.results[0];
+        if (note) found.set(marker, note.id);
+      }
+      return found;
+    },
+    createTimelineEvents: async (events) => {
+      const result: BatchOutcome = { results: [], failures: [] };
+      for (const [index, event] of events.entries()) {
+        try {
+          const created = await gateway.createTimelineEvent(
+            { eventTemplateId: event.eventTemplateId, objectId: event.companyId, id: event.id, timestamp: event.occurredAt, tokens: event.tokens },
+            PRIORITY,
+          );
+          result.results.push({ id: created.id, properties: {}, inputIndex: index });
+        } catch (error) {
+          // HubSpot refuses a second event with our id: an earlier attempt already wrote it.
+          if (isHubSpotError(error, 'conflict')) result.results.push({ id: event.id, properties: {}, inputIndex: index });
+          else if (isHubSpotError(error)) result.failures.push({ index, message: error.message, category: error.category ?? error.kind, status: error.status, retryable: error.kind === 'retryable' || error.kind === 'rate_limited' });
+          else throw error;
+        }
+      }
+      return result;
+    },
+  };
+}

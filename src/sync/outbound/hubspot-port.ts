@@ -1,0 +1,70 @@
+import type { OutgoingProperties } from './mapping.js';
+
+/**
+ * The HubSpot calls the outbound sync makes, as an interface the gateway (src/hubspot/) satisfies
+ * through a thin adapter (gateway-adapter.ts). Keeping it this narrow documents exactly what
+ * outbound needs and keeps the senders independent of transport details. Every method goes
+ * through the gateway's shared rate budget and its retries; what reaches us is the final outcome.
+ */
+
+export interface WrittenRecord {
+  id: string;
+  properties: Record<string, string | null>;
+  /** Index into the inputs passed. */
+  inputIndex: number | undefined;
+  /** Upserts: whether this call created the record. */
+  isNew?: boolean | undefined;
+}
+
+export interface FailedInput {
+  index: number;
+  message: string;
+  category: string;
+  status: number;
+  /** The input was fine but its chunk failed for a passing reason (5xx, 429): try again. */
+  retryable: boolean;
+}
+
+/** A batch call's outcome: 207 partial failures are per input, everything else succeeded. */
+export interface BatchOutcome {
+  results: WrittenRecord[];
+  failures: FailedInput[];
+}
+
+export interface NoteToCreate {
+  properties: OutgoingProperties;
+  companyId: string;
+}
+
+export interface TimelineEventToCreate {
+  /** Our event id: HubSpot refuses a second event with the same id, so a retry stays single. */
+  id: string;
+  eventTemplateId: string;
+  companyId: string;
+  occurredAt: Date;
+  tokens: Record<string, string | number>;
+}
+
+export interface OutboundHubSpot {
+  batchUpsert(objectType: string, idProperty: string, inputs: ReadonlyArray<{ id: string; properties: OutgoingProperties }>): Promise<BatchOutcome>;
+  batchUpdate(objectType: string, inputs: ReadonlyArray<{ id: string; properties: OutgoingProperties }>): Promise<BatchOutcome>;
+  /** Reads records by a unique property, to find the HubSpot id of one we never recorded. */
+  batchReadByProperty(objectType: string, idProperty: string, values: readonly string[]): Promise<BatchOutcome>;
+  batchArchive(objectType: string, ids: readonly string[]): Promise<void>;
+  /** Default (unlabelled) associations; associating twice is harmless. */
+  associateDefault(fromObjectType: string, toObjectType: string, pairs: ReadonlyArray<{ fromId: string; toId: string }>): Promise<void>;
+  createNotes(notes: readonly NoteToCreate[]): Promise<BatchOutcome>;
+  /** Note ids by marker token, for notes whose body contains the marker. */
+  findNotesByMarker(markers: readonly string[]): Promise<Map<string, string>>;
+  /** Creates timeline events; an event whose id exists already counts as created. */
+  createTimelineEvents(events: readonly TimelineEventToCreate[]): Promise<BatchOutcome>;
+}
+
+/** What the outbound sync needs to know about a failed call, whatever client raised it. */
+export interface CallFailure {
+  message: string;
+  status: number | undefined;
+  correlationId: string | undefined;
+  /** Worth another attempt later (5xx, timeouts, rate limits); a validation error is not. */
+  retryable: boolean;
+}

@@ -1,0 +1,39 @@
+import type { Queryable } from '../../db/pool.js';
+import { toError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
+import { insertAlert, recordAlertDelivery } from '../../store/alerts.js';
+
+/**
+ * Tells ops that records were given up on (seed: "alert ops team after 3 failures"): the alert is
+ * recorded in `ops_alerts`, logged at error level, and POSTed as `{"text": …}` to a
+ * Slack-compatible incoming-webhook URL when one is configured. A failing webhook never blocks the
+ * sync: its error is recorded on the alert.
+ */
+
+export interface AlertSink {
+  db: Queryable;
+  logger: Logger;
+  /** Slack-compatible incoming webhook; unset: recorded and logged only. */
+  webhookUrl: string | undefined;
+  webhookTimeoutMs: number;
+}
+
+export async function raiseAlert(sink: AlertSink, kind: string, message: string, details: Record<string, unknown>): Promise<void> {
+  const alert = await insertAlert(sink.db, { kind, message, details });
+  sink.logger.error({ alertId: alert.id, kind, ...details }, message);
+  if (!sink.webhookUrl) return;
+  let deliveryError: string | null = null;
+  try {
+    const response = await fetch(sink.webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: `warp-hubspot: ${message}` }),
+      signal: AbortSignal.timeout(sink.webhookTimeoutMs),
+    });
+    if (!response.ok) deliveryError = `webhook answered ${response.status}`;
+  } catch (error) {
+    deliveryError = toError(error).message;
+  }
+  if (deliveryError) sink.logger.warn({ alertId: alert.id, deliveryError }, 'ops alert webhook failed');
+  await recordAlertDelivery(sink.db, alert.id, deliveryError);
+}

@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { findSensitiveText } from '../../src/sync/outbound/guard.js';
+import { type OutboundFixture, outboxDrained, startOutboundFixture, trunkBody } from './support.js';
+
+describe('WARP API → outbox → HubSpot (simulator)', () => {
+  let f: OutboundFixture;
+  beforeAll(async () => {
+    f = await startOutboundFixture();
+  });
+  afterAll(async () => {
+    await f.close();
+  });
+
+  const count = async (table: string): Promise<number> => Number((await f.db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
+
+  it('refuses invalid input before writing anything', async () => {
+    const { ban } = await f.createCustomer();
+    const writesBefore = f.sim.requestLog({ method: 'POST' }).length;
+    const bad: Array<[string, string, unknown, number, string]> = [
+      ['POST', `/customers/${ban}/trunks`, trunkBody({ ipAddresses: ['300.1.1.1'] }), 400, 'invalid_request'],
+      ['POST', `/customers/${ban}/trunks`, trunkBody({ concurrentCalls: 0 }), 400, 'invalid_request'],
+      ['POST', `/customers/${ban}/trunks`, trunkBody({ monthlyMinutes: -5 }), 400, 'invalid_request'],
+      ['POST', `/customers/${ban}/trunks`, trunkBody({ name: 'card 4111 1111 1111 1111' }), 400, 'invalid_request'],
+      ['POST', `/customers/${ban}/trunks`, trunkBody({ name: 'key whk_abcdefghijklmnopqrstuv' }), 400, 'invalid_request'],
+      ['POST', `/customers/${ban}/numbers`, { number: '3035551000', type: 'local', capabilities: ['voice'], monthlyCost: 1 }, 400, 'invalid_request'],
+      ['POST', `/customers/${ban}/numbers`, { number: '+13035551000', type: 'satellite', capabilities: ['voice'], monthlyCost: 1 }, 400, 'invalid_request'],
+      ['POST', `/customers/${ban}/users`, { email: 'jo@acme.test', role: 'admin', apiKeys: ['sk_live_123456789'] }, 400, 'invalid_request'],
+      ['POST', `/customers/${ban}/users`, { email: 'jo@acme.test', role: 'owner' }, 400, 'invalid_request'],
+      ['POST', `/customers/${ban}/events`, { type: 'credit_limit_changed', creditLimit: 5000 }, 409, 'owned_by_hubspot'],
+      ['POST', '/customers/999999/trunks', trunkBody(), 404, 'not_found'],
+    ];
+    for (const [method, url, body, status, code] of bad) {
+      const response = await f.api(method as 'POST', url, body);
+      expect({ url, body, status: response.status, code: response.body.error.code }).toEqual({ url, body, status, code });
+    }
+    const refused = await f.api('POST', `/customers/${ban}/events`, { type: 'credit_limit_changed' });
+    expect(refused.body.error.message).toContain('owned by hubspot');
+    for (const table of ['trunks', 'numbers', 'users', 'outbox', 'account_events']) expect(await count(table)).toBe(0);
+    expect(f.sim.requestLog({ method: 'POST' }).length).toBe(writesBefore);
+  });
+
+  it('writes trunks and numbers to HubSpot with associations, notes and exact roll-ups', async () => {
+    const customer = await f.createCustomer();
+    const created = await f.api('POST', `/customers/${customer.ban}/trunks`, trunkBody({ partitionId: 'ABC123' }));
+    expect(created.status).toBe(201);
+    const trunkId = created.body.trunkId;
+    const number = await f.api('POST', `/customers/${customer.ban}/numbers`, {
+      number: '+13035551000', type: 'local', capabilities: ['voice', 'sms'], monthlyCost: 1, trunkId, e911Address: '123 Main St', cnam: 'ACME CORP',
+    });
+    expect(number.status).toBe(201);
+    await outboxDrained(f.db);
+
+    const trunks = await f.records('trunks', ['name', 'trunk_id', 'company_id', 'status', 'ip_addresses', 'concurrent_calls', 'partition_id'], ['companies']);
+    const trunk = trunks.find((t) => t.properties['trunk_id'] === trunkId)!;
+    expect(trunk.properties).toMatchObject({ name: 'Production SIP Trunk', company_id: customer.ban, status: 'active', ip_addresses: '198.51.100.10', concurrent_calls: '100', partition_id: 'ABC123' });
+    expect(Object.values(trunk.associations ?? {}).flatMap((a) => a.results.map((r) => r.id))).toContain(customer.companyId);
+
+    const numbers = await f.records('numbers', ['number', 'trunk_id', 'type', 'capabilities', 'cnam', 'e911_address'], ['companies', 'trunks']);
+    const n = numbers.find((r) => r.properties['number'] === '+13035551000')!;
+    expect(n.properties).toMatchObject({ trunk_id: trunkId, type: 'local', capabilities: 'voice;sms', cnam: 'ACME CORP', e911_address: '123 Main St' });
+    const linked = Object.values(n.associations ?? {}).flatMap((a) => a.results.map((r) => r.id));
+    expect(linked).toContain(customer.companyId);
+    expect(linked).toContain(trunk.id);
+
+    const company = await f.service.hubspot.gateway.getObject('companies', customer.companyId, { properties: ['warp_trunk_count', 'warp_number_count'], associations: ['notes'] });
+    expect(company.properties).toMatchObject({ warp_trunk_count: '1', warp_number_count: '1' });
+    const notes = await f.records('notes', ['hs_note_body'], ['companies']);
+    const bodies = notes.filter((note) => Object.values(note.associations ?? {}).some((a) => a.results.some((r) => r.id === customer.companyId)));
+    expect(bodies).toHaveLength(2);
+    const full = await Promise.all(bodies.map((b) => f.service.hubspot.gateway.getObject('notes', b.id, { properties: ['hs_note_body', 'hs_timestamp'] })));
+    expect(full.map((b) => b.properties['hs_note_body']).join('\n')).toMatch(/SIP trunk trunk_\w+ created\.[\s\S]*Number \+13035551000 purchased\./);
+
+    // The local record learned its HubSpot id; the events are marked sent.
+    const local = await f.api('GET', `/customers/${customer.ban}/trunks/${trunkId}`);
+    expect(local.body.hubspotObjectId).toBe(trunk.id);
+    const events = await f.api('GET', `/customers/${customer.ban}/events`);
+    expect(events.body.events.every((e: { sentAt: string | null }) => e.sentAt !== null)).toBe(true);
+
+    // Delete: archived in HubSpot, roll-up back to 0 trunks.
+    expect((await f.api('DELETE', `/customers/${customer.ban}/numbers/%2B13035551000`)).status).toBe(200);
+    expect((await f.api('DELETE', `/customers/${customer.ban}/trunks/${trunkId}`)).status).toBe(200);
+    await outboxDrained(f.db);
+    expect((await f.records('trunks', ['trunk_id'])).some((t) => t.properties['trunk_id'] === trunkId)).toBe(false);
+    const after = await f.service.hubspot.gateway.getObject('companies', customer.companyId, { properties: ['warp_trunk_count', 'warp_number_count'] });
+    expect(after.properties).toMatchObject({ warp_trunk_count: '0', warp_number_count: '0' });
+  });
+
+  it('syncs users (role, 2FA, key count — never keys) and account events with dependent trunk updates', async () => {
+    const customer = await f.createCustomer();
+    const trunk = await f.api('POST', `/customers/${customer.ban}/trunks`, trunkBody());
+    const user = await f.api('POST', `/customers/${customer.ban}/users`, { email: 'ops@acme.test', firstname: 'Jo', role: 'admin', apiKeyCount: 2 });
+    expect(user.status).toBe(201);
+    expect((await f.api('PATCH', `/customers/${customer.ban}/users/${user.body.userId}`, { twofaEnabled: true, lastLogin: '2026-01-17T10:00:00Z' })).status).toBe(200);
+    const suspended = await f.api('POST', `/customers/${customer.ban}/events`, { type: 'suspend' });
+    expect(suspended.body.status).toBe('suspended');
+    expect((await f.api('GET', `/customers/${customer.ban}/trunks/${trunk.body.trunkId}`)).body.status).toBe('suspended');
+    await f.api('POST', `/customers/${customer.ban}/events`, { type: 'payment_method_changed', paymentMethod: 'ach' });
+    await outboxDrained(f.db);
+
+    const contacts = await f.records('contacts', ['email'], ['companies']);
+    const contact = contacts.find((c) => c.properties['email'] === 'ops@acme.test')!;
+    const full = await f.service.hubspot.gateway.getObject('contacts', contact.id, { properties: ['warp_user_id', 'warp_role', 'warp_2fa_enabled', 'warp_api_key_count', 'warp_last_login'] });
+    expect(full.properties).toMatchObject({ warp_user_id: user.body.userId, warp_role: 'admin', warp_2fa_enabled: 'true', warp_api_key_count: '2' });
+    const company = await f.service.hubspot.gateway.getObject('companies', customer.companyId, { properties: ['warp_status', 'warp_payment_method'] });
+    expect(company.properties).toMatchObject({ warp_status: 'suspended', warp_payment_method: 'ach' });
+    const trunks = await f.records('trunks', ['trunk_id', 'status']);
+    expect(trunks.find((t) => t.properties['trunk_id'] === trunk.body.trunkId)).toBeDefined();
+
+    await f.api('POST', `/customers/${customer.ban}/events`, { type: 'reactivate' });
+    expect((await f.api('GET', `/customers/${customer.ban}/trunks/${trunk.body.trunkId}`)).body.status).toBe('active');
+    await outboxDrained(f.db);
+  });
+
+  it('never sends an API key or a card number to HubSpot', async () => {
+    const log = JSON.stringify(f.sim.requestLog().map((entry) => entry.body ?? null));
+    expect(log).not.toContain('whk_');
+    expect(log).not.toContain('sk_live');
+    for (const entry of f.sim.requestLog()) expect(findSensitiveText(JSON.stringify(entry.body ?? ''))).toBeNull();
+  });
+});
