@@ -6,6 +6,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(args: string[]): Promise<vo
   'shared-budget': () => import('./shared-budget.js'),
   'outbox-coalescing': () => import('./outbox-coalescing.js'),
   'outbound-e2e': () => import('./outbound-e2e.js'),
+  'webhook-ingest': () => import('./webhook-ingest.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

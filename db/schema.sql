@@ -34,6 +34,19 @@ CREATE TABLE api_keys (
 );
 CREATE UNIQUE INDEX api_keys_active_name ON api_keys USING btree (name) WHERE (revoked_at IS NULL);
 
+CREATE TABLE audit_log (
+  id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  at timestamp with time zone NOT NULL DEFAULT now(),
+  entity_type text NOT NULL,
+  entity_id text NOT NULL,
+  source text NOT NULL,
+  event text NOT NULL,
+  inbox_id bigint,
+  changes jsonb NOT NULL,
+  CONSTRAINT audit_log_pkey PRIMARY KEY (id)
+);
+CREATE INDEX audit_log_entity ON audit_log USING btree (entity_type, entity_id, id);
+
 CREATE TABLE customers (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
   ban text,
@@ -180,6 +193,25 @@ CREATE TABLE numbers (
 CREATE INDEX numbers_customer ON numbers USING btree (customer_id);
 CREATE INDEX numbers_trunk ON numbers USING btree (trunk_id);
 
+CREATE TABLE onboardings (
+  hubspot_deal_id text NOT NULL,
+  hubspot_company_id text,
+  customer_id bigint,
+  ban text,
+  steps_done text[] NOT NULL DEFAULT '{}'::text[],
+  status text NOT NULL DEFAULT 'pending'::text,
+  attempts integer NOT NULL DEFAULT 0,
+  next_attempt_at timestamp with time zone NOT NULL DEFAULT now(),
+  locked_until timestamp with time zone,
+  last_error text,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT onboardings_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),
+  CONSTRAINT onboardings_pkey PRIMARY KEY (hubspot_deal_id),
+  CONSTRAINT onboardings_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'done'::text, 'failed'::text])))
+);
+CREATE INDEX onboardings_due ON onboardings USING btree (next_attempt_at) WHERE (status = 'pending'::text);
+
 CREATE TABLE ops_alerts (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
   kind text NOT NULL,
@@ -216,6 +248,48 @@ CREATE TABLE schema_migrations (
   applied_at timestamp with time zone NOT NULL DEFAULT now(),
   CONSTRAINT schema_migrations_pkey PRIMARY KEY (version)
 );
+
+CREATE TABLE sync_conflicts (
+  id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  detected_at timestamp with time zone NOT NULL DEFAULT now(),
+  object_type text NOT NULL,
+  object_id text NOT NULL,
+  property text NOT NULL,
+  owner text NOT NULL,
+  hubspot_value text,
+  warp_value text,
+  hubspot_source text,
+  changed_at timestamp with time zone NOT NULL,
+  resolution text NOT NULL,
+  inbox_id bigint,
+  CONSTRAINT sync_conflicts_owner_check CHECK ((owner = ANY (ARRAY['hubspot'::text, 'warp'::text]))),
+  CONSTRAINT sync_conflicts_pkey PRIMARY KEY (id)
+);
+CREATE INDEX sync_conflicts_detected ON sync_conflicts USING btree (detected_at DESC, id DESC);
+
+CREATE TABLE sync_field_versions (
+  object_type text NOT NULL,
+  object_id text NOT NULL,
+  property text NOT NULL,
+  occurred_at timestamp with time zone NOT NULL,
+  CONSTRAINT sync_field_versions_pkey PRIMARY KEY (object_type, object_id, property)
+);
+
+CREATE TABLE sync_jobs (
+  id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  kind text NOT NULL,
+  status text NOT NULL DEFAULT 'queued'::text,
+  progress jsonb NOT NULL DEFAULT '{}'::jsonb,
+  error text,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  started_at timestamp with time zone,
+  finished_at timestamp with time zone,
+  locked_until timestamp with time zone,
+  CONSTRAINT sync_jobs_kind_check CHECK ((kind = ANY (ARRAY['import'::text, 'reconcile'::text]))),
+  CONSTRAINT sync_jobs_pkey PRIMARY KEY (id),
+  CONSTRAINT sync_jobs_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'succeeded'::text, 'failed'::text])))
+);
+CREATE INDEX sync_jobs_recent ON sync_jobs USING btree (created_at DESC);
 
 CREATE TABLE trunks (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
@@ -275,3 +349,55 @@ CREATE TABLE users (
 );
 CREATE INDEX users_customer ON users USING btree (customer_id);
 CREATE INDEX users_email ON users USING btree (lower(email));
+
+CREATE TABLE webhook_batches (
+  id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  received_at timestamp with time zone NOT NULL DEFAULT now(),
+  body text NOT NULL,
+  event_count integer NOT NULL,
+  expanded_at timestamp with time zone,
+  CONSTRAINT webhook_batches_pkey PRIMARY KEY (id)
+);
+CREATE INDEX webhook_batches_unexpanded ON webhook_batches USING btree (id) WHERE (expanded_at IS NULL);
+
+CREATE TABLE webhook_inbox (
+  id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  dedupe_key text NOT NULL,
+  subscription_type text NOT NULL,
+  object_id text,
+  occurred_at timestamp with time zone NOT NULL,
+  event jsonb NOT NULL,
+  received_at timestamp with time zone NOT NULL DEFAULT now(),
+  status text NOT NULL DEFAULT 'pending'::text,
+  outcome text,
+  attempts integer NOT NULL DEFAULT 0,
+  locked_until timestamp with time zone,
+  next_attempt_at timestamp with time zone NOT NULL DEFAULT now(),
+  last_error text,
+  processed_at timestamp with time zone,
+  CONSTRAINT webhook_inbox_dedupe_key_key UNIQUE (dedupe_key),
+  CONSTRAINT webhook_inbox_pkey PRIMARY KEY (id),
+  CONSTRAINT webhook_inbox_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'processing'::text, 'applied'::text, 'ignored'::text, 'failed'::text])))
+);
+CREATE INDEX webhook_inbox_failed ON webhook_inbox USING btree (processed_at) WHERE (status = 'failed'::text);
+CREATE INDEX webhook_inbox_ready ON webhook_inbox USING btree (next_attempt_at, occurred_at, id) WHERE (status = ANY (ARRAY['pending'::text, 'processing'::text]));
+
+CREATE TABLE webhook_replay_guard (
+  signature text NOT NULL,
+  seen_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT webhook_replay_guard_pkey PRIMARY KEY (signature)
+);
+CREATE INDEX webhook_replay_guard_seen ON webhook_replay_guard USING btree (seen_at);
+
+CREATE TABLE welcome_emails (
+  hubspot_deal_id text NOT NULL,
+  hubspot_contact_id text,
+  status text NOT NULL,
+  message_id text,
+  reason text,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT welcome_emails_hubspot_deal_id_fkey FOREIGN KEY (hubspot_deal_id) REFERENCES onboardings(hubspot_deal_id),
+  CONSTRAINT welcome_emails_pkey PRIMARY KEY (hubspot_deal_id),
+  CONSTRAINT welcome_emails_status_check CHECK ((status = ANY (ARRAY['sending'::text, 'sent'::text, 'not_sent'::text, 'unknown'::text])))
+);

@@ -16,6 +16,12 @@ const optionalUrl = optionalString.pipe(z.url().optional());
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
+/** Comma-separated CIDRs (`10.0.0.0/8, 2001:db8::/32`); a bare address means a single host. */
+const cidrList = z
+  .string()
+  .default('')
+  .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+  .pipe(z.array(z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()])));
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -45,6 +51,20 @@ const envSchema = z.object({
   HUBSPOT_SAFETY_MARGIN_MS: z.coerce.number().int().min(0).default(250),
   HUBSPOT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   HUBSPOT_REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
+  HUBSPOT_APP_ID: optionalString.pipe(z.string().regex(/^\d+$/).optional()),
+
+  WEBHOOK_PUBLIC_BASE_URL: optionalUrl,
+  WEBHOOK_ALLOW_V1: bool.default(true),
+  WEBHOOK_MAX_FUTURE_SKEW_MS: positiveInt.default(60_000),
+  WEBHOOK_BODY_LIMIT_BYTES: positiveInt.default(512 * 1024),
+  WEBHOOK_ALLOWED_CIDRS: cidrList,
+  WEBHOOK_TRUSTED_PROXIES: cidrList,
+  INBOX_WORKERS: z.coerce.number().int().min(0).max(64).default(2),
+  INBOX_BATCH_SIZE: positiveInt.max(1000).default(200),
+  INBOX_POLL_INTERVAL_MS: positiveInt.default(250),
+  INBOX_MAX_ATTEMPTS: positiveInt.default(10),
+  SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional()),
+  SMTP_FROM: z.string().min(3).default('WARP <welcome@warp.example>'),
 
   OUTBOX_WORKERS: z.coerce.number().int().min(0).default(2),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(100),
@@ -94,7 +114,23 @@ export interface Config {
     limits: { burstLimit: number; burstWindowMs: number; dailyLimit: number; searchPerSecond: number; safetyMarginMs: number };
     maxAttempts: number;
     requestTimeoutMs: number;
+    /** Our app id: changes HubSpot reports with this `sourceId` are echoes of our own writes. */
+    appId: string | undefined;
   };
+  webhooks: {
+    /** External `scheme://host[/prefix]` HubSpot calls, when a proxy rewrites it (v3 signs the full URL). */
+    publicBaseUrl: string | undefined;
+    allowV1: boolean;
+    maxFutureSkewMs: number;
+    bodyLimitBytes: number;
+    /** Empty: any source address. */
+    allowedCidrs: string[];
+    /** Proxies whose `X-Forwarded-For` is believed when checking the allow-list. */
+    trustedProxies: string[];
+  };
+  inbox: { workers: number; batchSize: number; pollIntervalMs: number; maxAttempts: number };
+  /** Welcome emails; without `url` they are recorded and logged as not sent. */
+  smtp: { url: string | undefined; from: string };
   outbound: {
     /** Outbox worker loops in this process; 0 runs the API only (another process syncs). */
     workers: number;
@@ -155,7 +191,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       },
       maxAttempts: e.HUBSPOT_MAX_ATTEMPTS,
       requestTimeoutMs: e.HUBSPOT_REQUEST_TIMEOUT_MS,
+      appId: e.HUBSPOT_APP_ID,
     },
+    webhooks: {
+      publicBaseUrl: e.WEBHOOK_PUBLIC_BASE_URL?.replace(/\/+$/, ''),
+      allowV1: e.WEBHOOK_ALLOW_V1,
+      maxFutureSkewMs: e.WEBHOOK_MAX_FUTURE_SKEW_MS,
+      bodyLimitBytes: e.WEBHOOK_BODY_LIMIT_BYTES,
+      allowedCidrs: e.WEBHOOK_ALLOWED_CIDRS,
+      trustedProxies: e.WEBHOOK_TRUSTED_PROXIES,
+    },
+    inbox: {
+      workers: e.INBOX_WORKERS,
+      batchSize: e.INBOX_BATCH_SIZE,
+      pollIntervalMs: e.INBOX_POLL_INTERVAL_MS,
+      maxAttempts: e.INBOX_MAX_ATTEMPTS,
+    },
+    smtp: { url: e.SMTP_URL, from: e.SMTP_FROM },
     outbound: {
       workers: e.OUTBOX_WORKERS,
       batchSize: e.OUTBOX_BATCH_SIZE,

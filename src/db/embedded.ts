@@ -53,8 +53,10 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
   if (!usable.ok) throw new Error(usable.reason);
   const dataDir = path.resolve(options.dataDir);
   const runningAsRoot = os.userInfo().uid === 0;
-  await mkdir(path.dirname(dataDir), { recursive: true });
-  if (runningAsRoot) await chmod(path.dirname(dataDir), 0o755);
+  // Only loosen permissions on a directory we create ourselves: never on one that existed (a
+  // data dir of /tmp/x must not turn /tmp into 0755).
+  const createdParent = await mkdir(path.dirname(dataDir), { recursive: true });
+  if (runningAsRoot && createdParent !== undefined) await chmod(path.dirname(dataDir), 0o755);
   const flags = options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
   const logLines: string[] = [];
   const server = new EmbeddedPostgres({
@@ -65,7 +67,8 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     persistent: true,
     createPostgresUser: runningAsRoot,
     initdbFlags: options.durable ? ['--encoding=UTF8'] : ['--encoding=UTF8', '--no-sync'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...flags],
+    // TCP on loopback only; no Unix socket, so nothing depends on /tmp being writable.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200', ...flags],
     onLog: (line: string) => {
       logLines.push(line);
       if (logLines.length > 50) logLines.shift();

@@ -123,6 +123,10 @@ export class RateBudget {
         },
         reject,
       };
+      if (signal?.aborted) {
+        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+        return;
+      }
       signal?.addEventListener('abort', () => {
         this.remove(bucket, waiter);
         reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
@@ -187,15 +191,19 @@ export class RateBudget {
       this.options.metrics.budgetRemaining.set({ bucket }, Math.max(0, (bucket === 'burst' ? limits.burstLimit : limits.searchPerSecond) - row.window_used));
       const granted = row.granted_ids.length;
       sameRank.slice(0, granted).forEach((w, i) => {
+        const grantId = row.granted_ids[i]!;
+        // Aborted while we asked: hand the token back at once instead of letting it count as in flight.
+        if (!list.includes(w)) return this.settle(grantId);
         this.remove(bucket, w);
-        w.resolve(row.granted_ids[i]!);
+        w.resolve(grantId);
       });
       this.setPaused(top.priority, row.reason === 'daily');
       if (granted >= sameRank.length) continue;
       const now = clock.now();
-      // Waiters that cannot be served before their deadline fail now, with the time to come back.
+      // Waiters that cannot be served before their deadline fail now, with the time to come back
+      // (lower ranks wait behind the top one: their deadline alone decides).
       for (const w of [...list]) {
-        if (w.rank === top.rank && now + row.wait_ms > w.deadlineMs) {
+        if ((w.rank === top.rank && now + row.wait_ms > w.deadlineMs) || now >= w.deadlineMs) {
           this.remove(bucket, w);
           w.reject(this.limitedError(bucket, row, w.priority));
         }

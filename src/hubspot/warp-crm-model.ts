@@ -29,7 +29,11 @@ const number = (name: string, label: string, description: string): Def => ({ nam
 const currency = (name: string, label: string, description: string): Def => ({
   name, label, description, type: 'number', fieldType: 'number', numberDisplayHint: 'currency', showCurrencySymbol: true,
 });
-const bool = (name: string, label: string, description: string): Def => ({ name, label, description, type: 'bool', fieldType: 'booleancheckbox' });
+// Options spelled out: the portal shows them as the checkbox's Yes/No values.
+const bool = (name: string, label: string, description: string): Def => ({
+  name, label, description, type: 'bool', fieldType: 'booleancheckbox',
+  options: [{ label: 'Yes', value: 'true', displayOrder: 0 }, { label: 'No', value: 'false', displayOrder: 1 }],
+});
 const datetime = (name: string, label: string, description: string): Def => ({ name, label, description, type: 'datetime', fieldType: 'date' });
 const date = (name: string, label: string, description: string): Def => ({ name, label, description, type: 'date', fieldType: 'date' });
 const select = (name: string, label: string, description: string, values: string[], fieldType = 'select'): Def => ({

@@ -91,7 +91,7 @@ describe('batch update, upsert, read, archive', () => {
   });
 });
 
-describe('associations, notes, tickets, pipelines', () => {
+describe('associations, notes, timeline events, tickets, pipelines', () => {
   it('creates a note on a company (190) and reads it back through associations v4', async () => {
     const company = await hubspot.createObject('companies', { properties: { name: 'Noted Inc' } });
     const note = await hubspot.createNote({
@@ -127,6 +127,22 @@ describe('associations, notes, tickets, pipelines', () => {
     const [pipeline] = await hubspot.listPipelines('tickets');
     const ticket = await hubspot.createTicket({ subject: 'Low ASR', hs_pipeline: pipeline!.id, hs_pipeline_stage: pipeline!.stages[0]!.id, hs_ticket_priority: 'HIGH' });
     expect(ticket.properties['subject']).toBe('Low ASR');
+  });
+
+  it('timeline events: refused for a private-app token, created with a public app\'s token, once per id', async () => {
+    const company = await hubspot.createObject('companies', { properties: { name: 'Timeline Co' } });
+    const template = (await (await fetch(`${fx.sim.url}/integrators/timeline/v3/${fx.sim.appId}/event-templates`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer oauth-app', 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Trunk created', objectType: 'companies', tokens: [{ name: 'trunk_id', label: 'Trunk', type: 'string' }] }),
+    })).json()) as { id: string };
+    const event = { eventTemplateId: template.id, objectId: company.id, id: 'trunk_789-created', tokens: { trunk_id: 'trunk_789' } };
+    const refused = await hubspot.createTimelineEvent(event).then(() => undefined, (e: unknown) => e);
+    expect(refused).toMatchObject({ kind: 'auth', status: 403, requiredScopes: ['timeline'] });
+    const publicApp = fx.gateway({ accessToken: 'oauth-app' });
+    expect(await publicApp.createTimelineEvent(event)).toMatchObject({ id: 'trunk_789-created', objectId: company.id });
+    const again = await publicApp.createTimelineEvent(event).then(() => undefined, (e: unknown) => e);
+    expect(again).toMatchObject({ kind: 'conflict', status: 409 });
   });
 
   it('lists every record page by page', async () => {

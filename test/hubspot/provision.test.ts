@@ -125,7 +125,7 @@ describe('npm run cli -- provision', () => {
     const result = await runTs('src/cli/main.ts', ['provision', '--dry-run'], { DATABASE_URL: db.url, SIMULATOR_PORT: '1', HUBSPOT_MAX_ATTEMPTS: '1' });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('provision failed');
-    expect(result.stderr).toContain('connection error');
+    expect(result.stderr).toContain('no HubSpot simulator answers at http://127.0.0.1:1');
     expect(result.stderr).not.toContain('    at ');
   });
 });

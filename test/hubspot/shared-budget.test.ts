@@ -47,17 +47,43 @@ describe('two gateways sharing one budget', () => {
   });
 
   it('serves real-time calls of one process before backfill calls of another', async () => {
-    const backfill = fx.gateway({ pool: ownPool(), accountKey: `${fx.accountKey}-prio` });
-    const realtime = fx.gateway({ pool: ownPool(), accountKey: `${fx.accountKey}-prio` });
-    // Fill the window, then queue 20 backfill calls, then 10 real-time ones.
-    await Promise.all(Array.from({ length: LIMIT }, () => backfill.getObject('companies', companyId, { priority: 'backfill' })));
-    const done: string[] = [];
-    const backfills = Array.from({ length: 20 }, () => backfill.getObject('companies', companyId, { priority: 'backfill' }).then(() => done.push('backfill')));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const realtimes = Array.from({ length: 10 }, () => realtime.getObject('companies', companyId, { priority: 'realtime' }).then(() => done.push('realtime')));
-    await Promise.all([...backfills, ...realtimes]);
-    // The next window's 20 tokens: the 10 real-time calls are among them although they came later.
-    expect(done.slice(0, LIMIT).filter((d) => d === 'realtime')).toHaveLength(10);
+    // A 3 s window, so the filled window stays full while the calls queue, even on a busy machine.
+    const slow = await startGatewayFixture(db, { seedDemo: true, burstLimit: LIMIT, timeScale: 0.3 });
+    try {
+      const backfill = slow.gateway({ pool: ownPool() });
+      const realtime = slow.gateway({ pool: ownPool() });
+      const id = (await backfill.listObjects('companies', { limit: 1 })).results[0]!.id;
+      // Fill the window, then queue 20 backfill calls, then 10 real-time ones.
+      await Promise.all(Array.from({ length: LIMIT - 1 }, () => backfill.getObject('companies', id, { priority: 'backfill' })));
+      const done: string[] = [];
+      const backfills = Array.from({ length: 20 }, () => backfill.getObject('companies', id, { priority: 'backfill' }).then(() => done.push('backfill')));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const realtimes = Array.from({ length: 10 }, () => realtime.getObject('companies', id, { priority: 'realtime' }).then(() => done.push('realtime')));
+      await Promise.all([...backfills, ...realtimes]);
+      // The next window's 20 tokens: the 10 real-time calls are among them although they came later.
+      expect(done.slice(0, LIMIT).filter((d) => d === 'realtime')).toHaveLength(10);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('learns from X-HubSpot-RateLimit-Remaining about requests it did not send, and waits instead of getting 429s', async () => {
+    const key = `${fx.accountKey}-headers`;
+    const gateway = fx.gateway({ accountKey: key });
+    await new Promise((resolve) => setTimeout(resolve, fx.burstWindowMs));
+    fx.sim.clearRequestLog();
+    // Another client of the same app spends most of the window behind our back.
+    for (let i = 0; i < LIMIT - 2; i++) {
+      await fetch(`${fx.sim.url}/crm/v3/objects/companies/${companyId}`, { headers: { authorization: 'Bearer test-token' } });
+    }
+    await gateway.getObject('companies', companyId); // answered with Remaining: 1
+    await gateway.getObject('companies', companyId);
+    await gateway.getObject('companies', companyId);
+    const log = fx.sim.requestLog();
+    expect(log.filter((r) => r.status === 429)).toEqual([]);
+    expect(maxRequestsInWindow(log.map((r) => r.atMs), fx.burstWindowMs)).toBeLessThanOrEqual(LIMIT);
+    const { rows } = await db.pool.query<{ tokens: number }>('SELECT tokens FROM hubspot_rate_grants WHERE account_key = $1 AND observed', [key]);
+    expect(rows.map((r) => r.tokens)).toEqual([LIMIT - 2]);
   });
 
   it('pauses low-priority work first when the daily quota runs low, and says so', async () => {

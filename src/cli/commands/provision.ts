@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
 
 import { openDatabase } from '../../db/connect.js';
-import { createHubSpotGateway } from '../../hubspot/gateway.js';
+import { createHubSpotGateway, isHubSpotError } from '../../hubspot/gateway.js';
 import { applyProvisioning, formatPlan, formatReport, planProvisioning } from '../../hubspot/provision.js';
 import { budgetAccountKey, SIMULATOR_ACCESS_TOKEN } from '../../hubspot-connection.js';
 import type { CliCommand } from '../command.js';
@@ -54,6 +54,11 @@ export const provisionCommand: CliCommand = {
       if (report.failed > 0 || report.conflicts > 0) {
         throw new Error(`provisioning incomplete: ${report.failed} failed, ${report.conflicts} conflict(s); see the lines above`);
       }
+    } catch (error) {
+      if (!settings.accessToken && isHubSpotError(error, 'retryable') && error.status === 0) {
+        throw new Error(`no HubSpot simulator answers at ${baseUrl}: start the service (npm start) or npm run sim -- --port ${settings.simulatorPort}, or set HUBSPOT_ACCESS_TOKEN`, { cause: error });
+      }
+      throw error;
     } finally {
       await db.close();
     }

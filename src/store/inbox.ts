@@ -1,0 +1,175 @@
+import type { Queryable } from '../db/pool.js';
+
+/**
+ * The webhook inbox: verified events are committed here before HubSpot gets its 2xx, then
+ * processed by any number of workers (`FOR UPDATE SKIP LOCKED` claims with a lease, so a crashed
+ * worker's events are claimed again when the lease runs out).
+ */
+
+export interface NewInboxEvent {
+  dedupeKey: string;
+  subscriptionType: string;
+  objectId: string | null;
+  occurredAtMs: number;
+  event: unknown;
+}
+
+/**
+ * Stores a verified request body in one statement (one round trip, atomic). With
+ * `replaySignature`, it is stored only if that signature was not seen before; returns false for
+ * a replay (nothing stored).
+ */
+export async function acceptWebhookBatch(db: Queryable, replaySignature: string | null, body: string, eventCount: number): Promise<boolean> {
+  const { rows } = await db.query<{ fresh: boolean }>(
+    `WITH guard AS (
+       INSERT INTO webhook_replay_guard (signature) SELECT $1::text WHERE $1::text IS NOT NULL
+       ON CONFLICT DO NOTHING RETURNING 1
+     ), allowed AS (
+       SELECT $1::text IS NULL OR EXISTS (SELECT 1 FROM guard) AS ok
+     ), stored AS (
+       INSERT INTO webhook_batches (body, event_count) SELECT $2, $3 WHERE (SELECT ok FROM allowed) RETURNING 1
+     )
+     SELECT (SELECT ok FROM allowed) AS fresh, (SELECT count(*) FROM stored) AS stored`,
+    [replaySignature, body, eventCount],
+  );
+  return rows[0]!.fresh;
+}
+
+/** Locks up to `limit` stored request bodies not yet expanded into events (oldest first). */
+export async function claimWebhookBatches(db: Queryable, limit: number): Promise<Array<{ id: string; body: string }>> {
+  const { rows } = await db.query<{ id: string; body: string }>(
+    `SELECT id, body FROM webhook_batches WHERE expanded_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+    [limit],
+  );
+  return rows.map((r) => ({ id: String(r.id), body: r.body }));
+}
+
+export async function markWebhookBatchesExpanded(db: Queryable, ids: string[]): Promise<void> {
+  await db.query(`UPDATE webhook_batches SET expanded_at = now() WHERE id = ANY($1::bigint[])`, [ids]);
+}
+
+/** Adds events to the inbox; events already there (retries, duplicates) are skipped. Returns how many were new. */
+export async function insertInboxEvents(db: Queryable, events: NewInboxEvent[]): Promise<number> {
+  const { rowCount } = await db.query(
+    `INSERT INTO webhook_inbox (dedupe_key, subscription_type, object_id, occurred_at, event)
+     SELECT e.key, e.type, e.object_id, to_timestamp(e.occurred_ms / 1000.0), e.event
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::jsonb[]) AS e(key, type, object_id, occurred_ms, event)
+     ON CONFLICT (dedupe_key) DO NOTHING`,
+    [
+      events.map((e) => e.dedupeKey),
+      events.map((e) => e.subscriptionType),
+      events.map((e) => e.objectId),
+      events.map((e) => e.occurredAtMs),
+      events.map((e) => JSON.stringify(e.event)),
+    ],
+  );
+  return rowCount ?? 0;
+}
+
+/** Forgets replay-guard signatures older than the timestamp window: older requests are refused as stale anyway. */
+export async function pruneReplayGuard(db: Queryable, olderThanMs: number): Promise<number> {
+  const { rowCount } = await db.query(`DELETE FROM webhook_replay_guard WHERE seen_at < now() - make_interval(secs => $1 / 1000.0)`, [olderThanMs]);
+  return rowCount ?? 0;
+}
+
+export interface InboxRow {
+  id: string;
+  subscriptionType: string;
+  objectId: string | null;
+  occurredAt: Date;
+  event: unknown;
+  attempts: number;
+}
+
+interface InboxDbRow {
+  id: string;
+  subscription_type: string;
+  object_id: string | null;
+  occurred_at: Date;
+  event: unknown;
+  attempts: number;
+}
+
+/**
+ * Claims up to `limit` due events for `leaseMs`. Events of one object can be claimed by different
+ * workers; the processor serialises them per object with an advisory lock and per-field versions.
+ */
+export async function claimInboxEvents(db: Queryable, limit: number, leaseMs: number): Promise<InboxRow[]> {
+  const { rows } = await db.query<InboxDbRow>(
+    `UPDATE webhook_inbox SET status = 'processing', attempts = attempts + 1,
+       locked_until = now() + make_interval(secs => $2 / 1000.0)
+     WHERE id IN (
+       SELECT id FROM webhook_inbox
+       WHERE status IN ('pending', 'processing') AND next_attempt_at <= now()
+         AND (locked_until IS NULL OR locked_until < now())
+       ORDER BY occurred_at, id
+       LIMIT $1
+       FOR UPDATE SKIP LOCKED)
+     RETURNING id, subscription_type, object_id, occurred_at, event, attempts`,
+    [limit, leaseMs],
+  );
+  return rows
+    .map((r) => ({ id: String(r.id), subscriptionType: r.subscription_type, objectId: r.object_id, occurredAt: r.occurred_at, event: r.event, attempts: r.attempts }))
+    .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || Number(a.id) - Number(b.id));
+}
+
+export type InboxOutcomeStatus = 'applied' | 'ignored';
+
+/** Marks an event done, in the same transaction as its effect (exactly once in effect). */
+export async function completeInboxEvent(db: Queryable, id: string, status: InboxOutcomeStatus, outcome: string): Promise<void> {
+  await db.query(
+    `UPDATE webhook_inbox SET status = $2, outcome = $3, processed_at = now(), locked_until = NULL, last_error = NULL WHERE id = $1`,
+    [id, status, outcome],
+  );
+}
+
+/** Schedules a retry with back-off, or gives up (`failed`) after `maxAttempts`. */
+export async function failInboxEvent(db: Queryable, id: string, error: string, maxAttempts: number, retryInMs: number): Promise<void> {
+  await db.query(
+    `UPDATE webhook_inbox SET
+       status = CASE WHEN attempts >= $3 THEN 'failed' ELSE 'pending' END,
+       processed_at = CASE WHEN attempts >= $3 THEN now() END,
+       last_error = left($2, 1000), locked_until = NULL,
+       next_attempt_at = now() + make_interval(secs => $4 / 1000.0)
+     WHERE id = $1`,
+    [id, error, maxAttempts, retryInMs],
+  );
+}
+
+export interface InboxStats {
+  /** Requests stored but not yet expanded into events. */
+  unexpandedBatches: number;
+  pending: number;
+  failed: number;
+  oldestPendingReceivedAt: Date | null;
+  lastAppliedAt: Date | null;
+  lastErrors: Array<{ id: string; subscriptionType: string; objectId: string | null; error: string; at: Date | null }>;
+}
+
+export async function inboxStats(db: Queryable): Promise<InboxStats> {
+  const [batches, counts, errors] = await Promise.all([
+    db.query<{ n: number; oldest: Date | null }>(`SELECT count(*)::int AS n, min(received_at) AS oldest FROM webhook_batches WHERE expanded_at IS NULL`),
+    db.query<{ pending: number; failed: number; oldest: Date | null; last_applied: Date | null }>(
+      `SELECT count(*) FILTER (WHERE status IN ('pending', 'processing'))::int AS pending,
+              count(*) FILTER (WHERE status = 'failed')::int AS failed,
+              min(received_at) FILTER (WHERE status IN ('pending', 'processing')) AS oldest,
+              max(processed_at) FILTER (WHERE status = 'applied') AS last_applied
+       FROM webhook_inbox`,
+    ),
+    db.query<{ id: string; subscription_type: string; object_id: string | null; last_error: string; processed_at: Date | null }>(
+      `SELECT id, subscription_type, object_id, last_error, processed_at FROM webhook_inbox
+       WHERE last_error IS NOT NULL ORDER BY id DESC LIMIT 10`,
+    ),
+  ]);
+  const c = counts.rows[0]!;
+  const b = batches.rows[0]!;
+  const oldest = [b.oldest, c.oldest].filter((d): d is Date => d !== null).sort((x, y) => x.getTime() - y.getTime())[0] ?? null;
+  return {
+    unexpandedBatches: b.n,
+    pending: c.pending,
+    failed: c.failed,
+    oldestPendingReceivedAt: oldest,
+    lastAppliedAt: c.last_applied,
+    lastErrors: errors.rows.map((r) => ({ id: String(r.id), subscriptionType: r.subscription_type, objectId: r.object_id, error: r.last_error, at: r.processed_at })),
+  };
+}

@@ -1,0 +1,92 @@
+import type { Queryable } from '../db/pool.js';
+
+/** Durable background sync jobs (full import, reconcile): status and progress survive restarts. */
+
+export const SYNC_JOB_KINDS = ['import', 'reconcile'] as const;
+export type SyncJobKind = (typeof SYNC_JOB_KINDS)[number];
+export type SyncJobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface SyncJob {
+  id: string;
+  kind: SyncJobKind;
+  status: SyncJobStatus;
+  progress: Record<string, unknown>;
+  error: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+interface SyncJobRow {
+  id: string;
+  kind: SyncJobKind;
+  status: SyncJobStatus;
+  progress: Record<string, unknown>;
+  error: string | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+const COLUMNS = 'id, kind, status, progress, error, created_at, started_at, finished_at';
+const toJob = (r: SyncJobRow): SyncJob => ({
+  id: String(r.id),
+  kind: r.kind,
+  status: r.status,
+  progress: r.progress,
+  error: r.error,
+  createdAt: r.created_at,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+});
+
+/**
+ * Queues a job, or returns the one of that kind already queued or running (two imports at once
+ * would only double the HubSpot calls). `created` says which.
+ */
+export async function enqueueSyncJob(db: Queryable, kind: SyncJobKind): Promise<{ job: SyncJob; created: boolean }> {
+  await db.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`sync-job:${kind}`]);
+  const existing = await db.query<SyncJobRow>(`SELECT ${COLUMNS} FROM sync_jobs WHERE kind = $1 AND status IN ('queued', 'running') ORDER BY id LIMIT 1`, [kind]);
+  if (existing.rows[0]) return { job: toJob(existing.rows[0]), created: false };
+  const { rows } = await db.query<SyncJobRow>(`INSERT INTO sync_jobs (kind) VALUES ($1) RETURNING ${COLUMNS}`, [kind]);
+  return { job: toJob(rows[0]!), created: true };
+}
+
+/** Claims the oldest queued job, or a running one whose worker stopped renewing its lease. */
+export async function claimSyncJob(db: Queryable, leaseMs: number): Promise<SyncJob | null> {
+  const { rows } = await db.query<SyncJobRow>(
+    `UPDATE sync_jobs SET status = 'running', started_at = coalesce(started_at, now()),
+       locked_until = now() + make_interval(secs => $1 / 1000.0)
+     WHERE id = (SELECT id FROM sync_jobs
+                 WHERE status = 'queued' OR (status = 'running' AND locked_until < now())
+                 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+     RETURNING ${COLUMNS}`,
+    [leaseMs],
+  );
+  return rows[0] ? toJob(rows[0]) : null;
+}
+
+/** Saves progress and renews the lease. */
+export async function reportSyncJobProgress(db: Queryable, id: string, progress: Record<string, unknown>, leaseMs: number): Promise<void> {
+  await db.query(
+    `UPDATE sync_jobs SET progress = $2, locked_until = now() + make_interval(secs => $3 / 1000.0) WHERE id = $1`,
+    [id, JSON.stringify(progress), leaseMs],
+  );
+}
+
+export async function finishSyncJob(db: Queryable, id: string, status: 'succeeded' | 'failed', progress: Record<string, unknown>, error: string | null): Promise<void> {
+  await db.query(
+    `UPDATE sync_jobs SET status = $2, progress = $3, error = left($4, 1000), finished_at = now(), locked_until = NULL WHERE id = $1`,
+    [id, status, JSON.stringify(progress), error],
+  );
+}
+
+export async function getSyncJob(db: Queryable, id: string): Promise<SyncJob | null> {
+  const { rows } = await db.query<SyncJobRow>(`SELECT ${COLUMNS} FROM sync_jobs WHERE id = $1`, [id]);
+  return rows[0] ? toJob(rows[0]) : null;
+}
+
+export async function listRecentSyncJobs(db: Queryable, limit: number): Promise<SyncJob[]> {
+  const { rows } = await db.query<SyncJobRow>(`SELECT ${COLUMNS} FROM sync_jobs ORDER BY id DESC LIMIT $1`, [limit]);
+  return rows.map(toJob);
+}

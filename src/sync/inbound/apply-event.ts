@@ -1,0 +1,182 @@
+import type { PoolClient } from '../../db/pool.js';
+import { assertNever } from '../../lib/errors.js';
+import { appendAudit, type AuditChanges } from '../../store/audit.js';
+import {
+  CACHE_TABLES,
+  ensureCachedRecord,
+  linkToCompany,
+  lockCachedRecord,
+  moveHubspotId,
+  setCachedDeleted,
+} from '../../store/cache-records.js';
+import { advanceFieldVersion, LIFECYCLE } from '../../store/field-versions.js';
+import { applyField, type FieldContext, type InboundHooks } from './apply-field.js';
+import { propertyMapping, rawValue } from './property-map.js';
+import { eventObjectId, eventTarget, type InboundObjectType, type WebhookEvent } from './webhook-events.js';
+
+/**
+ * Applies one HubSpot webhook event to the cache inside the caller's transaction (the caller holds
+ * the per-object lock and marks the inbox row done in the same transaction). Returns what
+ * happened; every outcome other than `applied` is recorded on the inbox row, never thrown.
+ */
+
+export type EventOutcome =
+  | 'applied'
+  | 'no_change'
+  | 'stale'
+  | 'echo'
+  | 'conflict'
+  | 'written_back'
+  | 'unknown_object'
+  | 'unknown_event'
+  | 'unknown_property'
+  | 'invalid_value'
+  | 'deleted_object'
+  | 'unsupported_association';
+
+export interface ApplyContext {
+  tx: PoolClient;
+  hooks: InboundHooks;
+  /** Our HubSpot app id: changes with this `sourceId` are echoes of our own writes. */
+  appId: string | undefined;
+  inboxId: string;
+}
+
+const SOURCE = 'hubspot';
+
+export function isEcho(event: WebhookEvent, appId: string | undefined): boolean {
+  return appId !== undefined && event.changeSource === 'INTEGRATION' && event.sourceId === appId;
+}
+
+export async function applyEvent(ctx: ApplyContext, event: WebhookEvent): Promise<EventOutcome> {
+  const { objectType, kind, type } = eventTarget(event);
+  if (!objectType) return 'unknown_object';
+  const objectId = eventObjectId(event);
+  if (kind === undefined || objectId === undefined) return 'unknown_event';
+  const occurredAt = new Date(event.occurredAt);
+  switch (kind) {
+    case 'propertyChange':
+      return applyPropertyChange(ctx, event, objectType, objectId, occurredAt, type);
+    case 'creation':
+    case 'restore':
+      return applyLifecycle(ctx, objectType, objectId, occurredAt, type, false);
+    case 'deletion':
+    case 'privacyDeletion':
+      return applyLifecycle(ctx, objectType, objectId, occurredAt, type, true);
+    case 'merge':
+      return applyMerge(ctx, event, objectType, objectId, type);
+    case 'associationChange':
+      return applyAssociation(ctx, event, type);
+    default:
+      return assertNever(kind, 'event kind');
+  }
+}
+
+async function applyPropertyChange(
+  ctx: ApplyContext,
+  event: WebhookEvent,
+  objectType: InboundObjectType,
+  objectId: string,
+  occurredAt: Date,
+  type: string,
+): Promise<EventOutcome> {
+  const property = event.propertyName ?? '';
+  if (!propertyMapping(objectType, property)) return 'unknown_property';
+  if (isEcho(event, ctx.appId)) return 'echo';
+  const { record } = await ensureCachedRecord(ctx.tx, objectType, objectId);
+  if (record.deleted) return 'deleted_object';
+  const fieldContext: FieldContext = {
+    tx: ctx.tx,
+    hooks: ctx.hooks,
+    source: SOURCE,
+    event: type,
+    inboxId: ctx.inboxId,
+    hubspotSource: [event.changeSource, event.sourceId].filter(Boolean).join(' ') || null,
+    adoptWarpValuesWhenEmpty: false,
+  };
+  return applyField(fieldContext, objectType, record, property, rawValue(event.propertyValue), occurredAt);
+}
+
+async function applyLifecycle(
+  ctx: ApplyContext,
+  objectType: InboundObjectType,
+  objectId: string,
+  occurredAt: Date,
+  type: string,
+  deleted: boolean,
+): Promise<EventOutcome> {
+  if (!(await advanceFieldVersion(ctx.tx, objectType, objectId, LIFECYCLE, occurredAt))) return 'stale';
+  const entity = CACHE_TABLES[objectType].entity;
+  if (deleted) {
+    const record = await lockCachedRecord(ctx.tx, objectType, objectId);
+    if (!record || !(await setCachedDeleted(ctx.tx, objectType, record.id, true))) return 'no_change';
+    await appendAudit(ctx.tx, { entityType: entity, entityId: objectId, source: SOURCE, event: type, inboxId: ctx.inboxId, changes: { deleted: { before: 'false', after: 'true' } } });
+    return 'applied';
+  }
+  const { record, created } = await ensureCachedRecord(ctx.tx, objectType, objectId);
+  const restored = await setCachedDeleted(ctx.tx, objectType, record.id, false);
+  const changes: AuditChanges = {};
+  if (created) changes['created'] = { before: null, after: 'true' };
+  if (restored) changes['deleted'] = { before: 'true', after: 'false' };
+  await appendAudit(ctx.tx, { entityType: entity, entityId: objectId, source: SOURCE, event: type, inboxId: ctx.inboxId, changes });
+  // Property events follow creation only for subscribed properties, and restore sends none.
+  ctx.hooks.needsFetch(objectType, objectId);
+  return created || restored ? 'applied' : 'no_change';
+}
+
+/**
+ * HubSpot merged records into `primaryObjectId` (contacts may get a `newObjectId`). If the
+ * survivor has no cache row, the merged record's row is moved to it, so a BAN or WARP user id is
+ * never lost; otherwise merged rows are marked deleted. The survivor is fetched in full.
+ */
+async function applyMerge(ctx: ApplyContext, event: WebhookEvent, objectType: InboundObjectType, objectId: string, type: string): Promise<EventOutcome> {
+  const survivorId = event.newObjectId ?? event.primaryObjectId ?? objectId;
+  const entity = CACHE_TABLES[objectType].entity;
+  let survivor = await lockCachedRecord(ctx.tx, objectType, survivorId);
+  for (const candidate of [event.primaryObjectId ?? objectId, ...(event.mergedObjectIds ?? [])]) {
+    if (candidate === survivorId) continue;
+    const merged = await lockCachedRecord(ctx.tx, objectType, candidate);
+    if (!merged || merged.deleted) continue;
+    if (!survivor) {
+      await moveHubspotId(ctx.tx, objectType, merged.id, survivorId);
+      survivor = { ...merged, hubspotId: survivorId };
+      await appendAudit(ctx.tx, { entityType: entity, entityId: survivorId, source: SOURCE, event: type, inboxId: ctx.inboxId, changes: { hubspot_id: { before: candidate, after: survivorId } } });
+    } else {
+      await setCachedDeleted(ctx.tx, objectType, merged.id, true);
+      await appendAudit(ctx.tx, { entityType: entity, entityId: candidate, source: SOURCE, event: type, inboxId: ctx.inboxId, changes: { merged_into: { before: null, after: survivorId } } });
+    }
+  }
+  ctx.hooks.needsFetch(objectType, survivorId);
+  return 'applied';
+}
+
+/** Contact ↔ company and deal ↔ company links; other association types are recorded only. */
+async function applyAssociation(ctx: ApplyContext, event: WebhookEvent, type: string): Promise<EventOutcome> {
+  const association = event.associationType ?? '';
+  const from = event.fromObjectId;
+  const to = event.toObjectId;
+  if (from === undefined || to === undefined) return 'unknown_event';
+  let side: { objectType: 'contact' | 'deal'; id: string; companyId: string } | undefined;
+  if (association === 'CONTACT_TO_COMPANY') side = { objectType: 'contact', id: from, companyId: to };
+  else if (association === 'COMPANY_TO_CONTACT') side = { objectType: 'contact', id: to, companyId: from };
+  else if (association === 'DEAL_TO_COMPANY') side = { objectType: 'deal', id: from, companyId: to };
+  else if (association === 'COMPANY_TO_DEAL') side = { objectType: 'deal', id: to, companyId: from };
+  if (!side) return 'unsupported_association';
+  // The link is one field of the contact/deal; ordering uses its own version.
+  const occurredAt = new Date(event.occurredAt);
+  if (!(await advanceFieldVersion(ctx.tx, side.objectType, side.id, `company:${side.companyId}`, occurredAt))) return 'stale';
+  const { record } = await ensureCachedRecord(ctx.tx, side.objectType, side.id);
+  const removed = event.associationRemoved === true;
+  if (!removed) await ensureCachedRecord(ctx.tx, 'company', side.companyId);
+  const change = await linkToCompany(ctx.tx, side.objectType, record.id, side.companyId, removed);
+  if (!change) return 'no_change';
+  await appendAudit(ctx.tx, {
+    entityType: CACHE_TABLES[side.objectType].entity,
+    entityId: side.id,
+    source: SOURCE,
+    event: type,
+    inboxId: ctx.inboxId,
+    changes: { customer_id: change },
+  });
+  return 'applied';
+}

@@ -1,0 +1,54 @@
+import type { PoolClient } from '../../db/pool.js';
+import { appendAudit } from '../../store/audit.js';
+import { CACHE_TABLES, ensureCachedRecord, linkToCompany, setCachedDeleted, unlinkCompany } from '../../store/cache-records.js';
+import { applyField, type FieldContext, type FieldOutcome, type InboundHooks } from './apply-field.js';
+import type { CrmRecord } from './crm-reader.js';
+import { syncedProperties } from './property-map.js';
+import { lockObject } from './object-lock.js';
+import type { InboundObjectType } from './webhook-events.js';
+
+/**
+ * Applies a full HubSpot record (fetched after a creation/merge/restore event, or read by the
+ * import or reconcile) to the cache. Each property goes through the same rules as a webhook
+ * change, versioned at the record's `updatedAt`, so a snapshot never overwrites a newer event.
+ */
+
+export type SnapshotCounts = Partial<Record<FieldOutcome | 'restored', number>>;
+
+export async function applySnapshot(
+  tx: PoolClient,
+  hooks: InboundHooks,
+  objectType: InboundObjectType,
+  snapshot: CrmRecord,
+  source: 'fetch' | 'import' | 'reconcile',
+): Promise<SnapshotCounts> {
+  await lockObject(tx, objectType, snapshot.id);
+  const { record } = await ensureCachedRecord(tx, objectType, snapshot.id);
+  const counts: SnapshotCounts = {};
+  // A record HubSpot lists is live: a deletion we recorded was undone there (missed restore).
+  if (record.deleted && source !== 'fetch' && (await setCachedDeleted(tx, objectType, record.id, false))) {
+    await appendAudit(tx, { entityType: CACHE_TABLES[objectType].entity, entityId: snapshot.id, source, event: source, changes: { deleted: { before: 'true', after: 'false' } } });
+    counts.restored = 1;
+  }
+  const ctx: FieldContext = { tx, hooks, source, event: source, inboxId: null, hubspotSource: null, adoptWarpValuesWhenEmpty: true };
+  const updatedAt = new Date(snapshot.updatedAt);
+  for (const property of syncedProperties(objectType)) {
+    if (!(property in snapshot.properties)) continue;
+    const outcome = await applyField(ctx, objectType, record, property, snapshot.properties[property] ?? '', updatedAt);
+    counts[outcome] = (counts[outcome] ?? 0) + 1;
+  }
+  if (snapshot.companyIds && objectType !== 'company') {
+    const companyId = snapshot.companyIds[0];
+    if (companyId) await ensureCachedRecord(tx, 'company', companyId);
+    const change = companyId
+      ? await linkToCompany(tx, objectType, record.id, companyId, false)
+      : record.values['customer_id'] !== null
+        ? await unlinkCompany(tx, objectType, record.id)
+        : null;
+    if (change) {
+      await appendAudit(tx, { entityType: CACHE_TABLES[objectType].entity, entityId: snapshot.id, source, event: source, changes: { customer_id: change } });
+      counts.applied = (counts.applied ?? 0) + 1;
+    }
+  }
+  return counts;
+}

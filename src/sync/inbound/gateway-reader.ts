@@ -1,0 +1,48 @@
+import type { HubSpotGateway, HubSpotObject, Priority } from '../../hubspot/gateway.js';
+import type { CrmReader, CrmRecord } from './crm-reader.js';
+import type { InboundObjectType } from './webhook-events.js';
+
+/** HubSpot's object-type path segment for each object inbound sync reads. */
+const OBJECT_PATHS: Readonly<Record<InboundObjectType, string>> = { company: 'companies', contact: 'contacts', deal: 'deals' };
+
+const toRecord = (object: HubSpotObject): CrmRecord => {
+  const companies = object.associations?.['companies']?.results;
+  // The labelled (primary) association first; unlabelled ones after it.
+  const companyIds = companies
+    ? [...companies].sort((a, b) => Number(a.type.includes('unlabeled')) - Number(b.type.includes('unlabeled'))).map((c) => c.id)
+    : undefined;
+  return {
+    id: object.id,
+    properties: object.properties,
+    updatedAt: object.updatedAt ?? new Date(0).toISOString(),
+    ...(companyIds ? { companyIds: [...new Set(companyIds)] } : {}),
+  };
+};
+
+/**
+ * Adapts the HubSpot gateway (rate budget, retries, batching) to inbound sync's reader port.
+ * Webhook follow-up reads run at `realtime` priority; imports and reconcile pass their own.
+ */
+export function crmReaderFromGateway(gateway: HubSpotGateway, priority: Priority = 'realtime'): CrmReader {
+  return {
+    readBatch: async (objectType, ids, properties, signal) => {
+      const { results, failures } = await gateway.batchRead(OBJECT_PATHS[objectType], ids, { properties, priority, ...(signal ? { signal } : {}) });
+      // Records HubSpot does not have (deleted since) are simply absent; anything else is a failure.
+      const failed = failures.find((f) => f.category !== 'OBJECT_NOT_FOUND' && f.status !== 404);
+      if (failed) throw new Error(`HubSpot batch read of ${objectType} failed: ${failed.category} ${failed.message}`);
+      return results.map(toRecord);
+    },
+    listPage: async (objectType, properties, after, signal) => {
+      const associations = objectType === 'company' ? [] : ['companies'];
+      const page = await gateway.listObjects(OBJECT_PATHS[objectType], {
+        properties,
+        associations,
+        limit: 100,
+        priority,
+        ...(after ? { after } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      return { records: page.results.map(toRecord), after: page.after };
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import type { PoolClient } from '../../db/pool.js';
+import type { CachedRecord } from '../../store/cache-records.js';
+import type { InboundHooks } from './apply-field.js';
+import type { InboundObjectType } from './webhook-events.js';
+
+/**
+ * The inbound hooks the composition root wires: each part is optional so the cache works on its
+ * own, and gains write-backs, dependent updates and onboarding as those parts are configured.
+ */
+export interface InboundHookParts {
+  /** Queues WARP's values of these WARP-owned properties for HubSpot (outbound outbox). */
+  pushCompanyProperties?: (tx: PoolClient, customerId: string, properties: string[]) => Promise<void>;
+  /** A customer's credit limit changed (PRODUCT.md dependent updates). */
+  onCreditLimitChange?: (tx: PoolClient, customerId: string) => Promise<void>;
+  /** A deal's stage changed (onboarding starts on closed-won). */
+  onDealStageChange?: (tx: PoolClient, deal: CachedRecord) => Promise<void>;
+}
+
+export function createInboundHooks(parts: InboundHookParts): Omit<InboundHooks, 'needsFetch'> {
+  return {
+    writeBack: async (tx, objectType: InboundObjectType, record, properties) => {
+      // Contact-side WARP fields are pushed by the outbound user sync; companies by property push.
+      if (objectType !== 'company' || !parts.pushCompanyProperties) return false;
+      await parts.pushCompanyProperties(tx, record.id, properties);
+      return true;
+    },
+    afterChange: async (tx, objectType, record, changedColumns) => {
+      if (objectType === 'company' && changedColumns.includes('credit_limit')) await parts.onCreditLimitChange?.(tx, record.id);
+      if (objectType === 'deal' && changedColumns.includes('stage')) await parts.onDealStageChange?.(tx, record);
+    },
+  };
+}

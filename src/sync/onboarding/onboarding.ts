@@ -1,0 +1,209 @@
+import { type Pool, withTransaction } from '../../db/pool.js';
+import type { HubSpotGateway } from '../../hubspot/gateway.js';
+import { toError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
+import { startPollLoops } from '../poll-loop.js';
+import { appendAudit } from '../../store/audit.js';
+import { ensureCachedRecord, readCachedRecord } from '../../store/cache-records.js';
+import {
+  claimOnboarding,
+  completeOnboardingStep,
+  ensureBan,
+  failOnboarding,
+  findWelcomeEmail,
+  finishOnboarding,
+  forgetWelcomeEmail,
+  type Onboarding,
+  type OnboardingStep,
+  recordWelcomeEmail,
+} from '../../store/onboardings.js';
+import type { InboundHooks } from '../inbound/apply-field.js';
+import { applySnapshot } from '../inbound/apply-snapshot.js';
+import type { CrmReader } from '../inbound/crm-reader.js';
+import { lockObject } from '../inbound/object-lock.js';
+import { syncedProperties } from '../inbound/property-map.js';
+import { createTrunk, pushCompanyProperties, recordAccountEvent } from '../outbound/warp-changes.js';
+import type { WelcomeMailer } from './mailer.js';
+
+/**
+ * Onboarding of a won deal (seed "Customer Onboarding Flow"): ensure the company, issue a BAN and
+ * queue `warp_ban` back to HubSpot, cache the customer, welcome the primary contact, create the
+ * first trunk, and record the timeline entry. The row per deal lists the steps done; each step
+ * commits its effect together with its "done" mark, so a replayed deal-won never repeats a step
+ * and a crash resumes at the first step not done. The email is at most once: `sending` is
+ * committed before the SMTP call.
+ */
+
+export type OnboardingHubSpot = Pick<HubSpotGateway, 'listAssociations' | 'createObject' | 'associateDefault' | 'getObject'>;
+
+export interface OnboardingOptions {
+  pool: Pool;
+  logger: Logger;
+  hubspot: OnboardingHubSpot;
+  reader: CrmReader;
+  hooks: Omit<InboundHooks, 'needsFetch'>;
+  /** undefined without SMTP settings: the email is recorded and logged as not sent. */
+  mailer: WelcomeMailer | undefined;
+  pollIntervalMs: number;
+  maxAttempts: number;
+}
+
+/** The first trunk of a new customer; the customer adds its IP addresses in the console. */
+export const FIRST_TRUNK = { name: 'Primary trunk', ipAddresses: [] as string[], concurrentCalls: 10, monthlyMinutes: 10_000 };
+
+const LEASE_MS = 2 * 60_000;
+const RETRY_BASE_MS = 2_000;
+const RETRY_MAX_MS = 10 * 60_000;
+
+type Step = (state: Onboarding) => Promise<void>;
+
+export function createOnboardingSteps(options: OnboardingOptions): Record<OnboardingStep, Step> {
+  const { pool, hubspot, logger } = options;
+  const customerOf = (state: Onboarding): string => {
+    if (!state.customerId || !state.ban) throw new Error('onboarding state lacks the customer; the customer step must run first');
+    return state.customerId;
+  };
+
+  return {
+    /** The deal's company, or a new one named after the deal (associated to it). */
+    company: async (state) => {
+      let companyId = state.companyId;
+      if (!companyId) {
+        const deal = await readCachedRecord(pool, 'deal', state.dealId);
+        companyId = deal?.values['hubspot_company_id'] ?? null;
+      }
+      if (!companyId) {
+        const associated = await hubspot.listAssociations({ objectType: 'deals', id: state.dealId }, 'companies', { priority: 'realtime' });
+        companyId = associated[0]?.toObjectId ?? null;
+      }
+      if (!companyId) {
+        const deal = await hubspot.getObject('deals', state.dealId, { properties: ['dealname'], priority: 'realtime' });
+        const created = await hubspot.createObject('companies', { properties: { name: deal.properties['dealname'] ?? `Deal ${state.dealId}` } }, { priority: 'realtime' });
+        await hubspot.associateDefault({ objectType: 'deals', id: state.dealId }, { objectType: 'companies', id: created.id }, { priority: 'realtime' });
+        companyId = created.id;
+      }
+      await completeOnboardingStep(pool, state.dealId, 'company', { companyId });
+      state.companyId = companyId;
+    },
+
+    /** Caches the company as a customer with a new BAN, and queues `warp_ban` for HubSpot. */
+    customer: async (state) => {
+      const companyId = state.companyId!;
+      const [snapshot] = await options.reader.readBatch('company', [companyId], syncedProperties('company'));
+      const produced = await withTransaction(pool, async (tx) => {
+        await lockObject(tx, 'company', companyId);
+        if (snapshot) await applySnapshot(tx, { ...options.hooks, needsFetch: () => undefined }, 'company', snapshot, 'fetch');
+        const { record } = await ensureCachedRecord(tx, 'company', companyId);
+        const { ban, assigned } = await ensureBan(tx, record.id);
+        if (assigned) {
+          await appendAudit(tx, { entityType: 'customer', entityId: companyId, source: 'onboarding', event: `deal ${state.dealId} won`, changes: { ban: { before: null, after: ban } } });
+          await pushCompanyProperties(tx, record.id, ['warp_ban', 'warp_status']);
+        }
+        await completeOnboardingStep(tx, state.dealId, 'customer', { customerId: record.id, ban });
+        return { customerId: record.id, ban };
+      });
+      Object.assign(state, produced);
+    },
+
+    welcome_email: async (state) => {
+      customerOf(state);
+      const previous = await findWelcomeEmail(pool, state.dealId);
+      if (previous?.status === 'sending') {
+        // A crash during the SMTP call: it may have gone out. Never risk a second email.
+        await recordWelcomeEmail(pool, state.dealId, { contactId: null, status: 'unknown', reason: 'interrupted while sending' });
+      } else if (!previous) {
+        await sendWelcome(options, state);
+      }
+      await completeOnboardingStep(pool, state.dealId, 'welcome_email');
+      logger.debug({ dealId: state.dealId }, 'welcome email step done');
+    },
+
+    first_trunk: async (state) => {
+      const customerId = customerOf(state);
+      await withTransaction(pool, async (tx) => {
+        await createTrunk(tx, { customerId, ...FIRST_TRUNK });
+        await completeOnboardingStep(tx, state.dealId, 'first_trunk');
+      });
+    },
+
+    timeline: async (state) => {
+      const customerId = customerOf(state);
+      await withTransaction(pool, async (tx) => {
+        await recordAccountEvent(tx, { customerId }, { kind: 'account_created', fields: { ban: state.ban, hubspot_deal_id: state.dealId } });
+        await completeOnboardingStep(tx, state.dealId, 'timeline');
+      });
+    },
+  };
+}
+
+async function sendWelcome(options: OnboardingOptions, state: Onboarding): Promise<void> {
+  const { pool, hubspot, logger } = options;
+  const contacts = await hubspot.listAssociations({ objectType: 'companies', id: state.companyId! }, 'contacts', { priority: 'realtime' });
+  const contactId = contacts[0]?.toObjectId ?? null;
+  const contact = contactId ? await hubspot.getObject('contacts', contactId, { properties: ['email', 'firstname'], priority: 'realtime' }) : undefined;
+  const email = contact?.properties['email'] ?? null;
+  if (!email || !options.mailer) {
+    const reason = !email ? 'no primary contact with an email address' : 'SMTP is not configured';
+    await recordWelcomeEmail(pool, state.dealId, { contactId, status: 'not_sent', reason });
+    logger.warn({ dealId: state.dealId, contactId, reason }, 'welcome email not sent');
+    return;
+  }
+  await recordWelcomeEmail(pool, state.dealId, { contactId, status: 'sending' });
+  const company = await readCachedRecord(pool, 'company', state.companyId!);
+  let messageId: string;
+  try {
+    ({ messageId } = await options.mailer.send({ to: email, firstName: contact?.properties['firstname'] ?? null, ban: state.ban!, companyName: company?.values['name'] ?? null }));
+  } catch (error) {
+    // The SMTP server refused or could not be reached: nothing went out, so the retry may send.
+    await forgetWelcomeEmail(pool, state.dealId);
+    throw error;
+  }
+  await recordWelcomeEmail(pool, state.dealId, { contactId, status: 'sent', messageId });
+  logger.info({ dealId: state.dealId, contactId }, 'welcome email sent');
+}
+
+export interface OnboardingRunner {
+  wake(): void;
+  /** Runs due onboardings until none is left (tests, CLI). */
+  drain(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const STEP_ORDER: readonly OnboardingStep[] = ['company', 'customer', 'welcome_email', 'first_trunk', 'timeline'];
+
+export function startOnboardingRunner(options: OnboardingOptions): OnboardingRunner {
+  const steps = createOnboardingSteps(options);
+  const stopped = new AbortController();
+  const { signal } = stopped;
+
+  const runNext = async (): Promise<boolean> => {
+    const state = await claimOnboarding(options.pool, LEASE_MS);
+    if (!state) return false;
+    try {
+      for (const step of STEP_ORDER) {
+        if (signal.aborted) return true;
+        if (!state.stepsDone.includes(step)) await steps[step](state);
+      }
+      await finishOnboarding(options.pool, state.dealId);
+      options.logger.info({ dealId: state.dealId, ban: state.ban }, 'onboarding done');
+    } catch (error) {
+      const err = toError(error);
+      const retryInMs = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(state.attempts, 20));
+      options.logger.warn({ dealId: state.dealId, attempts: state.attempts, err }, 'onboarding step failed; will resume');
+      await failOnboarding(options.pool, state.dealId, err.message, options.maxAttempts, retryInMs);
+    }
+    return true;
+  };
+
+  const loops = startPollLoops({ count: 1, pollIntervalMs: options.pollIntervalMs, logger: options.logger, name: 'onboarding runner', runOnce: runNext });
+  return {
+    wake: () => loops.wake(),
+    drain: async () => {
+      while (await runNext());
+    },
+    stop: async () => {
+      stopped.abort();
+      await loops.stop();
+    },
+  };
+}

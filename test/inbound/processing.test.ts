@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { withTransaction } from '../../src/db/pool.js';
+import { createTrunk, setTrunkStatus } from '../../src/sync/outbound/warp-changes.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { postSigned, propertyChange } from './signed.js';
+
+const SECRET = 'processing-test-secret';
+const APP_ID = '7654321';
+
+describe('inbox processing', () => {
+  let db: TestDatabase;
+  let service: TestService;
+  let url: string;
+
+  const post = async (events: unknown[]) => {
+    const response = await postSigned(url, JSON.stringify(events), { secret: SECRET });
+    expect(response.status).toBe(200);
+  };
+  const settle = async () => {
+    for (let i = 0; i < 200; i++) {
+      const { rows } = await db.pool.query<{ n: number }>(
+        `SELECT (SELECT count(*) FROM webhook_inbox WHERE status IN ('pending', 'processing'))
+              + (SELECT count(*) FROM webhook_batches WHERE expanded_at IS NULL) AS n`,
+      );
+      if (Number(rows[0]!.n) === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error('inbox did not drain');
+  };
+  const customer = async (hubspotId: string) =>
+    (await db.pool.query<Record<string, unknown>>('SELECT * FROM customers WHERE hubspot_company_id = $1', [hubspotId])).rows[0];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    service = await startTestService(db, { HUBSPOT_CLIENT_SECRET: SECRET, HUBSPOT_APP_ID: APP_ID, INBOX_WORKERS: '4', INBOX_POLL_INTERVAL_MS: '20', INBOX_BATCH_SIZE: '7' });
+    url = `${await service.app.listen({ port: 0, host: '127.0.0.1' })}/api/v1/webhooks/hubspot`;
+  });
+  afterAll(async () => {
+    await service.close();
+    await db.drop();
+  });
+
+  it('a duplicated and reordered event storm ends in the state of the newest changes', async () => {
+    const t0 = Date.now() - 60_000;
+    const events = [];
+    // 3 companies x 2 properties x 20 successive values; the last value of each wins.
+    for (const id of [501, 502, 503]) {
+      for (let v = 0; v < 20; v++) {
+        events.push(propertyChange(id, 'name', `Name ${id} v${v}`, t0 + v * 10));
+        events.push(propertyChange(id, 'warp_credit_limit', String(1000 + v), t0 + v * 10 + 1));
+      }
+    }
+    const storm = [...events, ...events.slice(0, 40).map((e) => ({ ...e, attemptNumber: 1 }))];
+    for (let i = storm.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [storm[i], storm[j]] = [storm[j]!, storm[i]!];
+    }
+    const batches = [];
+    for (let i = 0; i < storm.length; i += 25) batches.push(storm.slice(i, i + 25));
+    await Promise.all(batches.map((batch) => post(batch)));
+    await settle();
+    for (const id of [501, 502, 503]) {
+      const row = await customer(String(id));
+      expect(row).toMatchObject({ name: `Name ${id} v19`, credit_limit: '1019.00' });
+    }
+    const { rows } = await db.pool.query<{ outcome: string; n: number }>(`SELECT outcome, count(*)::int AS n FROM webhook_inbox GROUP BY outcome`);
+    const byOutcome = Object.fromEntries(rows.map((r) => [r.outcome, r.n]));
+    // Every distinct event stored once (duplicates collapsed at the door), none failed.
+    expect(Object.values(byOutcome).reduce((a, b) => a + b, 0)).toBe(events.length);
+    expect(byOutcome['failed']).toBeUndefined();
+  });
+
+  it('records a HubSpot edit of a WARP-owned field as a conflict and keeps the WARP value', async () => {
+    await post([propertyChange(601, 'name', 'Owned Co', Date.now() - 5000)]);
+    await settle();
+    await db.pool.query(`UPDATE customers SET status = 'active', ban = '777001' WHERE hubspot_company_id = '601'`);
+    await post([propertyChange(601, 'warp_status', 'churned', Date.now() - 1000)]);
+    await settle();
+    expect(await customer('601')).toMatchObject({ status: 'active', ban: '777001' });
+    const { rows } = await db.pool.query(`SELECT object_type, object_id, property, owner, hubspot_value, warp_value, hubspot_source, resolution FROM sync_conflicts`);
+    expect(rows).toEqual([
+      {
+        object_type: 'company', object_id: '601', property: 'warp_status', owner: 'warp', hubspot_value: 'churned', warp_value: 'active',
+        hubspot_source: 'CRM_UI userId:1000001', resolution: 'owner_value_written_back',
+      },
+    ]);
+  });
+
+  it('drops echoes of our own writes, records unknown objects and properties, and handles delete/restore in time order', async () => {
+    const t = Date.now() - 10_000;
+    await post([
+      propertyChange(701, 'name', 'Echo Co', t),
+      propertyChange(701, 'industry', 'ours', t + 1, { changeSource: 'INTEGRATION', sourceId: APP_ID }),
+      propertyChange(701, 'favourite_colour', 'blue', t + 2),
+      { ...propertyChange(801, 'subject', 'x', t + 3), subscriptionType: 'ticket.propertyChange' },
+      // Deletion arrives after a restore that happened later: the restore wins.
+      { ...propertyChange(701, 'x', '', t + 20), subscriptionType: 'company.restore', propertyName: undefined, propertyValue: undefined },
+      { ...propertyChange(701, 'x', '', t + 10), subscriptionType: 'company.deletion', propertyName: undefined, propertyValue: undefined },
+    ]);
+    await settle();
+    const row = await customer('701');
+    expect(row).toMatchObject({ name: 'Echo Co', industry: null, deleted_at: null });
+    const { rows } = await db.pool.query<{ subscription_type: string; outcome: string }>(
+      `SELECT subscription_type, outcome FROM webhook_inbox WHERE object_id IN ('701', '801') ORDER BY occurred_at`,
+    );
+    expect(rows.map((r) => `${r.subscription_type}:${r.outcome}`)).toEqual([
+      'company.propertyChange:applied',
+      'company.propertyChange:echo',
+      'company.propertyChange:unknown_property',
+      'ticket.propertyChange:unknown_object',
+      'company.deletion:applied',
+      'company.restore:applied',
+    ]);
+  });
+
+  it('keeps PII values out of the append-only audit trail', async () => {
+    const t = Date.now() - 3000;
+    await post([
+      { ...propertyChange(901, 'email', 'jane@example.com', t), subscriptionType: 'contact.propertyChange' },
+      { ...propertyChange(901, 'lastname', 'Doe', t + 1), subscriptionType: 'contact.propertyChange' },
+      { ...propertyChange(901, 'warp_2fa_enabled', 'true', t + 2), subscriptionType: 'contact.propertyChange' },
+    ]);
+    await settle();
+    const { rows } = await db.pool.query<{ changes: unknown; text: string }>(`SELECT changes, changes::text AS text FROM audit_log WHERE entity_type = 'user' ORDER BY id`);
+    expect(rows.map((r) => r.changes)).toEqual([{ email: { changed: true } }, { lastname: { changed: true } }]);
+    expect(rows.map((r) => r.text).join()).not.toMatch(/jane@|Doe/);
+    // warp_2fa_enabled is WARP's: a conflict, not a change.
+    expect((await db.pool.query(`SELECT property FROM sync_conflicts WHERE object_id = '901'`)).rows).toEqual([{ property: 'warp_2fa_enabled' }]);
+    await expect(db.pool.query(`UPDATE audit_log SET source = 'x'`)).rejects.toThrow(/append-only/);
+    await expect(db.pool.query(`DELETE FROM audit_log`)).rejects.toThrow(/append-only/);
+    await expect(db.pool.query(`TRUNCATE audit_log`)).rejects.toThrow(/append-only/);
+  });
+
+  it('a credit limit at or below spend limits the trunks; a higher limit restores only those', async () => {
+    const t = Date.now() - 20_000;
+    await post([propertyChange(1001, 'name', 'Spender Inc', t)]);
+    await settle();
+    const customerId = String((await customer('1001'))!['id']);
+    await db.pool.query(`UPDATE customers SET mtd_spend = 500 WHERE id = $1`, [customerId]);
+    const [first, second] = await withTransaction(db.pool, async (tx) => {
+      const a = await createTrunk(tx, { customerId, name: 'A', ipAddresses: [], concurrentCalls: 5, monthlyMinutes: 1000 });
+      const b = await createTrunk(tx, { customerId, name: 'B', ipAddresses: [], concurrentCalls: 5, monthlyMinutes: 1000 });
+      await setTrunkStatus(tx, [b.trunkId], 'suspended', 'fraud_review');
+      return [a, b];
+    });
+    const trunkStates = async () =>
+      (await db.pool.query<{ trunk_id: string; status: string; status_reason: string | null }>(
+        `SELECT trunk_id, status, status_reason FROM trunks WHERE customer_id = $1 ORDER BY id`,
+        [customerId],
+      )).rows.map((r) => [r.status, r.status_reason]);
+
+    await post([propertyChange(1001, 'warp_credit_limit', '400', t + 1)]);
+    await settle();
+    expect(await trunkStates()).toEqual([['limited', 'credit_limit_reached'], ['suspended', 'fraud_review']]);
+
+    await post([propertyChange(1001, 'warp_credit_limit', '1000', t + 2)]);
+    await settle();
+    expect(await trunkStates()).toEqual([['active', null], ['suspended', 'fraud_review']]);
+    expect(first.trunkId).not.toBe(second.trunkId);
+    const events = await db.pool.query(`SELECT fields FROM account_events WHERE customer_id = $1 AND kind = 'credit_limit_changed' ORDER BY id`, [customerId]);
+    expect(events.rows.map((r: { fields: Record<string, unknown> }) => [r.fields['trunks_limited'], r.fields['trunks_restored']])).toEqual([[1, 0], [0, 1]]);
+  });
+
+  it('applies contact-company associations and merges without losing the WARP identity', async () => {
+    const t = Date.now() - 30_000;
+    const assoc = (removed: boolean, at: number) => ({
+      ...propertyChange(0, 'x', '', at), subscriptionType: 'contact.associationChange', objectId: undefined, propertyName: undefined, propertyValue: undefined,
+      associationType: 'CONTACT_TO_COMPANY', fromObjectId: 2001, toObjectId: 2100, associationRemoved: removed, isPrimaryAssociation: true,
+    });
+    await post([propertyChange(2100, 'name', 'Parent Co', t), assoc(false, t + 1)]);
+    await settle();
+    const user = async () => (await db.pool.query<{ customer_id: string | null }>(`SELECT customer_id FROM users WHERE hubspot_contact_id = '2001'`)).rows[0];
+    expect((await user())?.customer_id).toBe(String((await customer('2100'))!['id']));
+    // The removal arrives, then a stale duplicate of the creation: the link stays removed.
+    await post([assoc(true, t + 5)]);
+    await settle();
+    await post([{ ...assoc(false, t + 1), eventId: 999_999 }]);
+    await settle();
+    expect((await user())?.customer_id).toBeNull();
+
+    // Company 2200 (with a BAN) is merged into 2300, which the cache has never seen: the row moves.
+    await post([propertyChange(2200, 'name', 'Merged Away', t)]);
+    await settle();
+    await db.pool.query(`UPDATE customers SET ban = '880001' WHERE hubspot_company_id = '2200'`);
+    await post([{
+      ...propertyChange(2300, 'x', '', t + 10), subscriptionType: 'company.merge', propertyName: undefined, propertyValue: undefined,
+      primaryObjectId: 2300, mergedObjectIds: [2200], newObjectId: 2300, numberOfPropertiesMoved: 1,
+    }]);
+    await settle();
+    expect(await customer('2200')).toBeUndefined();
+    expect(await customer('2300')).toMatchObject({ ban: '880001', name: 'Merged Away' });
+  });
+});

@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
+import { createApiKey } from '../../src/store/api-keys.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { startTestService, type TestService } from '../support/service.js';
+
+const SECRET = 'sim-e2e-secret';
+const TOKEN = 'pat-inbound-test';
+
+/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
+async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 8000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe('inbound sync against the simulator over HTTP', () => {
+  let sim: RunningSimulator;
+  let db: TestDatabase;
+  let service: TestService;
+  let base: string;
+  let apiKey: string;
+
+  const simHttp = async (method: string, path: string, body?: unknown, token: string | null = TOKEN) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (token) headers['authorization'] = `Bearer ${token}`;
+    const response = await fetch(`${sim.url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    expect(response.status, `${method} ${path}`).toBeLessThan(300);
+    const text = await response.text();
+    return (text ? JSON.parse(text) : undefined) as Record<string, unknown>;
+  };
+  /** A change made by a person in HubSpot's UI (the simulator's `/__sim/ui-edit` control). */
+  const uiEdit = (edit: Record<string, unknown>) => simHttp('POST', '/__sim/ui-edit', edit, null);
+  const api = async (method: string, path: string) => {
+    const response = await fetch(`${base}/api/v1${path}`, { method, headers: { authorization: `Bearer ${apiKey}` } });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const customer = async (hubspotId: string) =>
+    (await db.pool.query<Record<string, unknown>>('SELECT * FROM customers WHERE hubspot_company_id = $1', [hubspotId])).rows[0];
+
+  beforeAll(async () => {
+    sim = await startSimulator({ port: 0, timeScale: 0.01, enableControlApi: true, clientSecret: SECRET, burstLimit: 10_000 });
+    db = await createTestDatabase();
+    service = await startTestService(db, {
+      HUBSPOT_CLIENT_SECRET: SECRET,
+      HUBSPOT_ACCESS_TOKEN: TOKEN,
+      HUBSPOT_BASE_URL: sim.url,
+      HUBSPOT_APP_ID: String(sim.appId),
+      INBOX_POLL_INTERVAL_MS: '20',
+    });
+    base = await service.app.listen({ port: 0, host: '127.0.0.1' });
+    apiKey = (await createApiKey(db.pool, 'inbound-test', ['admin'])).key;
+    // The service provisions the warp_* properties in the simulator at start (gateway provisioning).
+    sim.configureWebhooks(`${base}/api/v1/webhooks/hubspot`, [
+      { eventType: 'company.creation' },
+      { eventType: 'company.deletion' },
+      { eventType: 'company.propertyChange', propertyName: 'name' },
+      { eventType: 'company.propertyChange', propertyName: 'domain' },
+      { eventType: 'company.propertyChange', propertyName: 'warp_credit_limit' },
+      { eventType: 'company.propertyChange', propertyName: 'warp_status' },
+    ]);
+  });
+  afterAll(async () => {
+    await sim.close();
+    await service.close();
+    await db.drop();
+  });
+
+  it('a property edit in HubSpot reaches the cache through a real signed webhook', async () => {
+    const created = await uiEdit({ objectType: 'companies', action: 'create', properties: { name: 'Sim Telecom', domain: 'simtel.test' } });
+    const id = String(created['id']);
+    await eventually(async () => ((await customer(id))?.['name'] === 'Sim Telecom' ? true : undefined));
+    await uiEdit({ objectType: 'companies', objectId: id, properties: { name: 'Sim Telecom Ltd', warp_credit_limit: '2500' } });
+    const row = await eventually(async () => {
+      const r = await customer(id);
+      return r?.['name'] === 'Sim Telecom Ltd' && r['credit_limit'] === '2500.00' ? r : undefined;
+    });
+    expect(row).toMatchObject({ domain: 'simtel.test', deleted_at: null });
+    const audit = await api('GET', `/audit?entityType=customer&entityId=${id}`);
+    expect(audit.status).toBe(200);
+    expect(JSON.stringify(audit.body)).toContain('"after":"Sim Telecom Ltd"');
+    // Every delivery was accepted: the receiver verified the simulator's signatures.
+    expect(sim.webhookDeliveries().every((d) => d.status === 200)).toBe(true);
+  });
+
+  it('records a HubSpot edit of a WARP-owned field as a conflict and queues the owner value back', async () => {
+    const created = await uiEdit({ objectType: 'companies', action: 'create', properties: { name: 'Owned By Warp' } });
+    const id = String(created['id']);
+    await eventually(async () => ((await customer(id))?.['name'] === 'Owned By Warp' ? true : undefined));
+    await db.pool.query(`UPDATE customers SET ban = '990001', status = 'active' WHERE hubspot_company_id = $1`, [id]);
+    await uiEdit({ objectType: 'companies', objectId: id, properties: { warp_status: 'churned' } });
+    const conflicts = await eventually(async () => {
+      const response = await api('GET', `/conflicts?objectId=${id}`);
+      const list = response.body['conflicts'] as Array<Record<string, unknown>>;
+      return list.length > 0 ? list : undefined;
+    });
+    expect(conflicts[0]).toMatchObject({ property: 'warp_status', owner: 'warp', hubspotValue: 'churned', warpValue: 'active', resolution: 'owner_value_written_back' });
+    expect((await customer(id))?.['status']).toBe('active');
+    // The outbound sync writes WARP's value back: HubSpot converges on the owner's value.
+    await eventually(async () => {
+      const company = await simHttp('GET', `/crm/v3/objects/companies/${id}?properties=warp_status`);
+      return (company['properties'] as Record<string, string>)['warp_status'] === 'active' ? true : undefined;
+    });
+  });
+
+  it('reconcile repairs a missed webhook and a missed deletion', async () => {
+    const created = await uiEdit({ objectType: 'companies', action: 'create', properties: { name: 'Drifted Co' } });
+    const id = String(created['id']);
+    const doomed = String((await uiEdit({ objectType: 'companies', action: 'create', properties: { name: 'Gone Co' } }))['id']);
+    await eventually(async () => ((await customer(doomed))?.['name'] === 'Gone Co' && (await customer(id)) ? true : undefined));
+    expect(await sim.drainWebhooks()).toBe(true);
+
+    // HubSpot's deliveries of the next two changes are lost.
+    await simHttp('POST', '/__sim/faults', { kind: 'webhook-drop', count: 2 }, null);
+    await uiEdit({ objectType: 'companies', objectId: id, properties: { name: 'Drifted Co (renamed)' } });
+    expect(await sim.drainWebhooks()).toBe(true);
+    await uiEdit({ objectType: 'companies', objectId: doomed, action: 'archive' });
+    expect(await sim.drainWebhooks()).toBe(true);
+    expect((await customer(id))?.['name']).toBe('Drifted Co');
+    expect((await customer(doomed))?.['deleted_at']).toBeNull();
+
+    const started = await fetch(`${base}/api/v1/sync/customers/reconcile`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}` } });
+    expect(started.status).toBe(202);
+    const job = await eventually(async () => {
+      const status = await api('GET', '/sync/customers/status');
+      const jobs = status.body['jobs'] as Array<Record<string, unknown>>;
+      return jobs[0]?.['status'] === 'succeeded' ? jobs[0] : undefined;
+    });
+    expect(job['kind']).toBe('reconcile');
+    expect((await customer(id))?.['name']).toBe('Drifted Co (renamed)');
+    expect((await customer(doomed))?.['deleted_at']).not.toBeNull();
+  });
+
+  it('imports every company and contact as a background job and reports status', async () => {
+    await uiEdit({ objectType: 'contacts', action: 'create', properties: { email: 'ann@example.com', firstname: 'Ann' } });
+    const started = await fetch(`${base}/api/v1/sync/customers/hubspot`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}` } });
+    expect(started.status).toBe(202);
+    const status = await eventually(async () => {
+      const s = await api('GET', '/sync/customers/status');
+      const jobs = s.body['jobs'] as Array<Record<string, unknown>>;
+      return jobs[0]?.['kind'] === 'import' && jobs[0]['status'] === 'succeeded' ? s.body : undefined;
+    });
+    expect(status['counts']).toMatchObject({ users: 1 });
+    expect(status['inbox']).toMatchObject({ failed: 0 });
+    const user = await db.pool.query(`SELECT email FROM users`);
+    expect(user.rows).toEqual([{ email: 'ann@example.com' }]);
+    expect(service.logText()).not.toContain('ann@example.com');
+  });
+});
