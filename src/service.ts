@@ -30,7 +30,7 @@ import { closedWonStagesFrom } from './sync/onboarding/closed-won.js';
 import { smtpWelcomeMailer } from './sync/onboarding/mailer.js';
 import { type OnboardingRunner, startOnboardingRunner } from './sync/onboarding/onboarding.js';
 import { startOutboundSync } from './sync/outbound/outbound-sync.js';
-import { pushCompanyProperties } from './sync/outbound/warp-changes.js';
+import { pushCompanyProperties, pushUserByRowId } from './sync/outbound/warp-changes.js';
 
 /**
  * The composition root: builds every part from the config and wires them together. `main.ts`
@@ -74,6 +74,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     const runners: { onboarding?: OnboardingRunner } = {};
     const hooks = createInboundHooks({
       pushCompanyProperties,
+      pushUser: pushUserByRowId,
       onCreditLimitChange: async (tx, customerId) => {
         await applyCreditLimit(tx, customerId);
       },

@@ -143,6 +143,19 @@ export async function listNumbers(db: Queryable, customerId: string): Promise<Ph
 }
 
 
+/**
+ * Marks a customer's live numbers for release once `releaseAfter` has passed (churn, PRODUCT.md);
+ * returns how many. Numbers already being released keep their earlier date.
+ */
+export async function markNumbersForRelease(db: Queryable, customerId: string, releaseAfter: Date): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE numbers SET status = 'pending_release', release_after = $2, version = version + 1, updated_at = now()
+     WHERE customer_id = $1 AND deleted_at IS NULL AND status IN ('active', 'porting')`,
+    [customerId, releaseAfter],
+  );
+  return rowCount ?? 0;
+}
+
 export async function setNumberHubspotIds(db: Queryable, pairs: ReadonlyArray<{ number: string; hubspotId: string | null }>): Promise<void> {
   if (pairs.length === 0) return;
   await db.query(

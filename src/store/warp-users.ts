@@ -110,6 +110,12 @@ export async function updateWarpUser(db: Queryable, customerId: string, userId: 
   return rows[0] ? toUser(rows[0]) : null;
 }
 
+/** The WARP user id of a cached contact row, or null when the contact is no WARP user. */
+export async function findUserIdByRowId(db: Queryable, rowId: string): Promise<string | null> {
+  const { rows } = await db.query<{ user_id: string | null }>('SELECT user_id FROM users WHERE id = $1 AND deleted_at IS NULL', [rowId]);
+  return rows[0]?.user_id ?? null;
+}
+
 export async function findWarpUsers(db: Queryable, userIds: readonly string[]): Promise<WarpUser[]> {
   const { rows } = await db.query<WarpUserRow>(`SELECT ${COLUMNS} FROM users WHERE user_id = ANY($1::text[]) AND deleted_at IS NULL`, [[...userIds]]);
   return rows.map(toUser);

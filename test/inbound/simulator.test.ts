@@ -151,4 +151,31 @@ describe('inbound sync against the simulator over HTTP', () => {
     expect(user.rows).toEqual([{ email: 'ann@example.com' }]);
     expect(service.logText()).not.toContain('ann@example.com');
   });
+
+  it('undoes a HubSpot edit of a WARP-owned contact field: conflict recorded, WARP value written back', async () => {
+    sim.configureWebhooks(`${base}/api/v1/webhooks/hubspot`, [
+      { eventType: 'contact.creation' },
+      { eventType: 'contact.propertyChange', propertyName: 'warp_role' },
+    ]);
+    const created = await uiEdit({ objectType: 'contacts', action: 'create', properties: { email: 'rolf@example.com', firstname: 'Rolf' } });
+    const id = String(created['id']);
+    const cached = async () => (await db.pool.query<Record<string, unknown>>('SELECT * FROM users WHERE hubspot_contact_id = $1', [id])).rows[0];
+    await eventually(async () => ((await cached()) ? true : undefined));
+    // The contact is a WARP user with the admin role (WARP owns warp_role).
+    await db.pool.query(
+      `UPDATE users SET user_id = 'usr_rolf', role = 'admin', customer_id = (SELECT id FROM customers WHERE ban = '990001') WHERE hubspot_contact_id = $1`,
+      [id],
+    );
+    await uiEdit({ objectType: 'contacts', objectId: id, properties: { warp_role: 'readonly' } });
+    const conflicts = await eventually(async () => {
+      const list = (await api('GET', `/conflicts?objectId=${id}`)).body['conflicts'] as Array<Record<string, unknown>>;
+      return list.length > 0 ? list : undefined;
+    });
+    expect(conflicts[0]).toMatchObject({ objectType: 'contact', property: 'warp_role', hubspotValue: 'readonly', warpValue: 'admin', resolution: 'owner_value_written_back' });
+    expect((await cached())?.['role']).toBe('admin');
+    await eventually(async () => {
+      const contact = await simHttp('GET', `/crm/v3/objects/contacts/${id}?properties=warp_role`);
+      return (contact['properties'] as Record<string, string>)['warp_role'] === 'admin' ? true : undefined;
+    });
+  });
 });

@@ -112,6 +112,19 @@ describe('WARP API → outbox → HubSpot (simulator)', () => {
     await outboxDrained(f.db);
   });
 
+  it('churn disables the trunks and marks the numbers for release after the grace period', async () => {
+    const customer = await f.createCustomer();
+    const trunk = await f.api('POST', `/customers/${customer.ban}/trunks`, trunkBody());
+    expect((await f.api('POST', `/customers/${customer.ban}/numbers`, { number: '+13035557700', type: 'local', capabilities: ['voice'], monthlyCost: 1 })).status).toBe(201);
+    const occurredAt = '2026-11-01T12:00:00.000Z';
+    expect((await f.api('POST', `/customers/${customer.ban}/events`, { type: 'churn', occurredAt })).body.status).toBe('churned');
+    expect((await f.api('GET', `/customers/${customer.ban}/trunks/${trunk.body.trunkId}`)).body.status).toBe('disabled');
+    const { rows } = await f.db.pool.query<{ status: string; release_after: Date }>(`SELECT status, release_after FROM numbers WHERE number = '+13035557700'`);
+    expect(rows[0]?.status).toBe('pending_release');
+    expect(rows[0]?.release_after.toISOString()).toBe('2026-12-01T12:00:00.000Z'); // 30 days of grace
+    await outboxDrained(f.db);
+  });
+
   it('never sends an API key or a card number to HubSpot', async () => {
     const log = JSON.stringify(f.sim.requestLog().map((entry) => entry.body ?? null));
     expect(log).not.toContain('whk_');

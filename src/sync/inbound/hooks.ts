@@ -10,6 +10,8 @@ import type { InboundObjectType } from './webhook-events.js';
 export interface InboundHookParts {
   /** Queues WARP's values of these WARP-owned properties for HubSpot (outbound outbox). */
   pushCompanyProperties?: (tx: PoolClient, customerId: string, properties: string[]) => Promise<void>;
+  /** Queues a cached contact's WARP-owned values for HubSpot; false when it is no WARP user. */
+  pushUser?: (tx: PoolClient, userRowId: string) => Promise<boolean>;
   /** A customer's credit limit changed (PRODUCT.md dependent updates). */
   onCreditLimitChange?: (tx: PoolClient, customerId: string) => Promise<void>;
   /** A deal's stage changed (onboarding starts on closed-won). */
@@ -19,10 +21,17 @@ export interface InboundHookParts {
 export function createInboundHooks(parts: InboundHookParts): Omit<InboundHooks, 'needsFetch'> {
   return {
     writeBack: async (tx, objectType: InboundObjectType, record, properties) => {
-      // Contact-side WARP fields are pushed by the outbound user sync; companies by property push.
-      if (objectType !== 'company' || !parts.pushCompanyProperties) return false;
-      await parts.pushCompanyProperties(tx, record.id, properties);
-      return true;
+      switch (objectType) {
+        case 'company':
+          if (!parts.pushCompanyProperties) return false;
+          await parts.pushCompanyProperties(tx, record.id, properties);
+          return true;
+        case 'contact':
+          // The outbound user sync sends every WARP-owned contact field from the cache.
+          return parts.pushUser ? parts.pushUser(tx, record.id) : false;
+        case 'deal':
+          return false; // deals are HubSpot's entirely
+      }
     },
     afterChange: async (tx, objectType, record, changedColumns) => {
       if (objectType === 'company' && changedColumns.includes('credit_limit')) await parts.onCreditLimitChange?.(tx, record.id);

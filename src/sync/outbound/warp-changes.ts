@@ -4,6 +4,7 @@ import { type AccountEventKind, type EventFields, insertAccountEvent } from '../
 import { type Account, type AccountPatch, findCustomerIdByBan, updateAccountRow } from '../../store/accounts.js';
 import {
   insertNumber,
+  markNumbersForRelease,
   type NewNumber,
   type NumberPatch,
   type PhoneNumber,
@@ -22,7 +23,7 @@ import {
   type TrunkStatus,
   updateTrunkRow,
 } from '../../store/trunks.js';
-import { insertWarpUser, type NewWarpUser, updateWarpUser, type WarpUser, type WarpUserPatch } from '../../store/warp-users.js';
+import { findUserIdByRowId, insertWarpUser, type NewWarpUser, updateWarpUser, type WarpUser, type WarpUserPatch } from '../../store/warp-users.js';
 import { isWarpCompanyProperty, ROLLUP_PROPERTIES, type WarpCompanyProperty } from './company-properties.js';
 
 /**
@@ -38,6 +39,12 @@ export const ACCOUNT_SUSPENDED_REASON = 'account_suspended';
 export const ACCOUNT_CHURNED_REASON = 'account_churned';
 
 const now = (): Date => new Date();
+
+/**
+ * How long a churned customer's numbers are kept before they may be released (PRODUCT.md leaves
+ * the length open): 30 days, a common porting-out window, so a customer can still take them along.
+ */
+export const NUMBER_RELEASE_GRACE_MS = 30 * 24 * 60 * 60 * 1000;
 
 // --- account events and company properties --------------------------------------------------
 
@@ -207,6 +214,17 @@ export async function updateUser(tx: PoolClient, customerId: string, userId: str
   return user;
 }
 
+/**
+ * Queues a cached contact's WARP-owned values for HubSpot again (a HubSpot edit of a WARP-owned
+ * contact field is undone this way). False when the contact is no WARP user: nothing to send.
+ */
+export async function pushUserByRowId(tx: PoolClient, userRowId: string): Promise<boolean> {
+  const userId = await findUserIdByRowId(tx, userRowId);
+  if (!userId) return false;
+  await enqueue(tx, [{ objectType: 'contact', recordKey: userId }]);
+  return true;
+}
+
 // --- account status and payment ----------------------------------------------------------------
 
 const STATUS_EVENT: Record<Account['status'], AccountEventKind> = {
@@ -227,8 +245,8 @@ export async function changeAccount(tx: PoolClient, customerId: string, patch: A
   const pushed: WarpCompanyProperty[] = [];
   if (before.status !== after.status) {
     pushed.push('warp_status');
-    await applyStatusToTrunks(tx, after);
-    await recordAccountEvent(tx, { customerId }, { kind: STATUS_EVENT[after.status], occurredAt, fields: { status: after.status, previous_status: before.status } });
+    const dependent = await applyStatusToTrunks(tx, after, occurredAt);
+    await recordAccountEvent(tx, { customerId }, { kind: STATUS_EVENT[after.status], occurredAt, fields: { status: after.status, previous_status: before.status, ...dependent } });
   }
   if (before.paymentMethod !== after.paymentMethod) {
     pushed.push('warp_payment_method');
@@ -242,22 +260,25 @@ export async function changeAccount(tx: PoolClient, customerId: string, patch: A
   return after;
 }
 
-async function applyStatusToTrunks(tx: PoolClient, account: Account): Promise<void> {
+/** The status change's dependent updates; returns facts worth adding to its timeline event. */
+async function applyStatusToTrunks(tx: PoolClient, account: Account, occurredAt: Date): Promise<EventFields> {
   switch (account.status) {
     case 'suspended': {
       const trunks = await listTrunksByStatus(tx, account.id, ['active', 'limited']);
       await setTrunkStatus(tx, trunks.map((t) => t.trunkId), 'suspended', ACCOUNT_SUSPENDED_REASON);
-      return;
+      return { trunks_suspended: trunks.length };
     }
     case 'active': {
       const trunks = (await listTrunksByStatus(tx, account.id, ['suspended'])).filter((t) => t.statusReason === ACCOUNT_SUSPENDED_REASON);
       await setTrunkStatus(tx, trunks.map((t) => t.trunkId), 'active', null);
-      return;
+      return { trunks_reactivated: trunks.length };
     }
     case 'churned': {
       const trunks = await listTrunksByStatus(tx, account.id, ['active', 'limited', 'suspended']);
       await setTrunkStatus(tx, trunks.map((t) => t.trunkId), 'disabled', ACCOUNT_CHURNED_REASON);
-      return;
+      const releaseAfter = new Date(occurredAt.getTime() + NUMBER_RELEASE_GRACE_MS);
+      const numbers = await markNumbersForRelease(tx, account.id, releaseAfter);
+      return { trunks_disabled: trunks.length, numbers_pending_release: numbers, release_after: releaseAfter.toISOString() };
     }
   }
 }
