@@ -1,11 +1,9 @@
 // Shared by the HubSpot gateway benchmarks: a PostgreSQL for the rate budget and a simulator in a
 // process of its own (HubSpot is remote: it must not share the benchmark's event loop).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 
-import { ensureDatabase, startEmbeddedDatabase } from '../src/db/embedded.js';
+import { ensureDatabase, startThrowawayDatabase } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
 import { createPool } from '../src/db/pool.js';
 
@@ -22,14 +20,9 @@ export async function startBenchDatabase(): Promise<BenchDatabase> {
   let adminUrl = process.env['DATABASE_URL'];
   let stopServer = async (): Promise<void> => undefined;
   if (!adminUrl) {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'warp-bench-'));
-    await chmod(dir, 0o755);
-    const server = await startEmbeddedDatabase({ dataDir: path.join(dir, 'data'), port: 20_000 + Math.floor(Math.random() * 20_000), durable: false });
+    const server = await startThrowawayDatabase({ durable: false });
     adminUrl = server.adminUrl;
-    stopServer = async () => {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    };
+    stopServer = () => server.stop();
   }
   const url = await ensureDatabase(adminUrl, name);
   const pool = createPool(url, 1);

@@ -1,13 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import Fastify from 'fastify';
 
 import { loadConfig } from '../src/config.js';
-import { ensureDatabase, startEmbeddedDatabase } from '../src/db/embedded.js';
+import { ensureDatabase, startThrowawayDatabase } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
 import { createPool } from '../src/db/pool.js';
 import { createLogger } from '../src/lib/logger.js';
@@ -40,14 +37,11 @@ async function benchDatabase(): Promise<{ url: string; stop(): Promise<void> }> 
   const configured = loadConfig().database.url;
   const name = `bench_webhook_ingest_${randomBytes(3).toString('hex')}`;
   if (configured) return { url: await ensureDatabase(configured, name), stop: async () => undefined };
-  // A private directory under the temp dir: never the temp dir itself (the embedded start-up chmods the parent).
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'warp-bench-'));
-  const server = await startEmbeddedDatabase({ dataDir: path.join(dir, 'data'), port: 20_000 + Math.floor(Math.random() * 20_000), durable: true });
+  const server = await startThrowawayDatabase({ durable: true });
   return {
     url: await ensureDatabase(server.adminUrl, name),
     stop: async () => {
       await server.stop();
-      await rm(dir, { recursive: true, force: true });
     },
   };
 }

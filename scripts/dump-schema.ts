@@ -1,17 +1,13 @@
 // `npm run db:dump`: migrates a scratch database and writes its schema to db/schema.sql, so that
 // schema changes show up in review as a readable diff. A test fails when the file is stale.
-import { mkdtemp, chmod, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { writeFile } from 'node:fs/promises';
 
-import { ensureDatabase, startEmbeddedDatabase } from '../src/db/embedded.js';
+import { ensureDatabase, startThrowawayDatabase } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
 import { createPool } from '../src/db/pool.js';
 import { describeSchema } from '../src/db/schema-snapshot.js';
 
-const dir = await mkdtemp(path.join(os.tmpdir(), 'warp-schema-'));
-await chmod(dir, 0o755);
-const server = await startEmbeddedDatabase({ dataDir: path.join(dir, 'data'), port: 20_000 + Math.floor(Math.random() * 20_000), durable: false });
+const server = await startThrowawayDatabase({ durable: false });
 try {
   const pool = createPool(await ensureDatabase(server.adminUrl, 'schema_dump'), 1);
   await migrate(pool);
@@ -21,5 +17,4 @@ try {
   process.stdout.write('wrote db/schema.sql\n');
 } finally {
   await server.stop();
-  await rm(dir, { recursive: true, force: true });
 }

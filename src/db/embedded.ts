@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { access, chmod, mkdir } from 'node:fs/promises';
+import { access, chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -85,6 +85,29 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     throw new Error(`Embedded PostgreSQL failed to start in ${dataDir}${detail ? `:\n${detail}` : ''}`, { cause: error });
   }
   return { adminUrl, owned: true, stop: () => server.stop() };
+}
+
+/**
+ * A throwaway embedded server in a fresh temporary directory on a random port (tests, benchmarks,
+ * schema dumps); `stop()` also deletes its files. `durable: false` skips fsync for speed.
+ */
+export async function startThrowawayDatabase(options: { durable: boolean }): Promise<EmbeddedDatabase> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'warp-hubspot-pg-'));
+  await chmod(dir, 0o755); // mkdtemp makes it 0700; as root, the postgres OS user must traverse it
+  try {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const server = await startEmbeddedDatabase({ dataDir: path.join(dir, 'data'), port, durable: options.durable });
+    return {
+      ...server,
+      stop: async () => {
+        await server.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 /**

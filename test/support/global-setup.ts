@@ -1,11 +1,8 @@
-import { mkdtemp, rm, chmod } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 
-import { ensureDatabase, startEmbeddedDatabase } from '../../src/db/embedded.js';
+import { ensureDatabase, startThrowawayDatabase } from '../../src/db/embedded.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createPool } from '../../src/db/pool.js';
 
@@ -25,12 +22,8 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let adminUrl = process.env['DATABASE_URL'];
   let stopServer = async (): Promise<void> => undefined;
-  let tempDir: string | undefined;
   if (!adminUrl) {
-    tempDir = await mkdtemp(path.join(os.tmpdir(), 'warp-hubspot-test-'));
-    await chmod(tempDir, 0o755); // the postgres OS user must traverse it when we run as root
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const server = await startEmbeddedDatabase({ dataDir: path.join(tempDir, 'data'), port, durable: false });
+    const server = await startThrowawayDatabase({ durable: false });
     adminUrl = server.adminUrl;
     stopServer = () => server.stop();
   }
@@ -54,6 +47,5 @@ export default async function setup(project: TestProject): Promise<() => Promise
     for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(datname)} WITH (FORCE)`);
     await admin.end();
     await stopServer();
-    if (tempDir) await rm(tempDir, { recursive: true, force: true });
   };
 }
