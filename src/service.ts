@@ -25,6 +25,7 @@ import { applyCreditLimit } from './sync/inbound/dependent-updates.js';
 import { crmReaderFromGateway } from './sync/inbound/gateway-reader.js';
 import { createInboundHooks } from './sync/inbound/hooks.js';
 import { type InboxWorkers, startInboxWorkers } from './sync/inbound/inbox-worker.js';
+import { createInboundMetrics } from './sync/inbound/metrics.js';
 import { createWebhookAuthenticator } from './sync/inbound/webhook-auth.js';
 import { closedWonStagesFrom } from './sync/onboarding/closed-won.js';
 import { smtpWelcomeMailer } from './sync/onboarding/mailer.js';
@@ -90,6 +91,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       hooks,
       reader: crmReaderFromGateway(gateway, 'realtime'),
       appId,
+      metrics: createInboundMetrics(metrics, db.pool),
       ...config.inbox,
     });
     stoppers.push(() => inbox.stop());

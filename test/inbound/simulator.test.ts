@@ -86,6 +86,10 @@ describe('inbound sync against the simulator over HTTP', () => {
     expect(JSON.stringify(audit.body)).toContain('"after":"Sim Telecom Ltd"');
     // Every delivery was accepted: the receiver verified the simulator's signatures.
     expect(sim.webhookDeliveries().every((d) => d.status === 200)).toBe(true);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/warp_hubspot_inbound_events_total\{outcome="applied"\} [1-9]/);
+    expect(metrics).toMatch(/warp_hubspot_inbox_depth \d+/);
+    expect(metrics).toMatch(/warp_hubspot_inbox_lag_seconds \d/);
   });
 
   it('records a HubSpot edit of a WARP-owned field as a conflict and queues the owner value back', async () => {

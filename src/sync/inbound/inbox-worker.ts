@@ -16,6 +16,7 @@ import type { InboundHooks } from './apply-field.js';
 import { applyEvent, type EventOutcome } from './apply-event.js';
 import { applySnapshot } from './apply-snapshot.js';
 import type { CrmReader } from './crm-reader.js';
+import type { InboundMetrics } from './metrics.js';
 import { lockObject } from './object-lock.js';
 import { syncedProperties } from './property-map.js';
 import { eventObjectId, eventTarget, type InboundObjectType, toInboxEvents, webhookBatchSchema } from './webhook-events.js';
@@ -40,6 +41,7 @@ export interface InboxWorkerOptions {
   batchSize: number;
   pollIntervalMs: number;
   maxAttempts: number;
+  metrics?: InboundMetrics | undefined;
 }
 
 export interface InboxWorkers {
@@ -84,7 +86,7 @@ export function startInboxWorkers(options: InboxWorkerOptions): InboxWorkers {
       },
     };
     try {
-      await withTransaction(options.pool, async (tx) => {
+      await withTransaction(options.pool, async (tx): Promise<EventOutcome> => {
         let outcome: EventOutcome = 'unknown_event';
         if (parsed.success) {
           const target = eventTarget(parsed.data);
@@ -93,8 +95,10 @@ export function startInboxWorkers(options: InboxWorkerOptions): InboxWorkers {
           outcome = await applyEvent({ tx, hooks, appId: options.appId, inboxId: row.id }, parsed.data);
         }
         await completeInboxEvent(tx, row.id, outcome === 'applied' ? 'applied' : 'ignored', outcome);
-      });
+        return outcome;
+      }).then((outcome) => options.metrics?.eventDone(outcome));
     } catch (error) {
+      options.metrics?.eventDone('failed');
       const err = toError(error);
       const retryInMs = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(row.attempts, 20));
       options.logger.warn({ inboxId: row.id, type: row.subscriptionType, objectId: row.objectId, attempts: row.attempts, err }, 'inbox event failed');
