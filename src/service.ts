@@ -30,6 +30,7 @@ import { createWebhookAuthenticator } from './sync/inbound/webhook-auth.js';
 import { closedWonStagesFrom } from './sync/onboarding/closed-won.js';
 import { smtpWelcomeMailer } from './sync/onboarding/mailer.js';
 import { type OnboardingRunner, startOnboardingRunner } from './sync/onboarding/onboarding.js';
+import { registerOutboundMetrics } from './sync/outbound/metrics.js';
 import { startOutboundSync } from './sync/outbound/outbound-sync.js';
 import { pushCompanyProperties, pushUserByRowId } from './sync/outbound/warp-changes.js';
 
@@ -140,6 +141,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     const connection = hubspot;
     // Workers finish their in-flight batch before the HubSpot connection and the pool close.
     const outbound = startOutboundSync({ pool: db.pool, gateway: connection.gateway, logger, config: config.outbound });
+    registerOutboundMetrics(metrics, db.pool);
     stoppers.push(() => outbound.stop());
     return {
       app,

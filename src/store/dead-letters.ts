@@ -55,6 +55,11 @@ export interface NewDeadLetter {
   errors: readonly AttemptError[];
 }
 
+export async function countOpenDeadLetters(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM dead_letters WHERE status = 'open'`);
+  return rows[0]?.n ?? 0;
+}
+
 export async function insertDeadLetter(db: Queryable, letter: NewDeadLetter): Promise<DeadLetter> {
   // The last attempt's correlation id is the one HubSpot support can look up.
   const correlationId = [...letter.errors].reverse().find((e) => e.correlationId)?.correlationId ?? null;

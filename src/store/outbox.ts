@@ -66,6 +66,12 @@ export interface OutboxChange {
  * so a failing record is not hammered. Runs in the caller's transaction; idle workers are woken
  * by one NOTIFY, delivered at commit.
  */
+/** Outbox backlog for metrics: entries waiting (incl. in flight) and the oldest one's age. */
+export async function outboxStats(db: Queryable): Promise<{ pending: number; oldestCreatedAt: Date | null }> {
+  const { rows } = await db.query<{ pending: number; oldest: Date | null }>('SELECT count(*)::int AS pending, min(created_at) AS oldest FROM outbox');
+  return { pending: rows[0]?.pending ?? 0, oldestCreatedAt: rows[0]?.oldest ?? null };
+}
+
 export async function enqueue(tx: Queryable, changes: readonly OutboxChange[]): Promise<void> {
   // One row per record: ON CONFLICT may not touch the same row twice in one statement.
   const merged = new Map<string, { objectType: OutboxObjectType; recordKey: string; fields: Set<string> }>();

@@ -87,6 +87,9 @@ describe('HubSpot faults, dead letters and alerts', () => {
     const recorded = await f.db.pool.query<{ delivered_at: Date | null }>(`SELECT delivered_at FROM ops_alerts`);
     expect(recorded.rows).toHaveLength(1);
     expect(recorded.rows[0]!.delivered_at).not.toBeNull();
+    const metrics = (await f.service.app.inject('/metrics')).body;
+    expect(metrics).toContain('warp_hubspot_dead_letters_open 1');
+    expect(metrics).toContain('warp_hubspot_outbox_depth 0');
 
     const retried = await f.api('POST', `/dead-letters/${letters[0]!.id}/retry`);
     expect(retried.body.status).toBe('retried');

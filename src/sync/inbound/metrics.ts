@@ -1,6 +1,7 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 
 import type { Pool } from '../../db/pool.js';
+import { ageSeconds, registerSnapshotGauges } from '../../lib/metrics.js';
 import { inboxStats } from '../../store/inbox.js';
 
 export interface InboundMetrics {
@@ -8,10 +9,7 @@ export interface InboundMetrics {
   eventDone(outcome: string): void;
 }
 
-/**
- * Inbound sync metrics: events by outcome, and the inbox's depth, lag and failed count, read from
- * the database when Prometheus scrapes (so every instance reports the shared inbox, not its own).
- */
+/** Inbound sync metrics: events by outcome, and the shared inbox's depth, lag and failed count. */
 export function createInboundMetrics(registry: Registry, pool: Pool): InboundMetrics {
   const events = new Counter({
     name: 'warp_hubspot_inbound_events_total',
@@ -19,41 +17,10 @@ export function createInboundMetrics(registry: Registry, pool: Pool): InboundMet
     labelNames: ['outcome'],
     registers: [registry],
   });
-  // The three gauges come from one query; prom-client collects each gauge in turn during a scrape,
-  // so the first collect reads and the others reuse that read.
-  let snapshot: Promise<Awaited<ReturnType<typeof inboxStats>> | undefined> | undefined;
-  const read = () => {
-    snapshot ??= inboxStats(pool)
-      .catch(() => undefined) // a scrape during a database outage keeps the last values
-      .finally(() => setTimeout(() => (snapshot = undefined), 100));
-    return snapshot;
-  };
-  new Gauge({
-    name: 'warp_hubspot_inbox_depth',
-    help: 'Webhook events waiting to be applied',
-    registers: [registry],
-    async collect() {
-      const stats = await read();
-      if (stats) this.set(stats.pending);
-    },
-  });
-  new Gauge({
-    name: 'warp_hubspot_inbox_failed',
-    help: 'Webhook events that failed every attempt',
-    registers: [registry],
-    async collect() {
-      const stats = await read();
-      if (stats) this.set(stats.failed);
-    },
-  });
-  new Gauge({
-    name: 'warp_hubspot_inbox_lag_seconds',
-    help: 'Age of the oldest webhook event not yet applied',
-    registers: [registry],
-    async collect() {
-      const stats = await read();
-      if (stats) this.set(stats.oldestPendingReceivedAt ? Math.max(0, (Date.now() - stats.oldestPendingReceivedAt.getTime()) / 1000) : 0);
-    },
-  });
+  registerSnapshotGauges(registry, () => inboxStats(pool), [
+    { name: 'warp_hubspot_inbox_depth', help: 'Webhook events waiting to be applied', value: (s) => s.pending },
+    { name: 'warp_hubspot_inbox_failed', help: 'Webhook events that failed every attempt', value: (s) => s.failed },
+    { name: 'warp_hubspot_inbox_lag_seconds', help: 'Age of the oldest webhook event not yet applied', value: (s) => ageSeconds(s.oldestPendingReceivedAt) },
+  ]);
   return { eventDone: (outcome) => events.inc({ outcome }) };
 }

@@ -1,0 +1,37 @@
+import { Gauge, type Registry } from 'prom-client';
+
+export interface SnapshotGauge<S> {
+  name: string;
+  help: string;
+  value(snapshot: S): number;
+}
+
+/**
+ * Gauges whose values come from one read at scrape time (e.g. a database query describing shared
+ * state, so every instance reports the same backlog). prom-client collects gauges one by one; the
+ * first collect reads and the others in the same scrape reuse that read. A failed read keeps the
+ * last values rather than failing the whole scrape.
+ */
+export function registerSnapshotGauges<S>(registry: Registry, read: () => Promise<S>, gauges: ReadonlyArray<SnapshotGauge<S>>): void {
+  let snapshot: Promise<S | undefined> | undefined;
+  const shared = (): Promise<S | undefined> => {
+    snapshot ??= read()
+      .catch(() => undefined)
+      .finally(() => setTimeout(() => (snapshot = undefined), 100));
+    return snapshot;
+  };
+  for (const gauge of gauges) {
+    new Gauge({
+      name: gauge.name,
+      help: gauge.help,
+      registers: [registry],
+      async collect() {
+        const value = await shared();
+        if (value !== undefined) this.set(gauge.value(value));
+      },
+    });
+  }
+}
+
+/** Seconds since `since`, 0 when there is nothing waiting. */
+export const ageSeconds = (since: Date | null, nowMs = Date.now()): number => (since ? Math.max(0, (nowMs - since.getTime()) / 1000) : 0);
