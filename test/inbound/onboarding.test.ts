@@ -4,19 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { startTestService, type TestService } from '../support/service.js';
+import { waitFor } from '../support/wait.js';
 
 const SECRET = 'onboarding-secret';
 const TOKEN = 'pat-onboarding-test';
-
-async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('onboarding of a won deal', () => {
   let sim: RunningSimulator;
@@ -85,14 +76,14 @@ describe('onboarding of a won deal', () => {
 
     await uiEdit({ objectType: 'deals', objectId: deal, properties: { dealstage: 'closedwon' } });
     const done = async () => ((await db.pool.query(`SELECT status FROM onboardings WHERE hubspot_deal_id = $1`, [deal])).rows[0] as { status: string } | undefined)?.status === 'done';
-    await eventually(async () => ((await done()) ? true : undefined));
+    await waitFor(async () => ((await done()) ? true : undefined));
 
     // Won again after a detour, plus a duplicated delivery of the same change.
     await uiEdit({ objectType: 'deals', objectId: deal, properties: { dealstage: 'contractsent' } });
     await simHttp('POST', '/__sim/faults', { kind: 'webhook-duplicate', count: 1 }, null);
     await uiEdit({ objectType: 'deals', objectId: deal, properties: { dealstage: 'closedwon' } });
     expect(await sim.drainWebhooks()).toBe(true);
-    await eventually(async () => ((await count(`SELECT count(*) AS n FROM webhook_inbox WHERE status IN ('pending', 'processing')`)) === 0 ? true : undefined));
+    await waitFor(async () => ((await count(`SELECT count(*) AS n FROM webhook_inbox WHERE status IN ('pending', 'processing')`)) === 0 ? true : undefined));
     await service.onboarding?.drain();
 
     const customers = await db.pool.query<{ id: string; ban: string; name: string }>(`SELECT id, ban, name FROM customers WHERE ban IS NOT NULL`);
@@ -107,7 +98,7 @@ describe('onboarding of a won deal', () => {
     expect(await count(`SELECT count(*) AS n FROM welcome_emails WHERE status = 'sent'`)).toBe(1);
     // warp_ban, queued in the BAN's own transaction, reaches HubSpot through the outbound sync.
     const ban = customers.rows[0]!.ban;
-    await eventually(async () => {
+    await waitFor(async () => {
       const props = (await simHttp('GET', `/crm/v3/objects/companies/${company}?properties=warp_ban`))['properties'] as Record<string, string>;
       return props['warp_ban'] === ban ? true : undefined;
     });

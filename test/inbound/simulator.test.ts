@@ -4,20 +4,10 @@ import { startSimulator, type RunningSimulator } from '../../src/simulator/serve
 import { createApiKey } from '../../src/store/api-keys.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { startTestService, type TestService } from '../support/service.js';
+import { waitFor } from '../support/wait.js';
 
 const SECRET = 'sim-e2e-secret';
 const TOKEN = 'pat-inbound-test';
-
-/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
-async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('inbound sync against the simulator over HTTP', () => {
   let sim: RunningSimulator;
@@ -74,9 +64,9 @@ describe('inbound sync against the simulator over HTTP', () => {
   it('a property edit in HubSpot reaches the cache through a real signed webhook', async () => {
     const created = await uiEdit({ objectType: 'companies', action: 'create', properties: { name: 'Sim Telecom', domain: 'simtel.test' } });
     const id = String(created['id']);
-    await eventually(async () => ((await customer(id))?.['name'] === 'Sim Telecom' ? true : undefined));
+    await waitFor(async () => ((await customer(id))?.['name'] === 'Sim Telecom' ? true : undefined));
     await uiEdit({ objectType: 'companies', objectId: id, properties: { name: 'Sim Telecom Ltd', warp_credit_limit: '2500' } });
-    const row = await eventually(async () => {
+    const row = await waitFor(async () => {
       const r = await customer(id);
       return r?.['name'] === 'Sim Telecom Ltd' && r['credit_limit'] === '2500.00' ? r : undefined;
     });
@@ -95,10 +85,10 @@ describe('inbound sync against the simulator over HTTP', () => {
   it('records a HubSpot edit of a WARP-owned field as a conflict and queues the owner value back', async () => {
     const created = await uiEdit({ objectType: 'companies', action: 'create', properties: { name: 'Owned By Warp' } });
     const id = String(created['id']);
-    await eventually(async () => ((await customer(id))?.['name'] === 'Owned By Warp' ? true : undefined));
+    await waitFor(async () => ((await customer(id))?.['name'] === 'Owned By Warp' ? true : undefined));
     await db.pool.query(`UPDATE customers SET ban = '990001', status = 'active' WHERE hubspot_company_id = $1`, [id]);
     await uiEdit({ objectType: 'companies', objectId: id, properties: { warp_status: 'churned' } });
-    const conflicts = await eventually(async () => {
+    const conflicts = await waitFor(async () => {
       const response = await api('GET', `/conflicts?objectId=${id}`);
       const list = response.body['conflicts'] as Array<Record<string, unknown>>;
       return list.length > 0 ? list : undefined;
@@ -106,7 +96,7 @@ describe('inbound sync against the simulator over HTTP', () => {
     expect(conflicts[0]).toMatchObject({ property: 'warp_status', owner: 'warp', hubspotValue: 'churned', warpValue: 'active', resolution: 'owner_value_written_back' });
     expect((await customer(id))?.['status']).toBe('active');
     // The outbound sync writes WARP's value back: HubSpot converges on the owner's value.
-    await eventually(async () => {
+    await waitFor(async () => {
       const company = await simHttp('GET', `/crm/v3/objects/companies/${id}?properties=warp_status`);
       return (company['properties'] as Record<string, string>)['warp_status'] === 'active' ? true : undefined;
     });
@@ -116,7 +106,7 @@ describe('inbound sync against the simulator over HTTP', () => {
     const created = await uiEdit({ objectType: 'companies', action: 'create', properties: { name: 'Drifted Co' } });
     const id = String(created['id']);
     const doomed = String((await uiEdit({ objectType: 'companies', action: 'create', properties: { name: 'Gone Co' } }))['id']);
-    await eventually(async () => ((await customer(doomed))?.['name'] === 'Gone Co' && (await customer(id)) ? true : undefined));
+    await waitFor(async () => ((await customer(doomed))?.['name'] === 'Gone Co' && (await customer(id)) ? true : undefined));
     expect(await sim.drainWebhooks()).toBe(true);
 
     // HubSpot's deliveries of the next two changes are lost.
@@ -130,7 +120,7 @@ describe('inbound sync against the simulator over HTTP', () => {
 
     const started = await fetch(`${base}/api/v1/sync/customers/reconcile`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}` } });
     expect(started.status).toBe(202);
-    const job = await eventually(async () => {
+    const job = await waitFor(async () => {
       const status = await api('GET', '/sync/customers/status');
       const jobs = status.body['jobs'] as Array<Record<string, unknown>>;
       return jobs[0]?.['status'] === 'succeeded' ? jobs[0] : undefined;
@@ -144,7 +134,7 @@ describe('inbound sync against the simulator over HTTP', () => {
     await uiEdit({ objectType: 'contacts', action: 'create', properties: { email: 'ann@example.com', firstname: 'Ann' } });
     const started = await fetch(`${base}/api/v1/sync/customers/hubspot`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}` } });
     expect(started.status).toBe(202);
-    const status = await eventually(async () => {
+    const status = await waitFor(async () => {
       const s = await api('GET', '/sync/customers/status');
       const jobs = s.body['jobs'] as Array<Record<string, unknown>>;
       return jobs[0]?.['kind'] === 'import' && jobs[0]['status'] === 'succeeded' ? s.body : undefined;
@@ -164,20 +154,20 @@ describe('inbound sync against the simulator over HTTP', () => {
     const created = await uiEdit({ objectType: 'contacts', action: 'create', properties: { email: 'rolf@example.com', firstname: 'Rolf' } });
     const id = String(created['id']);
     const cached = async () => (await db.pool.query<Record<string, unknown>>('SELECT * FROM users WHERE hubspot_contact_id = $1', [id])).rows[0];
-    await eventually(async () => ((await cached()) ? true : undefined));
+    await waitFor(async () => ((await cached()) ? true : undefined));
     // The contact is a WARP user with the admin role (WARP owns warp_role).
     await db.pool.query(
       `UPDATE users SET user_id = 'usr_rolf', role = 'admin', customer_id = (SELECT id FROM customers WHERE ban = '990001') WHERE hubspot_contact_id = $1`,
       [id],
     );
     await uiEdit({ objectType: 'contacts', objectId: id, properties: { warp_role: 'readonly' } });
-    const conflicts = await eventually(async () => {
+    const conflicts = await waitFor(async () => {
       const list = (await api('GET', `/conflicts?objectId=${id}`)).body['conflicts'] as Array<Record<string, unknown>>;
       return list.length > 0 ? list : undefined;
     });
     expect(conflicts[0]).toMatchObject({ objectType: 'contact', property: 'warp_role', hubspotValue: 'readonly', warpValue: 'admin', resolution: 'owner_value_written_back' });
     expect((await cached())?.['role']).toBe('admin');
-    await eventually(async () => {
+    await waitFor(async () => {
       const contact = await simHttp('GET', `/crm/v3/objects/contacts/${id}?properties=warp_role`);
       return (contact['properties'] as Record<string, string>)['warp_role'] === 'admin' ? true : undefined;
     });

@@ -9,6 +9,9 @@ import { type OutboxWorkers } from '../../src/sync/outbound/outbox-worker.js';
 import { startOutboundSync } from '../../src/sync/outbound/outbound-sync.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { startTestService, type TestService } from '../support/service.js';
+import { waitFor } from '../support/wait.js';
+
+export { waitFor };
 
 /**
  * The real service (API + outbox workers + gateway) against the real simulator over HTTP, with a
@@ -107,22 +110,6 @@ export async function startOutboundFixture(options: { env?: Record<string, strin
       await db.drop();
     },
   };
-}
-
-/** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: Error | undefined;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error instanceof Error ? error : new Error(String(error));
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** Waits until nothing is left in the outbox (every change written, deferred ones included). */
