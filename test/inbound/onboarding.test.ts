@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { startTestService, type TestService } from '../support/service.js';
+import { simulatorClient } from '../support/sim-http.js';
 import { waitFor } from '../support/wait.js';
 
 const SECRET = 'onboarding-secret';
@@ -16,15 +17,7 @@ describe('onboarding of a won deal', () => {
   let smtp: SMTPServer;
   const mails: Array<{ to: string[]; body: string }> = [];
 
-  const simHttp = async (method: string, path: string, body?: unknown, token: string | null = TOKEN) => {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (token) headers['authorization'] = `Bearer ${token}`;
-    const response = await fetch(`${sim.url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    expect(response.status, `${method} ${path}`).toBeLessThan(300);
-    const text = await response.text();
-    return (text ? JSON.parse(text) : {}) as Record<string, unknown>;
-  };
-  const uiEdit = (edit: Record<string, unknown>) => simHttp('POST', '/__sim/ui-edit', edit, null);
+  const { simHttp, uiEdit } = simulatorClient(() => sim, TOKEN);
   const count = async (sql: string, params: unknown[] = []) => Number((await db.pool.query<{ n: string }>(sql, params)).rows[0]!.n);
 
   beforeAll(async () => {

@@ -4,6 +4,7 @@ import { startSimulator, type RunningSimulator } from '../../src/simulator/serve
 import { createApiKey } from '../../src/store/api-keys.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { startTestService, type TestService } from '../support/service.js';
+import { simulatorClient } from '../support/sim-http.js';
 import { waitFor } from '../support/wait.js';
 
 const SECRET = 'sim-e2e-secret';
@@ -16,16 +17,7 @@ describe('inbound sync against the simulator over HTTP', () => {
   let base: string;
   let apiKey: string;
 
-  const simHttp = async (method: string, path: string, body?: unknown, token: string | null = TOKEN) => {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (token) headers['authorization'] = `Bearer ${token}`;
-    const response = await fetch(`${sim.url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    expect(response.status, `${method} ${path}`).toBeLessThan(300);
-    const text = await response.text();
-    return (text ? JSON.parse(text) : undefined) as Record<string, unknown>;
-  };
-  /** A change made by a person in HubSpot's UI (the simulator's `/__sim/ui-edit` control). */
-  const uiEdit = (edit: Record<string, unknown>) => simHttp('POST', '/__sim/ui-edit', edit, null);
+  const { simHttp, uiEdit } = simulatorClient(() => sim, TOKEN);
   const api = async (method: string, path: string) => {
     const response = await fetch(`${base}/api/v1${path}`, { method, headers: { authorization: `Bearer ${apiKey}` } });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
