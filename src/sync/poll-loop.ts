@@ -62,3 +62,23 @@ export function startPollLoops(options: PollLoopOptions): PollLoops {
     },
   };
 }
+
+/** A single background loop over a job queue, plus `drain` to run it to empty (tests, CLI). */
+export interface JobRunner {
+  wake(): void;
+  /** Runs queued work until none is left. */
+  drain(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** `runNext` gets the runner's signal, aborted by `stop()`, so a long job can stop between steps. */
+export function startJobRunner(options: Omit<PollLoopOptions, 'count'>): JobRunner {
+  const loops = startPollLoops({ ...options, count: 1 });
+  return {
+    wake: () => loops.wake(),
+    drain: async () => {
+      while (await options.runOnce(loops.signal));
+    },
+    stop: () => loops.stop(),
+  };
+}

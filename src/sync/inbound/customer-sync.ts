@@ -1,7 +1,7 @@
 import { type Pool, withTransaction } from '../../db/pool.js';
 import { toError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import { startPollLoops } from '../poll-loop.js';
+import { type JobRunner, startJobRunner } from '../poll-loop.js';
 import { appendAudit } from '../../store/audit.js';
 import { CACHE_TABLES, listCachedHubspotIds, lockCachedRecord, setCachedDeleted } from '../../store/cache-records.js';
 import { advanceFieldVersion, LIFECYCLE } from '../../store/field-versions.js';
@@ -28,12 +28,7 @@ export interface SyncJobRunnerOptions {
   pollIntervalMs: number;
 }
 
-export interface SyncJobRunner {
-  wake(): void;
-  /** Runs queued jobs until none is left (tests, CLI). */
-  drain(): Promise<void>;
-  stop(): Promise<void>;
-}
+export type SyncJobRunner = JobRunner;
 
 const LEASE_MS = 5 * 60_000;
 /** Companies first, so contacts and deals find their customer when they link to it. */
@@ -97,10 +92,7 @@ async function markMissingDeleted(pool: Pool, objectType: InboundObjectType, see
 }
 
 export function startSyncJobRunner(options: SyncJobRunnerOptions): SyncJobRunner {
-  const stopped = new AbortController();
-  const { signal } = stopped;
-
-  const runNext = async (): Promise<boolean> => {
+  const runNext = async (signal: AbortSignal): Promise<boolean> => {
     const job = await claimSyncJob(options.pool, LEASE_MS);
     if (!job) return false;
     options.logger.info({ jobId: job.id, kind: job.kind }, 'sync job started');
@@ -118,15 +110,5 @@ export function startSyncJobRunner(options: SyncJobRunnerOptions): SyncJobRunner
     return true;
   };
 
-  const loops = startPollLoops({ count: 1, pollIntervalMs: options.pollIntervalMs, logger: options.logger, name: 'sync job runner', runOnce: runNext });
-  return {
-    wake: () => loops.wake(),
-    drain: async () => {
-      while (await runNext());
-    },
-    stop: async () => {
-      stopped.abort();
-      await loops.stop();
-    },
-  };
+  return startJobRunner({ pollIntervalMs: options.pollIntervalMs, logger: options.logger, name: 'sync job runner', runOnce: runNext });
 }

@@ -2,7 +2,7 @@ import { type Pool, withTransaction } from '../../db/pool.js';
 import type { HubSpotGateway } from '../../hubspot/gateway.js';
 import { toError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import { startPollLoops } from '../poll-loop.js';
+import { type JobRunner, startJobRunner } from '../poll-loop.js';
 import { appendAudit } from '../../store/audit.js';
 import { ensureCachedRecord, readCachedRecord } from '../../store/cache-records.js';
 import {
@@ -162,21 +162,13 @@ async function sendWelcome(options: OnboardingOptions, state: Onboarding): Promi
   logger.info({ dealId: state.dealId, contactId }, 'welcome email sent');
 }
 
-export interface OnboardingRunner {
-  wake(): void;
-  /** Runs due onboardings until none is left (tests, CLI). */
-  drain(): Promise<void>;
-  stop(): Promise<void>;
-}
+export type OnboardingRunner = JobRunner;
 
 const STEP_ORDER: readonly OnboardingStep[] = ['company', 'customer', 'welcome_email', 'first_trunk', 'timeline'];
 
 export function startOnboardingRunner(options: OnboardingOptions): OnboardingRunner {
   const steps = createOnboardingSteps(options);
-  const stopped = new AbortController();
-  const { signal } = stopped;
-
-  const runNext = async (): Promise<boolean> => {
+  const runNext = async (signal: AbortSignal): Promise<boolean> => {
     const state = await claimOnboarding(options.pool, LEASE_MS);
     if (!state) return false;
     try {
@@ -195,15 +187,5 @@ export function startOnboardingRunner(options: OnboardingOptions): OnboardingRun
     return true;
   };
 
-  const loops = startPollLoops({ count: 1, pollIntervalMs: options.pollIntervalMs, logger: options.logger, name: 'onboarding runner', runOnce: runNext });
-  return {
-    wake: () => loops.wake(),
-    drain: async () => {
-      while (await runNext());
-    },
-    stop: async () => {
-      stopped.abort();
-      await loops.stop();
-    },
-  };
+  return startJobRunner({ pollIntervalMs: options.pollIntervalMs, logger: options.logger, name: 'onboarding runner', runOnce: runNext });
 }
