@@ -80,20 +80,12 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: SimContext): void
     const type = objectType(ctx, params(req).objectType);
     requireScopes(req, objectScopes(type.objectTypeId, type.custom, true));
     const inputs = inputsOf(req, BATCH_MAX_INPUTS) as WriteInput[];
-    const results: unknown[] = [];
-    const errors: BatchError[] = [];
-    for (const i of inputs) {
-      try {
-        const r = findRecord(ctx, type, String(i.id), i.idProperty);
-        if (!r) throw notFound(`Object not found. objectId: ${String(i.id)}`);
-        commitUpdate(ctx, type, r, prepareUpdate(ctx, type, r, i.properties), apiSource(req));
-        const out = renderRecord(ctx, type, r, { properties: Object.keys(r.properties) });
-        if (i.objectWriteTraceId) out.objectWriteTraceId = i.objectWriteTraceId;
-        results.push(out);
-      } catch (err) {
-        errors.push(toBatchError(err, traceCtx(i) ?? { ids: [String(i.id)] }));
-      }
-    }
+    const { results, errors } = eachWrite(inputs, (i) => {
+      const r = findRecord(ctx, type, String(i.id), i.idProperty);
+      if (!r) throw notFound(`Object not found. objectId: ${String(i.id)}`);
+      commitUpdate(ctx, type, r, prepareUpdate(ctx, type, r, i.properties), apiSource(req));
+      return renderRecord(ctx, type, r, { properties: Object.keys(r.properties) });
+    });
     return batchResponse(reply, 200, results, errors, startedAt);
   });
 
@@ -102,26 +94,17 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: SimContext): void
     const type = objectType(ctx, params(req).objectType);
     requireScopes(req, objectScopes(type.objectTypeId, type.custom, true));
     const inputs = inputsOf(req, BATCH_MAX_INPUTS) as WriteInput[];
-    const results: unknown[] = [];
-    const errors: BatchError[] = [];
-    for (const i of inputs) {
-      try {
-        const idProperty = i.idProperty;
-        if (!idProperty) throw validation('idProperty is required for upsert');
-        assertIdProperty(ctx, type, idProperty);
-        const id = String(i.id);
-        const existing = findRecord(ctx, type, id, idProperty);
-        let rec;
-        if (existing) rec = commitUpdate(ctx, type, existing, prepareUpdate(ctx, type, existing, i.properties), apiSource(req));
-        else rec = commitCreate(ctx, type, prepareCreate(ctx, type, { ...i.properties, [idProperty]: id }), apiSource(req));
-        const out = renderRecord(ctx, type, rec, { properties: Object.keys(rec.properties) });
-        out.new = !existing;
-        if (i.objectWriteTraceId) out.objectWriteTraceId = i.objectWriteTraceId;
-        results.push(out);
-      } catch (err) {
-        errors.push(toBatchError(err, traceCtx(i) ?? { ids: [String(i.id)] }));
-      }
-    }
+    const { results, errors } = eachWrite(inputs, (i) => {
+      const idProperty = i.idProperty;
+      if (!idProperty) throw validation('idProperty is required for upsert');
+      assertIdProperty(ctx, type, idProperty);
+      const id = String(i.id);
+      const existing = findRecord(ctx, type, id, idProperty);
+      const rec = existing
+        ? commitUpdate(ctx, type, existing, prepareUpdate(ctx, type, existing, i.properties), apiSource(req))
+        : commitCreate(ctx, type, prepareCreate(ctx, type, { ...i.properties, [idProperty]: id }), apiSource(req));
+      return { ...renderRecord(ctx, type, rec, { properties: Object.keys(rec.properties) }), new: !existing };
+    });
     return batchResponse(reply, 200, results, errors, startedAt);
   });
 
@@ -135,6 +118,25 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: SimContext): void
     }
     return reply.code(204).send();
   });
+}
+
+/**
+ * Update and upsert apply each input on its own: successes are results (with the input's
+ * `objectWriteTraceId`), failures are per-input errors, and any failure makes the answer a 207.
+ */
+function eachWrite(inputs: readonly WriteInput[], write: (input: WriteInput) => Record<string, unknown>): { results: unknown[]; errors: BatchError[] } {
+  const results: unknown[] = [];
+  const errors: BatchError[] = [];
+  for (const i of inputs) {
+    try {
+      const out = write(i);
+      if (i.objectWriteTraceId) out.objectWriteTraceId = i.objectWriteTraceId;
+      results.push(out);
+    } catch (err) {
+      errors.push(toBatchError(err, traceCtx(i) ?? { ids: [String(i.id)] }));
+    }
+  }
+  return { results, errors };
 }
 
 /** Unique values must also be unique among the inputs of one batch. */
