@@ -380,6 +380,7 @@ CREATE TABLE webhook_inbox (
   CONSTRAINT webhook_inbox_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'processing'::text, 'applied'::text, 'ignored'::text, 'failed'::text])))
 );
 CREATE INDEX webhook_inbox_failed ON webhook_inbox USING btree (processed_at) WHERE (status = 'failed'::text);
+CREATE INDEX webhook_inbox_object_open ON webhook_inbox USING btree (object_id, occurred_at, id) WHERE (status = ANY (ARRAY['pending'::text, 'processing'::text]));
 CREATE INDEX webhook_inbox_ready ON webhook_inbox USING btree (next_attempt_at, occurred_at, id) WHERE (status = ANY (ARRAY['pending'::text, 'processing'::text]));
 
 CREATE TABLE webhook_replay_guard (

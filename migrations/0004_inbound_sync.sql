@@ -35,6 +35,8 @@ CREATE TABLE webhook_inbox (
   processed_at timestamptz
 );
 CREATE INDEX webhook_inbox_ready ON webhook_inbox (next_attempt_at, occurred_at, id) WHERE status IN ('pending', 'processing');
+-- Claiming takes only the earliest unfinished event of each object (per-object order).
+CREATE INDEX webhook_inbox_object_open ON webhook_inbox (object_id, occurred_at, id) WHERE status IN ('pending', 'processing');
 CREATE INDEX webhook_inbox_failed ON webhook_inbox (processed_at) WHERE status = 'failed';
 
 -- v3 signatures seen in the last few minutes: a byte-identical request replayed inside the

@@ -91,8 +91,10 @@ interface InboxDbRow {
 }
 
 /**
- * Claims up to `limit` due events for `leaseMs`. Events of one object can be claimed by different
- * workers; the processor serialises them per object with an advisory lock and per-field versions.
+ * Claims up to `limit` due events for `leaseMs`, at most the earliest unfinished event of each
+ * object: a later event of the object waits until the earlier one is applied (or has failed for
+ * good), so events are applied per object in `occurredAt` order even with many workers. The
+ * processor's per-object advisory lock and per-field versions remain the safety net.
  */
 export async function claimInboxEvents(db: Queryable, limit: number, leaseMs: number): Promise<InboxRow[]> {
   const { rows } = await db.query<InboxDbRow>(
@@ -102,6 +104,12 @@ export async function claimInboxEvents(db: Queryable, limit: number, leaseMs: nu
        SELECT id FROM webhook_inbox
        WHERE status IN ('pending', 'processing') AND next_attempt_at <= now()
          AND (locked_until IS NULL OR locked_until < now())
+         AND NOT EXISTS (
+           SELECT 1 FROM webhook_inbox earlier
+           WHERE earlier.object_id = webhook_inbox.object_id
+             AND split_part(earlier.subscription_type, '.', 1) = split_part(webhook_inbox.subscription_type, '.', 1)
+             AND earlier.status IN ('pending', 'processing')
+             AND (earlier.occurred_at, earlier.id) < (webhook_inbox.occurred_at, webhook_inbox.id))
        ORDER BY occurred_at, id
        LIMIT $1
        FOR UPDATE SKIP LOCKED)
