@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-
 import type { Queryable } from '../db/pool.js';
+import { randomHexId } from '../lib/ids.js';
 
 export const TRUNK_STATUSES = ['active', 'suspended', 'limited', 'disabled'] as const;
 export type TrunkStatus = (typeof TRUNK_STATUSES)[number];
@@ -65,7 +64,7 @@ const toTrunk = (row: TrunkRow): Trunk => ({
   deletedAt: row.deleted_at,
 });
 
-export const newTrunkId = (): string => `trunk_${randomBytes(8).toString('hex')}`;
+export const newTrunkId = (): string => randomHexId('trunk');
 
 export interface NewTrunk {
   trunkId?: string | undefined;
