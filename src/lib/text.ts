@@ -40,7 +40,7 @@ export function findLeaf(root: unknown, visit: (leaf: Leaf) => boolean): Leaf | 
       if (visit(leaf)) return leaf;
       continue;
     }
-    const entries = Array.isArray(value) ? value.map((item, i) => [String(i), item] as const) : Object.entries(value);
+    const entries: Array<readonly [string, unknown]> = Array.isArray(value) ? value.map((item: unknown, i) => [String(i), item] as const) : Object.entries(value);
     for (let i = entries.length - 1; i >= 0; i--) {
       const [key, item] = entries[i]!;
       const itemPath = path ? `${path}.${key}` : key;

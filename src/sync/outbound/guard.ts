@@ -25,7 +25,7 @@ const MAX_E164_DIGITS = 15;
 // `sk_live_`/`sk_test_`/`rk_live_`, HubSpot private-app tokens (`pat-na1-…`).
 const API_KEY = /(?:whk_|sk_live_|sk_test_|rk_live_|pat-[a-z0-9]{1,16}-)[A-Za-z0-9_-]{8,}/;
 
-const NON_ASCII = /[^\x00-\x7f]/;
+const NOT_PLAIN_ASCII = /[^ -~\t\n\r]/;
 const NON_ASCII_DIGIT = /(?![0-9])\p{Nd}/gu;
 const DECIMAL_DIGIT = /^\p{Nd}$/u;
 const DASH = /^\p{Pd}$/u;
@@ -40,7 +40,7 @@ function digitValue(digit: string): string {
 
 /** NFKC (full-width digits and letters become ASCII), other decimal digits to ASCII, one space per whitespace run. */
 export function normaliseForScan(text: string): string {
-  const ascii = NON_ASCII.test(text) ? text.normalize('NFKC').replace(NON_ASCII_DIGIT, digitValue) : text;
+  const ascii = NOT_PLAIN_ASCII.test(text) ? text.normalize('NFKC').replace(NON_ASCII_DIGIT, digitValue) : text;
   return ascii.replace(/\s+/g, ' ');
 }
 
