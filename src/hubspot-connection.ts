@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 import type { Registry } from 'prom-client';
 
@@ -43,6 +43,9 @@ export function budgetAccountKey(settings: HubSpotSettings, baseUrl: string): st
 async function startBundledSimulator(settings: HubSpotSettings, logger: Logger): Promise<RunningSimulator> {
   const options = {
     host: '127.0.0.1',
+    // It signs its webhooks with the secret the service verifies: the configured one, else a fresh
+    // random one per start (never a constant anybody could look up and sign with).
+    clientSecret: settings.clientSecret ?? randomBytes(24).toString('base64url'),
     seedDemo: true,
     // Loopback only; lets demos make "UI edits" and inject faults (src/simulator/README.md).
     enableControlApi: true,
