@@ -26,7 +26,7 @@ import { crmReaderFromGateway } from './sync/inbound/gateway-reader.js';
 import { createInboundHooks } from './sync/inbound/hooks.js';
 import { type InboxWorkers, startInboxWorkers } from './sync/inbound/inbox-worker.js';
 import { createInboundMetrics } from './sync/inbound/metrics.js';
-import { createWebhookAuthenticator } from './sync/inbound/webhook-auth.js';
+import { createWebhookAuthenticator, replayGuardRetention } from './sync/inbound/webhook-auth.js';
 import { closedWonStagesFrom } from './sync/onboarding/closed-won.js';
 import { smtpWelcomeMailer } from './sync/onboarding/mailer.js';
 import { type OnboardingRunner, startOnboardingRunner } from './sync/onboarding/onboarding.js';
@@ -93,6 +93,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       reader: crmReaderFromGateway(gateway, 'realtime'),
       appId,
       metrics: createInboundMetrics(metrics, db.pool),
+      replayGuard: replayGuardRetention(config.webhooks.maxFutureSkewMs),
       ...config.inbox,
     });
     stoppers.push(() => inbox.stop());
@@ -134,6 +135,9 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       logger,
       metrics,
       bodyLimitBytes: config.http.bodyLimitBytes,
+      requestTimeoutMs: config.http.requestTimeoutMs,
+      tls: config.http.tls,
+      metricsToken: config.http.metricsToken,
       expectedMigrations,
       version: SERVICE_VERSION,
       routes,

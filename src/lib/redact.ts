@@ -71,29 +71,42 @@ const BEARER = /\b(Bearer)\s{1,16}[A-Za-z0-9._~+/=-]{1,4096}/gi;
 // Key-shaped secrets, also glued to other text (`xwhk_…`): our keys, Stripe-style, HubSpot's.
 const API_KEY = /(?:whk|sk_live|sk_test|rk_live|pat-[a-z0-9]{1,16})[_-][A-Za-z0-9_-]{8,}/g;
 
-/** Length of the `@` or `%40` at `i`, or 0. */
-function atSignAt(text: string, i: number): number {
-  const code = text.charCodeAt(i);
-  if (code === 64) return 1;
-  if (code !== 37 || text.charCodeAt(i + 1) !== 52 || text.charCodeAt(i + 2) !== 48) return 0;
-  return 3;
+const isDomainLabelChar = (code: number): boolean => (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 45;
+
+/** The next `%40` (any case) at or after `from`, or -1. */
+function nextEncodedAt(text: string, from: number): number {
+  let i = text.indexOf('%4', from);
+  while (i !== -1 && text.charCodeAt(i + 2) !== 48) i = text.indexOf('%4', i + 1);
+  return i;
 }
 
-/** Replaces every email address, walking out from each `@`: O(n) with a bounded window per hit. */
+/**
+ * Replaces every email address, walking out from each `@` or `%40`: O(n) with a bounded window per
+ * hit. Each sign is searched with `indexOf` from where it was last found, and cheap character
+ * checks (a local-part character before, a label and a dot after) come before the domain pattern,
+ * so a text made of `@`s costs a few comparisons per `@`.
+ */
 function scrubEmails(text: string): string {
   let out = '';
   let copiedUpTo = 0;
-  for (let at = 0; at < text.length; at++) {
-    const atLength = atSignAt(text, at);
-    if (atLength === 0) continue;
-    if (at === copiedUpTo || !isLocalPartChar(text.charCodeAt(at - 1))) continue;
-    DOMAIN.lastIndex = at + atLength;
+  let plain = text.indexOf('@');
+  let encoded = nextEncodedAt(text, 0);
+  while (plain !== -1 || encoded !== -1) {
+    const isEncoded = encoded !== -1 && (plain === -1 || encoded < plain);
+    const at = isEncoded ? encoded : plain;
+    if (isEncoded) encoded = nextEncodedAt(text, at + 1);
+    else plain = text.indexOf('@', at + 1);
+    if (at <= copiedUpTo || !isLocalPartChar(text.charCodeAt(at - 1))) continue;
+    const afterAt = at + (isEncoded ? 3 : 1);
+    let labelEnd = afterAt;
+    while (labelEnd - afterAt < 63 && isDomainLabelChar(text.charCodeAt(labelEnd))) labelEnd++;
+    if (labelEnd === afterAt || text.charCodeAt(labelEnd) !== 46) continue;
+    DOMAIN.lastIndex = afterAt;
     if (!DOMAIN.test(text)) continue;
     let start = at - 1;
     while (start > copiedUpTo && at - start < MAX_LOCAL_PART && isLocalPartChar(text.charCodeAt(start - 1))) start--;
     out += `${text.slice(copiedUpTo, start)}[email]`;
     copiedUpTo = DOMAIN.lastIndex;
-    at = copiedUpTo - 1;
   }
   return copiedUpTo === 0 ? text : out + text.slice(copiedUpTo);
 }

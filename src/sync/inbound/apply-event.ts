@@ -29,6 +29,7 @@ export type EventOutcome =
   | 'written_back'
   | 'unknown_object'
   | 'unknown_event'
+  | 'invalid_event'
   | 'unknown_property'
   | 'invalid_value'
   | 'deleted_object'
