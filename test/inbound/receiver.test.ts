@@ -150,6 +150,10 @@ describe('webhook receiver behind a proxy, with an allow-list and v3 required', 
     expect(outside.status).toBe(403);
     expect(outside.json).toMatchObject({ error: { code: 'webhook_source_refused' } });
 
+    // From the proxy without a client address, or naming only proxies: no known client, refused.
+    expect((await postSigned(url + query, body, { secret: SECRET, signedUrl })).status).toBe(403);
+    expect((await postSigned(url + query, body, { secret: SECRET, signedUrl, headers: { 'x-forwarded-for': '127.0.0.1' } })).status).toBe(403);
+
     const internalUrl = await postSigned(url, body, { secret: SECRET, headers: { 'x-forwarded-for': '54.174.10.20' } });
     expect(internalUrl.status).toBe(401);
     const v1Only = await postSigned(url, body, { secret: SECRET, v3: false, headers: { 'x-forwarded-for': '54.174.10.20' } });

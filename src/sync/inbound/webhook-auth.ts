@@ -8,7 +8,7 @@ import { BODY_HASH_REPLAY_PREFIX } from '../../store/inbox.js';
  * Decides whether a webhook request really comes from HubSpot: source address (optional
  * allow-list, proxy-aware), signature over the raw bytes (v3; v1/v2 only when allowed and the
  * request carries no v3 header at all) and timestamp freshness. Pure: the receiver passes in what
- * it received, and stores the batch under the returned replay key (docs/webhooks.md).
+ * it received, and stores the batch under the returned replay key (docs/webhook-security.md).
  *
  * v1 and v2 signatures cover no timestamp: a captured request verifies forever. When they are
  * allowed, the replay key is the body's hash, kept far longer than the v3 window, so the same
@@ -89,16 +89,16 @@ export function createWebhookAuthenticator(settings: WebhookAuthSettings): Webho
   const allowed = toBlockList(settings.allowedCidrs);
   const proxies = toBlockList(settings.trustedProxies);
 
-  /** The client address: walk `X-Forwarded-For` from the right past our own trusted proxies. */
+  /**
+   * The client address: walk `X-Forwarded-For` from the right past our own trusted proxies. A
+   * request from a proxy that names no client outside the proxies has no known client: undefined
+   * (refused by the allow-list), never the proxy's own address.
+   */
   const clientAddress = (facts: WebhookRequestFacts): string | undefined => {
-    let address = facts.socketAddress;
+    const address = facts.socketAddress;
     if (!proxies || !address || !contains(proxies, address)) return address;
     const forwarded = (header(facts.headers, 'x-forwarded-for') ?? '').split(',').map((a) => a.trim()).filter(Boolean);
-    while (forwarded.length > 0) {
-      address = forwarded.pop();
-      if (address && !contains(proxies, address)) return address;
-    }
-    return address;
+    return forwarded.reverse().find((hop) => !contains(proxies, hop));
   };
 
   return {

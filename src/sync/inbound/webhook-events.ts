@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { storableJson } from '../../lib/text.js';
 
 /**
- * HubSpot webhook event bodies (docs/webhooks.md): a JSON array of at most 100 events, legacy
+ * HubSpot webhook event bodies (hubspot-api.md §2): a JSON array of at most 100 events, legacy
  * `{object}.{event}` or generic `object.{event}` subscription types. Real deliveries name the type
  * `subscriptionType`, the docs' field table `eventType`: both are accepted. Fields we do not use are
  * kept (`loose`) so the inbox row holds the event exactly as HubSpot described it.
