@@ -17,3 +17,9 @@ export const pageLimit = (max: number, fallback: number) =>
     .optional()
     .transform((value) => (value === undefined ? fallback : Number(value)))
     .pipe(z.number().int().min(1).max(max));
+
+/** An email address as RFC 5321 bounds it: at most 64 characters before the `@`, 254 in all. */
+export const emailAddress = z
+  .email()
+  .max(254)
+  .refine((email) => email.lastIndexOf('@') <= 64, 'the part before @ must be at most 64 characters');

@@ -148,6 +148,12 @@ describe('client errors are 4xx with stable codes, never 500', () => {
     expect((await call('GET', '/api/v1/audit?limit=10', { key: adminKey })).status).toBe(200);
   });
 
+  it('an email whose local part is longer than RFC 5321 allows (F7)', async () => {
+    const answer = await call('POST', `/api/v1/customers/${ban}/users`, { key: adminKey, payload: { email: `${'a'.repeat(83)}@example.com`, role: 'readonly' } });
+    expect([answer.status, answer.code]).toEqual([400, 'invalid_request']);
+    expect((await call('POST', `/api/v1/customers/${ban}/users`, { key: adminKey, payload: { email: `${'a'.repeat(64)}@example.com`, role: 'readonly' } })).status).toBe(201);
+  });
+
   it('text/plain on a JSON route: 415 (F14)', async () => {
     const answer = await call('POST', '/api/v1/keys', { key: adminKey, raw: '{"name":"t","scopes":["read"]}', contentType: 'text/plain' });
     expect([answer.status, answer.code]).toEqual([415, 'unsupported_media_type']);
