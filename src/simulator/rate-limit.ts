@@ -4,7 +4,8 @@
  * five requests per second per account. Windows are time-scaled. Rejected requests do not count.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock, ResolvedOptions } from './context.js';
+import type { Clock } from './clock.js';
+import type { ResolvedOptions } from './context.js';
 
 const SEARCH_WINDOW_MS = 1_000;
 const DAY_MS = 86_400_000;

@@ -1,11 +1,5 @@
 import type { Queryable } from '../db/pool.js';
-
-export const NUMBER_TYPES = ['local', 'tollfree', 'mobile'] as const;
-export type NumberType = (typeof NUMBER_TYPES)[number];
-export const NUMBER_CAPABILITIES = ['voice', 'sms', 'mms', 'fax'] as const;
-export type NumberCapability = (typeof NUMBER_CAPABILITIES)[number];
-export const NUMBER_STATUSES = ['active', 'porting', 'pending_release', 'released'] as const;
-export type NumberStatus = (typeof NUMBER_STATUSES)[number];
+import type { NumberCapability, NumberStatus, NumberType } from '../domain/value-sets.js';
 
 export interface PhoneNumber {
   id: string;

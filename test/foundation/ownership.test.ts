@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { fieldOwner, mayWrite } from '../../src/sync/ownership.js';
+import { fieldOwner, mayWrite } from '../../src/domain/ownership.js';
 
 describe('field ownership (PRODUCT.md)', () => {
   it('gives company master data to HubSpot and technical facts to WARP', () => {

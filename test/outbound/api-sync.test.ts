@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { findSensitiveText } from '../../src/sync/outbound/guard.js';
+import { findSensitiveText } from '../../src/domain/outgoing-guard.js';
 import { type OutboundFixture, outboxDrained, startOutboundFixture, trunkBody } from './support.js';
 
 describe('WARP API → outbox → HubSpot (simulator)', () => {

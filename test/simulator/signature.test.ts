@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Signature } from '@hubspot/api-client';
-import { decodeUriForV3, signV1, signV2, signV3, verifyHubSpotSignature } from '../../src/lib/hubspot-signature.js';
+import { decodeUriForV3, signV1, signV2, signV3, verifyHubSpotSignature } from '../../src/hubspot/webhook-signature.js';
 
 const SECRET = 'yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy';
 const URI = 'https://www.example.com/webhook_uri';

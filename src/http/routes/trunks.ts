@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 import { type Pool, type Queryable, withTransaction } from '../../db/pool.js';
 import { notFound } from '../../lib/errors.js';
-import { findTrunk, listTrunks, type Trunk, TRUNK_STATUSES } from '../../store/trunks.js';
+import { TRUNK_STATUSES } from '../../domain/value-sets.js';
+import { findTrunk, listTrunks, type Trunk } from '../../store/trunks.js';
 import { createTrunk, deleteTrunk, updateTrunk } from '../../sync/outbound/warp-changes.js';
 import { defineRoute } from '../route.js';
 import { banParams, customerIdByBan, iso, safeText } from './customer-scope.js';

@@ -5,8 +5,9 @@
  * target URL), with a 5 s timeout, up to 10 retries with randomised back-off on connection errors,
  * timeouts and any 4xx/5xx, and at most 10 (or `maxConcurrentRequests`) deliveries in flight.
  */
-import { SIGNATURE_HEADERS, signV1, signV3 } from '../../lib/hubspot-signature.js';
-import type { ChangeSource, Clock, ResolvedOptions } from '../context.js';
+import { SIGNATURE_HEADERS, signV1, signV3 } from '../../hubspot/webhook-signature.js';
+import type { Clock } from '../clock.js';
+import type { ChangeSource, ResolvedOptions } from '../context.js';
 import type { Faults } from '../faults.js';
 import type { ObjectTypeInfo } from '../object-types.js';
 import type { PortalState, WebhookSubscription } from '../state.js';

@@ -1,9 +1,6 @@
 import type { HubSpotGateway, HubSpotObject, Priority } from '../../hubspot/gateway.js';
+import { CRM_OBJECTS } from '../../domain/hubspot-objects.js';
 import type { CrmReader, CrmRecord } from './crm-reader.js';
-import type { InboundObjectType } from './webhook-events.js';
-
-/** HubSpot's object-type path segment for each object inbound sync reads. */
-const OBJECT_PATHS: Readonly<Record<InboundObjectType, string>> = { company: 'companies', contact: 'contacts', deal: 'deals' };
 
 const toRecord = (object: HubSpotObject): CrmRecord => {
   const companies = object.associations?.['companies']?.results;
@@ -26,7 +23,7 @@ const toRecord = (object: HubSpotObject): CrmRecord => {
 export function crmReaderFromGateway(gateway: HubSpotGateway, priority: Priority = 'realtime'): CrmReader {
   return {
     readBatch: async (objectType, ids, properties, signal) => {
-      const { results, failures } = await gateway.batchRead(OBJECT_PATHS[objectType], ids, { properties, priority, ...(signal ? { signal } : {}) });
+      const { results, failures } = await gateway.batchRead(CRM_OBJECTS[objectType].path, ids, { properties, priority, ...(signal ? { signal } : {}) });
       // Records HubSpot does not have (deleted since) are simply absent; anything else is a failure.
       const failed = failures.find((f) => f.category !== 'OBJECT_NOT_FOUND' && f.status !== 404);
       if (failed) throw new Error(`HubSpot batch read of ${objectType} failed: ${failed.category} ${failed.message}`);
@@ -34,7 +31,7 @@ export function crmReaderFromGateway(gateway: HubSpotGateway, priority: Priority
     },
     listPage: async (objectType, properties, after, signal) => {
       const associations = objectType === 'company' ? [] : ['companies'];
-      const page = await gateway.listObjects(OBJECT_PATHS[objectType], {
+      const page = await gateway.listObjects(CRM_OBJECTS[objectType].path, {
         properties,
         associations,
         limit: 100,

@@ -21,9 +21,9 @@ import type { InboundHooks } from '../inbound/apply-field.js';
 import { applySnapshot } from '../inbound/apply-snapshot.js';
 import type { CrmReader } from '../inbound/crm-reader.js';
 import { lockObject } from '../inbound/object-lock.js';
-import { syncedProperties } from '../inbound/property-map.js';
 import { createTrunk, pushCompanyProperties, recordAccountEvent } from '../outbound/warp-changes.js';
 import type { WelcomeMailer } from './mailer.js';
+import { syncedProperties } from '../../domain/crm-catalogue.js';
 
 /**
  * Onboarding of a won deal (seed "Customer Onboarding Flow"): ensure the company, issue a BAN and

@@ -1,3 +1,4 @@
+import { CRM_OBJECTS } from '../../domain/hubspot-objects.js';
 import { type Account, findAccounts, setAccountHubspotIds } from '../../store/accounts.js';
 import { findNumbers, type PhoneNumber, setNumberHubspotIds } from '../../store/numbers.js';
 import type { OutboxEntry } from '../../store/outbox.js';
@@ -7,7 +8,6 @@ import {
   ALLOWED_PROPERTIES,
   companyProperties,
   contactProperties,
-  HUBSPOT_OBJECTS,
   numberProperties,
   trunkProperties,
 } from './mapping.js';
@@ -43,7 +43,7 @@ async function archive<T>(ctx: SendContext, outcomes: Outcomes, objectType: stri
 
 export async function sendTrunks(ctx: SendContext, entries: readonly OutboxEntry[]): Promise<Outcomes> {
   const outcomes = new Outcomes();
-  const { objectType, idProperty } = HUBSPOT_OBJECTS.trunk;
+  const { path: objectType, idProperty } = CRM_OBJECTS.trunk;
   const trunks = byKey(await findTrunks(ctx.pool, entries.map((e) => e.recordKey)), (t) => t.trunkId);
   const accounts = await accountsOf(ctx, [...trunks.values()].map((t) => t.customerId));
   const upserts: Array<Item<Trunk> & { account: Account }> = [];
@@ -73,7 +73,7 @@ export async function sendTrunks(ctx: SendContext, entries: readonly OutboxEntry
 
 export async function sendNumbers(ctx: SendContext, entries: readonly OutboxEntry[]): Promise<Outcomes> {
   const outcomes = new Outcomes();
-  const { objectType, idProperty } = HUBSPOT_OBJECTS.number;
+  const { path: objectType, idProperty } = CRM_OBJECTS.number;
   const numbers = byKey(await findNumbers(ctx.pool, entries.map((e) => e.recordKey)), (n) => n.number);
   const accounts = await accountsOf(ctx, [...numbers.values()].map((n) => n.customerId));
   const trunkIds = [...numbers.values()].map((n) => n.trunkId).filter((t): t is string => t !== null);
@@ -101,7 +101,7 @@ export async function sendNumbers(ctx: SendContext, entries: readonly OutboxEntr
     await callFor(outcomes, fresh, () => ctx.hubspot.associateDefault(objectType, 'companies', fresh.map((w) => ({ fromId: w.hubspotId, toId: w.account.hubspotCompanyId! }))));
     // The routing trunk can change on any update, so this association is (re)made every time.
     const routed = written.filter((w) => w.trunkHubspotId !== null && !outcomes.has(w.entry));
-    await callFor(outcomes, routed, () => ctx.hubspot.associateDefault(objectType, HUBSPOT_OBJECTS.trunk.objectType, routed.map((w) => ({ fromId: w.hubspotId, toId: w.trunkHubspotId! }))));
+    await callFor(outcomes, routed, () => ctx.hubspot.associateDefault(objectType, CRM_OBJECTS.trunk.path, routed.map((w) => ({ fromId: w.hubspotId, toId: w.trunkHubspotId! }))));
     await setNumberHubspotIds(ctx.pool, written.map((w) => ({ number: w.record.number, hubspotId: w.hubspotId })));
     for (const w of written) if (!outcomes.has(w.entry)) outcomes.done(w.entry);
   }
@@ -132,7 +132,7 @@ export async function sendCompanies(ctx: SendContext, entries: readonly OutboxEn
   const updated = await callFor(outcomes, updates, () => ctx.hubspot.batchUpdate('companies', updates.map((u) => ({ id: u.record.hubspotCompanyId!, properties: u.properties }))));
   if (updated) for (const w of splitOutcome(outcomes, updates, updated)) outcomes.done(w.entry);
   const upserted = await callFor(outcomes, upserts, () =>
-    ctx.hubspot.batchUpsert('companies', HUBSPOT_OBJECTS.company.idProperty, upserts.map((u) => ({ id: u.record.ban!, properties: { ...u.properties, warp_ban: u.record.ban } }))),
+    ctx.hubspot.batchUpsert('companies', CRM_OBJECTS.company.idProperty, upserts.map((u) => ({ id: u.record.ban!, properties: { ...u.properties, warp_ban: u.record.ban } }))),
   );
   if (upserted) {
     const written = splitOutcome(outcomes, upserts, upserted);

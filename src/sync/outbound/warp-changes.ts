@@ -20,11 +20,11 @@ import {
   softDeleteTrunk,
   type Trunk,
   type TrunkPatch,
-  type TrunkStatus,
   updateTrunkRow,
 } from '../../store/trunks.js';
 import { findUserIdByRowId, insertWarpUser, type NewWarpUser, updateWarpUser, type WarpUser, type WarpUserPatch } from '../../store/warp-users.js';
-import { isWarpCompanyProperty, ROLLUP_PROPERTIES, type WarpCompanyProperty } from './company-properties.js';
+import { isWarpCompanyProperty, ROLLUP_PROPERTIES, type WarpCompanyProperty } from '../../domain/crm-catalogue.js';
+import type { TrunkStatus } from '../../domain/value-sets.js';
 
 /**
  * Every WARP-side change that HubSpot must see goes through here: each function writes the WARP
