@@ -13,6 +13,8 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
 const optionalUrl = optionalString.pipe(z.url().optional());
+/** Tokens and secrets: a pasted value with a space or line break is a copy mistake, refused at start. */
+const optionalSecret = optionalString.pipe(z.string().regex(/^\S+$/, 'must not contain spaces or line breaks').optional());
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
@@ -42,9 +44,9 @@ const envSchema = z.object({
   HTTP_BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
 
-  HUBSPOT_ACCESS_TOKEN: optionalString,
+  HUBSPOT_ACCESS_TOKEN: optionalSecret,
   HUBSPOT_BASE_URL: optionalUrl,
-  HUBSPOT_CLIENT_SECRET: optionalString,
+  HUBSPOT_CLIENT_SECRET: optionalSecret,
   // 0: any free port (tests); a taken port also falls back to a free one, with a warning.
   SIMULATOR_PORT: z.coerce.number().int().min(0).max(65_535).default(4010),
   HUBSPOT_ACCOUNT_KEY: optionalString,

@@ -45,7 +45,7 @@ describe('the CRM catalogue', () => {
     const checked = await checkedValueSets();
     for (const [column, values] of expected) expect({ column, values: checked.get(column) }).toEqual({ column, values });
     // Every value-set constraint on the catalogue's tables comes from the catalogue.
-    const tables = new Set([...Object.values(CACHE_TABLES).map((t) => t.table), ...Object.values(WARP_TABLES)]);
+    const tables = new Set<string>([...Object.values(CACHE_TABLES).map((t) => t.table), ...Object.values(WARP_TABLES)]);
     const unexplained = [...checked.keys()].filter((column) => tables.has(column.split('.')[0]!) && !expected.has(column));
     expect(unexplained).toEqual([]);
   });
