@@ -25,7 +25,7 @@ export interface RateLimits {
   /** Requests per rolling burst window per app (HubSpot: 100 Free/Starter, 190 Pro/Enterprise). */
   burstLimit: number;
   burstWindowMs: number;
-  /** Requests per day per account (250,000 Free/Starter; see hubspot-api.md §3). */
+  /** Requests per day per account (250,000 Free/Starter; see docs/hubspot-facts.md "Rate limits"). */
   dailyLimit: number;
   /** CRM search requests per second per account. */
   searchPerSecond: number;

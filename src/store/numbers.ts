@@ -138,7 +138,7 @@ export async function listNumbers(db: Queryable, customerId: string): Promise<Ph
 
 
 /**
- * Marks a customer's live numbers for release once `releaseAfter` has passed (churn, PRODUCT.md);
+ * Marks a customer's live numbers for release once `releaseAfter` has passed (churn, docs/product-rules.md "Dependent updates");
  * returns how many. Numbers already being released keep their earlier date.
  */
 export async function markNumbersForRelease(db: Queryable, customerId: string, releaseAfter: Date): Promise<number> {

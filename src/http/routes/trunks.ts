@@ -25,7 +25,7 @@ export const presentTrunk = (trunk: Trunk) => ({
   deletedAt: iso(trunk.deletedAt),
 });
 
-// Host addresses only (the seed lists single IPs); a SIP peer is one address, not a network.
+// Host addresses only (docs/product-rules.md "The CRM model"); a SIP peer is one address, not a network.
 const ipAddress = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' });
 const positiveInt = z.number().int().positive().max(2_147_483_647);
 

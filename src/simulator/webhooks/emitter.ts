@@ -1,5 +1,5 @@
 /**
- * Webhook delivery, as HubSpot documents it (hubspot-api.md §2): events for active subscriptions
+ * Webhook delivery, as HubSpot documents it (docs/hubspot-facts.md "Webhooks"): events for active subscriptions
  * are POSTed as a JSON array of ≤ 100 events to the app's target URL, signed with v1
  * (`X-HubSpot-Signature`, version v1) and v3 (`X-HubSpot-Signature-v3` + ms timestamp over the full
  * target URL), with a 5 s timeout, up to 10 retries with randomised back-off on connection errors,
