@@ -35,8 +35,8 @@ describe('the CRM catalogue', () => {
     const expected = new Map<string, string[]>();
     for (const p of CRM_PROPERTIES) {
       if (!('options' in p.field) || !p.field.options) continue;
-      const cached = p.column !== null && p.object in CACHE_TABLES ? `${CACHE_TABLES[p.object as keyof typeof CACHE_TABLES].table}.${p.column}` : undefined;
-      const warp = p.out !== null && !p.out.startsWith('account.') && p.object in WARP_TABLES ? `${WARP_TABLES[p.object as keyof typeof WARP_TABLES]}.${snake(p.out)}` : undefined;
+      const cached = p.column !== null && p.object in CACHE_TABLES ? `${CACHE_TABLES[p.object].table}.${p.column}` : undefined;
+      const warp = p.out !== null && !p.out.startsWith('account.') && p.object in WARP_TABLES ? `${WARP_TABLES[p.object]}.${snake(p.out)}` : undefined;
       for (const key of [cached, warp]) if (key) expected.set(key, [...p.field.options].sort());
     }
     expected.set('numbers.status', [...NUMBER_STATUSES].sort());
@@ -54,7 +54,7 @@ describe('the CRM catalogue', () => {
     const { rows } = await db.pool.query<{ key: string }>(`SELECT table_name || '.' || column_name AS key FROM information_schema.columns WHERE table_schema = 'public'`);
     const columns = new Set(rows.map((r) => r.key));
     const missing = CRM_PROPERTIES.filter((p) => p.column !== null)
-      .map((p) => `${CACHE_TABLES[p.object as keyof typeof CACHE_TABLES].table}.${p.column}`)
+      .map((p) => `${CACHE_TABLES[p.object].table}.${p.column}`)
       .filter((key) => !columns.has(key));
     expect(missing).toEqual([]);
   });
