@@ -1,23 +1,25 @@
+import type { Registry } from 'prom-client';
+
 import type { Config } from './config.js';
 import type { Pool } from './db/pool.js';
 import type { HubSpotGateway } from './hubspot/gateway.js';
 import type { Logger } from './lib/logger.js';
-import type { Registry } from 'prom-client';
+import type { InboundHooks } from './sync/inbound/apply-field.js';
 import { type SyncJobRunner, startSyncJobRunner } from './sync/inbound/customer-sync.js';
 import { crmReaderFromGateway } from './sync/inbound/gateway-reader.js';
-import type { InboundHooks } from './sync/inbound/apply-field.js';
 import { type InboxWorkers, startInboxWorkers } from './sync/inbound/inbox-worker.js';
 import { createInboundMetrics } from './sync/inbound/metrics.js';
+import type { ClosedWonStages } from './sync/onboarding/closed-won.js';
 import { smtpWelcomeMailer } from './sync/onboarding/mailer.js';
 import { type OnboardingRunner, startOnboardingRunner } from './sync/onboarding/onboarding.js';
-import { type OutboxWorkers, } from './sync/outbound/outbox-worker.js';
+import type { OutboxWorkers } from './sync/outbound/outbox-worker.js';
 import { startOutboundSync } from './sync/outbound/outbound-sync.js';
-import type { ClosedWonStages } from './sync/onboarding/closed-won.js';
 
 /**
  * The worker role: every background loop of one process, started in order and stopped in reverse.
  * Part of the composition root (it reads the config); `service.ts` starts it for `ROLE=worker`
- * and `ROLE=all`. Background work that is added later (a job runner, a scheduler) starts here too.
+ * and `ROLE=all`. Background work added later (the job runner, the scheduler) starts here too:
+ * one more `start…` call and its `stoppers.push`, before the outbound sync.
  */
 export interface BackgroundWork {
   /** Webhook inbox workers (inbound sync). */
@@ -51,7 +53,7 @@ export async function startBackgroundWork(config: Config, deps: BackgroundDeps):
   };
   try {
     // Read the closed-won stages before the first deal event is applied; refreshed off the hot path.
-    await deps.closedWon.refresh();
+    await deps.closedWon.start();
     stoppers.push(async () => deps.closedWon.stop());
     const inbox = startInboxWorkers({
       pool,

@@ -12,8 +12,8 @@ import type { Logger } from '../../lib/logger.js';
  */
 export interface ClosedWonStages {
   isClosedWon(stageId: string): boolean;
-  /** Reads the pipelines now; a failure is logged and the last known stages are kept. */
-  refresh(): Promise<void>;
+  /** Reads the pipelines now and then every `refreshIntervalMs`; a failed read keeps the last known stages. */
+  start(): Promise<void>;
   /** Stops the periodic refresh. */
   stop(): void;
 }
@@ -38,11 +38,14 @@ export function closedWonStagesFrom(
       logger.warn({ err: toError(error) }, 'reading deal pipelines failed; keeping the closed-won stages known so far');
     }
   };
-  const timer = setInterval(() => void refresh(), refreshIntervalMs);
-  timer.unref();
+  let timer: NodeJS.Timeout | undefined;
   return {
     isClosedWon: (stageId) => stages.has(stageId),
-    refresh,
+    start: async () => {
+      await refresh();
+      timer ??= setInterval(() => void refresh(), refreshIntervalMs);
+      timer.unref();
+    },
     stop: () => clearInterval(timer),
   };
 }
