@@ -3,7 +3,7 @@ import { CRM_OBJECTS } from '../../domain/hubspot-objects.js';
 import type { CrmReader, CrmRecord } from './crm-reader.js';
 
 const toRecord = (object: HubSpotObject): CrmRecord => {
-  const companies = object.associations?.['companies']?.results;
+  const companies = object.associations?.[CRM_OBJECTS.company.path]?.results;
   // The labelled (primary) association first; unlabelled ones after it.
   const companyIds = companies
     ? [...companies].sort((a, b) => Number(a.type.includes('unlabeled')) - Number(b.type.includes('unlabeled'))).map((c) => c.id)
@@ -30,7 +30,7 @@ export function crmReaderFromGateway(gateway: HubSpotGateway, priority: Priority
       return results.map(toRecord);
     },
     listPage: async (objectType, properties, after, signal) => {
-      const associations = objectType === 'company' ? [] : ['companies'];
+      const associations = objectType === 'company' ? [] : [CRM_OBJECTS.company.path];
       const page = await gateway.listObjects(CRM_OBJECTS[objectType].path, {
         properties,
         associations,

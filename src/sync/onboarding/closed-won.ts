@@ -1,3 +1,4 @@
+import { CRM_OBJECTS } from '../../domain/hubspot-objects.js';
 import type { HubSpotGateway } from '../../hubspot/gateway.js';
 import { toError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
@@ -30,7 +31,7 @@ export function closedWonStagesFrom(
   const refresh = async (): Promise<void> => {
     try {
       // `scheduled`: it never holds up a user's request, and waits its turn in the budget.
-      const pipelines = await gateway.listPipelines('deals', { priority: 'scheduled' });
+      const pipelines = await gateway.listPipelines(CRM_OBJECTS.deal.path, { priority: 'scheduled' });
       stages = new Set(
         pipelines.flatMap((p) => p.stages.filter((s) => String(s.metadata?.['isClosed']) === 'true' && Number(s.metadata?.['probability']) === 1).map((s) => s.id)),
       );
