@@ -92,7 +92,7 @@ async function replaceLegacyPassword(port: number, password: string): Promise<vo
  * per data directory (see `dataDirPassword`); never reached from outside this machine (loopback).
  *
  * As root, PostgreSQL refuses to run, so the package runs it as the `postgres` OS user: that user
- * must be able to traverse the data directory's parents and node_modules (platform.md §1).
+ * must be able to traverse the data directory's parents and node_modules (README.md "Quick start": running as root).
  */
 export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
   const dataDir = path.resolve(options.dataDir);

@@ -5,7 +5,7 @@ import type { Queryable } from '../db/pool.js';
 import { badRequest } from '../lib/errors.js';
 import { findBrokenText } from '../lib/text.js';
 import type { ApiKey } from '../store/api-keys.js';
-import { describeSensitive, findSensitiveValue } from '../sync/outbound/guard.js';
+import { describeSensitive, findSensitiveValue } from '../domain/outgoing-guard.js';
 import { authenticate } from './auth.js';
 import { validationError } from './errors.js';
 import type { JsonBodyReader } from './json-body.js';

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 
 import type { Logger } from '../lib/logger.js';
 import { storableJson } from '../lib/text.js';
-import { describeSensitive, findSensitiveValue } from '../sync/outbound/guard.js';
+import { describeSensitive, findSensitiveValue } from '../domain/outgoing-guard.js';
 import type { Clock } from './clock.js';
 import { HubSpotError, RATE_LIMIT_POLICIES } from './errors.js';
 import type { GatewayMetrics } from './metrics.js';

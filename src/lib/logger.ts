@@ -16,7 +16,7 @@ export interface LoggerOptions {
 /**
  * JSON logs with PII and secrets removed before serialisation: every logged object goes through
  * `scrubValue` and every message through `scrubText`, so a caller cannot leak an email by
- * accident (the seed: "No PII in logs").
+ * accident (docs/product-rules.md "Privacy and safety").
  */
 /** The path of a request URL, without its query string. */
 export const requestPath = (url: string): string => {

@@ -1,8 +1,6 @@
 import type { Queryable } from '../db/pool.js';
+import type { TrunkStatus } from '../domain/value-sets.js';
 import { randomHexId } from '../lib/ids.js';
-
-export const TRUNK_STATUSES = ['active', 'suspended', 'limited', 'disabled'] as const;
-export type TrunkStatus = (typeof TRUNK_STATUSES)[number];
 
 export interface Trunk {
   id: string;

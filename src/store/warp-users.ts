@@ -1,13 +1,11 @@
 import type { Queryable } from '../db/pool.js';
+import type { UserRole } from '../domain/value-sets.js';
 import { randomHexId } from '../lib/ids.js';
 
 /**
  * WARP portal users as the outbound side writes and reads them (the `users` table). Only the
  * number of API keys is stored and synced, never a key value.
  */
-
-export const USER_ROLES = ['admin', 'developer', 'billing', 'readonly'] as const;
-export type UserRole = (typeof USER_ROLES)[number];
 
 export interface WarpUser {
   id: string;

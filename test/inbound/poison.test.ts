@@ -44,7 +44,7 @@ describe('the webhook door', () => {
     const now = Date.now();
     expect(await accepted([propertyChange(701, 'name', 'Acme\u0000Corp', now)])).toEqual({ received: 1 });
     expect(await accepted([propertyChange(702, 'name', 'Normal Corp', now)])).toEqual({ received: 1 });
-    await service.inbox.drain();
+    await service.work!.inbox.drain();
     expect(await companyName(701)).toBe('Acme\uFFFDCorp');
     expect(await companyName(702)).toBe('Normal Corp');
     const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_batches WHERE expanded_at IS NULL`);
@@ -53,7 +53,7 @@ describe('the webhook door', () => {
 
   it('unpaired surrogates, in values and in keys, are stored as U+FFFD', async () => {
     await accepted([propertyChange(703, 'name', 'half \ud800 emoji', Date.now(), { ['x\udc00']: 1 })]);
-    await service.inbox.drain();
+    await service.work!.inbox.drain();
     expect(await companyName(703)).toBe('half \uFFFD emoji');
     expect(await outcomes([703])).toMatchObject([{ status: 'applied', outcome: 'applied' }]);
   });
@@ -63,7 +63,7 @@ describe('the webhook door', () => {
     const good = JSON.stringify(propertyChange(704, 'name', 'Neighbour Ltd', Date.now()));
     const bad = JSON.stringify(propertyChange(705, 'name', 'x', Date.now())).replace('"x"', deep);
     expect(await accepted(`[${bad},${good}]`)).toEqual({ received: 2 });
-    await service.inbox.drain();
+    await service.work!.inbox.drain();
     expect(await companyName(704)).toBe('Neighbour Ltd');
     const rows = (await outcomes([704])).map((r) => [r.object_id, r.status, r.outcome]);
     expect(rows).toEqual(expect.arrayContaining([['704', 'applied', 'applied'], [null, 'ignored', 'invalid_event']]));
@@ -74,7 +74,7 @@ describe('the webhook door', () => {
     const events = Array.from({ length: 100 }, (_, i) => propertyChange(1000 + i, 'name', `Company ${i}`, now));
     events[42] = { ...events[42]!, propertyName: 'x'.repeat(600) };
     expect(await accepted(events)).toEqual({ received: 100 });
-    await service.inbox.drain();
+    await service.work!.inbox.drain();
     const { rows } = await db.pool.query<{ outcome: string; n: number }>(
       `SELECT outcome, count(*)::int AS n FROM webhook_inbox WHERE (event->>'objectId')::bigint BETWEEN 1000 AND 1099 GROUP BY outcome ORDER BY outcome`,
     );

@@ -37,12 +37,12 @@ describe('contact.privacyDeletion', () => {
       contactChange(801, 'phone', '+49 30 5550199', t0 + 3),
       contactChange(802, 'firstname', 'Bernd', t0 + 4),
     ]);
-    await service.inbox.drain();
+    await service.work!.inbox.drain();
     await db.pool.query(`UPDATE users SET user_id = 'usr_anna0001', role = 'admin' WHERE hubspot_contact_id = '801'`);
     expect(await userRow('801')).toMatchObject({ email: 'anna.schmidt@acme.example', firstname: 'Anna' });
 
     await post([{ eventId: 9001, subscriptionId: 12, portalId: 1234567, occurredAt: t0 + 10, subscriptionType: 'contact.privacyDeletion', objectId: 801, changeFlag: 'GDPR_DELETED' }]);
-    await service.inbox.drain();
+    await service.work!.inbox.drain();
 
     const erased = await userRow('801');
     expect(erased).toMatchObject({ email: null, firstname: null, lastname: null, phone: null, user_id: 'usr_anna0001', role: 'admin' });
@@ -63,11 +63,11 @@ describe('contact.privacyDeletion', () => {
   it('erases even when the plain deletion was applied first (an erasure is never stale)', async () => {
     const t0 = Date.now() - 30_000;
     await post([contactChange(803, 'email', 'late@acme.example', t0)]);
-    await service.inbox.drain();
+    await service.work!.inbox.drain();
     await post([{ eventId: 9002, subscriptionId: 13, portalId: 1234567, occurredAt: t0 + 5, subscriptionType: 'contact.deletion', objectId: 803 }]);
-    await service.inbox.drain();
+    await service.work!.inbox.drain();
     await post([{ eventId: 9003, subscriptionId: 12, portalId: 1234567, occurredAt: t0 + 5, subscriptionType: 'contact.privacyDeletion', objectId: 803 }]);
-    await service.inbox.drain();
+    await service.work!.inbox.drain();
     expect(await userRow('803')).toMatchObject({ email: null });
     const { rows } = await db.pool.query<{ body: string }>('SELECT body FROM webhook_batches');
     expect(rows.some((r) => r.body.includes('late@acme.example'))).toBe(false);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { checkOutgoing, findSensitiveText, findSensitiveValue, luhnValid, OutgoingGuardError } from '../../src/sync/outbound/guard.js';
+import { checkOutgoing, findSensitiveText, findSensitiveValue, luhnValid, OutgoingGuardError } from '../../src/domain/outgoing-guard.js';
 
 describe('outgoing guard', () => {
   it('computes the Luhn checksum', () => {

@@ -1,5 +1,5 @@
+import type { InboundObjectType } from '../../domain/hubspot-objects.js';
 import { receiveWebhook, type WebhookReceiverDeps } from '../../sync/inbound/receive-webhook.js';
-import type { InboundObjectType } from '../../sync/inbound/webhook-events.js';
 import { defineRoute } from '../route.js';
 
 export interface WebhookRouteDeps extends WebhookReceiverDeps {

@@ -1,9 +1,10 @@
 import type { Queryable } from '../../db/pool.js';
+import type { InboundObjectType } from '../../domain/hubspot-objects.js';
 import { AppError, badRequest } from '../../lib/errors.js';
 import { storableJson } from '../../lib/text.js';
 import { acceptWebhookBatch } from '../../store/inbox.js';
 import type { WebhookAuthenticator, WebhookRequestFacts } from './webhook-auth.js';
-import { eventTarget, type InboundObjectType, MAX_BATCH_DEPTH, webhookBatchSchema, webhookEventSchema } from './webhook-events.js';
+import { eventTarget, MAX_BATCH_DEPTH, webhookBatchSchema, webhookEventSchema } from './webhook-events.js';
 
 /**
  * Receiving a HubSpot webhook delivery: authenticate, parse, store, wake. The signature is checked

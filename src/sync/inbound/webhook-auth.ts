@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 
-import { SIGNATURE_HEADERS, verifyHubSpotSignature, WEBHOOK_MAX_TIMESTAMP_AGE_MS } from '../../lib/hubspot-signature.js';
+import { SIGNATURE_HEADERS, verifyHubSpotSignature, WEBHOOK_MAX_TIMESTAMP_AGE_MS } from '../../hubspot/webhook-signature.js';
 import { BODY_HASH_REPLAY_PREFIX } from '../../store/inbox.js';
 
 /**

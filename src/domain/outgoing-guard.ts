@@ -1,7 +1,7 @@
-import { findLeaf } from '../../lib/text.js';
+import { findLeaf } from '../lib/text.js';
 
 /**
- * What never leaves WARP (seed "PCI data never sent to HubSpot"; PRODUCT.md "Privacy and safety"):
+ * What never leaves WARP (docs/product-rules.md "Privacy and safety"):
  * API key values, card numbers, and any property not in the mapping. The HubSpot gateway scans
  * every request body it sends (`findSensitiveValue`), so no caller can skip the check; the outbound
  * senders also run `checkOutgoing` per record (unmapped properties, and a dead letter per record
