@@ -16,22 +16,22 @@ export interface NewInboxEvent {
 }
 
 /**
- * Stores a verified request body in one statement (one round trip, atomic). With
- * `replaySignature`, it is stored only if that signature was not seen before; returns false for
- * a replay (nothing stored).
+ * Stores a verified request body in one statement (one round trip, atomic), only if none of its
+ * replay keys was seen before (a v3 signature, a body hash); returns false for a replay (the body
+ * is not stored).
  */
-export async function acceptWebhookBatch(db: Queryable, replaySignature: string | null, body: string, eventCount: number): Promise<boolean> {
+export async function acceptWebhookBatch(db: Queryable, replayKeys: readonly string[], body: string, eventCount: number): Promise<boolean> {
   const { rows } = await db.query<{ fresh: boolean }>(
     `WITH guard AS (
-       INSERT INTO webhook_replay_guard (signature) SELECT $1::text WHERE $1::text IS NOT NULL
+       INSERT INTO webhook_replay_guard (signature) SELECT DISTINCT unnest($1::text[])
        ON CONFLICT DO NOTHING RETURNING 1
      ), allowed AS (
-       SELECT $1::text IS NULL OR EXISTS (SELECT 1 FROM guard) AS ok
+       SELECT (SELECT count(*) FROM guard) = cardinality(ARRAY(SELECT DISTINCT unnest($1::text[]))) AS ok
      ), stored AS (
        INSERT INTO webhook_batches (body, event_count) SELECT $2, $3 WHERE (SELECT ok FROM allowed) RETURNING 1
      )
      SELECT (SELECT ok FROM allowed) AS fresh, (SELECT count(*) FROM stored) AS stored`,
-    [replaySignature, body, eventCount],
+    [[...replayKeys], body, eventCount],
   );
   return rows[0]!.fresh;
 }

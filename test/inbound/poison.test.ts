@@ -91,6 +91,10 @@ describe('the webhook door', () => {
     expect(replay.json).toMatchObject({ error: { code: 'webhook_replayed' } });
     // HubSpot's own retry of the event carries another attemptNumber: a different body.
     expect((await postSigned(url, JSON.stringify([{ ...event, attemptNumber: 1 }]), { secret: SECRET, v3: false })).status).toBe(200);
+    // A v3 delivery cannot come back as v1 once its v3 headers are stripped.
+    const delivered = JSON.stringify([propertyChange(708, 'name', 'Delivered', Date.now())]);
+    expect((await postSigned(url, delivered, { secret: SECRET })).status).toBe(200);
+    expect((await postSigned(url, delivered, { secret: SECRET, v3: false })).json).toMatchObject({ error: { code: 'webhook_replayed' } });
     const stripped = await postSigned(url, JSON.stringify([propertyChange(707, 'name', 'x', Date.now())]), {
       secret: SECRET,
       v3: false,

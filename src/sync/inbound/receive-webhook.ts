@@ -64,7 +64,7 @@ export async function receiveWebhook(deps: WebhookReceiverDeps, facts: Omit<Webh
         return parsed.success && eventTarget(parsed.data).objectType !== only;
       }).length
     : 0;
-  const fresh = await acceptWebhookBatch(deps.db, auth.replayKey, JSON.stringify(events), events.length);
+  const fresh = await acceptWebhookBatch(deps.db, auth.replayKeys, JSON.stringify(events), events.length);
   if (!fresh) throw new AppError(401, 'webhook_replayed', 'This signed request was already received');
   if (events.length > 0) deps.onAccepted?.();
   return { received: events.length, otherObjects };

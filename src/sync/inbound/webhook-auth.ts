@@ -54,7 +54,7 @@ export interface WebhookRequestFacts {
 }
 
 export type WebhookAuthResult =
-  | { ok: true; version: 'v1' | 'v2' | 'v3'; replayKey: string }
+  | { ok: true; version: 'v1' | 'v2' | 'v3'; replayKeys: string[] }
   | { ok: false; status: 401 | 403; code: string; message: string };
 
 export interface WebhookAuthenticator {
@@ -134,9 +134,11 @@ export function createWebhookAuthenticator(settings: WebhookAuthSettings): Webho
       });
       if (result.ok) {
         // v3 signatures cover the timestamp, so the same signature twice is a replay of one request;
-        // v1/v2 ones do not, so the same body twice is.
-        const replayKey = result.version === 'v3' ? signatureV3! : BODY_HASH_REPLAY_PREFIX + createHash('sha256').update(facts.rawBody).digest('hex');
-        return { ok: true, version: result.version, replayKey };
+        // v1/v2 ones do not, so the same body twice is. With v1 allowed, a v3 delivery's body is
+        // remembered too, so it cannot come back once more with its v3 headers stripped.
+        const bodyHash = BODY_HASH_REPLAY_PREFIX + createHash('sha256').update(facts.rawBody).digest('hex');
+        const replayKeys = result.version !== 'v3' ? [bodyHash] : settings.allowV1 ? [signatureV3!, bodyHash] : [signatureV3!];
+        return { ok: true, version: result.version, replayKeys };
       }
       const stale = result.reason === 'stale_timestamp' || result.reason === 'bad_timestamp';
       return stale
