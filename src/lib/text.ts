@@ -5,13 +5,15 @@
  * acknowledged. Everything that crosses a boundary into storage goes through these helpers.
  */
 
+// A cheap first look (one character class) before the exact unpaired-surrogate pattern.
+const NUL_OR_SURROGATE = /[\0\uD800-\uDFFF]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
 const REPLACEMENT = '\uFFFD';
 
 /** True when `text` holds a NUL or an unpaired surrogate (nothing PostgreSQL can store). */
 export function isBrokenText(text: string): boolean {
-  return text.includes('\0') || LONE_SURROGATE.test(text);
+  return NUL_OR_SURROGATE.test(text) && (text.includes('\0') || LONE_SURROGATE.test(text));
 }
 
 /** `text` with NULs and unpaired surrogates replaced by U+FFFD, as a UTF-8 encoder would. */
@@ -82,8 +84,10 @@ export function storableJson(root: unknown, maxDepth: number): { value: unknown;
     for (const [key, item] of Object.entries(value)) {
       const repairedKey = repairText(key);
       if (repairedKey !== key) changed = true;
-      // defineProperty: a `__proto__` key stays a plain key, never the copy's prototype.
-      Object.defineProperty(out, repairedKey, { value: copy(item, depth + 1), enumerable: true, writable: true, configurable: true });
+      const value = copy(item, depth + 1);
+      // A `__proto__` key must stay a plain key, never become the copy's prototype.
+      if (repairedKey === '__proto__') Object.defineProperty(out, repairedKey, { value, enumerable: true, writable: true, configurable: true });
+      else out[repairedKey] = value;
     }
     return out;
   };

@@ -57,8 +57,13 @@ const eventSchema = z
 /** One event, fully checked (at expansion and again when it is applied). */
 export const webhookEventSchema = eventSchema;
 
-/** A delivery at the door: what storing it needs, nothing more (each event is checked later). */
-export const webhookBatchSchema = z.array(z.record(z.string(), z.unknown())).max(MAX_EVENTS_PER_BATCH);
+const isJsonObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A delivery at the door: what storing it needs, nothing more (each event is checked later): an
+ * array of at most 100 objects, whose keys and values are not looked at here.
+ */
+export const webhookBatchSchema = z.array(z.custom<Record<string, unknown>>(isJsonObject, 'an event is a JSON object')).max(MAX_EVENTS_PER_BATCH);
 
 /** Events are flat (ids, scalars, one array of ids): anything nested deeper is cut, and fails its schema. */
 export const MAX_BATCH_DEPTH = 6;
