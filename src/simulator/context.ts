@@ -5,6 +5,7 @@
 import type { PortalState } from './state.js';
 import type { SearchIndex } from './search-index.js';
 import type { WebhookEmitter } from './webhooks/emitter.js';
+import type { RecordIndex } from './record-index.js';
 
 /** A bearer token the simulator accepts when tokens are restricted (see README "Auth"). */
 export interface TokenConfig {
@@ -38,6 +39,8 @@ export interface ResolvedOptions {
   webhookBatchDelayMs: number;
   webhookTimeoutMs: number;
   webhookMaxRetries: number;
+  /** False: the portal has no access to invoices (the invoice endpoints answer 403). */
+  invoicesEnabled: boolean;
 }
 
 /** Who made a change: API writes identify the integration (app); UI edits carry `CRM_UI`. */
@@ -47,10 +50,13 @@ export interface ChangeSource {
 }
 
 export interface Clock {
+  /** HubSpot time in epoch ms (real time plus the offset `/__sim/clock` moves). */
   now(): number;
   /** Scales a documented real-world duration by the time scale (minimum 1 ms). */
   scale(ms: number): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Registers a listener for clock jumps (`/__sim/clock` advance or set). */
+  onJump(listener: () => void): void;
 }
 
 export interface SimContext {
@@ -58,6 +64,8 @@ export interface SimContext {
   state: PortalState;
   clock: Clock;
   search: SearchIndex;
+  /** Ordered ids and unique-value lookups over `state.objects`. */
+  index: RecordIndex;
   webhooks: WebhookEmitter;
   /** Called after every mutation; debounced file persistence when `stateFile` is set. */
   changed(): void;

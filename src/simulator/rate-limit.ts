@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock, ResolvedOptions } from './context.js';
 
 const SEARCH_WINDOW_MS = 1_000;
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 const SECONDLY_WINDOW_MS = 1_000;
 
 /** Exact strings the official SDK's RetryDecorator matches (platform.md §6). */
