@@ -1,6 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any --
    Tests assert on raw HubSpot JSON bodies (ApiException.body, webhook payloads), which are untyped by nature. */
 /** Shared test helpers: start a simulator on port 0 and build official SDK clients against it. */
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Client } from '@hubspot/api-client';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/server.js';
 
@@ -46,3 +48,45 @@ export async function apiError(p: Promise<unknown>): Promise<{ code: number; bod
   }
   throw new Error('expected the SDK call to fail');
 }
+
+export interface Delivery { headers: IncomingHttpHeaders; raw: string; events: any[]; at: number }
+
+/** A small local webhook receiver; `respond` decides the status (and an optional delay) per request. */
+export class Receiver {
+  deliveries: Delivery[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  respond: (n: number) => { status: number; delayMs?: number } = () => ({ status: 204 });
+  private server!: Server;
+  url = '';
+
+  async start(path = '/hooks/hubspot?src=sim'): Promise<void> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        this.inFlight++;
+        this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+        this.deliveries.push({ headers: req.headers, raw, events: JSON.parse(raw) as any[], at: Date.now() });
+        const { status, delayMs } = this.respond(this.deliveries.length);
+        setTimeout(() => {
+          this.inFlight--;
+          if (!res.destroyed) res.writeHead(status).end();
+        }, delayMs ?? 0);
+      });
+    });
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}${path}`;
+  }
+
+  events(): any[] {
+    return this.deliveries.flatMap((d) => d.events);
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((r) => this.server.close(r));
+  }
+}
+

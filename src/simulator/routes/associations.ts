@@ -84,7 +84,7 @@ export function registerAssociationRoutes(app: FastifyInstance, ctx: SimContext)
     addAssociation(ctx, from, p.objectId ?? '', to, p.toObjectId ?? '', ids, apiSource(req));
     void reply.code(201);
     return {
-      fromObjectTypeId: from.objectTypeId, fromObjectId: Number(p.objectId), toObjectTypeId: to.objectTypeId, toObjectId: Number(p.toObjectId),
+      fromObjectTypeId: from.objectTypeId, fromObjectId: p.objectId, toObjectTypeId: to.objectTypeId, toObjectId: p.toObjectId,
       labels: ids.map((t) => labelOf(ctx, from, to, t).label).filter((l): l is string => l !== null),
     };
   });
@@ -99,7 +99,7 @@ export function registerAssociationRoutes(app: FastifyInstance, ctx: SimContext)
     const after = str(q.after);
     const rest = after === undefined ? all : all.filter(([id]) => Number(id) > Number(after));
     const page = rest.slice(0, limit);
-    const out: Record<string, unknown> = { results: page.map(([id, ids]) => ({ toObjectId: Number(id), associationTypes: ids.map((t) => labelOf(ctx, from, to, t)) })) };
+    const out: Record<string, unknown> = { results: page.map(([id, ids]) => ({ toObjectId: id, associationTypes: ids.map((t) => labelOf(ctx, from, to, t)) })) };
     const last = page.at(-1);
     if (rest.length > limit && last) out.paging = { next: { after: last[0], link: `?after=${last[0]}` } };
     return out;
@@ -149,7 +149,7 @@ export function registerAssociationRoutes(app: FastifyInstance, ctx: SimContext)
         mustExist(ctx, to, t);
         const ids = typeIdsOf(ctx, from, to, i.types);
         addAssociation(ctx, from, f, to, t, ids, apiSource(req));
-        results.push({ fromObjectTypeId: from.objectTypeId, fromObjectId: Number(f), toObjectTypeId: to.objectTypeId, toObjectId: Number(t), labels: ids.map((x) => labelOf(ctx, from, to, x).label).filter((l) => l !== null) });
+        results.push({ fromObjectTypeId: from.objectTypeId, fromObjectId: f, toObjectTypeId: to.objectTypeId, toObjectId: t, labels: ids.map((x) => labelOf(ctx, from, to, x).label).filter((l) => l !== null) });
       } catch (err) {
         if (!(err instanceof HubSpotError)) throw err;
         errors.push(batchError(err.category, err.message, { fromObjectId: [f], toObjectId: [t] }, err.extra.errors ?? []));
@@ -171,7 +171,7 @@ export function registerAssociationRoutes(app: FastifyInstance, ctx: SimContext)
         errors.push(batchError('OBJECT_NOT_FOUND', `No ${to.singular} is associated with ${from.singular} ${id}.`, { fromObjectId: [id] }));
         continue;
       }
-      results.push({ from: { id }, to: list.map(([toId, ids]) => ({ toObjectId: Number(toId), associationTypes: ids.map((t) => labelOf(ctx, from, to, t)) })) });
+      results.push({ from: { id }, to: list.map(([toId, ids]) => ({ toObjectId: toId, associationTypes: ids.map((t) => labelOf(ctx, from, to, t)) })) });
     }
     return batchResponse(reply, 200, results, errors, startedAt);
   });
