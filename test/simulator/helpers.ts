@@ -4,6 +4,9 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@hubspot/api-client';
+import { DefinitionConfigurationsApi, ServerConfiguration, createConfiguration } from '@hubspot/api-client/lib/codegen/crm/associations/v4/schema/index.js';
+import { Observable } from '@hubspot/api-client/lib/codegen/crm/associations/v4/schema/rxjsStub.js';
+import { ApiClientConfigurator } from '@hubspot/api-client/lib/src/configuration/ApiClientConfigurator.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/server.js';
 
 /** Fast defaults: windows and delays 100x shorter, webhooks batched after 5 ms. */
@@ -17,6 +20,15 @@ export async function startTestSim(opts: SimulatorOptions = {}): Promise<Running
  */
 export function sdk(sim: RunningSimulator, accessToken = 'pat-test-token'): Client {
   return new Client({ accessToken, basePath: sim.url, numberOfApiCallRetries: 0 });
+}
+
+/**
+ * The SDK's association-limits API (`definitions/configurations`), which 13.5 generates but does not
+ * expose on `Client`: built the way the SDK builds its other schema APIs.
+ */
+export function associationLimitsApi(sim: RunningSimulator, accessToken = 'pat-test-token'): DefinitionConfigurationsApi {
+  const params = ApiClientConfigurator.getParams({ accessToken, basePath: sim.url }, ServerConfiguration as never, Observable, Observable);
+  return new DefinitionConfigurationsApi(createConfiguration(params as never));
 }
 
 export function devSdk(sim: RunningSimulator): Client {
