@@ -87,7 +87,7 @@ export class RecordIndex {
   private uniqueMap(typeId: string, prop: string): Map<string, string> {
     const k = uniqueKey(typeId, prop);
     let m = this.unique.get(k);
-    if (!m) this.unique.set(k, (m = new Map()));
+    if (!m) this.unique.set(k, (m = new Map<string, string>()));
     return m;
   }
 

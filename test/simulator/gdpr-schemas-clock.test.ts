@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment --
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument --
    Tests assert on raw HubSpot JSON bodies and webhook payloads, which are untyped by nature. */
 /** GDPR delete, schema batch read and association delete, timeline template/token updates, the clock control. */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -46,16 +46,17 @@ describe('schemas', () => {
   it('batch read by name or id; deletes an association definition of a schema', async () => {
     const c = sdk(sim);
     const trunks = await c.crm.schemas.coreApi.create(schemaEgg('trunk') as never);
+    const trunkType = trunks.objectTypeId ?? '';
     await c.crm.schemas.coreApi.create(schemaEgg('number') as never);
-    const read = await call(sim, 'POST', '/crm-object-schemas/v3/schemas/batch/read', { inputs: ['trunk', trunks.objectTypeId, 'nope'], includeAssociationDefinitions: true, includeAuditMetadata: false, includePropertyDefinitions: true });
+    const read = await call(sim, 'POST', '/crm-object-schemas/v3/schemas/batch/read', { inputs: ['trunk', trunkType, 'nope'], includeAssociationDefinitions: true, includeAuditMetadata: false, includePropertyDefinitions: true });
     expect(read.status).toBe(200);
     expect(read.body.results.map((s: { name: string }) => s.name)).toEqual(['trunk']);
     const assoc = trunks.associations.find((a) => a.toObjectTypeId === '0-2');
     expect(assoc).toBeTruthy();
-    await c.crm.schemas.coreApi.archiveAssociation(trunks.objectTypeId, assoc!.id);
-    const after = await c.crm.schemas.coreApi.getById(trunks.objectTypeId);
+    await c.crm.schemas.coreApi.archiveAssociation(trunkType, assoc?.id ?? '');
+    const after = await c.crm.schemas.coreApi.getById(trunkType);
     expect(after.associations.some((a) => a.toObjectTypeId === '0-2')).toBe(false);
-    expect((await apiError(c.crm.schemas.coreApi.archiveAssociation(trunks.objectTypeId, '424242'))).code).toBe(404);
+    expect((await apiError(c.crm.schemas.coreApi.archiveAssociation(trunkType, '424242'))).code).toBe(404);
   });
 });
 
@@ -65,10 +66,10 @@ describe('timeline templates and tokens', () => {
     const tpl = await dev.crm.timeline.templatesApi.create(sim.appId, {
       name: 'Usage', objectType: 'companies', headerTemplate: 'Usage', tokens: [{ name: 'minutes', label: 'Minutes', type: 'number' }, { name: 'tier', label: 'Tier', type: 'enumeration', options: [{ label: 'Gold', value: 'gold' }] }],
     } as never);
-    const updated = await dev.crm.timeline.templatesApi.update(tpl.id, sim.appId, { id: tpl.id, name: 'Monthly usage', headerTemplate: 'Usage {{minutes}}', tokens: tpl.tokens } as never);
+    const updated = await dev.crm.timeline.templatesApi.update(tpl.id, sim.appId, { id: tpl.id, name: 'Monthly usage', headerTemplate: 'Usage {{minutes}}', tokens: tpl.tokens });
     expect(updated).toMatchObject({ name: 'Monthly usage', headerTemplate: 'Usage {{minutes}}' });
-    const tok = await dev.crm.timeline.tokensApi.update(tpl.id, 'tier', sim.appId, { label: 'Service tier', options: [{ label: 'Gold', value: 'gold' }, { label: 'Silver', value: 'silver' }] } as never);
-    expect(tok.options.map((o) => o.value)).toEqual(['gold', 'silver']);
+    const tok = await dev.crm.timeline.tokensApi.update(tpl.id, 'tier', sim.appId, { label: 'Service tier', options: [{ label: 'Gold', value: 'gold' }, { label: 'Silver', value: 'silver' }] });
+    expect(tok.options?.map((o) => o.value)).toEqual(['gold', 'silver']);
     await dev.crm.timeline.tokensApi.archive(tpl.id, 'minutes', sim.appId);
     expect((await dev.crm.timeline.templatesApi.getById(tpl.id, sim.appId)).tokens.map((t) => t.name)).toEqual(['tier']);
     const typeChange = await apiError(dev.crm.timeline.templatesApi.update(tpl.id, sim.appId, { id: tpl.id, name: 'x', tokens: [{ name: 'tier', label: 'Tier', type: 'string' }] } as never));

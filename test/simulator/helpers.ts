@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any --
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return --
    Tests assert on raw HubSpot JSON bodies (ApiException.body, webhook payloads), which are untyped by nature. */
 /** Shared test helpers: start a simulator on port 0 and build official SDK clients against it. */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -27,7 +27,7 @@ export function sdk(sim: RunningSimulator, accessToken = 'pat-test-token'): Clie
  * expose on `Client`: built the way the SDK builds its other schema APIs.
  */
 export function associationLimitsApi(sim: RunningSimulator, accessToken = 'pat-test-token'): DefinitionConfigurationsApi {
-  const params = ApiClientConfigurator.getParams({ accessToken, basePath: sim.url }, ServerConfiguration as never, Observable, Observable);
+  const params = ApiClientConfigurator.getParams({ accessToken, basePath: sim.url }, ServerConfiguration, Observable, Observable);
   return new DefinitionConfigurationsApi(createConfiguration(params as never));
 }
 

@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment --
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call --
    Tests assert on raw HubSpot JSON bodies (ApiException.body), which are untyped by nature. */
 /** Pipelines and stages (create, replace, update, delete, audit) and association definitions (labels, limits). */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ describe('pipelines and stages', () => {
   it('creates, replaces, renames and deletes a ticket pipeline; every change is in its audit', async () => {
     const c = sdk(sim);
     const p = await c.crm.pipelines.pipelinesApi.create('tickets', { label: 'Network', displayOrder: 1, stages: [open('New', 0), closed('Resolved', 1)] });
-    expect(p.stages.map((s) => [s.label, s.metadata.ticketState, s.writePermissions])).toEqual([['New', 'OPEN', 'CRM_PERMISSIONS_ENFORCEMENT'], ['Resolved', 'CLOSED', 'CRM_PERMISSIONS_ENFORCEMENT']]);
+    expect(p.stages.map((s) => [s.label, s.metadata?.ticketState, s.writePermissions])).toEqual([['New', 'OPEN', 'CRM_PERMISSIONS_ENFORCEMENT'], ['Resolved', 'CLOSED', 'CRM_PERMISSIONS_ENFORCEMENT']]);
     const keep = p.stages[0]!.id;
     const replaced = await c.crm.pipelines.pipelinesApi.replace('tickets', p.id, { label: 'Network ops', displayOrder: 2, stages: [open('Triaged', 0), closed('Done', 1)] });
     expect(replaced.stages.map((s) => s.label)).toEqual(['Triaged', 'Done']);
@@ -41,7 +41,7 @@ describe('pipelines and stages', () => {
     const renamed = await c.crm.pipelines.pipelineStagesApi.update('tickets', '0', s.id, { label: 'Escalated to NOC', metadata: {} });
     expect(renamed).toMatchObject({ label: 'Escalated to NOC', metadata: { ticketState: 'OPEN' } });
     const replaced = await c.crm.pipelines.pipelineStagesApi.replace('tickets', '0', s.id, closed('Escalated (closed)', 4));
-    expect(replaced.metadata.ticketState).toBe('CLOSED');
+    expect(replaced.metadata?.ticketState).toBe('CLOSED');
     const audit = await call(sim, 'GET', `/crm/v3/pipelines/tickets/0/stages/${s.id}/audit`);
     expect(audit.body.results.map((a: { action: string }) => a.action)).toEqual(['UPDATE', 'UPDATE', 'CREATE']);
     await c.crm.pipelines.pipelineStagesApi.archive('tickets', '0', s.id);
@@ -74,7 +74,7 @@ describe('association labels and limits', () => {
     expect(spelled.body.results.find((r: { typeId: number }) => r.typeId === typeId).label).toBe('Invoice recipient');
     const contact = await c.crm.contacts.basicApi.create({ properties: { email: 'l@x.example' }, associations: [] });
     const company = await c.crm.companies.basicApi.create({ properties: { name: 'L' }, associations: [] });
-    await c.crm.associations.v4.basicApi.create('contacts', contact.id, 'companies', company.id, [{ associationCategory: 'USER_DEFINED', associationTypeId: typeId }, { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 279 }]);
+    await c.crm.associations.v4.basicApi.create('contacts', contact.id, 'companies', company.id, [{ associationCategory: 'USER_DEFINED', associationTypeId: typeId }, { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 279 }] as never);
     await defs.remove('contacts', 'companies', typeId);
     expect((await defs.getAll('contacts', 'companies')).results.some((r) => r.typeId === typeId)).toBe(false);
     const left = await c.crm.associations.v4.basicApi.getPage('contacts', contact.id, 'companies');
@@ -86,7 +86,7 @@ describe('association labels and limits', () => {
   it('configures a per-record limit (definitions/configurations) and enforces it', async () => {
     const c = sdk(sim);
     const limits = associationLimitsApi(sim);
-    const made = await limits.batchCreate('contacts', 'companies', { inputs: [{ category: 'HUBSPOT_DEFINED', typeId: 279, maxToObjectIds: 1 }] });
+    const made = await limits.batchCreate('contacts', 'companies', { inputs: [{ category: 'HUBSPOT_DEFINED', typeId: 279, maxToObjectIds: 1 }] } as never);
     expect(made.results[0]).toMatchObject({ typeId: 279, userEnforcedMaxToObjectIds: 1 });
     expect((await limits.getAll()).results).toEqual([expect.objectContaining({ typeId: 279, userEnforcedMaxToObjectIds: 1 })]);
     expect((await call(sim, 'GET', '/crm/associations/v4/definitions/configurations/all')).body.results).toHaveLength(1);
@@ -94,7 +94,7 @@ describe('association labels and limits', () => {
     const [a, b] = await Promise.all(['A', 'B'].map((name) => c.crm.companies.basicApi.create({ properties: { name }, associations: [] })));
     await c.crm.associations.v4.basicApi.createDefault('contacts', contact.id, 'companies', a!.id);
     expect((await apiError(c.crm.associations.v4.basicApi.createDefault('contacts', contact.id, 'companies', b!.id))).code).toBe(400);
-    const updated = await limits.batchUpdate('contacts', 'companies', { inputs: [{ category: 'HUBSPOT_DEFINED', typeId: 279, maxToObjectIds: 2 }] });
+    const updated = await limits.batchUpdate('contacts', 'companies', { inputs: [{ category: 'HUBSPOT_DEFINED', typeId: 279, maxToObjectIds: 2 }] } as never);
     expect(updated.results[0]).toMatchObject({ typeId: 279, userEnforcedMaxToObjectIds: 2 });
     await c.crm.associations.v4.basicApi.createDefault('contacts', contact.id, 'companies', b!.id);
     await limits.batchRemove('contacts', 'companies', { inputs: [{ category: 'HUBSPOT_DEFINED', typeId: 279 }] });

@@ -1,7 +1,6 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return --
-   Tests assert on raw HubSpot JSON bodies (control API reports), which are untyped by nature. */
 /** Bulk seeding with drift (issue 14): the portal is as reported, and every injected change is visible. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { SeedReport } from '../../src/simulator/bulk-seed.js';
 import type { RunningSimulator } from '../../src/simulator/server.js';
 import { call, sdk, startTestSim } from './helpers.js';
 
@@ -28,32 +27,35 @@ describe('bulk seeding', () => {
       drift: { changed: 0.1, deleted: 2, merged: 1, removedAssociations: 2, sameTimestamp: { objectType: 'contacts', count: 20 } },
     });
     expect(seeded.status).toBe(200);
-    const r = seeded.body;
-    expect(Object.fromEntries(Object.entries(r.created).map(([k, v]: [string, any]) => [k, v.count]))).toEqual({ companies: 50, contacts: 100, deals: 20, tickets: 10, trunks: 30, numbers: 60 });
+    const r = seeded.body as SeedReport;
+    expect(Object.fromEntries(Object.entries(r.created).map(([k, v]) => [k, v.count]))).toEqual({ companies: 50, contacts: 100, deals: 20, tickets: 10, trunks: 30, numbers: 60 });
     expect(r.associations).toBe(100 + 20 + 10 + 30 + 60 + 60);
     const d = r.drift;
+    if (!d?.sameTimestamp) throw new Error('the seed report has no drift');
     expect(d.counts).toMatchObject({ deleted: 12, merged: 4, removedAssociations: 12 });
-    expect(d.changed.filter((x: any) => !x.sameTimestamp)).toHaveLength(5 + 10 + 2 + 1 + 3 + 6);
+    expect(d.changed.filter((x) => !x.sameTimestamp)).toHaveLength(5 + 10 + 2 + 1 + 3 + 6);
     expect(d.sameTimestamp).toMatchObject({ objectType: 'contacts', count: 20 });
 
     const c = sdk(sim);
     const companies = await listAll(c, 'companies');
     expect(companies).toHaveLength(50 - 2 - 1);
-    const trunkType = r.created.trunks.objectTypeId as string;
+    const trunkType = r.created.trunks?.objectTypeId ?? '';
+    const numberType = r.created.numbers?.objectTypeId ?? '';
     expect(await listAll(c, trunkType)).toHaveLength(30 - 2);
 
-    const change = d.changed.find((x: any) => x.objectType === 'companies');
+    const change = d.changed.find((x) => x.objectType === 'companies');
+    const deleted = d.deleted.find((x) => x.objectType === 'contacts');
+    const merged = d.merged.find((x) => x.objectType === 'deals');
+    const gone = d.removedAssociations.find((x) => x.fromObjectType === 'numbers' && x.toObjectType === 'trunks');
+    if (!change || !deleted || !merged || !gone) throw new Error('a drift kind is missing');
     expect((await c.crm.companies.basicApi.getById(change.id, [change.property])).properties[change.property]).toBe(change.after);
-    const deleted = d.deleted.find((x: any) => x.objectType === 'contacts');
     expect((await c.crm.contacts.basicApi.getById(deleted.id, undefined, undefined, undefined, true)).archived).toBe(true);
-    const merged = d.merged.find((x: any) => x.objectType === 'deals');
     expect((await c.crm.deals.basicApi.getById(merged.primaryId, ['hs_merged_object_ids'])).properties.hs_merged_object_ids).toBe(merged.mergedId);
-    const gone = d.removedAssociations.find((x: any) => x.fromObjectType === 'numbers' && x.toObjectType === 'trunks');
-    const assoc = await c.crm.associations.v4.batchApi.getPage(r.created.numbers.objectTypeId, trunkType, { inputs: [{ id: gone.fromId }] });
+    const assoc = await c.crm.associations.v4.batchApi.getPage(numberType, trunkType, { inputs: [{ id: gone.fromId }] });
     expect(assoc.results).toHaveLength(0);
     const shared = await c.crm.contacts.searchApi.doSearch({ filterGroups: [{ filters: [{ propertyName: 'lastmodifieddate', operator: 'EQ' as never, value: d.sameTimestamp.at }] }], sorts: ['hs_object_id'], properties: [], limit: 100, after: '0' });
     expect(shared.total).toBe(20);
-    expect((await call(sim, 'GET', '/__sim/drift')).body.counts).toEqual(d.counts);
+    expect(((await call(sim, 'GET', '/__sim/drift')).body as { counts: unknown }).counts).toEqual(d.counts);
   });
 
   it('more than 10,000 records on one hs_lastmodifieddate can be walked by hs_object_id past the search cap', async () => {

@@ -10,7 +10,7 @@ import { HubSpotError, notFound, validation } from '../errors.js';
 import type { ObjectTypeInfo } from '../object-types.js';
 import { findRecord } from '../records.js';
 import { addAssociation, defaultDef, defsBetween, listAssociated, removeAssociation } from '../associations-store.js';
-import { associationSpec, idString, objectIdRef, parseBody, parseValue } from '../body.js';
+import { associationSpec, idString, objectIdRef, parseValue } from '../body.js';
 import { apiSource, batchError, batchResponse, inputsOf, limitParam, objectType, params, query, routeAll, str, type BatchError } from './common.js';
 
 export const ASSOC_BATCH_READ_MAX = 1_000;

@@ -184,7 +184,7 @@ const hitCache = new WeakMap<SimContext, Map<string, StoredRecord[]>>();
 
 function cachedHits(ctx: SimContext, typeId: string, b: SearchBody, compute: () => StoredRecord[]): StoredRecord[] {
   let cache = hitCache.get(ctx);
-  if (!cache) hitCache.set(ctx, (cache = new Map()));
+  if (!cache) hitCache.set(ctx, (cache = new Map<string, StoredRecord[]>()));
   const key = JSON.stringify([typeId, ctx.search.version(), b.filterGroups ?? [], b.sorts ?? [], b.query ?? '']);
   const hit = cache.get(key);
   if (hit) return hit;
