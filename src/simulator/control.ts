@@ -31,6 +31,9 @@ const clockSchema = z.union([
   z.object({ setTo: z.union([z.number().int(), z.iso.datetime({ offset: true })]) }).strict(),
 ]);
 
+const resetSchema = z.object({ seedDemo: z.boolean().optional() });
+const bulkSchema = z.object({ count: z.number().int().min(1).max(100_000), properties: z.record(z.string(), z.string()).optional() });
+
 const uiEditSchema = z.object({
   objectType: z.string(),
   action: z.enum(['create', 'update', 'archive', 'restore', 'merge']).default('update'),
@@ -89,8 +92,9 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
   route('GET', '/__sim/state', () => ctx.state);
 
   route('POST', '/__sim/reset', (req) => {
-    const b = (req.body ?? {}) as { seedDemo?: boolean };
-    deps.reset({ seedDemo: b.seedDemo });
+    const b = resetSchema.safeParse(req.body ?? {});
+    if (!b.success) throw validation(`invalid reset: ${b.error.message}`);
+    deps.reset({ seedDemo: b.data.seedDemo });
     return { ok: true };
   });
 
@@ -171,9 +175,10 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
   /** Inserts `count` records directly (no events, no limits): for 10,000-result search tests. */
   route('POST', '/__sim/objects/:objectType/bulk', (req) => {
     const type = objectType(ctx, (req.params as Record<string, string>).objectType);
-    const b = (req.body ?? {}) as { count?: number; properties?: Record<string, string> };
-    const count = b.count ?? 0;
-    if (!Number.isInteger(count) || count < 1 || count > 100_000) throw validation('count must be 1..100000');
+    const parsed = bulkSchema.safeParse(req.body ?? {});
+    if (!parsed.success) throw validation(`invalid bulk insert: count must be 1..100000, properties string values: ${parsed.error.message}`);
+    const b = parsed.data;
+    const count = b.count;
     const bucket = recordsOf(ctx, type);
     const now = new Date(ctx.clock.now()).toISOString();
     const first = ctx.state.nextId;

@@ -37,6 +37,8 @@ describe('bodies the spec marks invalid get 400 VALIDATION_ERROR, never 404', ()
     expect((await apiError(c.crm.pipelines.pipelinesApi.create('tickets', { label: 'No stages' } as never))).code).toBe(400);
     expect((await apiError(c.crm.associations.v4.schema.definitionsApi.create('contacts', 'companies', { name: 'no_label' } as never))).code).toBe(400);
     expect((await call(sim, 'POST', '/crm/v3/objects/contacts/batch/read', { inputs: [{ id: { nested: true } }] })).status).toBe(400);
+    const search = await apiError(c.crm.contacts.searchApi.doSearch({ filterGroups: [{ filters: [{ propertyName: 'email' }] }] } as never));
+    expect(search.body.message).toContain('[operator]');
     const dev = devSdk(sim);
     expect((await apiError(dev.webhooks.subscriptionsApi.create(sim.appId, {} as never))).code).toBe(400);
   });

@@ -78,12 +78,6 @@ export function apiSource(req: FastifyRequest): ChangeSource {
   return { changeSource: 'INTEGRATION', sourceId: String(req.simAuth?.appId ?? 0) };
 }
 
-export function body<T = Record<string, unknown>>(req: FastifyRequest): T {
-  const b = req.body;
-  if (b === undefined || b === null || typeof b !== 'object') throw validation('Invalid input JSON: request body is required');
-  return b as T;
-}
-
 /** Parses `{inputs: [...]}` with `item` per input and enforces the endpoint's batch size. */
 export function inputsOf<S extends z.ZodType>(req: FastifyRequest, max: number, model: string, item: S): z.output<S>[] {
   const { inputs } = parseBody(req, model, z.looseObject({ inputs: z.array(item) }));

@@ -5,6 +5,8 @@
  * Rate limiting (5/s, no headers) is applied by the server hook.
  */
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { parseBody } from '../body.js';
 import { objectScopes, requireScopes } from '../auth.js';
 import type { SimContext } from '../context.js';
 import { HubSpotError, validation } from '../errors.js';
@@ -26,8 +28,16 @@ export const SEARCH_MAX_BODY_CHARS = 3_000;
 export const searchOperators = ['EQ', 'NEQ', 'LT', 'LTE', 'GT', 'GTE', 'BETWEEN', 'IN', 'NOT_IN', 'HAS_PROPERTY', 'NOT_HAS_PROPERTY', 'CONTAINS_TOKEN', 'NOT_CONTAINS_TOKEN'] as const;
 type Operator = (typeof searchOperators)[number];
 
-interface Filter { propertyName?: string; operator?: string; value?: unknown; values?: unknown[]; highValue?: unknown }
-interface SearchBody { filterGroups?: { filters?: Filter[] }[]; sorts?: unknown[]; query?: string; properties?: string[]; limit?: number; after?: string | number }
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+/** `PublicObjectSearchRequest`; a filter needs `propertyName` and `operator` (checked against the operators below). */
+const filterSchema = z.looseObject({ propertyName: z.string(), operator: z.string(), value: scalar.optional(), values: z.array(scalar).optional(), highValue: scalar.optional() });
+const searchBody = z.looseObject({
+  filterGroups: z.array(z.looseObject({ filters: z.array(filterSchema) })).optional(),
+  sorts: z.array(z.union([z.string(), z.looseObject({ propertyName: z.string().optional(), direction: z.string().optional() })])).optional(),
+  query: z.string().optional(), properties: z.array(z.string()).optional(), limit: z.number().optional(), after: z.union([z.string(), z.number()]).optional(),
+});
+type Filter = z.output<typeof filterSchema>;
+type SearchBody = z.output<typeof searchBody>;
 
 const SEARCHABLE: Readonly<Record<string, readonly string[]>> = {
   '0-1': ['firstname', 'lastname', 'email', 'phone', 'company', 'hs_object_id'],
@@ -43,7 +53,7 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: SimContext): voi
     if ((req.simRawBody ?? '').length > SEARCH_MAX_BODY_CHARS) {
       throw validation(`The request body is too long: a search query can contain at most ${SEARCH_MAX_BODY_CHARS} characters.`);
     }
-    const b = (req.body ?? {}) as SearchBody;
+    const b = req.body === undefined ? {} : parseBody(req, 'PublicObjectSearchRequest', searchBody);
     const groups = b.filterGroups ?? [];
     const total = groups.reduce((n, g) => n + (g.filters?.length ?? 0), 0);
     if (groups.length > SEARCH_MAX_GROUPS || groups.some((g) => (g.filters?.length ?? 0) > SEARCH_MAX_FILTERS_PER_GROUP) || total > SEARCH_MAX_FILTERS_TOTAL) {
