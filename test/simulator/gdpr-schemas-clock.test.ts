@@ -1,19 +1,15 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument --
    Tests assert on raw HubSpot JSON bodies and webhook payloads, which are untyped by nature. */
 /** GDPR delete, schema batch read and association delete, timeline template/token updates, the clock control. */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningSimulator } from '../../src/simulator/server.js';
-import { Receiver, apiError, call, devSdk, sdk, startTestSim } from './helpers.js';
+import { apiError, call, devSdk, receivers, sdk, startTestSim } from './helpers.js';
 
 let sim: RunningSimulator;
-let rx: Receiver | undefined;
+const receiver = receivers();
 beforeAll(async () => { sim = await startTestSim({ burstLimit: 10_000 }); });
 afterAll(async () => { await sim.close(); });
 beforeEach(() => { sim.reset(); });
-afterEach(async () => {
-  await rx?.close();
-  rx = undefined;
-});
 
 const schemaEgg = (name: string) => ({
   name, labels: { singular: name, plural: `${name}s` }, primaryDisplayProperty: 'name', requiredProperties: [], associatedObjects: ['COMPANY'],
@@ -22,8 +18,7 @@ const schemaEgg = (name: string) => ({
 
 describe('contacts GDPR delete', () => {
   it('purges the contact for good and sends contact.privacyDeletion with contact.deletion', async () => {
-    rx = new Receiver();
-    await rx.start();
+    const rx = await receiver();
     sim.configureWebhooks(rx.url, [{ eventType: 'contact.privacyDeletion' }, { eventType: 'contact.deletion' }]);
     const c = sdk(sim);
     const contact = await c.crm.contacts.basicApi.create({ properties: { email: 'forget@x.example' }, associations: [] });
@@ -89,28 +84,23 @@ describe('clock control (/__sim/clock)', () => {
       await c.crm.companies.basicApi.getById(created.id);
       expect((await apiError(c.crm.companies.basicApi.getById(created.id))).code).toBe(429);
 
-      const rxl = new Receiver();
-      await rxl.start();
-      try {
-        rxl.respond = (n) => ({ status: n === 1 ? 500 : 204 });
-        lagging.configureWebhooks(rxl.url, [{ eventType: 'company.propertyChange', propertyName: 'name' }]);
-        const reset = await call(lagging, 'POST', '/__sim/clock', { setTo: before.body.nextDailyResetAt });
-        expect(reset.status).toBe(200);
-        const edited = await c.crm.companies.basicApi.update(created.id, { properties: { name: 'Tock' } });
-        expect(Date.parse(edited.properties.hs_lastmodifieddate ?? '')).toBeGreaterThanOrEqual(Date.parse(before.body.nextDailyResetAt));
-        await lagging.drainWebhooks(0);
-        while (lagging.webhookDeliveries().length === 0) await new Promise((r) => setTimeout(r, 5));
-        expect(rxl.deliveries).toHaveLength(1);
-        // The retry waits ≥ 0.5 s of HubSpot time; a jump sends it at once, and the lag has passed.
-        const failedAt = rxl.deliveries[0]!.at;
-        await call(lagging, 'POST', '/__sim/clock', { advanceMs: 3_600_000 });
-        expect(await lagging.drainWebhooks(5_000)).toBe(true);
-        expect(rxl.deliveries.map((d) => d.events[0].attemptNumber)).toEqual([0, 1]);
-        expect(rxl.deliveries[1]!.at - failedAt).toBeLessThan(450);
-        expect((await c.crm.companies.searchApi.doSearch({ filterGroups: [], sorts: [], properties: [], limit: 10, after: '0' })).total).toBe(1);
-      } finally {
-        await rxl.close();
-      }
+      const rxl = await receiver();
+      rxl.respond = (n) => ({ status: n === 1 ? 500 : 204 });
+      lagging.configureWebhooks(rxl.url, [{ eventType: 'company.propertyChange', propertyName: 'name' }]);
+      const reset = await call(lagging, 'POST', '/__sim/clock', { setTo: before.body.nextDailyResetAt });
+      expect(reset.status).toBe(200);
+      const edited = await c.crm.companies.basicApi.update(created.id, { properties: { name: 'Tock' } });
+      expect(Date.parse(edited.properties.hs_lastmodifieddate ?? '')).toBeGreaterThanOrEqual(Date.parse(before.body.nextDailyResetAt));
+      await lagging.drainWebhooks(0);
+      while (lagging.webhookDeliveries().length === 0) await new Promise((r) => setTimeout(r, 5));
+      expect(rxl.deliveries).toHaveLength(1);
+      // The retry waits ≥ 0.5 s of HubSpot time; a jump sends it at once, and the lag has passed.
+      const failedAt = rxl.deliveries[0]!.at;
+      await call(lagging, 'POST', '/__sim/clock', { advanceMs: 3_600_000 });
+      expect(await lagging.drainWebhooks(5_000)).toBe(true);
+      expect(rxl.deliveries.map((d) => d.events[0].attemptNumber)).toEqual([0, 1]);
+      expect(rxl.deliveries[1]!.at - failedAt).toBeLessThan(450);
+      expect((await c.crm.companies.searchApi.doSearch({ filterGroups: [], sorts: [], properties: [], limit: 10, after: '0' })).total).toBe(1);
       expect((await call(lagging, 'POST', '/__sim/clock', { advanceMs: -1 })).status).toBe(400);
       expect((await call(lagging, 'POST', '/__sim/clock', { setTo: '2001-01-01T00:00:00Z' })).status).toBe(400);
     } finally {

@@ -3,6 +3,7 @@
 /** Shared test helpers: start a simulator on port 0 and build official SDK clients against it. */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach } from 'vitest';
 import { Client } from '@hubspot/api-client';
 import { DefinitionConfigurationsApi, ServerConfiguration, createConfiguration } from '@hubspot/api-client/lib/codegen/crm/associations/v4/schema/index.js';
 import { Observable } from '@hubspot/api-client/lib/codegen/crm/associations/v4/schema/rxjsStub.js';
@@ -102,3 +103,17 @@ export class Receiver {
   }
 }
 
+
+/** Returns a starter of webhook receivers; every receiver it started is closed after each test. */
+export function receivers(): (path?: string) => Promise<Receiver> {
+  const open: Receiver[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((r) => r.close()));
+  });
+  return async (path) => {
+    const r = new Receiver();
+    await r.start(path);
+    open.push(r);
+    return r;
+  };
+}

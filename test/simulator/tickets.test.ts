@@ -1,21 +1,17 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access --
    Tests assert on raw HubSpot JSON bodies and webhook payloads, which are untyped by nature. */
 /** What the support flow (issue 12) needs of HubSpot tickets, checked through the official SDK. */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Signature } from '@hubspot/api-client';
 import { decodeUriForV3 } from '../../src/lib/hubspot-signature.js';
 import type { RunningSimulator } from '../../src/simulator/server.js';
-import { Receiver, apiError, sdk, startTestSim } from './helpers.js';
+import { apiError, receivers, sdk, startTestSim } from './helpers.js';
 
 let sim: RunningSimulator;
-let rx: Receiver | undefined;
+const receiver = receivers();
 beforeAll(async () => { sim = await startTestSim({ burstLimit: 10_000 }); });
 afterAll(async () => { await sim.close(); });
 beforeEach(() => { sim.reset(); });
-afterEach(async () => {
-  await rx?.close();
-  rx = undefined;
-});
 
 const alertKey = { name: 'warp_alert_key', label: 'Alert key', type: 'string', fieldType: 'text', groupName: 'ticketinformation', hasUniqueValue: true } as never;
 
@@ -54,8 +50,7 @@ describe('tickets', () => {
   });
 
   it('ticket webhooks: creation, propertyChange, merge and deletion, signed like the others', async () => {
-    rx = new Receiver();
-    await rx.start();
+    const rx = await receiver();
     sim.configureWebhooks(rx.url, [{ eventType: 'ticket.creation' }, { eventType: 'ticket.propertyChange', propertyName: 'hs_pipeline_stage' }, { eventType: 'ticket.merge' }, { eventType: 'ticket.deletion' }]);
     const c = sdk(sim);
     const a = await c.crm.tickets.basicApi.create({ properties: { subject: 'A', hs_pipeline_stage: '1' }, associations: [] });
