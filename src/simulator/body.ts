@@ -45,7 +45,7 @@ export function parseValue<S extends z.ZodType>(raw: unknown, model: string, sch
     else wrong.push({ message: `${at || 'body'}: ${issue.message}`, code: 'INVALID_TYPE', in: at || 'body' });
   }
   if (missing.length > 0) {
-    const names = [...new Set(missing.map((m) => m.split('.').at(-1) ?? m))];
+    const names = [...new Set(missing.map((m) => m.split('.').at(-1) ?? m))].sort();
     throw validation(`Invalid input JSON on line 1, column 1: Cannot build ${model}, some of required attributes are not set [${names.join(', ')}]`,
       missing.map((m) => ({ message: `${m} is required`, code: 'REQUIRED_FIELD', in: m })));
   }

@@ -105,16 +105,25 @@ describe('dated 2026-03 forms', () => {
     expect(labels.status).toBe(200);
   });
 
-  it('schemas carry allowsSensitiveProperties; API-created pipeline stages carry writePermissions', async () => {
-    const schema = await call(sim, 'POST', '/crm-object-schemas/2026-03/schemas', {
+  it('dated models: schemas, subscriptions and options require their extra fields; schemas carry allowsSensitiveProperties, API-created stages writePermissions', async () => {
+    const egg = {
       name: 'trunks', labels: { singular: 'Trunk', plural: 'Trunks' }, primaryDisplayProperty: 'name', requiredProperties: [], associatedObjects: [],
       properties: [{ name: 'name', label: 'Name', type: 'string', fieldType: 'text' }],
-    });
+    };
+    // The dated egg requires four more fields than v3's.
+    const short = await call(sim, 'POST', '/crm-object-schemas/2026-03/schemas', egg);
+    expect(short.status).toBe(400);
+    expect(short.body.message).toContain('[allowsSensitiveProperties, searchableProperties, secondaryDisplayProperties, shouldCreateSameObjectAssociation]');
+    const schema = await call(sim, 'POST', '/crm-object-schemas/2026-03/schemas', { ...egg, allowsSensitiveProperties: false, searchableProperties: [], secondaryDisplayProperties: [], shouldCreateSameObjectAssociation: false });
     expect(schema.status).toBe(201);
     expect((await call(sim, 'GET', '/crm-object-schemas/2026-03/schemas/trunks')).body.allowsSensitiveProperties).toBe(false);
     const p = await call(sim, 'POST', '/crm/pipelines/2026-03/tickets', { label: 'Escalations', displayOrder: 1, stages: [{ label: 'Open', displayOrder: 0, metadata: { ticketState: 'OPEN' } }] });
     expect(p.body.stages[0].writePermissions).toBe('CRM_PERMISSIONS_ENFORCEMENT');
-    const dev = await call(sim, 'GET', '/webhooks/2026-03/7654321/subscriptions?hapikey=dev');
-    expect(dev.status).toBe(200);
+    expect((await call(sim, 'POST', '/webhooks/2026-03/7654321/subscriptions?hapikey=dev', { eventType: 'deal.creation' }, null)).status).toBe(400);
+    const dated = await call(sim, 'POST', '/webhooks/2026-03/7654321/subscriptions?hapikey=dev', { eventType: 'deal.creation', active: true }, null);
+    expect(dated.body).toMatchObject({ id: expect.any(String), eventType: 'deal.creation' });
+    const option = { label: 'Gold', value: 'gold', hidden: false };
+    expect((await call(sim, 'POST', '/crm/properties/2026-03/companies', { name: 'tier_x', label: 'Tier', type: 'enumeration', fieldType: 'select', groupName: 'companyinformation', options: [option] })).status).toBe(400);
+    expect((await call(sim, 'POST', '/crm/properties/2026-03/companies', { name: 'tier_x', label: 'Tier', type: 'enumeration', fieldType: 'select', groupName: 'companyinformation', options: [{ ...option, displayOrder: 0 }] })).status).toBe(201);
   });
 });

@@ -127,6 +127,11 @@ export function limitParam(raw: string | undefined, dflt: number, max: number): 
   return n;
 }
 
+/** The dated API forms (`…/2026-03/…`) have models of their own, some with more required fields. */
+export function isDated(req: FastifyRequest): boolean {
+  return req.url.includes('/2026-03/') || req.url.endsWith('/2026-03');
+}
+
 export function requestBaseUrl(req: FastifyRequest): string {
   return `${req.protocol}://${req.headers.host ?? 'localhost'}`;
 }

@@ -11,11 +11,13 @@ import type { ObjectTypeInfo } from '../object-types.js';
 import { MAX_UNIQUE_PROPERTIES_PER_OBJECT, NON_CREATABLE_TYPES, VALID_FIELD_TYPES, propertyTypes, type PropertyDef, type PropertyGroup, type PropertyType } from '../property-defs.js';
 import { z } from 'zod';
 import { parseBody } from '../body.js';
-import { batchError, batchResponse, text, inputsOf, objectType, params, routeAll, type BatchError } from './common.js';
+import { batchError, batchResponse, text, inputsOf, isDated, objectType, params, routeAll, type BatchError } from './common.js';
 
 export const PROPERTY_PREFIXES = ['/crm/v3/properties', '/crm/properties/2026-03'] as const;
 /** `PropertyCreate`: name, label, type, fieldType and groupName are required (the type rules are checked by buildProperty). */
 const propertyCreate = z.looseObject({ name: z.string(), label: z.string(), type: z.string(), fieldType: z.string(), groupName: z.string(), options: z.array(z.record(z.string(), z.unknown())).optional() });
+/** The dated `OptionInput` requires `displayOrder` (v3 numbers options in order). */
+const datedPropertyCreate = propertyCreate.extend({ options: z.array(z.looseObject({ label: z.string(), value: z.string(), hidden: z.boolean(), displayOrder: z.number().int() })).optional() });
 const propertyName = z.looseObject({ name: z.string() });
 const groupCreate = z.looseObject({ name: z.string(), label: z.string(), displayOrder: z.number().int().optional() });
 const groupUpdate = z.looseObject({ label: z.string().optional(), displayOrder: z.number().int().optional() });
@@ -101,7 +103,7 @@ export function registerPropertyRoutes(app: FastifyInstance, ctx: SimContext): v
   routeAll(app, 'POST', PROPERTY_PREFIXES, '/:objectType', (req, reply) => {
     const { type, defs } = props(req);
     requireScopes(req, scopes(type, true));
-    const def = buildProperty(ctx, type, parseBody(req, 'PropertyCreate', propertyCreate));
+    const def = buildProperty(ctx, type, parseBody(req, 'PropertyCreate', isDated(req) ? datedPropertyCreate : propertyCreate));
     defs[def.name] = def;
     ctx.changed();
     void reply.code(201);
@@ -111,7 +113,7 @@ export function registerPropertyRoutes(app: FastifyInstance, ctx: SimContext): v
   routeAll(app, 'POST', PROPERTY_PREFIXES, '/:objectType/batch/create', (req, reply) => {
     const { type, defs } = props(req);
     requireScopes(req, scopes(type, true));
-    const inputs = inputsOf(req, 100, 'PropertyCreate', propertyCreate);
+    const inputs = inputsOf(req, 100, 'PropertyCreate', isDated(req) ? datedPropertyCreate : propertyCreate);
     const built = inputs.map((i) => buildProperty(ctx, type, i));
     for (const d of built) defs[d.name] = d;
     ctx.changed();

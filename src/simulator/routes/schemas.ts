@@ -15,7 +15,7 @@ import { defineAssociation, deleteAssociationType } from '../associations-store.
 import { parseBody } from '../body.js';
 import { z } from 'zod';
 import { buildProperty, ensureGroup } from './properties.js';
-import { params, query, routeAll, str } from './common.js';
+import { isDated, params, query, routeAll, str } from './common.js';
 
 export const SCHEMA_PREFIXES = ['/crm-object-schemas/v3/schemas', '/crm/v3/schemas', '/crm-object-schemas/2026-03/schemas'] as const;
 const NAME_RE = /^[A-Za-z][A-Za-z0-9_]*$/;
@@ -52,11 +52,16 @@ export const schemaEgg = z.looseObject({
   secondaryDisplayProperties: z.array(z.string()).default([]), primaryDisplayProperty: z.string().optional(),
   description: z.string().optional(), allowsSensitiveProperties: z.boolean().optional(),
 });
+/** The dated `ObjectSchemaEgg` also requires these (v3 defaults them). */
+const datedSchemaEgg = schemaEgg.extend({
+  allowsSensitiveProperties: z.boolean(), searchableProperties: z.array(z.string()), secondaryDisplayProperties: z.array(z.string()), shouldCreateSameObjectAssociation: z.boolean(),
+});
 const schemaPatch = z.looseObject({
   name: z.string().optional(), labels: labels.partial().optional(), description: z.string().optional(), primaryDisplayProperty: z.string().optional(),
   requiredProperties: z.array(z.string()).optional(), searchableProperties: z.array(z.string()).optional(),
   secondaryDisplayProperties: z.array(z.string()).optional(), allowsSensitiveProperties: z.boolean().optional(),
 });
+const datedSchemaPatch = schemaPatch.extend({ clearDescription: z.boolean() });
 const associationEgg = z.looseObject({ fromObjectTypeId: z.string(), toObjectTypeId: z.string(), name: z.string().optional() });
 const batchReadBody = z.looseObject({ inputs: z.array(z.string()) });
 
@@ -122,7 +127,7 @@ export function registerSchemaRoutes(app: FastifyInstance, ctx: SimContext): voi
 
   routeAll(app, 'POST', SCHEMA_PREFIXES, '', (req, reply) => {
     requireScopes(req, ['crm.schemas.custom.write']);
-    const s = createSchema(ctx, parseBody(req, 'ObjectSchemaEgg', schemaEgg));
+    const s = createSchema(ctx, parseBody(req, 'ObjectSchemaEgg', isDated(req) ? datedSchemaEgg : schemaEgg));
     void reply.code(201);
     return render(ctx, s);
   });
@@ -147,7 +152,7 @@ export function registerSchemaRoutes(app: FastifyInstance, ctx: SimContext): voi
   routeAll(app, 'PATCH', SCHEMA_PREFIXES, '/:objectType', (req) => {
     requireScopes(req, ['crm.schemas.custom.write']);
     const s = one(req);
-    const b = parseBody(req, 'ObjectTypeDefinitionPatch', schemaPatch);
+    const b = parseBody(req, 'ObjectTypeDefinitionPatch', isDated(req) ? datedSchemaPatch : schemaPatch);
     if (b.name !== undefined && b.name !== s.name) throw validation('name cannot be changed once set');
     const names = new Set(Object.keys(ctx.state.properties[s.objectTypeId] ?? {}));
     for (const k of ['requiredProperties', 'searchableProperties', 'secondaryDisplayProperties'] as const) {

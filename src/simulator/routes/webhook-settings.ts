@@ -11,7 +11,7 @@ import { resolveObjectType } from '../state.js';
 import { eventKinds } from '../webhooks/emitter.js';
 import { z } from 'zod';
 import { parseBody } from '../body.js';
-import { batchError, batchResponse, inputsOf, params, routeAll, type BatchError } from './common.js';
+import { batchError, batchResponse, inputsOf, isDated, params, routeAll, type BatchError } from './common.js';
 
 export const MAX_SUBSCRIPTIONS_PER_APP = 1_000;
 const PREFIXES = ['/webhooks/v3', '/webhooks/2026-03'] as const;
@@ -69,6 +69,8 @@ export function renderSubscription(s: WebhookSubscription): Omit<WebhookSubscrip
 
 const settingsBody = z.looseObject({ targetUrl: z.string(), throttling: z.looseObject({ maxConcurrentRequests: z.number().int(), period: z.string().optional() }) });
 const subscriptionBody = z.looseObject({ eventType: z.string(), propertyName: z.string().optional(), objectTypeId: z.string().optional(), active: z.boolean().optional() });
+/** The dated `SubscriptionCreateRequest` requires `active` too. */
+const datedSubscriptionBody = subscriptionBody.extend({ active: z.boolean() });
 const patchBody = z.looseObject({ active: z.boolean().optional() });
 const batchItem = z.looseObject({ id: z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform(Number), active: z.boolean() });
 
@@ -104,7 +106,7 @@ export function registerWebhookSettingsRoutes(app: FastifyInstance, ctx: SimCont
   });
   routeAll(app, 'POST', PREFIXES, '/:appId/subscriptions', (req, reply) => {
     checkApp(req);
-    const s = createSubscription(ctx, parseBody(req, 'SubscriptionCreateRequest', subscriptionBody));
+    const s = createSubscription(ctx, parseBody(req, 'SubscriptionCreateRequest', isDated(req) ? datedSubscriptionBody : subscriptionBody));
     void reply.code(201);
     return renderSubscription(s);
   });
