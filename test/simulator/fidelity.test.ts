@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call --
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment --
    Tests assert on raw HubSpot JSON bodies (ApiException.body), which are untyped by nature. */
 /** The deviations issue 16 lists, each checked against the published spec's shapes and statuses. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
