@@ -136,7 +136,8 @@ export function injectDrift(ctx: SimContext, spec: z.output<typeof driftSpecSche
     if (spec.sameTimestamp) {
       const t = resolve(spec.sameTimestamp.objectType);
       if (!t) throw validation(`drift: unknown object type ${spec.sameTimestamp.objectType}`);
-      const shared = new Date(ctx.clock.now()).toISOString();
+      // One millisecond past every other drift change, so only these records carry it.
+      const shared = new Date(ctx.clock.now() + 1).toISOString();
       const ids = pick(t, spec.sameTimestamp.count);
       for (const id of ids) {
         report.changed.push({ ...change(t, id), sameTimestamp: true });
