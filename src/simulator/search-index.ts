@@ -5,7 +5,7 @@
  * snapshot. Records come back in id order; `version` changes whenever what search sees changes, so
  * callers can cache a result across the pages of one query.
  */
-import type { Clock } from './context.js';
+import type { Clock } from './clock.js';
 import type { StoredRecord } from './state.js';
 
 interface Pending { visibleAt: number; typeId: string; id: string; snapshot: StoredRecord | null }

@@ -5,7 +5,7 @@
  * listeners hear every jump so timers waiting on HubSpot time (webhook retries) can fire early.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Clock } from './context.js';
+import type { Clock } from './clock.js';
 
 export class SimClock implements Clock {
   private offset = 0;

@@ -3,7 +3,7 @@
 /** What the support flow (issue 12) needs of HubSpot tickets, checked through the official SDK. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Signature } from '@hubspot/api-client';
-import { decodeUriForV3 } from '../../src/lib/hubspot-signature.js';
+import { decodeUriForV3 } from '../../src/hubspot/webhook-signature.js';
 import type { RunningSimulator } from '../../src/simulator/server.js';
 import { apiError, receivers, sdk, startTestSim } from './helpers.js';
 

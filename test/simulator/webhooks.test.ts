@@ -2,7 +2,7 @@
    Tests assert on raw HubSpot JSON bodies (ApiException.body, webhook payloads), which are untyped by nature. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Signature } from '@hubspot/api-client';
-import { decodeUriForV3, verifyHubSpotSignature } from '../../src/lib/hubspot-signature.js';
+import { decodeUriForV3, verifyHubSpotSignature } from '../../src/hubspot/webhook-signature.js';
 import type { RunningSimulator } from '../../src/simulator/server.js';
 import { Receiver, call, devSdk, sdk, startTestSim } from './helpers.js';
 
