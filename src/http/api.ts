@@ -5,6 +5,7 @@ import type { Queryable } from '../db/pool.js';
 import type { ApiKey } from '../store/api-keys.js';
 import { authenticate } from './auth.js';
 import { validationError } from './errors.js';
+import { gunzipRequestBody } from './gzip.js';
 import type { ApiRoute } from './route.js';
 
 export const API_PREFIX = '/api/v1';
@@ -25,6 +26,8 @@ export function registerApiRoutes(app: FastifyInstance, routes: readonly ApiRout
     app.route({
       method: route.method,
       url: API_PREFIX + route.url,
+      ...(route.bodyLimitBytes ? { bodyLimit: route.bodyLimitBytes } : {}),
+      ...(route.acceptsGzip ? { preParsing: gunzipRequestBody } : {}),
       handler: async (request: FastifyRequest, reply) => {
         let apiKey: ApiKey | null = null;
         if (route.access !== 'webhook') apiKey = await authenticate(request, db, route.access);
