@@ -357,7 +357,6 @@ CREATE TABLE usage_customer_days (
   revision bigint NOT NULL DEFAULT 1,
   sent_revision bigint NOT NULL DEFAULT 0,
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
-  CONSTRAINT usage_customer_days_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),
   CONSTRAINT usage_customer_days_pkey PRIMARY KEY (customer_id, day)
 );
 
@@ -374,7 +373,6 @@ CREATE TABLE usage_customer_months (
   revision bigint NOT NULL DEFAULT 1,
   sent_revision bigint NOT NULL DEFAULT 0,
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
-  CONSTRAINT usage_customer_months_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),
   CONSTRAINT usage_customer_months_month_check CHECK ((EXTRACT(day FROM month) = (1)::numeric)),
   CONSTRAINT usage_customer_months_pkey PRIMARY KEY (customer_id, month)
 );
@@ -385,7 +383,6 @@ CREATE TABLE usage_late_days (
   changes bigint NOT NULL DEFAULT 1,
   first_changed_at timestamp with time zone NOT NULL DEFAULT now(),
   last_changed_at timestamp with time zone NOT NULL DEFAULT now(),
-  CONSTRAINT usage_late_days_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),
   CONSTRAINT usage_late_days_pkey PRIMARY KEY (customer_id, day)
 );
 
@@ -444,9 +441,7 @@ CREATE TABLE usage_trunk_hours (
   revision bigint NOT NULL DEFAULT 1,
   sent_revision bigint NOT NULL DEFAULT 0,
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
-  CONSTRAINT usage_trunk_hours_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),
-  CONSTRAINT usage_trunk_hours_pkey PRIMARY KEY (trunk_id, hour),
-  CONSTRAINT usage_trunk_hours_trunk_id_fkey FOREIGN KEY (trunk_id) REFERENCES trunks(id)
+  CONSTRAINT usage_trunk_hours_pkey PRIMARY KEY (trunk_id, hour)
 );
 
 CREATE TABLE users (

@@ -27,8 +27,9 @@ CREATE TABLE usage_record_versions (
 -- Pruning forgets ids by age.
 CREATE INDEX usage_record_versions_started ON usage_record_versions USING brin (started_at);
 
--- No foreign keys on the raw tables: trunks are never hard-deleted, and the check would cost a
--- lookup per row on the hottest path.
+-- No foreign keys on the usage tables: trunks and customers are never hard-deleted, and a check
+-- would cost a lookup per row on the hottest path plus a KEY SHARE lock on the customer row that
+-- every concurrent batch would pile onto (and that the month-to-date update would then wait for).
 CREATE TABLE usage_calls (
   call_id text NOT NULL,
   version integer NOT NULL,
@@ -86,9 +87,9 @@ INSERT INTO usage_retention DEFAULT VALUES;
 -- revision > sent_revision means "changed since last sent" (a compare-and-set, so a change that
 -- lands while a push is in flight is not lost).
 CREATE TABLE usage_trunk_hours (
-  trunk_id bigint NOT NULL REFERENCES trunks (id),
+  trunk_id bigint NOT NULL,
   hour timestamptz NOT NULL,
-  customer_id bigint NOT NULL REFERENCES customers (id),
+  customer_id bigint NOT NULL,
   calls_attempted bigint NOT NULL DEFAULT 0,
   calls_completed bigint NOT NULL DEFAULT 0,
   outbound_answered bigint NOT NULL DEFAULT 0,
@@ -105,7 +106,7 @@ CREATE TABLE usage_trunk_hours (
 );
 
 CREATE TABLE usage_customer_days (
-  customer_id bigint NOT NULL REFERENCES customers (id),
+  customer_id bigint NOT NULL,
   day date NOT NULL,
   calls_attempted bigint NOT NULL DEFAULT 0,
   calls_completed bigint NOT NULL DEFAULT 0,
@@ -121,7 +122,7 @@ CREATE TABLE usage_customer_days (
 );
 
 CREATE TABLE usage_customer_months (
-  customer_id bigint NOT NULL REFERENCES customers (id),
+  customer_id bigint NOT NULL,
   -- The first day of the UTC month.
   month date NOT NULL CHECK (extract(day FROM month) = 1),
   calls_attempted bigint NOT NULL DEFAULT 0,
@@ -141,7 +142,7 @@ CREATE TABLE usage_customer_months (
 -- the daily push re-sends the month-to-date figures and edits that day's summary note, then
 -- deletes the row if last_changed_at is still what it read.
 CREATE TABLE usage_late_days (
-  customer_id bigint NOT NULL REFERENCES customers (id),
+  customer_id bigint NOT NULL,
   day date NOT NULL,
   changes bigint NOT NULL DEFAULT 1,
   first_changed_at timestamptz NOT NULL DEFAULT now(),

@@ -52,3 +52,12 @@ export const allZero = (p: string): string => ADDITIVE_FIGURES.map((f) => `${p}$
 export const figuresDiffer = (a: string, b: string): string => ADDITIVE_FIGURES.map((f) => `${a}.${f} IS DISTINCT FROM ${b}.${f}`).join(' OR ');
 
 export const FIGURE_LIST = ADDITIVE_FIGURES.join(', ');
+
+/** `figure = excluded.figure, …`: recompute replaces instead of adding. */
+export const replacedFigures = (): string => ADDITIVE_FIGURES.map((f) => `${f} = excluded.${f}`).join(', ');
+
+/** `sum(figure) AS figure, …` over rows that already hold figures. */
+export const summedColumns = (): string => ADDITIVE_FIGURES.map((f) => `sum(${f}) AS ${f}`).join(', ');
+
+/** `coalesce(p.figure, 0) AS figure, …` for keys that may have no contributions. */
+export const zeroFilled = (p: string): string => ADDITIVE_FIGURES.map((f) => `coalesce(${p}${f}, 0) AS ${f}`).join(', ');

@@ -78,7 +78,7 @@ export async function markLateDays(tx: Queryable, days: ReadonlyArray<{ customer
 export async function refreshMonthToDate(tx: Queryable, customerIds: readonly string[], nowIso: string): Promise<void> {
   if (customerIds.length === 0) return;
   await tx.query(
-    `WITH locked AS (SELECT id FROM customers WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE),
+    `WITH locked AS (SELECT id FROM customers WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE),
      m AS (SELECT l.id, coalesce(round(um.spend, 2), 0) AS spend, coalesce(um.billable_seconds / 60, 0) AS minutes
            FROM locked l LEFT JOIN usage_customer_months um ON um.customer_id = l.id AND um.month = ${UTC_MONTH('$2::timestamptz')})
      UPDATE customers c SET mtd_spend = m.spend, mtd_minutes = m.minutes
