@@ -46,3 +46,14 @@ export async function trunkUsage(db: Queryable, trunkRowId: string, from: string
   );
   return rows.map(toRow);
 }
+
+/** Live trunks of customers that have a BAN (optionally only these BANs): what demo data is made for. */
+export async function listBilledTrunks(db: Queryable, bans: readonly string[] = []): Promise<Array<{ trunkId: string; ban: string; concurrentCalls: number }>> {
+  const { rows } = await db.query<{ trunk_id: string; ban: string; concurrent_calls: number }>(
+    `SELECT t.trunk_id, c.ban, t.concurrent_calls FROM trunks t JOIN customers c ON c.id = t.customer_id
+     WHERE t.deleted_at IS NULL AND c.deleted_at IS NULL AND c.ban IS NOT NULL AND (cardinality($1::text[]) = 0 OR c.ban = ANY($1::text[]))
+     ORDER BY c.ban, t.id`,
+    [[...bans]],
+  );
+  return rows.map((r) => ({ trunkId: r.trunk_id, ban: r.ban, concurrentCalls: r.concurrent_calls }));
+}
