@@ -81,7 +81,8 @@ async function* csvItems(input: Readable): AsyncGenerator<Item> {
     if (text.trim() === '') continue;
     let cells: string[];
     try {
-      cells = (parseCsvLine(text, { trim: true }) as string[][])[0] ?? [];
+      const [row] = parseCsvLine(text, { trim: true });
+      cells = row ?? [];
     } catch (error) {
       yield { line, problem: { code: 'invalid_csv', message: (error as Error).message.replace(/ at line \d+$/, '') } };
       continue;
