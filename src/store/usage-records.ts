@@ -49,12 +49,11 @@ export interface StagedMessage extends StagedCommon {
   to: string | null;
 }
 
-const prepared = new WeakSet<PoolClient>();
-
 // ON COMMIT DELETE ROWS: every transaction starts with an empty stage, and a failed one leaves
-// nothing behind. Created once per connection; a temporary table writes no WAL.
+// nothing behind. One per connection, created by its first batch (IF NOT EXISTS each time: a
+// rolled-back first batch takes the table with it); a temporary table writes no WAL. Room on each
+// page keeps the outcome updates HOT (no index entries).
 async function prepareStage(tx: PoolClient): Promise<void> {
-  if (prepared.has(tx)) return;
   await tx.query(`CREATE TEMP TABLE IF NOT EXISTS usage_stage (
     ord integer NOT NULL,
     kind "char" NOT NULL,
@@ -72,8 +71,7 @@ async function prepareStage(tx: PoolClient): Promise<void> {
     outcome text,
     old_version integer, old_trunk_id bigint, old_customer_id bigint, old_started_at timestamptz,
     old_outbound boolean, old_ok boolean, old_billable_seconds integer, old_cost numeric
-  ) ON COMMIT DELETE ROWS`);
-  prepared.add(tx);
+  ) WITH (fillfactor = 50) ON COMMIT DELETE ROWS`);
 }
 
 // `ok` (answered / not failed) is derived here and in recompute from the same raw columns.

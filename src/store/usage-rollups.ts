@@ -51,11 +51,12 @@ export async function applyStagedRollups(tx: PoolClient, nowIso: string): Promis
      SELECT customer_id, month, ${FIGURE_LIST} FROM d WHERE NOT (${allZero('d.')}) ORDER BY customer_id, month
      ON CONFLICT (customer_id, month) DO UPDATE SET ${addedFigures('t')}, revision = t.revision + 1, updated_at = now()`,
   );
-  const { rows: touched } = await tx.query<{ id: string }>(
-    `SELECT customer_id AS id FROM usage_stage WHERE outcome IN ('accepted', 'corrected')
+  await setMonthToDate(
+    tx,
+    `SELECT customer_id FROM usage_stage WHERE outcome IN ('accepted', 'corrected')
      UNION SELECT old_customer_id FROM usage_stage WHERE outcome = 'corrected'`,
+    [nowIso],
   );
-  await refreshMonthToDate(tx, touched.map((r) => r.id), nowIso);
 }
 
 /** Records the customer-days that changed although they had already ended at `nowIso`. */
@@ -76,14 +77,18 @@ export async function markLateDays(tx: Queryable, days: ReadonlyArray<{ customer
  * starts at 0). The credit-limit rule reads these columns.
  */
 export async function refreshMonthToDate(tx: Queryable, customerIds: readonly string[], nowIso: string): Promise<void> {
-  if (customerIds.length === 0) return;
+  if (customerIds.length > 0) await setMonthToDate(tx, 'SELECT unnest($2::bigint[])', [nowIso, [...customerIds]]);
+}
+
+/** The customers are those `customersSql` selects; `$1` is the time that decides the month. */
+async function setMonthToDate(tx: Queryable, customersSql: string, params: unknown[]): Promise<void> {
   await tx.query(
-    `WITH locked AS (SELECT id FROM customers WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE),
+    `WITH locked AS (SELECT id FROM customers WHERE id IN (${customersSql}) ORDER BY id FOR NO KEY UPDATE),
      m AS (SELECT l.id, coalesce(round(um.spend, 2), 0) AS spend, coalesce(um.billable_seconds / 60, 0) AS minutes
-           FROM locked l LEFT JOIN usage_customer_months um ON um.customer_id = l.id AND um.month = ${UTC_MONTH('$2::timestamptz')})
+           FROM locked l LEFT JOIN usage_customer_months um ON um.customer_id = l.id AND um.month = ${UTC_MONTH('$1::timestamptz')})
      UPDATE customers c SET mtd_spend = m.spend, mtd_minutes = m.minutes
      FROM m WHERE c.id = m.id AND (c.mtd_spend, c.mtd_minutes) IS DISTINCT FROM (m.spend, m.minutes)`,
-    [[...customerIds], nowIso],
+    params,
   );
 }
 
