@@ -29,7 +29,13 @@ export interface StreamSpec {
   nowMs: number;
 }
 
-export function* batches(spec: StreamSpec): Generator<BenchCall[]> {
+/** The stream's batches, one per call. */
+export function batchSource(spec: StreamSpec): () => BenchCall[] {
+  const source = batches(spec);
+  return () => source.next().value as BenchCall[];
+}
+
+function* batches(spec: StreamSpec): Generator<BenchCall[], void, undefined> {
   const sent: BenchCall[] = [];
   let n = 0;
   let state = 0x9e3779b9 ^ [...spec.stream].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16_777_619), 2_166_136_261);

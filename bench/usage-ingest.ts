@@ -14,7 +14,7 @@ import { createService } from '../src/service.js';
 import { createApiKey } from '../src/store/api-keys.js';
 import { ensureDayPartitions } from '../src/store/usage-partitions.js';
 import { addDays, utcDay } from '../src/usage/days.js';
-import { batches, type BenchCall } from './usage-data.js';
+import { batchSource, type BenchCall } from './usage-data.js';
 import { runUsageLoadInChild, type UsageLoadResult, type UsageLoadSpec } from './usage-load.js';
 
 /**
@@ -64,9 +64,9 @@ async function copyCeiling(url: string, spec: Omit<UsageLoadSpec, 'url' | 'apiKe
   await pool.query(`CREATE TABLE bench_copy_ceiling (call_id text, version int, trunk_id text, outbound boolean, started_at timestamptz,
     answered_at timestamptz, ended_at timestamptz, billable_seconds int, sip_code smallint, cost numeric)`);
   const streams = Array.from({ length: spec.concurrency }, (_, c) => {
-    const source = batches({ ...spec, stream: `${spec.streamPrefix}-c${c}` });
-    const ready = Array.from({ length: spec.pregenerate }, () => `${source.next().value!.map(copyLine).join('\n')}\n`);
-    return { next: () => ready.shift() ?? `${source.next().value!.map(copyLine).join('\n')}\n` };
+    const next = batchSource({ ...spec, stream: `${spec.streamPrefix}-c${c}` });
+    const ready = Array.from({ length: spec.pregenerate }, () => `${next().map(copyLine).join('\n')}\n`);
+    return { next: () => ready.shift() ?? `${next().map(copyLine).join('\n')}\n` };
   });
   let records = 0;
   const latencies: number[] = [];

@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 
-import { batches, type StreamSpec } from './usage-data.js';
+import { batchSource, type StreamSpec } from './usage-data.js';
 
 /**
  * The usage-ingest load generator, in its own process (it must not share the server's event
@@ -37,9 +37,9 @@ async function runLoad(spec: UsageLoadSpec): Promise<UsageLoadResult> {
   const target = new URL(spec.url);
   const result: UsageLoadResult = { batches: 0, records: 0, accepted: 0, errors: 0, statuses: {}, elapsedMs: 0, latenciesMs: [] };
   const streams = Array.from({ length: spec.concurrency }, (_, c) => {
-    const source = batches({ ...spec, stream: `${spec.streamPrefix}-c${c}` });
-    const ready = Array.from({ length: spec.pregenerate }, () => JSON.stringify({ records: source.next().value }));
-    return { next: () => ready.shift() ?? JSON.stringify({ records: source.next().value }) };
+    const next = batchSource({ ...spec, stream: `${spec.streamPrefix}-c${c}` });
+    const ready = Array.from({ length: spec.pregenerate }, () => JSON.stringify({ records: next() }));
+    return { next: () => ready.shift() ?? JSON.stringify({ records: next() }) };
   });
 
   const send = (body: string): Promise<{ status: number; text: string }> =>
