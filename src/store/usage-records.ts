@@ -21,7 +21,7 @@ export type StageOutcome = 'accepted' | 'corrected' | 'duplicate' | 'stale' | 'm
 /** A correction may move a record's start by at most this much (docs/usage.md "Retention"). */
 export const MAX_START_MOVE_SECONDS = 86_400;
 
-/** What every kind stages: the fields usage_record_versions keeps. */
+/** What every kind stages: the fields usage_record_versions keeps, and the parties. */
 export interface StagedCommon {
   ord: number;
   id: string;
@@ -31,6 +31,8 @@ export interface StagedCommon {
   startedAt: string;
   outbound: boolean;
   cost: string;
+  from: string | null;
+  to: string | null;
 }
 
 export interface StagedCall extends StagedCommon {
@@ -38,15 +40,11 @@ export interface StagedCall extends StagedCommon {
   endedAt: string;
   billableSeconds: number;
   sipCode: number;
-  from: string | null;
-  to: string | null;
 }
 
 export interface StagedMessage extends StagedCommon {
   segments: number;
   status: string;
-  from: string | null;
-  to: string | null;
 }
 
 // ON COMMIT DELETE ROWS: every transaction starts with an empty stage, and a failed one leaves
@@ -78,47 +76,44 @@ async function prepareStage(tx: PoolClient): Promise<void> {
 export const CALL_OK_SQL = 'answered_at IS NOT NULL';
 export const MESSAGE_OK_SQL = `status <> 'failed'`;
 
-const common = (rows: readonly StagedCommon[]) => [
-  rows.map((r) => r.ord),
-  rows.map((r) => r.id),
-  rows.map((r) => r.version),
-  rows.map((r) => r.trunkRowId),
-  rows.map((r) => r.customerId),
-  rows.map((r) => r.startedAt),
-  rows.map((r) => r.outbound),
-  rows.map((r) => r.cost),
-];
+// A batch travels as one JSON parameter, unpacked by json_to_recordset: cheaper on both sides
+// than one array parameter per column.
+const common = (r: StagedCommon) => ({
+  ord: r.ord,
+  record_id: r.id,
+  version: r.version,
+  trunk_id: r.trunkRowId,
+  customer_id: r.customerId,
+  started_at: r.startedAt,
+  outbound: r.outbound,
+  cost: r.cost,
+  from_number: r.from,
+  to_number: r.to,
+});
 
-const COMMON_UNNEST = `$1::int[], $2::text[], $3::int[], $4::bigint[], $5::bigint[], $6::timestamptz[], $7::boolean[], $8::numeric[]`;
-const COMMON_COLUMNS = 'ord, record_id, version, trunk_id, customer_id, started_at, outbound, cost';
+const COMMON_COLUMNS = 'ord, record_id, version, trunk_id, customer_id, started_at, outbound, cost, from_number, to_number';
+const COMMON_TYPES = `ord int, record_id text, version int, trunk_id bigint, customer_id bigint, started_at timestamptz, outbound boolean,
+  cost numeric, from_number text, to_number text`;
 
 export async function stageCalls(tx: PoolClient, rows: readonly StagedCall[]): Promise<void> {
   await prepareStage(tx);
+  const json = rows.map((r) => ({ ...common(r), answered_at: r.answeredAt, ended_at: r.endedAt, billable_seconds: r.billableSeconds, sip_code: r.sipCode }));
   await tx.query(
-    `INSERT INTO usage_stage (kind, ok, ${COMMON_COLUMNS}, answered_at, ended_at, billable_seconds, sip_code, from_number, to_number)
-     SELECT 'c', ${CALL_OK_SQL}, ${COMMON_COLUMNS}, answered_at, ended_at, billable_seconds, sip_code, from_number, to_number
-     FROM unnest(${COMMON_UNNEST}, $9::timestamptz[], $10::timestamptz[], $11::int[], $12::smallint[], $13::text[], $14::text[])
-       AS u(${COMMON_COLUMNS}, answered_at, ended_at, billable_seconds, sip_code, from_number, to_number)`,
-    [
-      ...common(rows),
-      rows.map((r) => r.answeredAt),
-      rows.map((r) => r.endedAt),
-      rows.map((r) => r.billableSeconds),
-      rows.map((r) => r.sipCode),
-      rows.map((r) => r.from),
-      rows.map((r) => r.to),
-    ],
+    `INSERT INTO usage_stage (kind, ok, ${COMMON_COLUMNS}, answered_at, ended_at, billable_seconds, sip_code)
+     SELECT 'c', ${CALL_OK_SQL}, ${COMMON_COLUMNS}, answered_at, ended_at, billable_seconds, sip_code
+     FROM json_to_recordset($1::json) AS u(${COMMON_TYPES}, answered_at timestamptz, ended_at timestamptz, billable_seconds int, sip_code smallint)`,
+    [JSON.stringify(json)],
   );
 }
 
 export async function stageMessages(tx: PoolClient, rows: readonly StagedMessage[]): Promise<void> {
   await prepareStage(tx);
+  const json = rows.map((r) => ({ ...common(r), segments: r.segments, status: r.status }));
   await tx.query(
-    `INSERT INTO usage_stage (kind, ok, billable_seconds, ${COMMON_COLUMNS}, segments, status, from_number, to_number)
-     SELECT 'm', ${MESSAGE_OK_SQL}, 0, ${COMMON_COLUMNS}, segments, status, from_number, to_number
-     FROM unnest(${COMMON_UNNEST}, $9::int[], $10::text[], $11::text[], $12::text[])
-       AS u(${COMMON_COLUMNS}, segments, status, from_number, to_number)`,
-    [...common(rows), rows.map((r) => r.segments), rows.map((r) => r.status), rows.map((r) => r.from), rows.map((r) => r.to)],
+    `INSERT INTO usage_stage (kind, ok, billable_seconds, ${COMMON_COLUMNS}, segments, status)
+     SELECT 'm', ${MESSAGE_OK_SQL}, 0, ${COMMON_COLUMNS}, segments, status
+     FROM json_to_recordset($1::json) AS u(${COMMON_TYPES}, segments int, status text)`,
+    [JSON.stringify(json)],
   );
 }
 

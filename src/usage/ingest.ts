@@ -143,7 +143,10 @@ async function ingest<R>(deps: IngestDeps, spec: KindSpec<R>, inputs: readonly u
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-function commonStage<R extends { id: string; version: number; outbound: boolean; cost: string }>(c: Candidate<R>, startedMs: number): StagedCommon {
+function commonStage<R extends { id: string; version: number; outbound: boolean; cost: string; from: string | null; to: string | null }>(
+  c: Candidate<R>,
+  startedMs: number,
+): StagedCommon {
   return {
     ord: c.index,
     id: c.record.id,
@@ -153,6 +156,8 @@ function commonStage<R extends { id: string; version: number; outbound: boolean;
     startedAt: iso(startedMs),
     outbound: c.record.outbound,
     cost: c.record.cost,
+    from: c.record.from,
+    to: c.record.to,
   };
 }
 
@@ -184,8 +189,6 @@ const CALLS: KindSpec<CallRecord> = {
       endedAt: iso(c.record.endedAtMs),
       billableSeconds: c.record.billableSeconds,
       sipCode: c.record.sipCode,
-      from: c.record.from,
-      to: c.record.to,
     }));
     await stageCalls(tx, staged);
     return applyVersioned(tx, 'calls', staged.length, new Map(candidates.map((c) => [c.index, c.record.id])), nowIso);
@@ -206,8 +209,6 @@ const MESSAGES: KindSpec<MessageRecord> = {
       ...commonStage(c, c.record.sentAtMs),
       segments: c.record.segments,
       status: c.record.status,
-      from: c.record.from,
-      to: c.record.to,
     }));
     await stageMessages(tx, staged);
     return applyVersioned(tx, 'messages', staged.length, new Map(candidates.map((c) => [c.index, c.record.id])), nowIso);
