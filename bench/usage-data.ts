@@ -1,3 +1,5 @@
+import type { GeneratedCall } from '../src/usage/generate.js';
+
 /**
  * The rows of the usage-ingest benchmark, generated deterministically so the API phase (JSON in
  * a load child) and the COPY ceiling (text in the main process) send the same records. A batch
@@ -5,18 +7,7 @@
  * calls sent in earlier batches of the same stream.
  */
 
-export interface BenchCall {
-  callId: string;
-  trunkId: string;
-  direction: 'outbound' | 'inbound';
-  startedAt: string;
-  answeredAt: string | null;
-  endedAt: string;
-  billableSeconds: number;
-  sipCode: number;
-  cost: string;
-  version: number;
-}
+export type BenchCall = Omit<GeneratedCall, 'currency' | 'from' | 'to'>;
 
 export interface StreamSpec {
   /** Distinguishes streams (clients, phases): ids never collide across them. */

@@ -4,7 +4,6 @@ import { parseArgs } from 'node:util';
 
 import cliProgress from 'cli-progress';
 
-import { openDatabase } from '../../db/connect.js';
 import { listBilledTrunks } from '../../store/usage-reads.js';
 import { retentionCutoffDay, utcDay } from '../../usage/days.js';
 import { CALL_CSV_COLUMNS, generateMonth, toCsvLine } from '../../usage/generate.js';
@@ -13,6 +12,7 @@ import { createPartitionKeeper } from '../../usage/partitions.js';
 import { recomputeRange } from '../../usage/recompute.js';
 import { pruneRawUsage } from '../../usage/retention.js';
 import { type CliCommand, type CliContext, UsageError } from '../command.js';
+import { withDb } from '../database.js';
 
 const USAGE = `Usage:
   npm run cli -- usage import FILE [--format csv|ndjson] [--batch 1000]
@@ -29,15 +29,6 @@ generate   Writes a realistic month of call records (default: this month so far)
            trunks of every customer with a BAN (or those given), as NDJSON or CSV (by extension).`;
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-
-async function withDb<T>(context: CliContext, work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
-  const db = await openDatabase(context.config.database, context.logger);
-  try {
-    return await work(db);
-  } finally {
-    await db.close();
-  }
-}
 
 function printSummary(out: (line: string) => void, summary: ImportSummary, seconds: number): void {
   out(`${summary.records} records in ${seconds.toFixed(1)} s: ${summary.accepted} accepted, ${summary.duplicates} duplicates, ${summary.corrected} corrected, ${summary.stale} stale, ${summary.problems.length} rejected`);
