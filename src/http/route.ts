@@ -35,8 +35,10 @@ export interface ApiRoute<P = unknown, Q = unknown, B = unknown> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
-  /** Largest body this route accepts, when smaller than the app's limit (checked while it is read). */
+  /** A body limit above the app's (usage batches); with `acceptsGzip`, it applies to the inflated body. */
   bodyLimitBytes?: number;
+  /** Accept `Content-Encoding: gzip` request bodies. */
+  acceptsGzip?: boolean;
   /** Documented success status and description; errors use the shared error schema. */
   success: { status: number; description: string };
   handler(input: RouteInput<P, Q, B>): Promise<unknown>;
