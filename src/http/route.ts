@@ -39,6 +39,12 @@ export interface ApiRoute<P = unknown, Q = unknown, B = unknown> {
   bodyLimitBytes?: number;
   /** Accept `Content-Encoding: gzip` request bodies. */
   acceptsGzip?: boolean;
+  /**
+   * The body is never sent to HubSpot as such, and the route itself refuses card numbers and API
+   * keys in the free text it stores (usage records, each on its own), so the app-wide scan of
+   * every string of the body is skipped. NULs and unpaired surrogates are still refused.
+   */
+  checksSensitiveText?: boolean;
   /** Documented success status and description; errors use the shared error schema. */
   success: { status: number; description: string };
   handler(input: RouteInput<P, Q, B>): Promise<unknown>;
