@@ -163,6 +163,24 @@ export async function findTrunks(db: Queryable, trunkIds: readonly string[]): Pr
   return rows.map(toTrunk);
 }
 
+/** What usage ingest needs of a trunk: its row id, its customer and when it was deleted. */
+export interface TrunkOwner {
+  trunkId: string;
+  id: string;
+  customerId: string;
+  /** Epoch milliseconds; null while the trunk is live. */
+  deletedAtMs: number | null;
+}
+
+/** The owners of these trunks (deleted ones too), in one narrow read: usage looks up every trunk of every request. */
+export async function findTrunkOwners(db: Queryable, trunkIds: readonly string[]): Promise<TrunkOwner[]> {
+  const { rows } = await db.query<{ trunk_id: string; id: string; customer_id: string; deleted_ms: number | null }>(
+    `SELECT trunk_id, id, customer_id, floor(extract(epoch FROM deleted_at) * 1000)::float8 AS deleted_ms FROM trunks WHERE trunk_id = ANY($1::text[])`,
+    [[...trunkIds]],
+  );
+  return rows.map((r) => ({ trunkId: r.trunk_id, id: String(r.id), customerId: String(r.customer_id), deletedAtMs: r.deleted_ms }));
+}
+
 export async function listTrunks(db: Queryable, customerId: string): Promise<Trunk[]> {
   const { rows } = await db.query<TrunkRow>(
     `SELECT ${COLUMNS} FROM trunks WHERE customer_id = $1 AND deleted_at IS NULL ORDER BY id`,

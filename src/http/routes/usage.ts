@@ -5,9 +5,8 @@ import type { Pool } from '../../db/pool.js';
 import { AppError, badRequest, notFound } from '../../lib/errors.js';
 import { findTrunk } from '../../store/trunks.js';
 import { utcDay } from '../../usage/days.js';
-import { type IngestDeps, type IngestResult, ingestCalls, ingestMessages, ingestSamples, MAX_RECORDS_PER_REQUEST } from '../../usage/ingest.js';
+import { createIngestDeps, type IngestResult, ingestCalls, ingestMessages, ingestSamples, MAX_RECORDS_PER_REQUEST } from '../../usage/ingest.js';
 import { createUsageMetrics } from '../../usage/metrics.js';
-import { createPartitionKeeper } from '../../usage/partitions.js';
 import { customerUsage, MAX_RANGE_DAYS, rangeDays, trunkUsageReport } from '../../usage/report.js';
 import { defineRoute } from '../route.js';
 import { banParams, customerIdByBan } from './customer-scope.js';
@@ -61,12 +60,7 @@ function checkCount(count: number): void {
  * See docs/usage.md for the rules behind every outcome.
  */
 export function usageRoutes(deps: UsageRouteDeps) {
-  const ingest: IngestDeps = {
-    pool: deps.pool,
-    retentionDays: deps.rawRetentionDays,
-    partitions: createPartitionKeeper(deps.pool),
-    metrics: createUsageMetrics(deps.metrics),
-  };
+  const ingest = createIngestDeps({ pool: deps.pool, retentionDays: deps.rawRetentionDays, metrics: createUsageMetrics(deps.metrics) });
   const post = (path: string, what: string, run: (records: unknown[]) => Promise<IngestResult>, body: z.ZodType<unknown[]>) =>
     defineRoute({
       method: 'POST',
@@ -77,6 +71,8 @@ export function usageRoutes(deps: UsageRouteDeps) {
       body,
       bodyLimitBytes: deps.bodyLimitBytes,
       acceptsGzip: true,
+      // Records are never sent to HubSpot as such; their ids are checked one by one (records.ts).
+      checksSensitiveText: true,
       success: { status: 200, description: 'Counts of accepted, duplicate, corrected and stale records, and each rejected one with its reasons' },
       handler: async ({ body: records }) => {
         checkCount(records.length);
