@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+import { SCHEDULES } from './schedules/catalogue.js';
+import { cronProblem } from './schedules/cron.js';
+
 /**
  * The only module that reads `process.env`. Everything is parsed once at start; an invalid or
  * missing variable stops the service with one message that names every problem.
@@ -22,6 +25,18 @@ const cidrList = z
   .default('')
   .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
   .pipe(z.array(z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()])));
+
+/** A cron expression as graphile-worker's crontab reads it (5 fields, UTC). */
+const cronExpression = z
+  .string()
+  .trim()
+  .superRefine((value, ctx) => {
+    const problem = cronProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: `not a valid cron expression (5 fields, UTC, e.g. "30 1 * * *"): ${problem}` });
+  });
+
+/** Each schedule's timing setting, named by its catalogue entry (src/schedules/catalogue.ts). */
+const scheduleEnvSchema = z.object(Object.fromEntries(SCHEDULES.map((s) => [s.cronSetting, cronExpression.default(s.defaultCron)])));
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -74,6 +89,8 @@ const envSchema = z.object({
   OUTBOX_RETRY_BASE_DELAY_MS: positiveInt.default(2_000),
   OUTBOX_DEFER_DELAY_MS: positiveInt.default(5_000),
   OPS_ALERT_WEBHOOK_URL: optionalUrl,
+  JOB_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(4),
+  RETENTION_DAYS: positiveInt.default(30),
   HUBSPOT_TIMELINE_TEMPLATES: optionalString.pipe(
     z
       .string()
@@ -129,6 +146,14 @@ export interface Config {
     trustedProxies: string[];
   };
   inbox: { workers: number; batchSize: number; pollIntervalMs: number; maxAttempts: number };
+  /** Background jobs (graphile-worker) run at once in this process; 0 runs none here. */
+  jobs: { concurrency: number };
+  schedules: {
+    /** Cron expression (UTC) per schedule name. */
+    cron: Record<string, string>;
+    /** Finished inbox events, webhook batches and schedule run history are kept this long. */
+    retentionDays: number;
+  };
   /** Welcome emails; without `url` they are recorded and logged as not sent. */
   smtp: { url: string | undefined; from: string };
   outbound: {
@@ -156,9 +181,10 @@ export class ConfigError extends Error {
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
+  const scheduleCron = scheduleEnvSchema.safeParse(env);
+  if (!parsed.success || !scheduleCron.success) {
     throw new ConfigError(
-      parsed.error.issues.map((issue) => {
+      [...(parsed.error?.issues ?? []), ...(scheduleCron.error?.issues ?? [])].map((issue) => {
         const name = issue.path.join('.');
         const value = env[name];
         const shown = value === undefined ? 'missing' : `got ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
@@ -208,6 +234,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttempts: e.INBOX_MAX_ATTEMPTS,
     },
     smtp: { url: e.SMTP_URL, from: e.SMTP_FROM },
+    jobs: { concurrency: e.JOB_CONCURRENCY },
+    schedules: {
+      cron: Object.fromEntries(SCHEDULES.map((s) => [s.name, scheduleCron.data[s.cronSetting] ?? s.defaultCron])),
+      retentionDays: e.RETENTION_DAYS,
+    },
     outbound: {
       workers: e.OUTBOX_WORKERS,
       batchSize: e.OUTBOX_BATCH_SIZE,

@@ -13,14 +13,18 @@ import { conflictRoutes } from './http/routes/conflicts.js';
 import { deadLetterRoutes } from './http/routes/dead-letters.js';
 import { keyRoutes } from './http/routes/keys.js';
 import { numberRoutes } from './http/routes/numbers.js';
+import { scheduleRoutes } from './http/routes/schedules.js';
 import { syncRoutes } from './http/routes/sync.js';
 import { trunkRoutes } from './http/routes/trunks.js';
 import { userRoutes } from './http/routes/users.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
+import type { JobSystem } from './jobs/runtime.js';
 import type { Logger } from './lib/logger.js';
 import { SERVICE_VERSION } from './lib/version.js';
-import { startOnboarding } from './store/onboardings.js';
-import { type SyncJobRunner, startSyncJobRunner } from './sync/inbound/customer-sync.js';
+import { SCHEDULES } from './schedules/catalogue.js';
+import { resolveSchedules } from './schedules/runtime.js';
+import { startSchedules } from './schedules/start.js';
+import { backgroundTasks } from './sync/background-tasks.js';
 import { applyCreditLimit } from './sync/inbound/dependent-updates.js';
 import { crmReaderFromGateway } from './sync/inbound/gateway-reader.js';
 import { createInboundHooks } from './sync/inbound/hooks.js';
@@ -29,8 +33,9 @@ import { createInboundMetrics } from './sync/inbound/metrics.js';
 import { createWebhookAuthenticator } from './sync/inbound/webhook-auth.js';
 import { closedWonStagesFrom } from './sync/onboarding/closed-won.js';
 import { smtpWelcomeMailer } from './sync/onboarding/mailer.js';
-import { type OnboardingRunner, startOnboardingRunner } from './sync/onboarding/onboarding.js';
+import { queueOnboarding } from './sync/onboarding/onboarding.js';
 import { registerOutboundMetrics } from './sync/outbound/metrics.js';
+import { ALERT_WEBHOOK_TIMEOUT_MS } from './sync/outbound/ops-alerts.js';
 import { startOutboundSync } from './sync/outbound/outbound-sync.js';
 import { pushCompanyProperties, pushUserByRowId } from './sync/outbound/warp-changes.js';
 
@@ -45,10 +50,8 @@ export interface Service {
   hubspot: HubSpotConnection;
   /** Webhook inbox workers (inbound sync). */
   inbox: InboxWorkers;
-  /** Import/reconcile jobs behind /sync/customers. */
-  jobs: SyncJobRunner;
-  /** Onboarding of won deals. */
-  onboarding: OnboardingRunner;
+  /** Background jobs and schedules (import/reconcile, onboarding, the daily reconcile, retention). */
+  jobs: JobSystem;
   /** Stops accepting requests, waits for in-flight ones, stops workers and the simulator, closes the database. */
   close(): Promise<void>;
 }
@@ -72,8 +75,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
 
     // Inbound sync: webhook inbox → cache, with dependent updates and onboarding as hooks.
     const closedWon = closedWonStagesFrom(gateway, logger);
-    // The onboarding runner is created after the hooks that wake it.
-    const runners: { onboarding?: OnboardingRunner } = {};
+    const alerts = { webhookUrl: config.outbound.alertWebhookUrl, webhookTimeoutMs: ALERT_WEBHOOK_TIMEOUT_MS };
     const hooks = createInboundHooks({
       pushCompanyProperties,
       pushUser: pushUserByRowId,
@@ -83,7 +85,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       onDealStageChange: async (tx, deal) => {
         const stage = deal.values['stage'];
         if (!stage || !(await closedWon.isClosedWon(stage))) return;
-        if (await startOnboarding(tx, deal.hubspotId, deal.values['hubspot_company_id'] ?? null)) runners.onboarding?.wake();
+        await queueOnboarding(tx, deal.hubspotId, deal.values['hubspot_company_id'] ?? null);
       },
     });
     const inbox = startInboxWorkers({
@@ -93,23 +95,18 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       reader: crmReaderFromGateway(gateway, 'realtime'),
       appId,
       metrics: createInboundMetrics(metrics, db.pool),
+      registry: metrics,
+      alerts,
       ...config.inbox,
     });
     stoppers.push(() => inbox.stop());
-    const jobs = startSyncJobRunner({ pool: db.pool, logger, reader: crmReaderFromGateway(gateway, 'backfill'), hooks, pollIntervalMs: config.inbox.pollIntervalMs * 4 });
+    // Background tasks and schedules (graphile-worker); retention also bounds the run history.
+    const retentionMs = config.schedules.retentionDays * 24 * 60 * 60_000;
+    const mailer = config.smtp.url ? smtpWelcomeMailer(config.smtp.url, config.smtp.from) : undefined;
+    const background = backgroundTasks({ pool: db.pool, logger, gateway, hooks, mailer, retentionMs });
+    const schedules = resolveSchedules(SCHEDULES, config.schedules.cron);
+    const jobs = await startSchedules({ databaseUrl: db.url, pool: db.pool, logger, metrics, concurrency: config.jobs.concurrency, ...background, schedules, historyRetentionMs: retentionMs });
     stoppers.push(() => jobs.stop());
-    const onboardingRunner = startOnboardingRunner({
-      pool: db.pool,
-      logger,
-      hubspot: gateway,
-      reader: crmReaderFromGateway(gateway, 'realtime'),
-      hooks,
-      mailer: config.smtp.url ? smtpWelcomeMailer(config.smtp.url, config.smtp.from) : undefined,
-      pollIntervalMs: config.inbox.pollIntervalMs * 4,
-      maxAttempts: config.inbox.maxAttempts,
-    });
-    stoppers.push(() => onboardingRunner.stop());
-    runners.onboarding = onboardingRunner;
 
     const routes: ApiRoute[] = [
       ...keyRoutes(db.pool),
@@ -120,7 +117,8 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       ...deadLetterRoutes(db.pool),
       ...conflictRoutes(db.pool),
       ...auditRoutes(db.pool),
-      ...syncRoutes({ pool: db.pool, onQueued: () => jobs.wake() }),
+      ...syncRoutes({ pool: db.pool }),
+      ...scheduleRoutes(db.pool, schedules),
       ...webhookRoutes({
         db: db.pool,
         authenticator: clientSecret ? createWebhookAuthenticator({ clientSecret, ...config.webhooks }) : undefined,
@@ -140,7 +138,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     });
     const connection = hubspot;
     // Workers finish their in-flight batch before the HubSpot connection and the pool close.
-    const outbound = startOutboundSync({ pool: db.pool, gateway: connection.gateway, logger, config: config.outbound });
+    const outbound = startOutboundSync({ pool: db.pool, gateway: connection.gateway, logger, config: config.outbound, metrics });
     registerOutboundMetrics(metrics, db.pool);
     stoppers.push(() => outbound.stop());
     return {
@@ -149,7 +147,6 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       hubspot: connection,
       inbox,
       jobs,
-      onboarding: onboardingRunner,
       close: async () => {
         await app.close();
         await stopAll();

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 
+import { isDatabaseUnavailable } from '../db/pool.js';
 import { AppError } from '../lib/errors.js';
 
 /** The one error body every endpoint returns: `{"error":{"code","message"}}` (+ `details` for 4xx). */
@@ -43,6 +44,11 @@ export function installErrorHandling(app: FastifyInstance): void {
     const status = (error as FastifyError).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
       return reply.status(status).send(errorBody('bad_request', 'The request could not be processed'));
+    }
+    if (isDatabaseUnavailable(error)) {
+      // A PostgreSQL restart or failover: nothing was committed, the client may simply try again.
+      request.log.warn({ err: error }, 'database unavailable');
+      return reply.status(503).header('retry-after', '5').send(errorBody('database_unavailable', 'The database is unavailable; try again shortly'));
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send(errorBody('internal_error', 'Internal server error'));

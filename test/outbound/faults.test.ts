@@ -2,7 +2,9 @@ import http from 'node:http';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { claim, type OutboxObjectType } from '../../src/store/outbox.js';
+import { claim } from '../../src/queue/lease.js';
+import { OUTBOX_QUEUE } from '../../src/queue/tables.js';
+import type { OutboxObjectType } from '../../src/store/outbox.js';
 import { freePort, startTs } from '../support/process.js';
 import { type OutboundFixture, outboundEnv, outboxDrained, startOutboundFixture, trunkBody, waitFor } from './support.js';
 
@@ -137,7 +139,7 @@ describe('a worker that dies mid-batch', () => {
 
     // The dead worker: it claimed everything, then got as far as HubSpot accepting the trunk upsert
     // and the notes, and died before recording anything.
-    for (const type of ['company', 'trunk', 'event'] as OutboxObjectType[]) await claim(f.db.pool, type, 100, 'dead-worker', 1000);
+    for (const type of ['company', 'trunk', 'event'] as OutboxObjectType[]) await claim(f.db.pool, OUTBOX_QUEUE, { owner: 'dead-worker', leaseMs: 1000, limit: 100, readyParams: [type] });
     const gateway = f.service.hubspot.gateway;
     await gateway.batchUpsert('trunks', trunks.map((id) => ({ id, idProperty: 'trunk_id', properties: { name: 'stale' } })));
     const { rows: events } = await f.db.pool.query<{ id: string }>('UPDATE account_events SET dispatched_at = now() RETURNING id');

@@ -1,13 +1,12 @@
-import { type Pool, withTransaction } from '../../db/pool.js';
+import type { Pool } from '../../db/pool.js';
 import { countCachedRecords } from '../../store/cache-records.js';
 import { inboxStats } from '../../store/inbox.js';
-import { enqueueSyncJob, listRecentSyncJobs, type SyncJob, type SyncJobKind } from '../../store/sync-jobs.js';
+import { listRecentSyncJobs, type SyncJob, type SyncJobKind } from '../../store/sync-jobs.js';
+import { queueCustomerSync } from '../../sync/inbound/customer-sync.js';
 import { defineRoute } from '../route.js';
 
 export interface SyncRouteDeps {
   pool: Pool;
-  /** Called after a job is queued, to start it now. */
-  onQueued?: () => void;
 }
 
 const presentJob = (job: SyncJob) => ({
@@ -16,6 +15,7 @@ const presentJob = (job: SyncJob) => ({
   status: job.status,
   progress: job.progress,
   error: job.error,
+  attempts: job.attempts,
   createdAt: job.createdAt.toISOString(),
   startedAt: job.startedAt?.toISOString() ?? null,
   finishedAt: job.finishedAt?.toISOString() ?? null,
@@ -32,8 +32,7 @@ export function syncRoutes(deps: SyncRouteDeps) {
       summary,
       success: { status: 202, description: 'The job, queued (or the same kind of job already queued or running)' },
       handler: async ({ reply }) => {
-        const { job, created } = await withTransaction(deps.pool, (tx) => enqueueSyncJob(tx, kind));
-        if (created) deps.onQueued?.();
+        const { job, created } = await queueCustomerSync(deps.pool, kind);
         reply.header('location', `/api/v1/sync/customers/status`);
         return { job: presentJob(job), alreadyQueued: !created };
       },
@@ -59,6 +58,8 @@ export function syncRoutes(deps: SyncRouteDeps) {
             // How long the oldest unprocessed webhook event has waited.
             lagMs: inbox.oldestPendingReceivedAt ? Math.max(0, Date.now() - inbox.oldestPendingReceivedAt.getTime()) : 0,
             lastAppliedAt: inbox.lastAppliedAt?.toISOString() ?? null,
+            unexpandedBatches: inbox.unexpandedBatches,
+            quarantinedBatches: inbox.quarantinedBatches,
           },
           lastErrors: inbox.lastErrors.map((e) => ({ ...e, at: e.at?.toISOString() ?? null })),
         };

@@ -1,14 +1,14 @@
+import type { Registry } from 'prom-client';
+
 import type { Config } from '../../config.js';
 import type { Pool } from '../../db/pool.js';
 import type { HubSpotGateway } from '../../hubspot/gateway.js';
 import type { Logger } from '../../lib/logger.js';
 import { ACCOUNT_EVENT_KINDS } from '../../store/account-events.js';
 import { outboundHubSpot } from './gateway-adapter.js';
+import { ALERT_WEBHOOK_TIMEOUT_MS } from './ops-alerts.js';
 import { type OutboxWorkers, startOutboxWorkers } from './outbox-worker.js';
 import type { TimelineTemplates } from './send-common.js';
-
-/** Alert webhook calls must never hold up a worker for long. */
-const ALERT_WEBHOOK_TIMEOUT_MS = 5_000;
 
 /** Template ids for known event kinds only; a typo in the setting must not silently drop events. */
 function timelineTemplates(configured: Record<string, string>): TimelineTemplates {
@@ -21,7 +21,7 @@ function timelineTemplates(configured: Record<string, string>): TimelineTemplate
  * Starts the outbound sync's workers as configured (`config.outbound`); the composition root calls
  * `stop()` on shutdown before the pool closes. With `workers: 0` nothing runs here.
  */
-export function startOutboundSync(options: { pool: Pool; gateway: HubSpotGateway; logger: Logger; config: Config['outbound'] }): OutboxWorkers {
+export function startOutboundSync(options: { pool: Pool; gateway: HubSpotGateway; logger: Logger; config: Config['outbound']; metrics?: Registry }): OutboxWorkers {
   const { config } = options;
   const templates = timelineTemplates(config.timelineTemplates);
   if (config.workers === 0) return { stop: () => Promise.resolve() };
@@ -32,6 +32,7 @@ export function startOutboundSync(options: { pool: Pool; gateway: HubSpotGateway
       logger: options.logger.child({ component: 'outbound-sync' }),
       alerts: { webhookUrl: config.alertWebhookUrl, webhookTimeoutMs: ALERT_WEBHOOK_TIMEOUT_MS },
       timelineTemplates: templates,
+      metrics: options.metrics,
     },
     config,
   );
