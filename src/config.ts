@@ -36,7 +36,9 @@ const cronExpression = z
   });
 
 /** Each schedule's timing setting, named by its catalogue entry (src/schedules/catalogue.ts). */
-const scheduleEnvSchema = z.object(Object.fromEntries(SCHEDULES.map((s) => [s.cronSetting, cronExpression.default(s.defaultCron)])));
+const scheduleEnvSchema = z.object(
+  Object.fromEntries(SCHEDULES.map((s) => [s.cronSetting, z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), cronExpression.default(s.defaultCron))])),
+);
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
