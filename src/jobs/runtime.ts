@@ -96,19 +96,26 @@ export async function startJobs(options: JobSystemOptions): Promise<JobSystem> {
     });
     events.on('job:success', ({ job }) => counter?.inc({ task: job.task_identifier, outcome: 'succeeded' }));
     events.on('job:error', ({ job }) => counter?.inc({ task: job.task_identifier, outcome: 'failed' }));
-    runner = await run({
-      pgPool: pool,
-      concurrency: options.concurrency,
-      noHandleSignals: true,
-      pollInterval: POLL_INTERVAL_MS,
-      logger: graphileLogger(logger),
-      taskList: taskList(options.tasks, logger),
-      parsedCronItems,
-      events,
-      // Batched completion is retried for minutes on connection errors instead of failing: a
-      // PostgreSQL restart while a job finishes then costs a delay, not the runner.
-      preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0, gracefulShutdownAbortTimeout: ABORT_AFTER_MS } },
-    });
+    try {
+      runner = await run({
+        pgPool: pool,
+        concurrency: options.concurrency,
+        noHandleSignals: true,
+        pollInterval: POLL_INTERVAL_MS,
+        logger: graphileLogger(logger),
+        taskList: taskList(options.tasks, logger),
+        parsedCronItems,
+        events,
+        // Without batching, 0.17.3 records a job's result with a promise nobody awaits, so a lost
+        // connection at that moment is an unhandled rejection (the process dies). Batched (even
+        // with no delay), recording is retried for minutes: a restart costs a delay, not the process.
+        preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0, gracefulShutdownAbortTimeout: ABORT_AFTER_MS } },
+      });
+    } catch (error) {
+      await registry?.stop();
+      registry = undefined;
+      throw error;
+    }
     const current = runner;
     current.promise.then(
       () => restartUnlessStopping(undefined),
@@ -118,9 +125,9 @@ export async function startJobs(options: JobSystemOptions): Promise<JobSystem> {
 
   let restarts = 0;
   const restartUnlessStopping = (error: unknown): void => {
+    if (stopping) return;
     void registry?.stop();
     registry = undefined;
-    if (stopping) return;
     restarts++;
     const delayMs = Math.min(RESTART_MAX_DELAY_MS, 1_000 * 2 ** Math.min(restarts, 5));
     logger.error({ err: error === undefined ? undefined : toError(error), restartInMs: delayMs }, 'job runner stopped unexpectedly; starting it again');

@@ -93,7 +93,8 @@ async function runSlot(options: ScheduleJobsOptions, schedule: Schedule, work: S
   } catch (error) {
     const err = toError(error);
     await recordFailure(options.pool, runId, scrubText(err.message.slice(0, 1000)));
-    logger.error({ err, attempt: context.attempt, maxAttempts: context.maxAttempts }, 'scheduled run failed');
+    if (context.signal.aborted) logger.warn({ attempt: context.attempt }, 'scheduled run interrupted by shutdown; its slot is retried');
+    else logger.error({ err, attempt: context.attempt, maxAttempts: context.maxAttempts }, 'scheduled run failed');
     // Retried with back-off while attempts remain; the last failure stays in the history.
     if (!context.finalAttempt || context.signal.aborted) throw err;
   } finally {

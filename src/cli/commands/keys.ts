@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 
-import { openDatabase } from '../../db/connect.js';
 import { API_KEY_SCOPES, type ApiKey, type ApiKeyScope, createApiKey, listApiKeys, revokeApiKey } from '../../store/api-keys.js';
-import { type CliCommand, type CliContext, UsageError } from '../command.js';
+import { type CliCommand, UsageError, withDatabase } from '../command.js';
 
 const USAGE = `Usage:
   npm run cli -- keys create --name NAME --scopes read,write[,admin]
@@ -26,15 +25,6 @@ const describeKey = (k: ApiKey): string =>
   `${k.id.padStart(4)}  ${k.name.padEnd(24)} ${k.prefix}…  ${k.scopes.join(',').padEnd(16)} created ${k.createdAt.toISOString()}` +
   `  last used ${k.lastUsedAt?.toISOString() ?? 'never'}${k.revokedAt ? `  REVOKED ${k.revokedAt.toISOString()}` : ''}`;
 
-async function withDb<T>(context: CliContext, work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
-  const db = await openDatabase(context.config.database, context.logger);
-  try {
-    return await work(db);
-  } finally {
-    await db.close();
-  }
-}
-
 export const keysCommand: CliCommand = {
   name: 'keys',
   summary: 'Create, list and revoke API keys',
@@ -47,14 +37,14 @@ export const keysCommand: CliCommand = {
         if (!values.name?.trim()) throw new UsageError('--name is required');
         const scopes = parseScopes(values.scopes);
         const name = values.name.trim();
-        const { key, apiKey } = await withDb(context, (db) => createApiKey(db.pool, name, scopes));
+        const { key, apiKey } = await withDatabase(context, (db) => createApiKey(db.pool, name, scopes));
         context.out(`Created API key ${apiKey.id} "${apiKey.name}" with scopes ${apiKey.scopes.join(',')}.`);
         context.out(`Key (shown once, store it now): ${key}`);
         return;
       }
       case 'list': {
         const { values } = parseArgs({ args: rest, options: { all: { type: 'boolean', default: false } }, strict: true });
-        const keys = await withDb(context, (db) => listApiKeys(db.pool, values.all));
+        const keys = await withDatabase(context, (db) => listApiKeys(db.pool, values.all));
         if (keys.length === 0) context.out('No API keys. Create one with: npm run cli -- keys create --name NAME --scopes read');
         for (const k of keys) context.out(describeKey(k));
         return;
@@ -62,7 +52,7 @@ export const keysCommand: CliCommand = {
       case 'revoke': {
         const target = rest[0];
         if (!target || rest.length > 1) throw new UsageError('Give exactly one key id or name');
-        const revoked = await withDb(context, (db) => revokeApiKey(db.pool, target));
+        const revoked = await withDatabase(context, (db) => revokeApiKey(db.pool, target));
         if (!revoked) throw new UsageError(`No active key with id or name "${target}"`);
         context.out(`Revoked API key ${revoked.id} "${revoked.name}".`);
         return;

@@ -1,13 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-import { openDatabase } from '../../db/connect.js';
 import { SCHEDULES } from '../../schedules/catalogue.js';
 import { isSlot, previousSlot } from '../../schedules/cron.js';
 import { listRuns, manualRunSince, type ScheduleRun } from '../../schedules/run-history.js';
 import { queueSlotRun, resolveSchedules, type Schedule } from '../../schedules/runtime.js';
 import { describeSchedules } from '../../schedules/status.js';
-import { type CliCommand, type CliContext, UsageError } from '../command.js';
+import { type CliCommand, UsageError, withDatabase } from '../command.js';
 
 const USAGE = `Usage:
   npm run cli -- schedules list
@@ -51,15 +50,6 @@ function describeRun(run: ScheduleRun): string {
   ].join(' ');
 }
 
-async function withDb<T>(context: CliContext, work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
-  const db = await openDatabase(context.config.database, context.logger);
-  try {
-    return await work(db);
-  } finally {
-    await db.close();
-  }
-}
-
 function findSchedule(schedules: readonly Schedule[], name: string | undefined): Schedule {
   if (!name) throw new UsageError('Name the schedule to run');
   const schedule = schedules.find((s) => s.name === name);
@@ -93,7 +83,7 @@ export const schedulesCommand: CliCommand = {
     switch (action) {
       case 'list': {
         if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}"`);
-        const statuses = await withDb(context, (db) => describeSchedules(db.pool, schedules));
+        const statuses = await withDatabase(context, (db) => describeSchedules(db.pool, schedules));
         context.out(`${'NAME'.padEnd(20)} ${'CRON (UTC)'.padEnd(14)} ${'STATUS'.padEnd(11)} ${'LAST SLOT'.padEnd(25)} ${'DURATION'.padStart(9)}  NEXT RUN`);
         for (const s of statuses) {
           context.out(
@@ -108,7 +98,7 @@ export const schedulesCommand: CliCommand = {
         if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new UsageError('--limit must be a whole number from 1 to 500');
         if (positionals.length > 1) throw new UsageError('Give at most one schedule name');
         const name = positionals[0] === undefined ? undefined : findSchedule(schedules, positionals[0]).name;
-        const runs = await withDb(context, (db) => listRuns(db.pool, { scheduleName: name, limit }));
+        const runs = await withDatabase(context, (db) => listRuns(db.pool, { scheduleName: name, limit }));
         if (runs.length === 0) context.out('No runs yet.');
         for (const run of runs) context.out(describeRun(run));
         return;
@@ -120,7 +110,7 @@ export const schedulesCommand: CliCommand = {
         const slotAt = slotToRun(schedule, values.at);
         const waitS = Number(values['wait-s']);
         if (!Number.isFinite(waitS) || waitS < 0) throw new UsageError('--wait-s must be a number of seconds ≥ 0');
-        await withDb(context, async (db) => {
+        await withDatabase(context, async (db) => {
           const queuedAt = await queueSlotRun(db.pool, schedule, slotAt);
           context.out(`Queued ${schedule.name} for slot ${slotAt.toISOString()}.`);
           const deadline = Date.now() + waitS * 1000;

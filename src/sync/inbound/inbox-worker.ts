@@ -43,6 +43,7 @@ export interface InboxWorkerOptions {
   metrics?: InboundMetrics | undefined;
   /** Quarantined batches and stuck expansion are reported here. */
   alerts: Omit<AlertSink, 'db' | 'logger'>;
+  /** Where the inbox's LISTEN connection reports whether it is up and how often it reconnected. */
   registry?: Registry | undefined;
 }
 
