@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { createPool } from '../src/db/pool.js';
+import { createPool, type Pool } from '../src/db/pool.js';
 import { startBenchDatabase } from './hubspot-support.js';
 import { BENCH_SCHEDULES } from './scheduler-instance.js';
 
@@ -42,6 +42,16 @@ const stop = (instance: Instance, signal: NodeJS.Signals): Promise<void> =>
     instance.child.kill(signal);
   });
 
+/** The instance running a bench-slow slot now (waits for one to start); instance ids carry the pid. */
+async function runningSlowRun(pool: Pool, instances: Instance[]): Promise<Instance> {
+  for (;;) {
+    const { rows } = await pool.query<{ instance_id: string }>(`SELECT instance_id FROM schedule_runs WHERE schedule_name = 'bench-slow' AND outcome = 'running'`);
+    const found = instances.find((i) => rows.some((r) => r.instance_id.includes(`-${i.child.pid}-`)));
+    if (found) return found;
+    await sleep(500);
+  }
+}
+
 const say = (t0: number, line: string) => process.stdout.write(`  [${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
 
 export async function run(): Promise<void> {
@@ -54,12 +64,15 @@ export async function run(): Promise<void> {
     let instances = await Promise.all(Array.from({ length: INSTANCES }, (_, i) => startInstance(database.url, i + 1)));
     say(t0, `${INSTANCES} instances started`);
 
+    // Kill the instance that is in the middle of the slow schedule's run: its job stays locked by
+    // a dead runner until the others release it.
     await sleep(KILL_AT_MS - (Date.now() - t0));
-    await stop(instances[0]!, 'SIGKILL');
-    say(t0, 'instance 1 killed (SIGKILL)');
+    const victim = await runningSlowRun(pool, instances);
+    await stop(victim, 'SIGKILL');
+    say(t0, `instance ${victim.index} killed (SIGKILL) in the middle of a bench-slow run`);
     await sleep(RESTART_KILLED_AFTER_MS);
-    instances[0] = await startInstance(database.url, 1);
-    say(t0, 'instance 1 restarted');
+    instances[victim.index - 1] = await startInstance(database.url, victim.index);
+    say(t0, `instance ${victim.index} restarted`);
 
     await sleep(ALL_STOP_AT_MS - (Date.now() - t0));
     await Promise.all(instances.map((i) => stop(i, 'SIGTERM')));
@@ -98,10 +111,10 @@ export async function run(): Promise<void> {
     const successRows = runs.rows.filter((r) => r.outcome === 'succeeded').length;
     const duplicates = effects.rows.filter((e) => e.n > 1).length + (successRows - succeeded.size);
     const missed = due.filter((d) => !succeeded.has(key(d.schedule, d.slotMs)));
-    const firstStart = new Map<string, { delayMs: number; trigger: string }>();
+    const firstStart = new Map<string, { delayMs: number; trigger: string; label: string }>();
     for (const r of runs.rows) {
       const k = key(r.schedule_name, r.slot_at.getTime());
-      if (!firstStart.has(k)) firstStart.set(k, { delayMs: r.started_at.getTime() - r.slot_at.getTime(), trigger: r.trigger });
+      if (!firstStart.has(k)) firstStart.set(k, { delayMs: r.started_at.getTime() - r.slot_at.getTime(), trigger: r.trigger, label: `${r.schedule_name} ${r.slot_at.toISOString().slice(11, 16)}` });
     }
     const delays = [...firstStart.values()];
     const maxDelay = (list: typeof delays) => Math.max(0, ...list.map((d) => d.delayMs));
@@ -126,6 +139,7 @@ export async function run(): Promise<void> {
         `  overlapping runs:     ${overlaps}   goal 0 (runs of one schedule are serial)`,
         `  run rows by outcome:  ${Object.entries(outcomes).map(([k, v]) => `${k} ${v}`).join(', ')} (failed: interrupted by the stop; abandoned: left by the killed instance)`,
         `  worst start delay:    ${maxDelay(delays)} ms overall; slots due while instances ran: p50 ${sortedLive[Math.floor(sortedLive.length / 2)] ?? 0} ms, max ${maxDelay(live)} ms; backfilled: max ${maxDelay(backfilled)} ms (due while every instance was down)`,
+        `  latest starts:        ${[...delays].sort((a, b) => b.delayMs - a.delayMs).slice(0, 5).map((d) => `${d.label} ${d.trigger} +${(d.delayMs / 1000).toFixed(1)} s`).join(', ')}`,
         '',
       ].join('\n'),
     );

@@ -38,9 +38,9 @@ describe('webhook batch expansion', () => {
 
     expect(await batch(before)).toEqual({ blanked: true, expanded: true, quarantined: false, error: null });
     expect(await batch(after)).toEqual({ blanked: true, expanded: true, quarantined: false, error: null });
-    expect(await batch(nul)).toMatchObject({ blanked: false, expanded: false, quarantined: true, error: expect.stringContaining('unsupported Unicode escape sequence') });
-    expect(await batch(surrogate)).toMatchObject({ quarantined: true, error: expect.stringContaining('invalid input syntax for type json') });
-    expect(await batch(garbage)).toMatchObject({ quarantined: true, error: expect.stringContaining('does not parse') });
+    expect(await batch(nul)).toMatchObject({ blanked: false, expanded: false, quarantined: true, error: expect.stringContaining('unsupported Unicode escape sequence') as string });
+    expect(await batch(surrogate)).toMatchObject({ quarantined: true, error: expect.stringContaining('invalid input syntax for type json') as string });
+    expect(await batch(garbage)).toMatchObject({ quarantined: true, error: expect.stringContaining('does not parse') as string });
     const events = await db.pool.query<{ object_id: string }>(`SELECT object_id FROM webhook_inbox ORDER BY object_id`);
     expect(events.rows.map((r) => r.object_id)).toEqual(['501', '504']);
     const alerts = await db.pool.query<{ kind: string; details: { batchIds: string[] } }>(`SELECT kind, details FROM ops_alerts WHERE kind = 'inbox_batch_quarantined'`);

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { createLogger, type Logger } from '../../src/lib/logger.js';
 
 /** A real logger whose JSON lines are kept, to assert on what was logged. */
-export function captureLogger(level = 'debug'): { logger: Logger; lines(): Array<Record<string, unknown>> } {
+export function captureLogger(level = 'debug'): { logger: Logger; lines: () => Array<Record<string, unknown>> } {
   const raw: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, callback) {
