@@ -16,6 +16,8 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
 const optionalUrl = optionalString.pipe(z.url().optional());
+/** Tokens and secrets: a pasted value with a space or line break is a copy mistake, refused at start. */
+const optionalSecret = optionalString.pipe(z.string().regex(/^\S+$/, 'must not contain spaces or line breaks').optional());
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
@@ -40,8 +42,13 @@ const scheduleEnvSchema = z.object(
   Object.fromEntries(SCHEDULES.map((s) => [s.cronSetting, z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), cronExpression.default(s.defaultCron))])),
 );
 
+/** What one process runs: `api` (HTTP only), `worker` (background work, plus probes) or both. */
+export const PROCESS_ROLES = ['all', 'api', 'worker'] as const;
+export type ProcessRole = (typeof PROCESS_ROLES)[number];
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  ROLE: z.enum(PROCESS_ROLES).default('all'),
   PORT: port.default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -54,9 +61,9 @@ const envSchema = z.object({
   HTTP_BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
 
-  HUBSPOT_ACCESS_TOKEN: optionalString,
+  HUBSPOT_ACCESS_TOKEN: optionalSecret,
   HUBSPOT_BASE_URL: optionalUrl,
-  HUBSPOT_CLIENT_SECRET: optionalString,
+  HUBSPOT_CLIENT_SECRET: optionalSecret,
   // 0: any free port (tests); a taken port also falls back to a free one, with a warning.
   SIMULATOR_PORT: z.coerce.number().int().min(0).max(65_535).default(4010),
   HUBSPOT_ACCOUNT_KEY: optionalString,
@@ -112,6 +119,7 @@ export type Env = z.infer<typeof envSchema>;
 
 export interface Config {
   nodeEnv: Env['NODE_ENV'];
+  role: ProcessRole;
   http: { port: number; host: string; bodyLimitBytes: number; shutdownTimeoutMs: number };
   logLevel: Env['LOG_LEVEL'];
   database: {
@@ -200,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   return Object.freeze({
     nodeEnv: e.NODE_ENV,
+    role: e.ROLE,
     http: { port: e.PORT, host: e.HOST, bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
     database: { url: e.DATABASE_URL, embeddedDir: e.EMBEDDED_PG_DIR, embeddedPort: e.EMBEDDED_PG_PORT, poolMax: e.DATABASE_POOL_MAX },

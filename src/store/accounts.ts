@@ -1,17 +1,11 @@
 import type { Queryable } from '../db/pool.js';
+import type { AccountStatus, PaymentMethod, PaymentStatus } from '../domain/value-sets.js';
 
 /**
  * The slice of the `customers` table the outbound side needs: find an account by BAN, apply the
  * WARP-owned account facts (status, payment method and status), and read what the company write
  * carries, with the exact trunk and number counts (the roll-ups) computed from the cache.
  */
-
-export const ACCOUNT_STATUSES = ['active', 'suspended', 'churned'] as const;
-export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
-export const PAYMENT_METHODS = ['card', 'ach', 'wire'] as const;
-export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
-export const PAYMENT_STATUSES = ['current', 'past_due', 'suspended'] as const;
-export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 export interface Account {
   id: string;

@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import type { Queryable } from '../db/pool.js';
-
-export const TRUNK_STATUSES = ['active', 'suspended', 'limited', 'disabled'] as const;
-export type TrunkStatus = (typeof TRUNK_STATUSES)[number];
+import type { TrunkStatus } from '../domain/value-sets.js';
 
 export interface Trunk {
   id: string;

@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
 
 import type { Queryable } from '../db/pool.js';
+import type { UserRole } from '../domain/value-sets.js';
 
 /**
  * WARP portal users as the outbound side writes and reads them (the `users` table). Only the
  * number of API keys is stored and synced, never a key value.
  */
-
-export const USER_ROLES = ['admin', 'developer', 'billing', 'readonly'] as const;
-export type UserRole = (typeof USER_ROLES)[number];
 
 export interface WarpUser {
   id: string;

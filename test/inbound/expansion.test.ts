@@ -34,7 +34,7 @@ describe('webhook batch expansion', () => {
     const garbage = await store('{"not": "a batch"');
     const after = await store(JSON.stringify([propertyChange(504, 'name', 'After', Date.now())]));
 
-    await service.inbox.drain();
+    await service.work!.inbox.drain();
 
     expect(await batch(before)).toEqual({ blanked: true, expanded: true, quarantined: false, error: null });
     expect(await batch(after)).toEqual({ blanked: true, expanded: true, quarantined: false, error: null });
@@ -46,7 +46,7 @@ describe('webhook batch expansion', () => {
     const alerts = await db.pool.query<{ kind: string; details: { batchIds: string[] } }>(`SELECT kind, details FROM ops_alerts WHERE kind = 'inbox_batch_quarantined'`);
     expect(alerts.rows.flatMap((a) => a.details.batchIds).sort()).toEqual([nul, surrogate, garbage].sort());
     // Set aside for good: later rounds do not try them again, and the status shows them.
-    await service.inbox.drain();
+    await service.work!.inbox.drain();
     expect((await db.pool.query(`SELECT count(*)::int AS n FROM ops_alerts WHERE kind = 'inbox_batch_quarantined'`)).rows[0]).toEqual({ n: alerts.rows.length });
   });
 
@@ -59,7 +59,7 @@ describe('webhook batch expansion', () => {
     const alerts = await db.pool.query<{ details: { waitedSeconds: number } }>(`SELECT details FROM ops_alerts WHERE kind = 'inbox_expansion_stalled'`);
     expect(alerts.rows).toHaveLength(1);
     expect(alerts.rows[0]!.details.waitedSeconds).toBeGreaterThanOrEqual(119);
-    await service.inbox.drain();
+    await service.work!.inbox.drain();
   });
 });
 

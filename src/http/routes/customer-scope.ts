@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Queryable } from '../../db/pool.js';
 import { notFound } from '../../lib/errors.js';
 import { type Account, findAccountByBan, findCustomerIdByBan } from '../../store/accounts.js';
-import { findSensitiveText } from '../../sync/outbound/guard.js';
+import { findSensitiveText } from '../../domain/outgoing-guard.js';
 
 /** Shared by the WARP-side routes under `/customers/{ban}/…`. */
 

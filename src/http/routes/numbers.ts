@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 import { type Pool, type Queryable, withTransaction } from '../../db/pool.js';
 import { notFound } from '../../lib/errors.js';
-import { findNumber, listNumbers, NUMBER_CAPABILITIES, NUMBER_TYPES, type PhoneNumber } from '../../store/numbers.js';
+import { NUMBER_CAPABILITIES, NUMBER_TYPES } from '../../domain/value-sets.js';
+import { findNumber, listNumbers, type PhoneNumber } from '../../store/numbers.js';
 import { addNumber, releaseNumber, updateNumber } from '../../sync/outbound/warp-changes.js';
 import { defineRoute } from '../route.js';
 import { banParams, customerIdByBan, e164, safeText } from './customer-scope.js';

@@ -21,7 +21,7 @@ const presentJob = (job: SyncJob) => ({
   finishedAt: job.finishedAt?.toISOString() ?? null,
 });
 
-/** The seed's customer sync endpoints: start an import or a reconcile, and report sync health. */
+/** The customer sync endpoints: start an import or a reconcile, and report sync health. */
 export function syncRoutes(deps: SyncRouteDeps) {
   const start = (kind: SyncJobKind, url: string, summary: string) =>
     defineRoute({

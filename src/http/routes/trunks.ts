@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 import { type Pool, type Queryable, withTransaction } from '../../db/pool.js';
 import { notFound } from '../../lib/errors.js';
-import { findTrunk, listTrunks, type Trunk, TRUNK_STATUSES } from '../../store/trunks.js';
+import { TRUNK_STATUSES } from '../../domain/value-sets.js';
+import { findTrunk, listTrunks, type Trunk } from '../../store/trunks.js';
 import { createTrunk, deleteTrunk, updateTrunk } from '../../sync/outbound/warp-changes.js';
 import { defineRoute } from '../route.js';
 import { banParams, customerIdByBan, iso, safeText } from './customer-scope.js';
@@ -24,7 +25,7 @@ export const presentTrunk = (trunk: Trunk) => ({
   deletedAt: iso(trunk.deletedAt),
 });
 
-// Host addresses only (the seed lists single IPs); a SIP peer is one address, not a network.
+// Host addresses only (docs/product-rules.md "The CRM model"); a SIP peer is one address, not a network.
 const ipAddress = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' });
 const positiveInt = z.number().int().positive().max(2_147_483_647);
 

@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 import { type Pool, withTransaction } from '../../db/pool.js';
 import { notFound } from '../../lib/errors.js';
-import { listWarpUsers, USER_ROLES, type WarpUser } from '../../store/warp-users.js';
+import { USER_ROLES } from '../../domain/value-sets.js';
+import { listWarpUsers, type WarpUser } from '../../store/warp-users.js';
 import { createUser, updateUser } from '../../sync/outbound/warp-changes.js';
 import { defineRoute } from '../route.js';
 import { banParams, customerIdByBan, iso, safeText } from './customer-scope.js';

@@ -4,7 +4,7 @@ import { listTrunksByStatus } from '../../store/trunks.js';
 import { recordAccountEvent, setTrunkStatus } from '../outbound/warp-changes.js';
 
 /**
- * Dependent updates of a HubSpot-owned company change (PRODUCT.md "Dependent updates"). The
+ * Dependent updates of a HubSpot-owned company change (docs/product-rules.md "Dependent updates"). The
  * trunk changes go through the outbound module's WARP-change functions, so they reach HubSpot via
  * the outbox in this same transaction.
  *

@@ -1,7 +1,7 @@
 import type { PoolClient } from '../../db/pool.js';
 import type { CachedRecord } from '../../store/cache-records.js';
 import type { InboundHooks } from './apply-field.js';
-import type { InboundObjectType } from './webhook-events.js';
+import type { InboundObjectType } from '../../domain/hubspot-objects.js';
 
 /**
  * The inbound hooks the composition root wires: each part is optional so the cache works on its
@@ -12,7 +12,7 @@ export interface InboundHookParts {
   pushCompanyProperties?: (tx: PoolClient, customerId: string, properties: string[]) => Promise<void>;
   /** Queues a cached contact's WARP-owned values for HubSpot; false when it is no WARP user. */
   pushUser?: (tx: PoolClient, userRowId: string) => Promise<boolean>;
-  /** A customer's credit limit changed (PRODUCT.md dependent updates). */
+  /** A customer's credit limit changed (docs/product-rules.md "Dependent updates"). */
   onCreditLimitChange?: (tx: PoolClient, customerId: string) => Promise<void>;
   /** A deal's stage changed (onboarding starts on closed-won). */
   onDealStageChange?: (tx: PoolClient, deal: CachedRecord) => Promise<void>;

@@ -15,8 +15,9 @@ import type { CrmReader } from './crm-reader.js';
 import type { InboundMetrics } from './metrics.js';
 import { checkExpansionLag, EXPANSION_LAG_ALERT_MS, expandWebhookBatches } from './batch-expansion.js';
 import { lockObject } from './object-lock.js';
-import { syncedProperties } from './property-map.js';
-import { eventObjectId, eventTarget, type InboundObjectType, webhookBatchSchema } from './webhook-events.js';
+import { eventObjectId, eventTarget, webhookBatchSchema } from './webhook-events.js';
+import { syncedProperties } from '../../domain/crm-catalogue.js';
+import type { InboundObjectType } from '../../domain/hubspot-objects.js';
 
 /**
  * Inbox workers: claim due events (src/queue/: leased, fenced by owner, attempts counted at claim,

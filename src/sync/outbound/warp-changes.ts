@@ -20,11 +20,11 @@ import {
   softDeleteTrunk,
   type Trunk,
   type TrunkPatch,
-  type TrunkStatus,
   updateTrunkRow,
 } from '../../store/trunks.js';
 import { findUserIdByRowId, insertWarpUser, type NewWarpUser, updateWarpUser, type WarpUser, type WarpUserPatch } from '../../store/warp-users.js';
-import { isWarpCompanyProperty, ROLLUP_PROPERTIES, type WarpCompanyProperty } from './company-properties.js';
+import { isWarpCompanyProperty, ROLLUP_PROPERTIES, type WarpCompanyProperty } from '../../domain/crm-catalogue.js';
+import type { TrunkStatus } from '../../domain/value-sets.js';
 
 /**
  * Every WARP-side change that HubSpot must see goes through here: each function writes the WARP
@@ -41,8 +41,8 @@ export const ACCOUNT_CHURNED_REASON = 'account_churned';
 const now = (): Date => new Date();
 
 /**
- * How long a churned customer's numbers are kept before they may be released (PRODUCT.md leaves
- * the length open): 30 days, a common porting-out window, so a customer can still take them along.
+ * How long a churned customer's numbers are kept before they may be released (docs/product-rules.md
+ * "Dependent updates"): 30 days, a common porting-out window, so a customer can still take them along.
  */
 export const NUMBER_RELEASE_GRACE_MS = 30 * 24 * 60 * 60 * 1000;
 
@@ -94,7 +94,7 @@ export async function recordAccountEvent(tx: PoolClient, ref: AccountRef, event:
 export async function pushCompanyProperties(tx: PoolClient, customerId: string, properties: readonly string[]): Promise<void> {
   const refused = properties.filter((p) => !isWarpCompanyProperty(p));
   if (refused.length > 0) {
-    throw new AppError(400, 'not_warp_owned', `WARP does not own company properties ${refused.join(', ')}; HubSpot does (PRODUCT.md "Field ownership")`);
+    throw new AppError(400, 'not_warp_owned', `WARP does not own company properties ${refused.join(', ')}; HubSpot does (docs/product-rules.md "Field ownership")`);
   }
   await enqueue(tx, [{ objectType: 'company', recordKey: customerId, fields: properties }]);
 }
@@ -235,7 +235,7 @@ const STATUS_EVENT: Record<Account['status'], AccountEventKind> = {
 
 /**
  * Applies WARP-owned account facts (status, payment method, payment status) with their dependent
- * updates (PRODUCT.md): suspended → active trunks suspended; active again → trunks this suspended
+ * updates (docs/product-rules.md "Dependent updates"): suspended → active trunks suspended; active again → trunks this suspended
  * are reactivated; churned → trunks disabled. Each change is a timeline event. Null: no customer.
  */
 export async function changeAccount(tx: PoolClient, customerId: string, patch: AccountPatch, occurredAt: Date = now()): Promise<Account | null> {
