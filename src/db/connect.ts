@@ -1,7 +1,7 @@
 import type { Logger } from '../lib/logger.js';
 import { ensureDatabase, startEmbeddedDatabase } from './embedded.js';
 import { migrate } from './migrate.js';
-import { createPool, type Pool } from './pool.js';
+import { createPool, describeConnectionError, type Pool } from './pool.js';
 
 export interface DatabaseSettings {
   url: string | undefined;
@@ -34,7 +34,7 @@ export async function openDatabase(settings: DatabaseSettings, logger: Logger): 
     stopEmbedded = () => embedded.stop();
     logger.debug({ dataDir: settings.embeddedDir, owned: embedded.owned }, 'embedded PostgreSQL ready');
   }
-  const pool = createPool(url, settings.poolMax, (error) => logger.warn({ err: error }, 'database connection lost; it is replaced at the next checkout'));
+  const pool = createPool(url, settings.poolMax, (error) => logger.warn(describeConnectionError(error), 'database connection lost; it is replaced at the next checkout'));
   try {
     const applied = await migrate(pool, { logger });
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');

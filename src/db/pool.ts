@@ -17,10 +17,20 @@ export type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
  */
 export function createPool(connectionString: string, max: number, onConnectionError: (error: Error) => void = () => undefined): Pool {
   const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 10_000 });
-  pool.on('error', onConnectionError);
-  pool.on('connect', (client) => client.on('error', onConnectionError));
+  // After end(), connections still closing may report the server going away: nothing to say then.
+  const report = (error: Error): void => {
+    if (!pool.ending) onConnectionError(error);
+  };
+  pool.on('error', report);
+  pool.on('connect', (client) => client.on('error', report));
   return pool;
 }
+
+/** What a log line says about a lost connection: its code and message, never the client object pg attaches to it. */
+export const describeConnectionError = (error: Error): { code: string | undefined; reason: string } => ({
+  code: (error as { code?: string }).code,
+  reason: error.message,
+});
 
 /**
  * Runs `work` in one transaction; commits if it resolves, rolls back if it throws. This is what

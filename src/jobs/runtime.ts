@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type CronItem, parseCronItems, run, type Runner, type TaskList, type WorkerEvents } from 'graphile-worker';
 import { Counter, type Registry } from 'prom-client';
 
-import { createPool } from '../db/pool.js';
+import { createPool, describeConnectionError } from '../db/pool.js';
 import { toError } from '../lib/errors.js';
 import { graphileLogger } from '../lib/graphile-logger.js';
 import { INSTANCE_ID } from '../lib/instance.js';
@@ -77,7 +77,7 @@ function taskList(tasks: readonly TaskDefinition[], logger: Logger): TaskList {
 
 export async function startJobs(options: JobSystemOptions): Promise<JobSystem> {
   const { logger } = options;
-  const pool = createPool(options.databaseUrl, options.concurrency + 3, (error) => logger.debug({ err: error }, 'job system database connection lost'));
+  const pool = createPool(options.databaseUrl, options.concurrency + 3, (error) => logger.debug(describeConnectionError(error), 'job system database connection lost'));
   const names = new Set<string>();
   for (const task of options.tasks) {
     if (names.has(task.spec.name)) throw new Error(`Two tasks are named "${task.spec.name}"`);
