@@ -37,12 +37,17 @@ async function main(): Promise<void> {
       async (run) => {
         const startedAt = new Date();
         // Real work stops when the instance shuts down, and is retried elsewhere.
+        // (The signal is shared by every job of the runner: remove the listener when done.)
         await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(resolve, s.workMs);
-          run.signal.addEventListener('abort', () => {
+          const stop = (): void => {
             clearTimeout(timer);
             reject(new Error('stopped by shutdown'));
-          }, { once: true });
+          };
+          const timer = setTimeout(() => {
+            run.signal.removeEventListener('abort', stop);
+            resolve();
+          }, s.workMs);
+          run.signal.addEventListener('abort', stop, { once: true });
         });
         await pool.query(`INSERT INTO bench_slot_effects (schedule, slot, instance, started_at) VALUES ($1, $2, $3, $4)`, [s.name, run.slotAt, Number(index), startedAt]);
         return { workMs: s.workMs };

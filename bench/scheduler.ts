@@ -139,7 +139,8 @@ export async function run(): Promise<void> {
         `  overlapping runs:     ${overlaps}   goal 0 (runs of one schedule are serial)`,
         `  run rows by outcome:  ${Object.entries(outcomes).map(([k, v]) => `${k} ${v}`).join(', ')} (failed: interrupted by the stop; abandoned: left by the killed instance)`,
         `  worst start delay:    ${maxDelay(delays)} ms overall; slots due while instances ran: p50 ${sortedLive[Math.floor(sortedLive.length / 2)] ?? 0} ms, max ${maxDelay(live)} ms; backfilled: max ${maxDelay(backfilled)} ms (due while every instance was down)`,
-        `  latest starts:        ${[...delays].sort((a, b) => b.delayMs - a.delayMs).slice(0, 5).map((d) => `${d.label} ${d.trigger} +${(d.delayMs / 1000).toFixed(1)} s`).join(', ')}`,
+        `  latest starts (a backfilled slot starts when the instances are back; a slot queued behind a slow run of its schedule waits for it):`,
+        `                        ${[...delays].sort((a, b) => b.delayMs - a.delayMs).slice(0, 5).map((d) => `${d.label} ${d.trigger} +${(d.delayMs / 1000).toFixed(1)} s`).join(', ')}`,
         '',
       ].join('\n'),
     );
