@@ -8,6 +8,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(args: string[]): Promise<vo
   'outbound-e2e': () => import('./outbound-e2e.js'),
   'webhook-ingest': () => import('./webhook-ingest.js'),
   scheduler: () => import('./scheduler.js'),
+  'usage-ingest': () => import('./usage-ingest.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

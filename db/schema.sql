@@ -30,7 +30,7 @@ CREATE TABLE api_keys (
   CONSTRAINT api_keys_key_hash_key UNIQUE (key_hash),
   CONSTRAINT api_keys_name_check CHECK (((length(name) >= 1) AND (length(name) <= 100))),
   CONSTRAINT api_keys_pkey PRIMARY KEY (id),
-  CONSTRAINT api_keys_scopes_check CHECK (((scopes <@ ARRAY['read'::text, 'write'::text, 'admin'::text]) AND (cardinality(scopes) > 0)))
+  CONSTRAINT api_keys_scopes_check CHECK (((scopes <@ ARRAY['read'::text, 'write'::text, 'admin'::text, 'usage:write'::text]) AND (cardinality(scopes) > 0)))
 );
 CREATE UNIQUE INDEX api_keys_active_name ON api_keys USING btree (name) WHERE (revoked_at IS NULL);
 
@@ -259,6 +259,7 @@ CREATE TABLE schedule_runs (
   started_at timestamp with time zone NOT NULL DEFAULT now(),
   ended_at timestamp with time zone,
   outcome text NOT NULL DEFAULT 'running'::text,
+  error_code text,
   error text,
   counts jsonb NOT NULL DEFAULT '{}'::jsonb,
   CONSTRAINT schedule_runs_outcome_check CHECK ((outcome = ANY (ARRAY['running'::text, 'succeeded'::text, 'failed'::text, 'abandoned'::text, 'superseded'::text]))),
@@ -312,6 +313,7 @@ CREATE TABLE sync_jobs (
   started_at timestamp with time zone,
   finished_at timestamp with time zone,
   attempts integer NOT NULL DEFAULT 0,
+  error_code text,
   CONSTRAINT sync_jobs_kind_check CHECK ((kind = ANY (ARRAY['import'::text, 'reconcile'::text]))),
   CONSTRAINT sync_jobs_pkey PRIMARY KEY (id),
   CONSTRAINT sync_jobs_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'succeeded'::text, 'failed'::text])))
@@ -345,6 +347,131 @@ CREATE TABLE trunks (
   CONSTRAINT trunks_trunk_id_key UNIQUE (trunk_id)
 );
 CREATE INDEX trunks_customer ON trunks USING btree (customer_id);
+
+CREATE TABLE usage_active_samples (
+  trunk_id bigint NOT NULL,
+  at timestamp with time zone NOT NULL,
+  active_calls integer NOT NULL,
+  CONSTRAINT usage_active_samples_active_calls_check CHECK ((active_calls >= 0)),
+  CONSTRAINT usage_active_samples_pkey PRIMARY KEY (trunk_id, at)
+);
+
+CREATE TABLE usage_calls (
+  call_id text NOT NULL,
+  version integer NOT NULL,
+  trunk_id bigint NOT NULL,
+  customer_id bigint NOT NULL,
+  outbound boolean NOT NULL,
+  started_at timestamp with time zone NOT NULL,
+  answered_at timestamp with time zone,
+  ended_at timestamp with time zone NOT NULL,
+  billable_seconds integer NOT NULL,
+  sip_code smallint NOT NULL,
+  cost numeric NOT NULL,
+  from_number text,
+  to_number text,
+  received_at timestamp with time zone NOT NULL DEFAULT now()
+);
+
+CREATE TABLE usage_customer_days (
+  customer_id bigint NOT NULL,
+  day date NOT NULL,
+  calls_attempted bigint NOT NULL DEFAULT 0,
+  calls_completed bigint NOT NULL DEFAULT 0,
+  outbound_answered bigint NOT NULL DEFAULT 0,
+  outbound_answered_seconds bigint NOT NULL DEFAULT 0,
+  billable_seconds bigint NOT NULL DEFAULT 0,
+  sms_sent bigint NOT NULL DEFAULT 0,
+  spend numeric NOT NULL DEFAULT 0,
+  revision bigint NOT NULL DEFAULT 1,
+  sent_revision bigint NOT NULL DEFAULT 0,
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT usage_customer_days_pkey PRIMARY KEY (customer_id, day)
+);
+
+CREATE TABLE usage_customer_months (
+  customer_id bigint NOT NULL,
+  month date NOT NULL,
+  calls_attempted bigint NOT NULL DEFAULT 0,
+  calls_completed bigint NOT NULL DEFAULT 0,
+  outbound_answered bigint NOT NULL DEFAULT 0,
+  outbound_answered_seconds bigint NOT NULL DEFAULT 0,
+  billable_seconds bigint NOT NULL DEFAULT 0,
+  sms_sent bigint NOT NULL DEFAULT 0,
+  spend numeric NOT NULL DEFAULT 0,
+  revision bigint NOT NULL DEFAULT 1,
+  sent_revision bigint NOT NULL DEFAULT 0,
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT usage_customer_months_month_check CHECK ((EXTRACT(day FROM month) = (1)::numeric)),
+  CONSTRAINT usage_customer_months_pkey PRIMARY KEY (customer_id, month)
+);
+
+CREATE TABLE usage_late_days (
+  customer_id bigint NOT NULL,
+  day date NOT NULL,
+  changes bigint NOT NULL DEFAULT 1,
+  first_changed_at timestamp with time zone NOT NULL DEFAULT now(),
+  last_changed_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT usage_late_days_pkey PRIMARY KEY (customer_id, day)
+);
+
+CREATE TABLE usage_messages (
+  message_id text NOT NULL,
+  version integer NOT NULL,
+  trunk_id bigint NOT NULL,
+  customer_id bigint NOT NULL,
+  outbound boolean NOT NULL,
+  sent_at timestamp with time zone NOT NULL,
+  segments integer NOT NULL,
+  status text NOT NULL,
+  cost numeric NOT NULL,
+  from_number text,
+  to_number text,
+  received_at timestamp with time zone NOT NULL DEFAULT now()
+);
+
+CREATE TABLE usage_record_versions (
+  kind "char" NOT NULL,
+  record_id text NOT NULL,
+  version integer NOT NULL,
+  trunk_id bigint NOT NULL,
+  customer_id bigint NOT NULL,
+  started_at timestamp with time zone NOT NULL,
+  outbound boolean NOT NULL,
+  ok boolean NOT NULL,
+  billable_seconds integer NOT NULL,
+  cost numeric NOT NULL,
+  CONSTRAINT usage_record_versions_billable_seconds_check CHECK ((billable_seconds >= 0)),
+  CONSTRAINT usage_record_versions_kind_check CHECK ((kind = ANY (ARRAY['c'::"char", 'm'::"char"]))),
+  CONSTRAINT usage_record_versions_pkey PRIMARY KEY (kind, record_id),
+  CONSTRAINT usage_record_versions_version_check CHECK ((version >= 1))
+);
+CREATE INDEX usage_record_versions_started ON usage_record_versions USING brin (started_at);
+
+CREATE TABLE usage_retention (
+  singleton boolean NOT NULL DEFAULT true,
+  pruned_through date,
+  CONSTRAINT usage_retention_pkey PRIMARY KEY (singleton),
+  CONSTRAINT usage_retention_singleton_check CHECK (singleton)
+);
+
+CREATE TABLE usage_trunk_hours (
+  trunk_id bigint NOT NULL,
+  hour timestamp with time zone NOT NULL,
+  customer_id bigint NOT NULL,
+  calls_attempted bigint NOT NULL DEFAULT 0,
+  calls_completed bigint NOT NULL DEFAULT 0,
+  outbound_answered bigint NOT NULL DEFAULT 0,
+  outbound_answered_seconds bigint NOT NULL DEFAULT 0,
+  billable_seconds bigint NOT NULL DEFAULT 0,
+  sms_sent bigint NOT NULL DEFAULT 0,
+  spend numeric NOT NULL DEFAULT 0,
+  peak_active_calls integer,
+  revision bigint NOT NULL DEFAULT 1,
+  sent_revision bigint NOT NULL DEFAULT 0,
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT usage_trunk_hours_pkey PRIMARY KEY (trunk_id, hour)
+);
 
 CREATE TABLE users (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
@@ -387,6 +514,7 @@ CREATE TABLE webhook_batches (
   error text,
   CONSTRAINT webhook_batches_pkey PRIMARY KEY (id)
 );
+CREATE INDEX webhook_batches_quarantined ON webhook_batches USING btree (id) WHERE ((quarantined_at IS NOT NULL) AND (expanded_at IS NULL));
 CREATE INDEX webhook_batches_received ON webhook_batches USING btree (received_at);
 CREATE INDEX webhook_batches_unexpanded ON webhook_batches USING btree (id) WHERE ((expanded_at IS NULL) AND (quarantined_at IS NULL));
 
@@ -406,13 +534,17 @@ CREATE TABLE webhook_inbox (
   last_error text,
   processed_at timestamp with time zone,
   lease_owner text,
+  last_error_code text,
   CONSTRAINT webhook_inbox_dedupe_key_key UNIQUE (dedupe_key),
   CONSTRAINT webhook_inbox_pkey PRIMARY KEY (id),
   CONSTRAINT webhook_inbox_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'processing'::text, 'applied'::text, 'ignored'::text, 'failed'::text])))
 );
+CREATE INDEX webhook_inbox_applied ON webhook_inbox USING btree (processed_at) WHERE (status = 'applied'::text);
+CREATE INDEX webhook_inbox_errors ON webhook_inbox USING btree (id) WHERE (last_error IS NOT NULL);
 CREATE INDEX webhook_inbox_failed ON webhook_inbox USING btree (processed_at) WHERE (status = 'failed'::text);
 CREATE INDEX webhook_inbox_finished ON webhook_inbox USING btree (processed_at) WHERE (status = ANY (ARRAY['applied'::text, 'ignored'::text, 'failed'::text]));
 CREATE INDEX webhook_inbox_object_open ON webhook_inbox USING btree (object_id, occurred_at, id) WHERE (status = ANY (ARRAY['pending'::text, 'processing'::text]));
+CREATE INDEX webhook_inbox_open_received ON webhook_inbox USING btree (received_at) WHERE (status = ANY (ARRAY['pending'::text, 'processing'::text]));
 CREATE INDEX webhook_inbox_ready ON webhook_inbox USING btree (next_attempt_at, occurred_at, id) WHERE (status = ANY (ARRAY['pending'::text, 'processing'::text]));
 
 CREATE TABLE webhook_replay_guard (

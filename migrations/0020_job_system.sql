@@ -27,7 +27,9 @@ CREATE TABLE schedule_runs (
   ended_at timestamptz,
   -- `abandoned`: the instance running it died; a later attempt of the slot found it unfinished.
   outcome text NOT NULL DEFAULT 'running' CHECK (outcome IN ('running', 'succeeded', 'failed', 'abandoned', 'superseded')),
-  -- Scrubbed of personal data and secrets, at most 1,000 characters.
+  -- As API clients may see it: a stable code and a short message scrubbed of personal data and
+  -- secrets (the full error is in the service log).
+  error_code text,
   error text,
   counts jsonb NOT NULL DEFAULT '{}'
 );

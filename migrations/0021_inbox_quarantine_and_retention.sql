@@ -8,6 +8,7 @@ UPDATE webhook_batches SET body = NULL WHERE expanded_at IS NOT NULL;
 DROP INDEX webhook_batches_unexpanded;
 CREATE INDEX webhook_batches_unexpanded ON webhook_batches (id) WHERE expanded_at IS NULL AND quarantined_at IS NULL;
 CREATE INDEX webhook_batches_received ON webhook_batches (received_at);
+CREATE INDEX webhook_batches_quarantined ON webhook_batches (id) WHERE quarantined_at IS NOT NULL AND expanded_at IS NULL;
 
 -- Which worker holds an event's lease: completing or failing it is refused to any other worker.
 ALTER TABLE webhook_inbox ADD COLUMN lease_owner text;

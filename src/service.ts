@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 import type { FastifyInstance } from 'fastify';
 
 import type { Config } from './config.js';
@@ -14,6 +16,7 @@ import { numberRoutes } from './http/routes/numbers.js';
 import { scheduleRoutes } from './http/routes/schedules.js';
 import { syncRoutes } from './http/routes/sync.js';
 import { trunkRoutes } from './http/routes/trunks.js';
+import { usageRoutes } from './http/routes/usage.js';
 import { userRoutes } from './http/routes/users.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import { connectHubSpot, type HubSpotConnection, provisionAtStart } from './hubspot/connection.js';
@@ -70,7 +73,10 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
   try {
     const metrics = createMetricsRegistry();
     if (!config.hubspot.accessToken) {
-      simulator = await startBundledSimulator({ port: config.hubspot.simulatorPort, limits: config.hubspot.limits }, (port) =>
+      // It signs its webhooks with the secret we verify: the configured one, else a fresh random one
+      // per start (never a constant anybody could look up and sign with).
+      const clientSecret = config.hubspot.clientSecret ?? randomBytes(24).toString('base64url');
+      simulator = await startBundledSimulator({ port: config.hubspot.simulatorPort, limits: config.hubspot.limits, clientSecret }, (port) =>
         logger.warn({ port }, 'simulator port is taken; using a free port instead'),
       );
     }
@@ -114,6 +120,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
           ...auditRoutes(db.pool),
           ...syncRoutes({ pool: db.pool }),
           ...scheduleRoutes(db.pool, schedules),
+          ...usageRoutes({ pool: db.pool, metrics, ...config.usage }),
           ...webhookRoutes({
             db: db.pool,
             authenticator: clientSecret ? createWebhookAuthenticator({ clientSecret, ...config.webhooks }) : undefined,
@@ -127,6 +134,9 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       logger,
       metrics,
       bodyLimitBytes: config.http.bodyLimitBytes,
+      requestTimeoutMs: config.http.requestTimeoutMs,
+      tls: config.http.tls,
+      metricsToken: config.http.metricsToken,
       expectedMigrations: (await readMigrations()).map((m) => m.version),
       version: SERVICE_VERSION,
       routes,

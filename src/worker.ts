@@ -12,6 +12,7 @@ import type { InboundHooks } from './sync/inbound/apply-field.js';
 import { crmReaderFromGateway } from './sync/inbound/gateway-reader.js';
 import { type InboxWorkers, startInboxWorkers } from './sync/inbound/inbox-worker.js';
 import { createInboundMetrics } from './sync/inbound/metrics.js';
+import { replayGuardRetention } from './sync/inbound/webhook-auth.js';
 import type { ClosedWonStages } from './sync/onboarding/closed-won.js';
 import { smtpWelcomeMailer } from './sync/onboarding/mailer.js';
 import { ALERT_WEBHOOK_TIMEOUT_MS } from './sync/outbound/ops-alerts.js';
@@ -76,7 +77,8 @@ export async function startBackgroundWork(config: Config, deps: BackgroundDeps):
     // Retention also bounds the schedules' own run history.
     const retentionMs = config.schedules.retentionDays * DAY_MS;
     const mailer = config.smtp.url ? smtpWelcomeMailer(config.smtp.url, config.smtp.from) : undefined;
-    const background = backgroundTasks({ pool, logger, gateway, hooks, mailer, retentionMs });
+    const replayGuard = replayGuardRetention(config.webhooks.maxFutureSkewMs);
+    const background = backgroundTasks({ pool, logger, gateway, hooks, mailer, retentionMs, replayGuard });
     const jobs = await startSchedules({ databaseUrl: db.url, pool, logger, metrics, concurrency: config.jobs.concurrency, ...background, schedules: deps.schedules, historyRetentionMs: retentionMs });
     stoppers.push(() => jobs.stop());
     const outbound = startOutboundSync({ pool, gateway, logger, settings: config.outbound, metrics });

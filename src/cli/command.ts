@@ -1,5 +1,4 @@
 import type { Config } from '../config.js';
-import { type Database, openDatabase } from '../db/connect.js';
 import type { Logger } from '../lib/logger.js';
 
 export interface CliContext {
@@ -19,14 +18,4 @@ export interface CliCommand {
 /** A usage mistake: printed with the command's usage, exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
-}
-
-/** Opens the database (starting or reusing the embedded one), runs `work`, and closes it again. */
-export async function withDatabase<T>(context: CliContext, work: (db: Database) => Promise<T>): Promise<T> {
-  const db = await openDatabase(context.config.database, context.logger);
-  try {
-    return await work(db);
-  } finally {
-    await db.close();
-  }
 }

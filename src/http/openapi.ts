@@ -39,7 +39,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], version: string): Reco
     };
     if (route.access !== 'webhook') {
       errors['401'] = { description: 'Missing or invalid API key', content: { 'application/json': { schema: errorSchema } } };
-      errors['403'] = { description: `API key lacks the "${route.access}" scope`, content: { 'application/json': { schema: errorSchema } } };
+      if (route.access !== 'any') errors['403'] = { description: `API key lacks the "${route.access}" scope`, content: { 'application/json': { schema: errorSchema } } };
     } else {
       errors['401'] = { description: 'Missing, invalid or stale HubSpot signature', content: { 'application/json': { schema: errorSchema } } };
     }
@@ -47,7 +47,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], version: string): Reco
     paths[path][route.method.toLowerCase()] = {
       summary: route.summary,
       tags: [route.tag],
-      security: route.access === 'webhook' ? [{ hubspotSignature: [] }] : [{ apiKey: [route.access] }],
+      security: route.access === 'webhook' ? [{ hubspotSignature: [] }] : [{ apiKey: route.access === 'any' ? [] : [route.access] }],
       parameters,
       ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } } } : {}),
       responses: { [String(route.success.status)]: { description: route.success.description }, ...errors },

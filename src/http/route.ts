@@ -6,10 +6,10 @@ import type { ApiKey, ApiKeyScope } from '../store/api-keys.js';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
- * Who may call a route: an API key with the scope, or (`webhook`) anyone whose request carries a
- * valid HubSpot signature, which the route itself verifies.
+ * Who may call a route: an API key with the scope, any valid key (`any`), or (`webhook`) anyone
+ * whose request carries a valid HubSpot signature, which the route itself verifies.
  */
-export type RouteAccess = ApiKeyScope | 'webhook';
+export type RouteAccess = ApiKeyScope | 'any' | 'webhook';
 
 export interface RouteInput<P, Q, B> {
   params: P;
@@ -35,6 +35,10 @@ export interface ApiRoute<P = unknown, Q = unknown, B = unknown> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
+  /** A body limit above the app's (usage batches); with `acceptsGzip`, it applies to the inflated body. */
+  bodyLimitBytes?: number;
+  /** Accept `Content-Encoding: gzip` request bodies. */
+  acceptsGzip?: boolean;
   /** Documented success status and description; errors use the shared error schema. */
   success: { status: number; description: string };
   handler(input: RouteInput<P, Q, B>): Promise<unknown>;

@@ -22,7 +22,7 @@ export interface QueueTable {
   /** Assignments made on claim and on release for a retry (e.g. the inbox's status). */
   onClaim: string;
   onRetry: string;
-  /** Records one attempt's error given as text parameter `$n`. */
+  /** Records one attempt's error from text parameter `$n`, in the queue's own JSON shape. */
   recordError(param: string): string;
   /** Columns a claim returns. */
   returning: string;
@@ -65,6 +65,7 @@ export const INBOX_QUEUE: QueueTable = {
   orderBy: 'c.occurred_at, c.id',
   onClaim: `, status = 'processing'`,
   onRetry: `, status = 'pending'`,
-  recordError: (param) => `last_error = left(${param}, 1000)`,
+  // The error as API clients may see it: {"code", "message"} (lib/errors.ts, publicError).
+  recordError: (param) => `last_error = left((${param})::jsonb ->> 'message', 1000), last_error_code = (${param})::jsonb ->> 'code'`,
   returning: 'id, subscription_type, object_id, occurred_at, event, attempts',
 };

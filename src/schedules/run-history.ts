@@ -1,5 +1,6 @@
 import { type Pool, type Queryable, withTransaction } from '../db/pool.js';
 import type { RunTrigger } from '../jobs/task.js';
+import { type PublicError, storedPublicError } from '../lib/errors.js';
 
 /**
  * One row per run of one slot of a schedule (migration 0020). Starting and finishing a run take a
@@ -21,7 +22,8 @@ export interface ScheduleRun {
   startedAt: Date;
   endedAt: Date | null;
   outcome: RunOutcome;
-  error: string | null;
+  /** Why it failed, as API clients may see it (the full error is in the service log). */
+  error: PublicError | null;
   counts: Record<string, number>;
 }
 
@@ -35,11 +37,12 @@ interface ScheduleRunRow {
   started_at: Date;
   ended_at: Date | null;
   outcome: RunOutcome;
+  error_code: string | null;
   error: string | null;
   counts: Record<string, number>;
 }
 
-const COLUMNS = 'id, schedule_name, slot_at, trigger, instance_id, attempt, started_at, ended_at, outcome, error, counts';
+const COLUMNS = 'id, schedule_name, slot_at, trigger, instance_id, attempt, started_at, ended_at, outcome, error_code, error, counts';
 
 const toRun = (r: ScheduleRunRow): ScheduleRun => ({
   id: String(r.id),
@@ -51,7 +54,7 @@ const toRun = (r: ScheduleRunRow): ScheduleRun => ({
   startedAt: r.started_at,
   endedAt: r.ended_at,
   outcome: r.outcome,
-  error: r.error,
+  error: storedPublicError(r.error_code, r.error),
   counts: r.counts,
 });
 
@@ -94,9 +97,9 @@ export async function recordSuccess(pool: Pool, runId: string, counts: Record<st
   });
 }
 
-/** The run failed with `error` (already scrubbed of personal data and secrets). */
-export async function recordFailure(db: Queryable, runId: string, error: string): Promise<void> {
-  await db.query(`UPDATE schedule_runs SET outcome = 'failed', ended_at = now(), error = left($2, 1000) WHERE id = $1`, [runId, error]);
+/** The run failed with `error`, as API clients may see it. */
+export async function recordFailure(db: Queryable, runId: string, error: PublicError): Promise<void> {
+  await db.query(`UPDATE schedule_runs SET outcome = 'failed', ended_at = now(), error = left($2, 1000), error_code = $3 WHERE id = $1`, [runId, error.message, error.code]);
 }
 
 /** Newest first; every schedule when `scheduleName` is undefined. */

@@ -4,10 +4,9 @@ import { z } from 'zod';
 import type { Pool, Queryable } from '../db/pool.js';
 import { addJob } from '../jobs/add-job.js';
 import { defineTask, type RunTrigger, type ScheduledWork, type TaskContext, type TaskDefinition, type TaskSpec } from '../jobs/task.js';
-import { toError } from '../lib/errors.js';
+import { publicError, toError } from '../lib/errors.js';
 import { INSTANCE_ID } from '../lib/instance.js';
 import type { Logger } from '../lib/logger.js';
-import { scrubText } from '../lib/redact.js';
 import type { ScheduleDefinition } from './catalogue.js';
 import { beginRun, pruneRuns, recordFailure, recordSuccess } from './run-history.js';
 
@@ -92,7 +91,7 @@ async function runSlot(options: ScheduleJobsOptions, schedule: Schedule, work: S
     logger.info({ durationMs: Math.round(performance.now() - startedMs), counts }, 'scheduled run succeeded');
   } catch (error) {
     const err = toError(error);
-    await recordFailure(options.pool, runId, scrubText(err.message.slice(0, 1000)));
+    await recordFailure(options.pool, runId, publicError(err));
     if (context.signal.aborted) logger.warn({ attempt: context.attempt }, 'scheduled run interrupted by shutdown; its slot is retried');
     else logger.error({ err, attempt: context.attempt, maxAttempts: context.maxAttempts }, 'scheduled run failed');
     // Retried with back-off while attempts remain; the last failure stays in the history.

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.js';
+import { type PublicError, storedPublicError } from '../lib/errors.js';
 
 /**
  * Background sync jobs (full import, reconcile) as the API reports them: status, progress and the
@@ -15,7 +16,8 @@ export interface SyncJob {
   kind: SyncJobKind;
   status: SyncJobStatus;
   progress: Record<string, unknown>;
-  error: string | null;
+  /** Why it failed, as API clients may see it (never raw database or HubSpot text). */
+  error: PublicError | null;
   /** Attempts started so far. */
   attempts: number;
   createdAt: Date;
@@ -29,19 +31,20 @@ interface SyncJobRow {
   status: SyncJobStatus;
   progress: Record<string, unknown>;
   error: string | null;
+  error_code: string | null;
   attempts: number;
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
 }
 
-const COLUMNS = 'id, kind, status, progress, error, attempts, created_at, started_at, finished_at';
+const COLUMNS = 'id, kind, status, progress, error, error_code, attempts, created_at, started_at, finished_at';
 const toJob = (r: SyncJobRow): SyncJob => ({
   id: String(r.id),
   kind: r.kind,
   status: r.status,
   progress: r.progress,
-  error: r.error,
+  error: storedPublicError(r.error_code, r.error),
   attempts: r.attempts,
   createdAt: r.created_at,
   startedAt: r.started_at,
@@ -79,14 +82,14 @@ export async function reportSyncJobProgress(db: Queryable, id: string, progress:
 }
 
 /** An attempt failed and another follows (after the job system's back-off): queued again, with the error. */
-export async function requeueSyncJob(db: Queryable, id: string, error: string): Promise<void> {
-  await db.query(`UPDATE sync_jobs SET status = 'queued', error = left($2, 1000) WHERE id = $1 AND status = 'running'`, [id, error]);
+export async function requeueSyncJob(db: Queryable, id: string, error: PublicError): Promise<void> {
+  await db.query(`UPDATE sync_jobs SET status = 'queued', error = left($2, 1000), error_code = $3 WHERE id = $1 AND status = 'running'`, [id, error.message, error.code]);
 }
 
-export async function finishSyncJob(db: Queryable, id: string, status: 'succeeded' | 'failed', progress: Record<string, unknown>, error: string | null): Promise<void> {
+export async function finishSyncJob(db: Queryable, id: string, status: 'succeeded' | 'failed', progress: Record<string, unknown>, error: PublicError | null): Promise<void> {
   await db.query(
-    `UPDATE sync_jobs SET status = $2, progress = $3, error = left($4, 1000), finished_at = now() WHERE id = $1`,
-    [id, status, JSON.stringify(progress), error],
+    `UPDATE sync_jobs SET status = $2, progress = $3, error = left($4, 1000), error_code = $5, finished_at = now() WHERE id = $1`,
+    [id, status, JSON.stringify(progress), error?.message ?? null, error?.code ?? null],
   );
 }
 

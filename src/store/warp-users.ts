@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-
 import type { Queryable } from '../db/pool.js';
 import type { UserRole } from '../domain/value-sets.js';
+import { randomHexId } from '../lib/ids.js';
 
 /**
  * WARP portal users as the outbound side writes and reads them (the `users` table). Only the
@@ -56,7 +55,7 @@ const toUser = (row: WarpUserRow): WarpUser => ({
   lastApiCall: row.last_api_call,
 });
 
-export const newUserId = (): string => `usr_${randomBytes(8).toString('hex')}`;
+export const newUserId = (): string => randomHexId('usr');
 
 export interface NewWarpUser {
   userId?: string | undefined;

@@ -6,6 +6,7 @@ import type { InboundHooks } from './inbound/apply-field.js';
 import { customerSyncTask, reconcileNow } from './inbound/customer-sync.js';
 import { crmReaderFromGateway } from './inbound/gateway-reader.js';
 import { cleanUpInbound } from './inbound/retention.js';
+import type { ReplayGuardRetention } from './inbound/webhook-auth.js';
 import type { WelcomeMailer } from './onboarding/mailer.js';
 import { onboardingTask } from './onboarding/onboarding.js';
 
@@ -23,6 +24,8 @@ export interface BackgroundTaskDeps {
   mailer: WelcomeMailer | undefined;
   /** Finished inbox events and stored webhook batches are deleted after this long. */
   retentionMs: number;
+  /** How long the webhook replay guard must remember what it saw. */
+  replayGuard: ReplayGuardRetention;
 }
 
 export function backgroundTasks(deps: BackgroundTaskDeps): { tasks: TaskDefinition[]; work: Record<string, ScheduledWork> } {
@@ -35,7 +38,7 @@ export function backgroundTasks(deps: BackgroundTaskDeps): { tasks: TaskDefiniti
     ],
     work: {
       'customer-reconcile': (run) => reconcileNow(customerSync, run),
-      retention: (run) => cleanUpInbound(pool, deps.retentionMs, run.signal),
+      retention: (run) => cleanUpInbound(pool, { retentionMs: deps.retentionMs, replayGuard: deps.replayGuard }, run.signal),
     },
   };
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { inboxStats } from '../../src/store/inbox.js';
 import { checkExpansionLag } from '../../src/sync/inbound/batch-expansion.js';
 import { cleanUpInbound } from '../../src/sync/inbound/retention.js';
 import { captureLogger } from '../support/capture-log.js';
@@ -27,10 +28,12 @@ describe('webhook batch expansion', () => {
   });
 
   it('sets a batch PostgreSQL refuses aside with an alert, and expands the batches around it', async () => {
+    // Any refusal of the database while one batch is expanded: here a trigger refuses one event type.
+    await db.pool.query(`CREATE FUNCTION test_refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.subscription_type = 'poison.creation' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$`);
+    await db.pool.query(`CREATE TRIGGER test_refuse_poison BEFORE INSERT ON webhook_inbox FOR EACH ROW EXECUTE FUNCTION test_refuse_poison()`);
     const before = await store(JSON.stringify([propertyChange(501, 'name', 'Before', Date.now())]));
-    // Values jsonb refuses: NUL and a lone surrogate (JSON.stringify writes both as \u escapes).
-    const nul = await store(JSON.stringify([propertyChange(502, 'name', 'Acme\u0000Corp', Date.now())]));
-    const surrogate = await store(JSON.stringify([propertyChange(503, 'name', 'Acme\ud800', Date.now())]));
+    const poison = await store(JSON.stringify([propertyChange(502, 'name', 'Poison', Date.now(), { subscriptionType: 'poison.creation' })]));
     const garbage = await store('{"not": "a batch"');
     const after = await store(JSON.stringify([propertyChange(504, 'name', 'After', Date.now())]));
 
@@ -38,16 +41,17 @@ describe('webhook batch expansion', () => {
 
     expect(await batch(before)).toEqual({ blanked: true, expanded: true, quarantined: false, error: null });
     expect(await batch(after)).toEqual({ blanked: true, expanded: true, quarantined: false, error: null });
-    expect(await batch(nul)).toMatchObject({ blanked: false, expanded: false, quarantined: true, error: expect.stringContaining('unsupported Unicode escape sequence') as string });
-    expect(await batch(surrogate)).toMatchObject({ quarantined: true, error: expect.stringContaining('invalid input syntax for type json') as string });
-    expect(await batch(garbage)).toMatchObject({ quarantined: true, error: expect.stringContaining('does not parse') as string });
+    expect(await batch(poison)).toEqual({ blanked: false, expanded: false, quarantined: true, error: 'refused by the test' });
+    expect(await batch(garbage)).toMatchObject({ blanked: false, quarantined: true, error: expect.stringContaining('does not parse') as string });
     const events = await db.pool.query<{ object_id: string }>(`SELECT object_id FROM webhook_inbox ORDER BY object_id`);
     expect(events.rows.map((r) => r.object_id)).toEqual(['501', '504']);
     const alerts = await db.pool.query<{ kind: string; details: { batchIds: string[] } }>(`SELECT kind, details FROM ops_alerts WHERE kind = 'inbox_batch_quarantined'`);
-    expect(alerts.rows.flatMap((a) => a.details.batchIds).sort()).toEqual([nul, surrogate, garbage].sort());
-    // Set aside for good: later rounds do not try them again, and the status shows them.
+    expect(alerts.rows.flatMap((a) => a.details.batchIds).sort()).toEqual([poison, garbage].sort());
+    // Set aside for good: later rounds do not try them again; the status endpoint counts them.
     await service.work!.inbox.drain();
     expect((await db.pool.query(`SELECT count(*)::int AS n FROM ops_alerts WHERE kind = 'inbox_batch_quarantined'`)).rows[0]).toEqual({ n: alerts.rows.length });
+    expect((await inboxStats(db.pool)).quarantinedBatches).toBe(2);
+    await db.pool.query(`DROP TRIGGER test_refuse_poison ON webhook_inbox`);
   });
 
   it('alerts once when the oldest unexpanded batch is older than a minute', async () => {
@@ -93,7 +97,8 @@ describe('retention of inbound data', () => {
     );
     await db.pool.query(`INSERT INTO webhook_replay_guard (signature, seen_at) VALUES ('old', now() - interval '1 hour'), ('fresh', now())`);
 
-    const counts = await cleanUpInbound(db.pool, 30 * DAY_MS, new AbortController().signal);
+    const replayGuard = { signedMs: 7 * 60_000, bodyHashMs: 30 * DAY_MS };
+    const counts = await cleanUpInbound(db.pool, { retentionMs: 30 * DAY_MS, replayGuard }, new AbortController().signal);
 
     expect(counts).toEqual({ inboxEvents: 3, webhookBatches: 2, replayGuards: 1 });
     expect((await db.pool.query(`SELECT dedupe_key FROM webhook_inbox ORDER BY dedupe_key`)).rows).toEqual([{ dedupe_key: 'old-pending' }, { dedupe_key: 'recent-applied' }]);

@@ -31,6 +31,9 @@ async function inboxEvent(): Promise<string> {
   return String(rows[0]!.id);
 }
 
+/** An inbox attempt's error as the inbox records it (lib/errors.ts publicError). */
+const BOOM = JSON.stringify({ code: 'hubspot_retryable', message: 'HubSpot batchRead failed: retryable (HTTP 502)' });
+
 const expireLeases = () => db.pool.query(`UPDATE webhook_inbox SET locked_until = now() - interval '1 second' WHERE status = 'processing'`);
 
 describe('queue mechanics shared by the inbox and the outbox', () => {
@@ -60,7 +63,7 @@ describe('queue mechanics shared by the inbox and the outbox', () => {
     for (let attempt = 1; attempt <= 3; attempt++) {
       const rows = await claim<InboxDbRow>(db.pool, INBOX_QUEUE, { owner: 'w', leaseMs: 60_000, limit: 100 });
       expect(rows.map((r) => r.attempts)).toEqual(rows.map(() => attempt));
-      for (const row of rows) await retryLater(db.pool, INBOX_QUEUE, row.id, 'w', 'boom', { baseMs: 10_000, maxMs: 25_000 });
+      for (const row of rows) await retryLater(db.pool, INBOX_QUEUE, row.id, 'w', BOOM, { baseMs: 10_000, maxMs: 25_000 });
       const delays = await db.pool.query<{ s: number }>(
         `SELECT extract(epoch FROM next_attempt_at - now())::float8 AS s FROM webhook_inbox WHERE id = ANY($1::bigint[])`,
         [ids],
@@ -74,8 +77,8 @@ describe('queue mechanics shared by the inbox and the outbox', () => {
       expect(new Set(delays.rows.map((r) => Math.round(r.s * 100))).size).toBeGreaterThan(10);
       await db.pool.query(`UPDATE webhook_inbox SET next_attempt_at = now() WHERE id = ANY($1::bigint[])`, [ids]);
     }
-    const errors = await db.pool.query(`SELECT DISTINCT status, last_error FROM webhook_inbox WHERE id = ANY($1::bigint[])`, [ids]);
-    expect(errors.rows).toEqual([{ status: 'pending', last_error: 'boom' }]);
+    const errors = await db.pool.query(`SELECT DISTINCT status, last_error_code, last_error FROM webhook_inbox WHERE id = ANY($1::bigint[])`, [ids]);
+    expect(errors.rows).toEqual([{ status: 'pending', last_error_code: 'hubspot_retryable', last_error: 'HubSpot batchRead failed: retryable (HTTP 502)' }]);
     await db.pool.query(`UPDATE webhook_inbox SET status = 'ignored' WHERE id = ANY($1::bigint[])`, [ids]);
   });
 
@@ -85,7 +88,7 @@ describe('queue mechanics shared by the inbox and the outbox', () => {
     await expireLeases();
     await claim(db.pool, INBOX_QUEUE, { owner: 'fast', leaseMs: 60_000, limit: 1 });
     expect(await completeInboxEvent(db.pool, id, 'slow', 'applied', 'applied')).toBe(false);
-    expect(await retryLater(db.pool, INBOX_QUEUE, id, 'slow', 'late', { baseMs: 1000, maxMs: 1000 })).toBe(false);
+    expect(await retryLater(db.pool, INBOX_QUEUE, id, 'slow', BOOM, { baseMs: 1000, maxMs: 1000 })).toBe(false);
     await extendLeases(db.pool, INBOX_QUEUE, [id], 'slow', 1);
     const before = await db.pool.query(`SELECT status, lease_owner, last_error, locked_until > now() + interval '30 seconds' AS leased FROM webhook_inbox WHERE id = $1`, [id]);
     expect(before.rows[0]).toEqual({ status: 'processing', lease_owner: 'fast', last_error: null, leased: true });

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import type { JobSystem } from '../../src/jobs/runtime.js';
+import { AppError } from '../../src/lib/errors.js';
 import type { ScheduledWork } from '../../src/jobs/task.js';
 import { type Schedule, queueSlotRun } from '../../src/schedules/runtime.js';
 import { startSchedules } from '../../src/schedules/start.js';
@@ -78,17 +79,18 @@ describe('schedules on graphile-worker crontab', () => {
     let calls = 0;
     const flaky: ScheduledWork = async (run) => {
       calls++;
-      if (calls === 1) throw new Error('HubSpot is down for customer ops@example.com');
+      if (calls === 1) throw new AppError(503, 'hubspot_unavailable', 'HubSpot is down for customer ops@example.com');
       return recording(1)(run);
     };
     await start(1, flaky);
     const slot = new Date(Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS - 2 * MINUTE_MS);
     await queueSlotRun(db.pool, tick, slot);
     await waitFor(async () => (await successes()).some((r) => r.slot.getTime() === slot.getTime()), 20_000, 'the retried slot');
-    const rows = await db.pool.query(`SELECT attempt, outcome, error, counts FROM schedule_runs WHERE slot_at = $1 ORDER BY id`, [slot]);
+    const rows = await db.pool.query(`SELECT attempt, outcome, error_code, error, counts FROM schedule_runs WHERE slot_at = $1 ORDER BY id`, [slot]);
+    // The error as API clients may see it: a stable code, the message scrubbed of personal data.
     expect(rows.rows).toEqual([
-      { attempt: 1, outcome: 'failed', error: 'HubSpot is down for customer [email]', counts: {} },
-      { attempt: 2, outcome: 'succeeded', error: null, counts: { instance: 1 } },
+      { attempt: 1, outcome: 'failed', error_code: 'hubspot_unavailable', error: 'HubSpot is down for customer [email]', counts: {} },
+      { attempt: 2, outcome: 'succeeded', error_code: null, error: null, counts: { instance: 1 } },
     ]);
   });
 

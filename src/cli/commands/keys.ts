@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 
 import { API_KEY_SCOPES, type ApiKey, type ApiKeyScope, createApiKey, listApiKeys, revokeApiKey } from '../../store/api-keys.js';
-import { type CliCommand, UsageError, withDatabase } from '../command.js';
+import { type CliCommand, UsageError } from '../command.js';
+import { withDb } from '../database.js';
 
 const USAGE = `Usage:
   npm run cli -- keys create --name NAME --scopes read,write[,admin]
@@ -37,14 +38,14 @@ export const keysCommand: CliCommand = {
         if (!values.name?.trim()) throw new UsageError('--name is required');
         const scopes = parseScopes(values.scopes);
         const name = values.name.trim();
-        const { key, apiKey } = await withDatabase(context, (db) => createApiKey(db.pool, name, scopes));
+        const { key, apiKey } = await withDb(context, (db) => createApiKey(db.pool, name, scopes));
         context.out(`Created API key ${apiKey.id} "${apiKey.name}" with scopes ${apiKey.scopes.join(',')}.`);
         context.out(`Key (shown once, store it now): ${key}`);
         return;
       }
       case 'list': {
         const { values } = parseArgs({ args: rest, options: { all: { type: 'boolean', default: false } }, strict: true });
-        const keys = await withDatabase(context, (db) => listApiKeys(db.pool, values.all));
+        const keys = await withDb(context, (db) => listApiKeys(db.pool, values.all));
         if (keys.length === 0) context.out('No API keys. Create one with: npm run cli -- keys create --name NAME --scopes read');
         for (const k of keys) context.out(describeKey(k));
         return;
@@ -52,7 +53,7 @@ export const keysCommand: CliCommand = {
       case 'revoke': {
         const target = rest[0];
         if (!target || rest.length > 1) throw new UsageError('Give exactly one key id or name');
-        const revoked = await withDatabase(context, (db) => revokeApiKey(db.pool, target));
+        const revoked = await withDb(context, (db) => revokeApiKey(db.pool, target));
         if (!revoked) throw new UsageError(`No active key with id or name "${target}"`);
         context.out(`Revoked API key ${revoked.id} "${revoked.name}".`);
         return;

@@ -6,7 +6,8 @@ import { isSlot, previousSlot } from '../../schedules/cron.js';
 import { listRuns, manualRunSince, type ScheduleRun } from '../../schedules/run-history.js';
 import { queueSlotRun, resolveSchedules, type Schedule } from '../../schedules/runtime.js';
 import { describeSchedules } from '../../schedules/status.js';
-import { type CliCommand, UsageError, withDatabase } from '../command.js';
+import { type CliCommand, UsageError } from '../command.js';
+import { withDb } from '../database.js';
 
 const USAGE = `Usage:
   npm run cli -- schedules list
@@ -46,7 +47,7 @@ function describeRun(run: ScheduleRun): string {
     seconds(duration).padStart(9),
     `  ${run.instanceId}`,
     counts ? `  ${counts}` : '',
-    run.error ? `  error: ${run.error}` : '',
+    run.error ? `  error: ${run.error.code}: ${run.error.message}` : '',
   ].join(' ');
 }
 
@@ -83,7 +84,7 @@ export const schedulesCommand: CliCommand = {
     switch (action) {
       case 'list': {
         if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}"`);
-        const statuses = await withDatabase(context, (db) => describeSchedules(db.pool, schedules));
+        const statuses = await withDb(context, (db) => describeSchedules(db.pool, schedules));
         context.out(`${'NAME'.padEnd(20)} ${'CRON (UTC)'.padEnd(14)} ${'STATUS'.padEnd(11)} ${'LAST SLOT'.padEnd(25)} ${'DURATION'.padStart(9)}  NEXT RUN`);
         for (const s of statuses) {
           context.out(
@@ -98,7 +99,7 @@ export const schedulesCommand: CliCommand = {
         if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new UsageError('--limit must be a whole number from 1 to 500');
         if (positionals.length > 1) throw new UsageError('Give at most one schedule name');
         const name = positionals[0] === undefined ? undefined : findSchedule(schedules, positionals[0]).name;
-        const runs = await withDatabase(context, (db) => listRuns(db.pool, { scheduleName: name, limit }));
+        const runs = await withDb(context, (db) => listRuns(db.pool, { scheduleName: name, limit }));
         if (runs.length === 0) context.out('No runs yet.');
         for (const run of runs) context.out(describeRun(run));
         return;
@@ -110,7 +111,7 @@ export const schedulesCommand: CliCommand = {
         const slotAt = slotToRun(schedule, values.at);
         const waitS = Number(values['wait-s']);
         if (!Number.isFinite(waitS) || waitS < 0) throw new UsageError('--wait-s must be a number of seconds ≥ 0');
-        await withDatabase(context, async (db) => {
+        await withDb(context, async (db) => {
           const queuedAt = await queueSlotRun(db.pool, schedule, slotAt);
           context.out(`Queued ${schedule.name} for slot ${slotAt.toISOString()}.`);
           const deadline = Date.now() + waitS * 1000;

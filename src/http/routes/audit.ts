@@ -3,13 +3,14 @@ import { z } from 'zod';
 import type { Queryable } from '../../db/pool.js';
 import { listAudit } from '../../store/audit.js';
 import { defineRoute } from '../route.js';
+import { numericId, pageLimit } from '../schemas.js';
 
 const query = z
   .object({
     entityType: z.enum(['customer', 'user', 'deal', 'trunk', 'onboarding']).optional(),
     entityId: z.string().min(1).max(100).optional(),
-    before: z.string().regex(/^\d+$/, 'an audit entry id').optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(100),
+    before: numericId('an audit entry id').optional(),
+    limit: pageLimit(500, 100),
   })
   .strict();
 

@@ -3,13 +3,14 @@ import { z } from 'zod';
 import type { Queryable } from '../../db/pool.js';
 import { listConflicts } from '../../store/conflicts.js';
 import { defineRoute } from '../route.js';
+import { numericId, pageLimit } from '../schemas.js';
 
 const query = z
   .object({
     objectType: z.enum(['company', 'contact', 'deal']).optional(),
-    objectId: z.string().regex(/^\d+$/).optional(),
-    before: z.string().regex(/^\d+$/, 'a conflict id').optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(100),
+    objectId: numericId('a HubSpot object id').optional(),
+    before: numericId('a conflict id').optional(),
+    limit: pageLimit(500, 100),
   })
   .strict();
 

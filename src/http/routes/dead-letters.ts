@@ -2,26 +2,59 @@ import { z } from 'zod';
 
 import type { Pool } from '../../db/pool.js';
 import { notFound } from '../../lib/errors.js';
+import { scrubText } from '../../lib/redact.js';
+import type { ApiKey } from '../../store/api-keys.js';
 import { DEAD_LETTER_STATUSES, type DeadLetter, findDeadLetter, listDeadLetters } from '../../store/dead-letters.js';
+import type { AttemptError } from '../../store/outbox.js';
 import { discardDeadLetter, retryDeadLetter } from '../../sync/outbound/dead-letters.js';
 import { defineRoute } from '../route.js';
+import { numericId, pageLimit } from '../schemas.js';
 import { iso } from './customer-scope.js';
 
-/** Records the outbound sync gave up on: inspect, retry (back into the outbox) or discard. */
+/**
+ * Records the outbound sync gave up on: inspect, retry (back into the outbox) or discard. What was
+ * sent (e911 addresses, caller names, note bodies) and HubSpot's own error text are shown only to
+ * keys that may change data (`write`); a `read` key sees each attempt's stable code and status.
+ */
 
-const presentDeadLetter = (letter: DeadLetter) => ({
-  id: letter.id,
-  objectType: letter.objectType,
-  recordKey: letter.recordKey,
-  payload: letter.payload,
-  errors: letter.errors,
-  correlationId: letter.correlationId,
-  status: letter.status,
-  createdAt: letter.createdAt.toISOString(),
-  resolvedAt: iso(letter.resolvedAt),
-});
+/** A stable code for an attempt's failure, from what the outbound sync recorded. */
+function attemptCode(error: AttemptError): string {
+  if (error.message.startsWith('Refused to send')) return 'outgoing_guard';
+  const status = error.status;
+  if (status === undefined || status === 0) return 'send_failed';
+  if (status === 400 || status === 422) return 'hubspot_validation';
+  if (status === 401 || status === 403) return 'hubspot_auth';
+  if (status === 404) return 'hubspot_not_found';
+  if (status === 409) return 'hubspot_conflict';
+  if (status === 429) return 'hubspot_rate_limited';
+  return status >= 500 ? 'hubspot_unavailable' : 'hubspot_error';
+}
 
-const idParams = z.object({ id: z.string().regex(/^[0-9]+$/, 'must be a numeric dead-letter id') });
+const mayWrite = (key: ApiKey | null): boolean => key !== null && (key.scopes.includes('write') || key.scopes.includes('admin'));
+
+const presentDeadLetter = (letter: DeadLetter, key: ApiKey | null) => {
+  const full = mayWrite(key);
+  return {
+    id: letter.id,
+    objectType: letter.objectType,
+    recordKey: letter.recordKey,
+    // null for read keys: what was sent can hold personal data.
+    payload: full ? letter.payload : null,
+    errors: letter.errors.map((e) => ({
+      at: e.at,
+      code: attemptCode(e),
+      status: e.status ?? null,
+      correlationId: e.correlationId ?? null,
+      ...(full ? { message: scrubText(e.message, 1000) } : {}),
+    })),
+    correlationId: letter.correlationId,
+    status: letter.status,
+    createdAt: letter.createdAt.toISOString(),
+    resolvedAt: iso(letter.resolvedAt),
+  };
+};
+
+const idParams = z.object({ id: numericId('a dead-letter id') });
 
 export function deadLetterRoutes(pool: Pool) {
   return [
@@ -30,16 +63,18 @@ export function deadLetterRoutes(pool: Pool) {
       url: '/dead-letters',
       access: 'read',
       tag: 'dead-letters',
-      summary: 'List dead letters (default: open ones), oldest first; page with `after`',
+      summary: 'List dead letters (default: open ones), oldest first; page with `after`; payloads and HubSpot messages need `write`',
       query: z
         .object({
           status: z.enum(DEAD_LETTER_STATUSES).default('open'),
-          limit: z.coerce.number().int().min(1).max(500).default(100),
-          after: z.string().regex(/^[0-9]+$/).optional(),
+          limit: pageLimit(500, 100),
+          after: numericId('a dead-letter id').optional(),
         })
         .strict(),
       success: { status: 200, description: 'Dead letters' },
-      handler: async ({ query }) => ({ deadLetters: (await listDeadLetters(pool, { status: query.status, limit: query.limit, afterId: query.after })).map(presentDeadLetter) }),
+      handler: async ({ query, apiKey }) => ({
+        deadLetters: (await listDeadLetters(pool, { status: query.status, limit: query.limit, afterId: query.after })).map((l) => presentDeadLetter(l, apiKey)),
+      }),
     }),
     defineRoute({
       method: 'GET',
@@ -49,10 +84,10 @@ export function deadLetterRoutes(pool: Pool) {
       summary: 'One dead letter with every attempt’s error',
       params: idParams,
       success: { status: 200, description: 'The dead letter' },
-      handler: async ({ params }) => {
+      handler: async ({ params, apiKey }) => {
         const letter = await findDeadLetter(pool, params.id);
         if (!letter) throw notFound(`No dead letter ${params.id}`);
-        return presentDeadLetter(letter);
+        return presentDeadLetter(letter, apiKey);
       },
     }),
     defineRoute({
@@ -63,7 +98,7 @@ export function deadLetterRoutes(pool: Pool) {
       summary: 'Put the record back in the outbox (its current state is sent, with fresh attempts)',
       params: idParams,
       success: { status: 200, description: 'The dead letter, now retried' },
-      handler: async ({ params }) => presentDeadLetter(await retryDeadLetter(pool, params.id)),
+      handler: async ({ params, apiKey }) => presentDeadLetter(await retryDeadLetter(pool, params.id), apiKey),
     }),
     defineRoute({
       method: 'POST',
@@ -73,7 +108,7 @@ export function deadLetterRoutes(pool: Pool) {
       summary: 'Close a dead letter without retrying it',
       params: idParams,
       success: { status: 200, description: 'The dead letter, now discarded' },
-      handler: async ({ params }) => presentDeadLetter(await discardDeadLetter(pool, params.id)),
+      handler: async ({ params, apiKey }) => presentDeadLetter(await discardDeadLetter(pool, params.id), apiKey),
     }),
   ];
 }

@@ -4,6 +4,7 @@ import type { Queryable } from '../../db/pool.js';
 import { notFound } from '../../lib/errors.js';
 import { API_KEY_SCOPES, type ApiKey, createApiKey, listApiKeys, revokeApiKey } from '../../store/api-keys.js';
 import { defineRoute } from '../route.js';
+import { numericId } from '../schemas.js';
 
 const presentKey = (key: ApiKey) => ({
   id: key.id,
@@ -28,9 +29,9 @@ export function keyRoutes(db: Queryable) {
     defineRoute({
       method: 'GET',
       url: '/whoami',
-      access: 'read',
+      access: 'any',
       tag: 'keys',
-      summary: 'The API key used for this request (name, scopes)',
+      summary: 'The API key used for this request (name, scopes); any valid key may ask',
       success: { status: 200, description: 'The calling key' },
       handler: async ({ apiKey }) => presentKey(apiKey!),
     }),
@@ -63,7 +64,7 @@ export function keyRoutes(db: Queryable) {
       access: 'admin',
       tag: 'keys',
       summary: 'Revoke an API key',
-      params: z.object({ id: z.string().regex(/^\d+$/, 'must be a numeric key id') }),
+      params: z.object({ id: numericId('a key id') }),
       success: { status: 200, description: 'The revoked key' },
       handler: async ({ params }) => {
         const revoked = await revokeApiKey(db, params.id);

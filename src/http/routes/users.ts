@@ -6,6 +6,7 @@ import { USER_ROLES } from '../../domain/value-sets.js';
 import { listWarpUsers, type WarpUser } from '../../store/warp-users.js';
 import { createUser, updateUser } from '../../sync/outbound/warp-changes.js';
 import { defineRoute } from '../route.js';
+import { emailAddress } from '../schemas.js';
 import { banParams, customerIdByBan, iso, safeText } from './customer-scope.js';
 
 /**
@@ -30,7 +31,7 @@ const apiKeyCount = z.number().int().nonnegative().max(10_000);
 
 const createBody = z
   .object({
-    email: z.email().max(254),
+    email: emailAddress,
     firstname: safeText(100).optional(),
     lastname: safeText(100).optional(),
     role: z.enum(USER_ROLES),

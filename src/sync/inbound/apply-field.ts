@@ -14,6 +14,14 @@ import type { InboundObjectType } from '../../domain/hubspot-objects.js';
  * fetches, the full import and reconcile, so the rules exist once.
  */
 
+/**
+ * Identifiers WARP issues (a BAN, a WARP user id). A value typed into HubSpot is never taken for
+ * one, from a webhook or a snapshot: it could name another customer's BAN or another person's
+ * user. When WARP has none for the record, the HubSpot value is kept as a conflict for a person to
+ * look at and left in place (clearing it would wipe real BANs after a cache rebuild).
+ */
+const WARP_ISSUED_IDENTIFIERS: ReadonlySet<string> = new Set(['warp_ban', 'warp_user_id']);
+
 export type FieldOutcome = 'applied' | 'no_change' | 'stale' | 'conflict' | 'written_back' | 'unknown_property' | 'invalid_value';
 
 /** What the cache needs beyond its own tables: write-backs, dependent updates, onboarding, fetches. */
@@ -61,7 +69,7 @@ export async function applyField(
   const { column } = mapping;
   const current = column === null ? await computedWarpValue(ctx, record, mapping) : (record.values[column] ?? null);
   // A WARP value the cache has never had may be adopted from a snapshot; computed ones never are.
-  const adopt = ctx.adoptWarpValuesWhenEmpty && current === null && column !== null;
+  const adopt = ctx.adoptWarpValuesWhenEmpty && current === null && column !== null && !WARP_ISSUED_IDENTIFIERS.has(property);
   if (mapping.owner === 'warp' && !adopt) {
     const hubspotValue = parsed === null ? null : String(parsed);
     // Equal values are no conflict: e.g. the echo of our own write arriving without our app id,
@@ -71,7 +79,8 @@ export async function applyField(
     if (ctx.adoptWarpValuesWhenEmpty && hubspotValue === null) {
       return (await ctx.hooks.writeBack(ctx.tx, objectType, record, [property])) ? 'written_back' : 'no_change';
     }
-    const writtenBack = await ctx.hooks.writeBack(ctx.tx, objectType, record, [property]);
+    const notIssued = current === null && WARP_ISSUED_IDENTIFIERS.has(property);
+    const writtenBack = !notIssued && (await ctx.hooks.writeBack(ctx.tx, objectType, record, [property]));
     await recordConflict(ctx.tx, {
       objectType,
       objectId: record.hubspotId,
@@ -81,7 +90,7 @@ export async function applyField(
       warpValue: current,
       hubspotSource: ctx.hubspotSource,
       changedAt: occurredAt,
-      resolution: writtenBack ? 'owner_value_written_back' : 'recorded_no_outbound_sync',
+      resolution: notIssued ? 'identifier_not_adopted' : writtenBack ? 'owner_value_written_back' : 'recorded_no_outbound_sync',
       inboxId: ctx.inboxId,
     });
     return 'conflict';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { type Pool, withTransaction } from '../../db/pool.js';
 import { addJob } from '../../jobs/add-job.js';
 import { defineTask, type ScheduledRun, type TaskContext, type TaskDefinition, type TaskSpec } from '../../jobs/task.js';
-import { toError } from '../../lib/errors.js';
+import { publicError, toError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { appendAudit } from '../../store/audit.js';
 import { CACHE_TABLES, listCachedHubspotIds, lockCachedRecord, setCachedDeleted } from '../../store/cache-records.js';
@@ -134,8 +134,8 @@ async function execute(options: CustomerSyncOptions, job: SyncJob, context: Task
   } catch (error) {
     const err = toError(error);
     // Stopped by a shutdown, or failed with attempts left: another attempt resumes it.
-    if (context.signal.aborted || !context.finalAttempt) await requeueSyncJob(pool, job.id, err.message);
-    else await finishSyncJob(pool, job.id, 'failed', job.progress, err.message);
+    if (context.signal.aborted || !context.finalAttempt) await requeueSyncJob(pool, job.id, publicError(err));
+    else await finishSyncJob(pool, job.id, 'failed', job.progress, publicError(err));
     logger.error({ jobId: job.id, kind: job.kind, attempt: context.attempt, err }, 'sync job failed');
     throw err;
   }

@@ -1,7 +1,7 @@
 import type { Registry } from 'prom-client';
 
 import { type Pool, withTransaction } from '../../db/pool.js';
-import { toError } from '../../lib/errors.js';
+import { publicError, toError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { claim, retryLater, withHeartbeat } from '../../queue/lease.js';
 import { startQueueRunner } from '../../queue/runner.js';
@@ -15,7 +15,7 @@ import type { CrmReader } from './crm-reader.js';
 import type { InboundMetrics } from './metrics.js';
 import { checkExpansionLag, EXPANSION_LAG_ALERT_MS, expandWebhookBatches } from './batch-expansion.js';
 import { lockObject } from './object-lock.js';
-import { eventObjectId, eventTarget, webhookBatchSchema } from './webhook-events.js';
+import { eventObjectId, eventTarget, webhookEventSchema } from './webhook-events.js';
 import { syncedProperties } from '../../domain/crm-catalogue.js';
 import type { InboundObjectType } from '../../domain/hubspot-objects.js';
 
@@ -63,7 +63,6 @@ export interface InboxWorkers {
 const LEASE_MS = 60_000;
 /** Retry back-off of a failing event: 1 s doubling to 5 minutes. */
 const RETRY_BACKOFF = { baseMs: 1_000, maxMs: 5 * 60_000 };
-const eventSchema = webhookBatchSchema.element;
 
 /** The event's lease passed to another worker while this one applied it: its transaction is rolled back. */
 class LeaseLost extends Error {
@@ -79,10 +78,10 @@ export function startInboxWorkers(options: InboxWorkerOptions): InboxWorkers {
     if (row.attempts > options.maxAttempts) {
       // Claimed that often without an outcome: its worker died during every attempt.
       options.metrics?.eventDone('failed');
-      await failInboxEvent(pool, row.id, owner, `claimed ${row.attempts} times without an outcome (the worker stopped during every attempt)`);
+      await failInboxEvent(pool, row.id, owner, { code: 'worker_lost', message: `claimed ${row.attempts} times without an outcome (the worker stopped during every attempt)` });
       return;
     }
-    const parsed = eventSchema.safeParse(row.event);
+    const parsed = webhookEventSchema.safeParse(row.event);
     const hooks: InboundHooks = {
       ...options.hooks,
       needsFetch: (objectType, id) => {
@@ -92,7 +91,8 @@ export function startInboxWorkers(options: InboxWorkerOptions): InboxWorkers {
     };
     try {
       const outcome = await withTransaction(pool, async (tx): Promise<EventOutcome> => {
-        let result: EventOutcome = 'unknown_event';
+        // An event that does not pass its schema was kept at expansion to be recorded, not applied.
+        let result: EventOutcome = 'invalid_event';
         if (parsed.success) {
           const target = eventTarget(parsed.data);
           const objectId = eventObjectId(parsed.data);
@@ -111,8 +111,10 @@ export function startInboxWorkers(options: InboxWorkerOptions): InboxWorkers {
       }
       options.metrics?.eventDone('failed');
       logger.warn({ inboxId: row.id, type: row.subscriptionType, objectId: row.objectId, attempts: row.attempts, err }, 'inbox event failed');
-      if (row.attempts >= options.maxAttempts) await failInboxEvent(pool, row.id, owner, err.message);
-      else await retryLater(pool, INBOX_QUEUE, row.id, owner, err.message, RETRY_BACKOFF);
+      // What the status endpoint may show of it: a stable code and a scrubbed message.
+      const shown = publicError(err);
+      if (row.attempts >= options.maxAttempts) await failInboxEvent(pool, row.id, owner, shown);
+      else await retryLater(pool, INBOX_QUEUE, row.id, owner, JSON.stringify(shown), RETRY_BACKOFF);
     }
   };
 
