@@ -57,9 +57,9 @@ export async function oldestUnexpandedBatch(db: Queryable): Promise<Date | null>
   return rows[0]?.oldest ?? null;
 }
 
-/** The batch is now inbox events: its body (personal data included) is no longer needed. */
-export async function markWebhookBatchExpanded(db: Queryable, id: string): Promise<void> {
-  await db.query(`UPDATE webhook_batches SET expanded_at = now(), body = NULL WHERE id = $1`, [id]);
+/** The batches are now inbox events: their bodies (personal data included) are no longer needed. */
+export async function markWebhookBatchesExpanded(db: Queryable, ids: readonly string[]): Promise<void> {
+  await db.query(`UPDATE webhook_batches SET expanded_at = now(), body = NULL WHERE id = ANY($1::bigint[])`, [[...ids]]);
 }
 
 /** Sets a batch that cannot be expanded aside, with why, for a person to look at; its body is kept. */

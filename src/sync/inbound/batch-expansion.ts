@@ -1,17 +1,17 @@
-import { hasPgCode, isDatabaseUnavailable, PG_ERROR, type Pool, withTransaction } from '../../db/pool.js';
+import { hasPgCode, isDatabaseUnavailable, PG_ERROR, type Pool, type PoolClient, withTransaction } from '../../db/pool.js';
 import { toError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { scrubText } from '../../lib/redact.js';
 import { alertRaisedWithin } from '../../store/alerts.js';
-import { claimWebhookBatches, insertInboxEvents, markWebhookBatchExpanded, oldestUnexpandedBatch, quarantineWebhookBatch } from '../../store/inbox.js';
+import { claimWebhookBatches, insertInboxEvents, markWebhookBatchesExpanded, type NewInboxEvent, oldestUnexpandedBatch, quarantineWebhookBatch } from '../../store/inbox.js';
 import { type AlertSink, raiseAlert } from '../outbound/ops-alerts.js';
 import { toInboxEvents, webhookBatchSchema } from './webhook-events.js';
 
 /**
- * Turns stored webhook request bodies into inbox events, one batch at a time inside a savepoint:
- * a batch that cannot be expanded (a body that no longer parses, a value PostgreSQL's jsonb
- * refuses, anything else) is rolled back alone, set aside as quarantined with its error, and
- * reported to ops, while the batches around it are expanded. An expanded batch's body is blanked:
+ * Turns stored webhook request bodies into inbox events. A batch that cannot be expanded (a body
+ * that no longer parses, anything the database refuses) is set aside as quarantined with its error
+ * and reported to ops, while the batches around it are expanded: the batches of a round are stored
+ * together inside a savepoint, and only when that is refused one by one, each in its own. An expanded batch's body is blanked:
  * its events live on in the inbox, and the body holds personal data.
  */
 
@@ -42,29 +42,60 @@ export interface ExpansionDeps {
   alerts: AlertSink;
 }
 
+type Expandable = { id: string; events: NewInboxEvent[] };
+
+/** The events of a stored body; throws when it is no longer a webhook batch. */
+function eventsOf(body: string): NewInboxEvent[] {
+  // Verified and shape-checked at the door; checked again because the row is input too.
+  const parsed = webhookBatchSchema.safeParse(parseJson(body));
+  if (!parsed.success) throw new Error(`stored body does not parse as a webhook batch: ${parsed.error.issues[0]?.message ?? 'not JSON'}`);
+  return toInboxEvents(parsed.data);
+}
+
+/**
+ * Stores the batches' events and marks them expanded, inside a savepoint: the error when the
+ * database refuses (everything since the savepoint is rolled back), null when stored. An error that
+ * is not the batches' fault (two workers expanding duplicates deadlocked, the database went away)
+ * is thrown: the whole round is retried.
+ */
+async function store(tx: PoolClient, batches: readonly Expandable[]): Promise<unknown> {
+  await tx.query('SAVEPOINT expand_batches');
+  try {
+    const events = batches.flatMap((b) => b.events);
+    if (events.length > 0) await insertInboxEvents(tx, events);
+    await markWebhookBatchesExpanded(tx, batches.map((b) => b.id));
+    await tx.query('RELEASE SAVEPOINT expand_batches');
+    return null;
+  } catch (error) {
+    await tx.query('ROLLBACK TO SAVEPOINT expand_batches');
+    if (isTransient(error)) throw error;
+    return error;
+  }
+}
+
 /** Expands up to EXPAND_BATCHES stored bodies; returns how many it took (expanded or quarantined). */
 export async function expandWebhookBatches(deps: ExpansionDeps): Promise<number> {
   const quarantined: Array<{ id: string; error: string }> = [];
   const taken = await withTransaction(deps.pool, async (tx) => {
+    const setAside = async (id: string, error: unknown): Promise<void> => {
+      const described = describe(error);
+      await quarantineWebhookBatch(tx, id, described);
+      quarantined.push({ id, error: described });
+    };
     const batches = await claimWebhookBatches(tx, EXPAND_BATCHES);
+    const expandable: Expandable[] = [];
     for (const batch of batches) {
-      await tx.query('SAVEPOINT expand_batch');
       try {
-        // Verified and schema-checked at the door; checked again because the row is input too.
-        const parsed = webhookBatchSchema.safeParse(parseJson(batch.body));
-        if (!parsed.success) throw new Error(`stored body does not parse as a webhook batch: ${parsed.error.issues[0]?.message ?? 'not JSON'}`);
-        const events = toInboxEvents(parsed.data);
-        if (events.length > 0) await insertInboxEvents(tx, events);
-        await markWebhookBatchExpanded(tx, batch.id);
-        await tx.query('RELEASE SAVEPOINT expand_batch');
+        expandable.push({ id: batch.id, events: eventsOf(batch.body) });
       } catch (error) {
-        await tx.query('ROLLBACK TO SAVEPOINT expand_batch');
-        // Not the batch's fault (two workers expanding duplicates deadlocked, the database went
-        // away): the whole round is retried instead.
-        if (isTransient(error)) throw error;
-        const described = describe(error);
-        await quarantineWebhookBatch(tx, batch.id, described);
-        quarantined.push({ id: batch.id, error: described });
+        await setAside(batch.id, error);
+      }
+    }
+    // All of them in two statements; only when the database refuses, each batch on its own.
+    if (expandable.length > 0 && (await store(tx, expandable)) !== null) {
+      for (const batch of expandable) {
+        const refused = await store(tx, [batch]);
+        if (refused !== null) await setAside(batch.id, refused);
       }
     }
     return batches.length;
