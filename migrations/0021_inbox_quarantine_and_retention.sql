@@ -1,6 +1,6 @@
 -- Inbox hardening: a stored webhook batch that cannot be expanded is set aside (quarantined) instead
 -- of blocking every later batch; bodies are blanked once expanded (they hold personal data); inbox
--- leases get an owner (fencing); new batches wake idle workers in every process; retention indexes.
+-- leases get an owner (fencing); retention indexes.
 
 ALTER TABLE webhook_batches ALTER COLUMN body DROP NOT NULL;
 ALTER TABLE webhook_batches ADD COLUMN quarantined_at timestamptz, ADD COLUMN error text;
@@ -13,14 +13,3 @@ CREATE INDEX webhook_batches_quarantined ON webhook_batches (id) WHERE quarantin
 -- Which worker holds an event's lease: completing or failing it is refused to any other worker.
 ALTER TABLE webhook_inbox ADD COLUMN lease_owner text;
 CREATE INDEX webhook_inbox_finished ON webhook_inbox (processed_at) WHERE status IN ('applied', 'ignored', 'failed');
-
--- One NOTIFY per inserting statement, delivered at commit, wakes the inbox workers of every
--- process (an API-only instance receives, worker instances process).
-CREATE FUNCTION webhook_batches_wake_workers() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM pg_notify('inbox', '');
-  RETURN NULL;
-END;
-$$;
-CREATE TRIGGER webhook_batches_wake AFTER INSERT ON webhook_batches
-  FOR EACH STATEMENT EXECUTE FUNCTION webhook_batches_wake_workers();

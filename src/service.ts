@@ -23,6 +23,8 @@ import { connectHubSpot, type HubSpotConnection, provisionAtStart } from './hubs
 import type { Logger } from './lib/logger.js';
 import { createMetricsRegistry } from './lib/metrics.js';
 import { SERVICE_VERSION } from './lib/version.js';
+import { createNotifier } from './queue/notifier.js';
+import { INBOX_QUEUE } from './queue/tables.js';
 import { SCHEDULES } from './schedules/catalogue.js';
 import { resolveSchedules } from './schedules/runtime.js';
 import { startBundledSimulator } from './simulator/bundled.js';
@@ -107,7 +109,8 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     if (runsWorkers(config)) work = await startBackgroundWork(config, { db, gateway, logger, metrics, hooks, closedWon, appId, schedules });
     registerOutboundMetrics(metrics, db.pool);
 
-    // Without local workers, the worker processes find new work at their next poll.
+    // A committed webhook batch wakes the inbox workers here at once, and in every process by NOTIFY.
+    const inboxNotifier = createNotifier({ pool: db.pool, channel: INBOX_QUEUE.channel, logger });
     const routes: ApiRoute[] = runsApi(config)
       ? [
           ...keyRoutes(db.pool),
@@ -125,7 +128,10 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
             db: db.pool,
             authenticator: clientSecret ? createWebhookAuthenticator({ clientSecret, ...config.webhooks }) : undefined,
             bodyLimitBytes: config.webhooks.bodyLimitBytes,
-            onAccepted: () => work?.inbox.wake(),
+            onAccepted: () => {
+              work?.inbox.wake();
+              inboxNotifier.notify();
+            },
           }),
         ]
       : [];
@@ -160,6 +166,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       },
       close: async () => {
         await app.close();
+        await inboxNotifier.stop();
         await work?.stop();
         await connection.close();
         await bundled?.close();

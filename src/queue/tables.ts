@@ -6,7 +6,7 @@
  */
 export interface QueueTable {
   table: string;
-  /** NOTIFY channel: delivered at commit by whoever adds work, in any process. */
+  /** NOTIFY channel: whoever adds work notifies it (outbox: at commit; inbox: notifier.ts), in any process. */
   channel: string;
   /** When a row may next be claimed (retry back-off, deferral). */
   availableAt: string;

@@ -114,6 +114,7 @@ describe('a PostgreSQL restart while the service runs', () => {
     expect(metrics).toMatch(/warp_hubspot_queue_listen_reconnects_total\{channel="outbox"\} [1-9]/);
     expect(metrics).toMatch(/warp_hubspot_queue_listen_connected\{channel="inbox"\} 1/);
     const { rows } = await pool.query<{ id: string }>(`INSERT INTO webhook_batches (body, event_count) VALUES ('[]', 0) RETURNING id`);
+    await pool.query(`SELECT pg_notify('inbox', '')`); // what a receiving instance sends after committing a batch
     await waitFor(async () => (await pool.query(`SELECT 1 FROM webhook_batches WHERE id = $1 AND expanded_at IS NOT NULL`, [rows[0]!.id])).rowCount === 1, 5_000, 'the inbox woken by NOTIFY');
     const trunkAfter = await call('POST', '/customers/7770001/trunks', trunk);
     expect(trunkAfter.status).toBe(201);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { claim, extendLeases, retryLater } from '../../src/queue/lease.js';
 import { startListener } from '../../src/queue/listener.js';
+import { createNotifier } from '../../src/queue/notifier.js';
 import { INBOX_QUEUE, OUTBOX_QUEUE } from '../../src/queue/tables.js';
 import { completeInboxEvent, type InboxDbRow } from '../../src/store/inbox.js';
 import { createInboundHooks } from '../../src/sync/inbound/hooks.js';
@@ -128,5 +129,26 @@ describe('LISTEN wake-up', () => {
       await listener.stop();
     }
     expect(listener.connected).toBe(false);
+  });
+});
+
+describe('NOTIFY after commit', () => {
+  it('wakes the listeners of every process, at most once per interval however often work is committed', async () => {
+    const { logger } = captureLogger();
+    let wakes = 0;
+    const listener = startListener({ pool: db.pool, channel: 'queue_test_notifier', logger, onNotify: () => wakes++ });
+    const notifier = createNotifier({ pool: db.pool, channel: 'queue_test_notifier', logger, minIntervalMs: 200 });
+    try {
+      await waitFor(async () => listener.connected, 5_000, 'the LISTEN');
+      for (let i = 0; i < 50; i++) notifier.notify(); // 50 batches committed in a burst
+      await waitFor(async () => wakes >= 1, 5_000, 'the wake-up');
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(wakes).toBe(1);
+      notifier.notify();
+      await waitFor(async () => wakes === 2, 5_000, 'the next wake-up');
+    } finally {
+      await notifier.stop();
+      await listener.stop();
+    }
   });
 });
