@@ -514,8 +514,8 @@ CREATE TABLE webhook_batches (
   error text,
   CONSTRAINT webhook_batches_pkey PRIMARY KEY (id)
 );
+CREATE INDEX webhook_batches_finished ON webhook_batches USING btree (received_at) WHERE ((expanded_at IS NOT NULL) OR (quarantined_at IS NOT NULL));
 CREATE INDEX webhook_batches_quarantined ON webhook_batches USING btree (id) WHERE ((quarantined_at IS NOT NULL) AND (expanded_at IS NULL));
-CREATE INDEX webhook_batches_received ON webhook_batches USING btree (received_at);
 CREATE INDEX webhook_batches_unexpanded ON webhook_batches USING btree (id) WHERE ((expanded_at IS NULL) AND (quarantined_at IS NULL));
 
 CREATE TABLE webhook_inbox (
