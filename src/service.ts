@@ -9,6 +9,7 @@ import { connectHubSpot, type HubSpotConnection, provisionAtStart } from './hubs
 import type { ApiRoute } from './http/route.js';
 import { accountRoutes } from './http/routes/accounts.js';
 import { auditRoutes } from './http/routes/audit.js';
+import { campaignRoutes } from './http/routes/campaigns.js';
 import { conflictRoutes } from './http/routes/conflicts.js';
 import { deadLetterRoutes } from './http/routes/dead-letters.js';
 import { keyRoutes } from './http/routes/keys.js';
@@ -21,7 +22,6 @@ import type { Logger } from './lib/logger.js';
 import { SERVICE_VERSION } from './lib/version.js';
 import { startOnboarding } from './store/onboardings.js';
 import { type SyncJobRunner, startSyncJobRunner } from './sync/inbound/customer-sync.js';
-import { applyCreditLimit } from './sync/inbound/dependent-updates.js';
 import { crmReaderFromGateway } from './sync/inbound/gateway-reader.js';
 import { createInboundHooks } from './sync/inbound/hooks.js';
 import { type InboxWorkers, startInboxWorkers } from './sync/inbound/inbox-worker.js';
@@ -32,7 +32,10 @@ import { smtpWelcomeMailer } from './sync/onboarding/mailer.js';
 import { type OnboardingRunner, startOnboardingRunner } from './sync/onboarding/onboarding.js';
 import { registerOutboundMetrics } from './sync/outbound/metrics.js';
 import { startOutboundSync } from './sync/outbound/outbound-sync.js';
-import { pushCompanyProperties, pushUserByRowId } from './sync/outbound/warp-changes.js';
+import { applyCreditLimit } from './warp/account-rules.js';
+import { queueCompanyWriteBack } from './warp/accounts.js';
+import { valueOf } from './warp/result.js';
+import { queueUserWriteBack } from './warp/users.js';
 
 /**
  * The composition root: builds every part from the config and wires them together. `main.ts`
@@ -49,6 +52,8 @@ export interface Service {
   jobs: SyncJobRunner;
   /** Onboarding of won deals. */
   onboarding: OnboardingRunner;
+  /** The `/api/v1` route table (what the OpenAPI document and the typed test client are built from). */
+  routes: readonly ApiRoute[];
   /** Stops accepting requests, waits for in-flight ones, stops workers and the simulator, closes the database. */
   close(): Promise<void>;
 }
@@ -75,10 +80,10 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     // The onboarding runner is created after the hooks that wake it.
     const runners: { onboarding?: OnboardingRunner } = {};
     const hooks = createInboundHooks({
-      pushCompanyProperties,
-      pushUser: pushUserByRowId,
-      onCreditLimitChange: async (tx, customerId) => {
-        await applyCreditLimit(tx, customerId);
+      pushCompanyProperties: queueCompanyWriteBack,
+      pushUser: queueUserWriteBack,
+      onCreditLimitChange: async (tx, ban) => {
+        valueOf(await applyCreditLimit({ tx }, ban));
       },
       onDealStageChange: async (tx, deal) => {
         const stage = deal.values['stage'];
@@ -117,6 +122,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       ...trunkRoutes(db.pool),
       ...numberRoutes(db.pool),
       ...userRoutes(db.pool),
+      ...campaignRoutes(db.pool),
       ...deadLetterRoutes(db.pool),
       ...conflictRoutes(db.pool),
       ...auditRoutes(db.pool),
@@ -150,6 +156,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       inbox,
       jobs,
       onboarding: onboardingRunner,
+      routes,
       close: async () => {
         await app.close();
         await stopAll();

@@ -62,6 +62,7 @@ export const COMPANY_PROPERTIES: Def[] = [
   bool('warp_sms_enabled', 'WARP SMS enabled', 'Messaging enabled'),
   text('warp_tcr_brand_id', 'WARP TCR brand id', '10DLC brand registration id'),
   select('warp_resporg_status', 'WARP RespOrg status', 'Toll-free RespOrg status', ['none', 'pending', 'active']),
+  number('warp_10dlc_campaign_count', 'WARP 10DLC campaigns', 'Registered 10DLC messaging campaigns'),
 ];
 
 export const CONTACT_PROPERTIES: Def[] = [

@@ -34,6 +34,7 @@ const COMPANY_FIELDS = {
   warp_sms_enabled: 'warp',
   warp_tcr_brand_id: 'warp',
   warp_resporg_status: 'warp',
+  warp_10dlc_campaign_count: 'warp',
 } as const satisfies Record<string, SyncSide>;
 
 const CONTACT_FIELDS = {

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 import type { Queryable } from '../../db/pool.js';
 import { AppError, badRequest } from '../../lib/errors.js';
 import { acceptWebhookBatch } from '../../store/inbox.js';
@@ -22,12 +24,15 @@ export interface WebhookRouteDeps {
 export function webhookRoutes(deps: WebhookRouteDeps) {
   const receive = (only: InboundObjectType | undefined) =>
     defineRoute({
+      operationId: only ? `receive_${only}_webhook` : 'receive_webhook',
       method: 'POST',
       url: only ? `/webhooks/hubspot/${only}` : '/webhooks/hubspot',
       access: 'webhook',
       tag: 'webhooks',
       summary: only ? `HubSpot ${only} webhook events (signed)` : 'HubSpot webhook events of any object (signed)',
-      success: { status: 200, description: 'The batch is stored durably; its events are processed asynchronously' },
+      documentedBody: webhookBatchSchema,
+      success: { status: 200, description: 'The batch is stored durably; its events are processed asynchronously', schema: z.object({ received: z.number().int() }) },
+      errors: { 403: 'The source address is not allowed', 503: 'No HUBSPOT_CLIENT_SECRET is configured' },
       handler: async ({ request }) => {
         if (!deps.authenticator) throw new AppError(503, 'webhooks_not_configured', 'Set HUBSPOT_CLIENT_SECRET to receive HubSpot webhooks');
         const rawBody = request.rawBody;

@@ -1,7 +1,8 @@
 import type { PoolClient } from '../../db/pool.js';
 import { appendAudit } from '../../store/audit.js';
-import { CACHE_TABLES, type CachedRecord, setCachedColumn } from '../../store/cache-records.js';
+import { CACHE_TABLES, type CachedRecord, lockCachedRecord, setCachedColumn } from '../../store/cache-records.js';
 import { recordConflict } from '../../store/conflicts.js';
+import { claimUserIdForContact } from '../../store/contact-links.js';
 import { advanceFieldVersion } from '../../store/field-versions.js';
 import { fieldOwner } from '../ownership.js';
 import { propertyMapping } from './property-map.js';
@@ -85,6 +86,10 @@ export async function applyField(
     });
     return 'conflict';
   }
+  if (objectType === 'contact' && mapping.column === 'user_id' && typeof parsed === 'string') {
+    const claimed = await adoptUserId(ctx, record, parsed, occurredAt);
+    if (claimed !== 'free') return claimed;
+  }
   if (!(await advanceFieldVersion(ctx.tx, objectType, record.hubspotId, property, occurredAt))) return 'stale';
   const change = await setCachedColumn(ctx.tx, objectType, record.id, mapping.column, parsed, occurredAt);
   if (!change) return 'no_change';
@@ -99,4 +104,34 @@ export async function applyField(
   });
   await ctx.hooks.afterChange(ctx.tx, objectType, record, [mapping.column]);
   return 'applied';
+}
+
+/**
+ * A snapshot's `warp_user_id` names a WARP user, and one user is one contact (docs/warp-domain.md
+ * "One email, one WARP user"). When that user exists but is not linked yet (its upsert's answer
+ * has not been recorded), this contact is it: the two rows become one. When the id belongs to
+ * another contact, a removed user or another email, it is not adopted: a conflict, never a
+ * second row with the same id (which failed every later import). `free`: nobody has the id.
+ */
+async function adoptUserId(ctx: FieldContext, record: CachedRecord, userId: string, occurredAt: Date): Promise<FieldOutcome | 'free'> {
+  const claim = await claimUserIdForContact(ctx.tx, record.id, userId, ctx.source);
+  if (claim === 'free') return 'free';
+  if (claim === 'merged') {
+    Object.assign(record.values, (await lockCachedRecord(ctx.tx, 'contact', record.hubspotId))?.values);
+    await advanceFieldVersion(ctx.tx, 'contact', record.hubspotId, 'warp_user_id', occurredAt);
+    return 'applied';
+  }
+  await recordConflict(ctx.tx, {
+    objectType: 'contact',
+    objectId: record.hubspotId,
+    property: 'warp_user_id',
+    owner: 'warp',
+    hubspotValue: userId,
+    warpValue: record.values['user_id'] ?? null,
+    hubspotSource: ctx.hubspotSource,
+    changedAt: occurredAt,
+    resolution: 'user_id_in_use',
+    inboxId: ctx.inboxId,
+  });
+  return 'conflict';
 }

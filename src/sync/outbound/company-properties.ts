@@ -21,7 +21,8 @@ export type WarpCompanyProperty =
   | 'warp_api_enabled'
   | 'warp_sms_enabled'
   | 'warp_tcr_brand_id'
-  | 'warp_resporg_status';
+  | 'warp_resporg_status'
+  | 'warp_10dlc_campaign_count';
 
 export const ROLLUP_PROPERTIES: readonly WarpCompanyProperty[] = ['warp_trunk_count', 'warp_number_count'];
 

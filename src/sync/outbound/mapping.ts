@@ -81,6 +81,7 @@ const COMPANY_VALUES: Record<WarpCompanyProperty, (a: Account) => string | numbe
   warp_sms_enabled: (a) => a.smsEnabled,
   warp_tcr_brand_id: (a) => a.tcrBrandId,
   warp_resporg_status: (a) => a.resporgStatus,
+  warp_10dlc_campaign_count: (a) => a.campaignCount,
 };
 
 /** The requested WARP-owned company properties (all of them when none are named). */
@@ -116,6 +117,7 @@ const HEADLINES: Record<AccountEventKind, (f: AccountEvent['fields']) => string>
   numbers_ported: (f) => `Port-in of number ${String(f.number)} started.`,
   numbers_released: (f) => `Number ${String(f.number)} released.`,
   e911_updated: (f) => `E911 address of ${String(f.number)} updated.`,
+  campaign_registered: (f) => `10DLC campaign ${String(f.campaign_id)} registered (${String(f.use_case)}).`,
 };
 
 /** Marker in every note body, so a retry can find a note an earlier attempt already created. */
