@@ -1,24 +1,8 @@
 import { z } from 'zod';
 
 import { API_PREFIX } from './api.js';
+import { errorBodySchema } from './errors.js';
 import type { ApiRoute } from './route.js';
-
-/** The one error body (errors.ts), referenced by every error response. */
-const ERROR_SCHEMA = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: {
-        code: { type: 'string', description: 'Stable, machine-readable' },
-        message: { type: 'string', description: 'For people; never internals' },
-        details: { description: 'Per-field problems of a 400' },
-      },
-    },
-  },
-};
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> => {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
@@ -27,8 +11,8 @@ const jsonSchema = (schema: z.ZodType, io: 'input' | 'output'): Record<string, u
 
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 
-/** Every refusal the route can answer: those its shape implies, then those it declares. */
-function errorResponses(route: ApiRoute): Record<string, unknown> {
+/** Every refusal the route can answer, status → meaning: those its shape implies, then those it declares. */
+export function documentedErrors(route: ApiRoute): Record<string, string> {
   const hasBody = route.body !== undefined || route.documentedBody !== undefined;
   const errors: Record<string, string> = { '400': 'Invalid input' };
   if (route.access === 'webhook') errors['401'] = 'Missing, invalid, stale or replayed HubSpot signature';
@@ -41,8 +25,11 @@ function errorResponses(route: ApiRoute): Record<string, unknown> {
     errors['415'] = 'Body is not application/json';
   }
   for (const [status, description] of Object.entries(route.errors ?? {})) errors[status] = description;
-  return Object.fromEntries(Object.entries(errors).sort(([a], [b]) => a.localeCompare(b)).map(([status, description]) => [status, errorResponse(description)]));
+  return errors;
 }
+
+const errorResponses = (route: ApiRoute): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(documentedErrors(route)).sort(([a], [b]) => a.localeCompare(b)).map(([status, description]) => [status, errorResponse(description)]));
 
 function parameters(route: ApiRoute): unknown[] {
   const out: unknown[] = [];
@@ -85,7 +72,8 @@ export function buildOpenApi(routes: readonly ApiRoute[], version: string): Reco
     openapi: '3.1.0',
     info: { title: 'warp-hubspot API', version, description: 'WARP ⇄ HubSpot sync service. Every route needs `Authorization: Bearer <key>` with the listed scope, except webhook receivers, which verify HubSpot signatures.' },
     components: {
-      schemas: { Error: ERROR_SCHEMA },
+      // The one error body (errors.ts), referenced by every error response.
+      schemas: { Error: jsonSchema(errorBodySchema, 'output') },
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'API key created with `npm run cli -- keys create`; scopes read, write, admin (admin satisfies all).' },
         hubspotSignature: { type: 'apiKey', in: 'header', name: 'X-HubSpot-Signature-v3', description: 'HubSpot v3 request signature (v1 where allowed).' },
