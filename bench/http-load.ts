@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 
-import { signV1, signV3 } from '../src/lib/hubspot-signature.js';
+import { signV1, signV3 } from '../src/hubspot/webhook-signature.js';
 
 /**
  * A closed-loop HTTP load generator in its own process (so it does not share the server's event

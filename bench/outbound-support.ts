@@ -6,6 +6,7 @@ import type { Pool } from '../src/db/pool.js';
 import { createHubSpotGateway, type HubSpotGateway } from '../src/hubspot/gateway.js';
 import { applyProvisioning, planProvisioning } from '../src/hubspot/provision.js';
 import { createLogger } from '../src/lib/logger.js';
+import { createRateBudgetStore } from '../src/store/rate-budget.js';
 
 export const BURST_LIMIT = 100;
 export const BURST_WINDOW_MS = 10_000;
@@ -14,7 +15,7 @@ export function benchGateway(pool: Pool, url: string, timeScale: number): HubSpo
   return createHubSpotGateway({
     baseUrl: url,
     accessToken: 'bench-token',
-    pool,
+    budgetStore: createRateBudgetStore(pool),
     accountKey: `bench-${process.pid}`,
     limits: { burstLimit: BURST_LIMIT, burstWindowMs: BURST_WINDOW_MS * timeScale },
     metrics: new Registry(),

@@ -15,6 +15,7 @@ import { Registry } from 'prom-client';
 import { createPool } from '../src/db/pool.js';
 import { createHubSpotGateway } from '../src/hubspot/gateway.js';
 import { companies, flag, maxInWindow, startBenchDatabase, startSimulatorProcess } from './hubspot-support.js';
+import { createRateBudgetStore } from '../src/store/rate-budget.js';
 
 const RECORDS_PER_BATCH = 100;
 
@@ -32,7 +33,7 @@ export async function run(args: string[]): Promise<void> {
     const gateway = createHubSpotGateway({
       baseUrl: sim.url,
       accessToken: 'bench',
-      pool,
+      budgetStore: createRateBudgetStore(pool),
       accountKey: 'bench-outbound',
       metrics,
       logger: pino({ level: 'warn' }),

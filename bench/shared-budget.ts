@@ -15,6 +15,7 @@ import { Registry } from 'prom-client';
 import { createPool } from '../src/db/pool.js';
 import { createHubSpotGateway, type HubSpotGateway } from '../src/hubspot/gateway.js';
 import { companies, flag, maxInWindow, startBenchDatabase, startSimulatorProcess } from './hubspot-support.js';
+import { createRateBudgetStore } from '../src/store/rate-budget.js';
 
 const RECORDS_PER_BATCH = 100;
 const ACCOUNT_KEY = 'bench-shared';
@@ -26,7 +27,7 @@ function gatewayFor(dbUrl: string, simUrl: string, timeScale: number, burstLimit
   const gateway = createHubSpotGateway({
     baseUrl: simUrl,
     accessToken: 'bench',
-    pool,
+    budgetStore: createRateBudgetStore(pool),
     accountKey: ACCOUNT_KEY,
     metrics: new Registry(),
     logger: pino({ level: 'warn' }),

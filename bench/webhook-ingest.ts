@@ -15,7 +15,7 @@ import { type LoadResult, runLoadInChild } from './http-load.js';
  * `npm run bench -- webhook-ingest [--concurrency 10] [--duration-s 10] [--batch 100]`
  *
  * The default concurrency is HubSpot's own: "a concurrency limit of 10 requests when sending
- * subscription event data" (hubspot-api.md §2).
+ * subscription event data" (docs/hubspot-facts.md "Webhooks").
  *
  * Sends v3-signed batches of unique HubSpot events at fixed concurrency to the real receiver
  * (signature check, zod, one INSERT per batch into the inbox on PostgreSQL with fsync on), and

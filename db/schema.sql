@@ -73,6 +73,7 @@ CREATE TABLE customers (
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   deleted_at timestamp with time zone,
+  service_tier text,
   CONSTRAINT customers_ban_check CHECK ((ban ~ '^[0-9]+$'::text)),
   CONSTRAINT customers_ban_key UNIQUE (ban),
   CONSTRAINT customers_check CHECK (((ban IS NOT NULL) OR (hubspot_company_id IS NOT NULL))),
@@ -82,6 +83,7 @@ CREATE TABLE customers (
   CONSTRAINT customers_payment_status_check CHECK ((payment_status = ANY (ARRAY['current'::text, 'past_due'::text, 'suspended'::text]))),
   CONSTRAINT customers_pkey PRIMARY KEY (id),
   CONSTRAINT customers_resporg_status_check CHECK ((resporg_status = ANY (ARRAY['none'::text, 'pending'::text, 'active'::text]))),
+  CONSTRAINT customers_service_tier_check CHECK ((service_tier = ANY (ARRAY['starter'::text, 'growth'::text, 'enterprise'::text]))),
   CONSTRAINT customers_status_check CHECK ((status = ANY (ARRAY['active'::text, 'suspended'::text, 'churned'::text]))),
   CONSTRAINT customers_tier_check CHECK ((tier = ANY (ARRAY['starter'::text, 'growth'::text, 'enterprise'::text])))
 );

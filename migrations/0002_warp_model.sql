@@ -1,5 +1,5 @@
 -- WARP's cache of customer master data (owned by HubSpot) and its own technical configuration
--- (owned by WARP). Field ownership is decided in code (src/sync/ownership.ts); see PRODUCT.md.
+-- (owned by WARP). Field ownership is decided in code (src/domain/crm-catalogue.ts); see docs/product-rules.md.
 -- HubSpot ids are text, never numbers. `hubspot_updated_at` is the HubSpot modification time of the
 -- last version we applied (stale events are ignored against it); `version` counts our own changes.
 
@@ -82,7 +82,7 @@ CREATE TABLE trunks (
   trunk_id text NOT NULL UNIQUE CHECK (trunk_id ~ '^trunk_[A-Za-z0-9_]+$'),
   customer_id bigint NOT NULL REFERENCES customers (id),
   name text NOT NULL,
-  -- limited: spend at or above the credit limit, no new outbound calls (PRODUCT.md).
+  -- limited: spend at or above the credit limit, no new outbound calls (docs/product-rules.md "Dependent updates").
   status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended', 'limited', 'disabled')),
   -- Why a trunk is not active, so reactivating an account restores only what the account suspended.
   status_reason text,

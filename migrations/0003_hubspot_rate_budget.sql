@@ -1,5 +1,5 @@
 -- The shared HubSpot rate budget: every process of warp-hubspot asks PostgreSQL before it sends a
--- request, so N processes together never exceed HubSpot's limits (hubspot-api.md §3): the burst
+-- request, so N processes together never exceed HubSpot's limits (docs/hubspot-facts.md "Rate limits"): the burst
 -- limit per rolling window, the daily quota, and the search limit of 5 requests per second.
 --
 -- The budget is a sliding-window log with one row per request. A request is counted from its

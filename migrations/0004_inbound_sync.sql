@@ -14,7 +14,7 @@ CREATE TABLE webhook_batches (
 CREATE INDEX webhook_batches_unexpanded ON webhook_batches (id) WHERE expanded_at IS NULL;
 
 -- Every webhook event, once. `dedupe_key` is built from
--- the event's identifying fields (eventId alone is not unique, hubspot-api.md §2) without
+-- the event's identifying fields (eventId alone is not unique, docs/hubspot-facts.md "Webhooks") without
 -- `attemptNumber`, so retries and duplicated deliveries collapse into one row.
 CREATE TABLE webhook_inbox (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -59,7 +59,7 @@ CREATE TABLE sync_field_versions (
 );
 
 -- Append-only history of every change to the cache. PII fields record that they changed, never
--- their values (PRODUCT.md "Privacy and safety").
+-- their values (docs/product-rules.md "Privacy and safety").
 CREATE TABLE audit_log (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   at timestamptz NOT NULL DEFAULT now(),
@@ -84,7 +84,7 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
   FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
 
 -- A change from the side that does not own a field: not applied, kept for review; the owner's
--- value is written back (PRODUCT.md "Field ownership").
+-- value is written back (docs/product-rules.md "Field ownership").
 CREATE TABLE sync_conflicts (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   detected_at timestamptz NOT NULL DEFAULT now(),

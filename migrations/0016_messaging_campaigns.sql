@@ -7,7 +7,7 @@ CREATE TABLE messaging_campaigns (
   campaign_id text NOT NULL UNIQUE CHECK (campaign_id ~ '^C[A-Z0-9]{6}$'),
   customer_id bigint NOT NULL REFERENCES customers (id),
   brand_id text NOT NULL CHECK (brand_id ~ '^B[A-Z0-9]{6}$'),
-  -- One of TCR's standard use cases; the API checks the list (src/store/messaging-campaigns.ts).
+  -- One of TCR's standard use cases; the API checks the list (src/domain/value-sets.ts).
   use_case text NOT NULL,
   description text,
   -- E.164 numbers of the customer the campaign sends from.

@@ -13,6 +13,8 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
 const optionalUrl = optionalString.pipe(z.url().optional());
+/** Tokens and secrets: a pasted value with a space or line break is a copy mistake, refused at start. */
+const optionalSecret = optionalString.pipe(z.string().regex(/^\S+$/, 'must not contain spaces or line breaks').optional());
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
@@ -23,8 +25,13 @@ const cidrList = z
   .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
   .pipe(z.array(z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()])));
 
+/** What one process runs: `api` (HTTP only), `worker` (background work, plus probes) or both. */
+export const PROCESS_ROLES = ['all', 'api', 'worker'] as const;
+export type ProcessRole = (typeof PROCESS_ROLES)[number];
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  ROLE: z.enum(PROCESS_ROLES).default('all'),
   PORT: port.default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -37,9 +44,9 @@ const envSchema = z.object({
   HTTP_BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
 
-  HUBSPOT_ACCESS_TOKEN: optionalString,
+  HUBSPOT_ACCESS_TOKEN: optionalSecret,
   HUBSPOT_BASE_URL: optionalUrl,
-  HUBSPOT_CLIENT_SECRET: optionalString,
+  HUBSPOT_CLIENT_SECRET: optionalSecret,
   // 0: any free port (tests); a taken port also falls back to a free one, with a warning.
   SIMULATOR_PORT: z.coerce.number().int().min(0).max(65_535).default(4010),
   HUBSPOT_ACCOUNT_KEY: optionalString,
@@ -63,6 +70,8 @@ const envSchema = z.object({
   INBOX_BATCH_SIZE: positiveInt.max(1000).default(200),
   INBOX_POLL_INTERVAL_MS: positiveInt.default(250),
   INBOX_MAX_ATTEMPTS: positiveInt.default(10),
+  SYNC_JOBS_POLL_INTERVAL_MS: positiveInt.default(1_000),
+  ONBOARDING_POLL_INTERVAL_MS: positiveInt.default(1_000),
   SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional()),
   SMTP_FROM: z.string().min(3).default('WARP <welcome@warp.example>'),
 
@@ -93,6 +102,7 @@ export type Env = z.infer<typeof envSchema>;
 
 export interface Config {
   nodeEnv: Env['NODE_ENV'];
+  role: ProcessRole;
   http: { port: number; host: string; bodyLimitBytes: number; shutdownTimeoutMs: number };
   logLevel: Env['LOG_LEVEL'];
   database: {
@@ -129,6 +139,9 @@ export interface Config {
     trustedProxies: string[];
   };
   inbox: { workers: number; batchSize: number; pollIntervalMs: number; maxAttempts: number };
+  /** Idle poll intervals of the import/reconcile job runner and the onboarding runner (new work wakes them in-process). */
+  syncJobs: { pollIntervalMs: number };
+  onboarding: { pollIntervalMs: number };
   /** Welcome emails; without `url` they are recorded and logged as not sent. */
   smtp: { url: string | undefined; from: string };
   outbound: {
@@ -172,6 +185,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   return Object.freeze({
     nodeEnv: e.NODE_ENV,
+    role: e.ROLE,
     http: { port: e.PORT, host: e.HOST, bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
     database: { url: e.DATABASE_URL, embeddedDir: e.EMBEDDED_PG_DIR, embeddedPort: e.EMBEDDED_PG_PORT, poolMax: e.DATABASE_POOL_MAX },
@@ -207,6 +221,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pollIntervalMs: e.INBOX_POLL_INTERVAL_MS,
       maxAttempts: e.INBOX_MAX_ATTEMPTS,
     },
+    syncJobs: { pollIntervalMs: e.SYNC_JOBS_POLL_INTERVAL_MS },
+    onboarding: { pollIntervalMs: e.ONBOARDING_POLL_INTERVAL_MS },
     smtp: { url: e.SMTP_URL, from: e.SMTP_FROM },
     outbound: {
       workers: e.OUTBOX_WORKERS,

@@ -1,8 +1,7 @@
 import { ConfigError, loadConfig } from './config.js';
 import { toError } from './lib/errors.js';
 import { createLogger } from './lib/logger.js';
-import { createService } from './service.js';
-import { inboundWebhookSubscriptions } from './sync/inbound/subscriptions.js';
+import { createService, webhookTarget } from './service.js';
 
 /**
  * `npm start`: parse config, build the service, listen, and shut down in order on SIGINT/SIGTERM
@@ -50,15 +49,11 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 
-  const address = await service.app.listen({ port: config.http.port, host: config.http.host });
-  // The bundled simulator sends its webhooks to us, so an edit made in it (its /__sim/ui-edit
-  // control) reaches the cache exactly as a HubSpot edit would. A real app's target is set in HubSpot.
-  const webhookTarget = `${config.webhooks.publicBaseUrl ?? address.replace('0.0.0.0', '127.0.0.1')}/api/v1/webhooks/hubspot`;
-  service.hubspot.simulator?.configureWebhooks(webhookTarget, inboundWebhookSubscriptions());
-  logger.info({ address, database: service.db.description, hubspot: service.hubspot.baseUrl }, 'warp-hubspot is ready');
+  const address = await service.listen();
+  logger.info({ address, role: config.role, database: service.db.description, hubspot: service.hubspot.baseUrl }, 'warp-hubspot is ready');
   process.stdout.write(
-    `\nwarp-hubspot listening on ${address}\n  database: ${service.db.description}\n  hubspot:  ${service.hubspot.description}\n` +
-      (service.hubspot.simulator ? `  webhooks: simulator delivers to ${webhookTarget}\n` : '') +
+    `\nwarp-hubspot listening on ${address}\n  role:     ${config.role}\n  database: ${service.db.description}\n  hubspot:  ${service.hubspot.description}\n` +
+      (service.hubspot.simulator && config.role !== 'worker' ? `  webhooks: simulator delivers to ${webhookTarget(config, address)}\n` : '') +
       '\n',
   );
 }

@@ -4,8 +4,6 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/connect.js';
 import { readMigrations } from './db/migrate.js';
 import { buildApp } from './http/build-app.js';
-import { createMetricsRegistry } from './http/metrics.js';
-import { connectHubSpot, type HubSpotConnection, provisionAtStart } from './hubspot-connection.js';
 import type { ApiRoute } from './http/route.js';
 import { accountRoutes } from './http/routes/accounts.js';
 import { auditRoutes } from './http/routes/audit.js';
@@ -18,156 +16,158 @@ import { syncRoutes } from './http/routes/sync.js';
 import { trunkRoutes } from './http/routes/trunks.js';
 import { userRoutes } from './http/routes/users.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
+import { connectHubSpot, type HubSpotConnection, provisionAtStart } from './hubspot/connection.js';
 import type { Logger } from './lib/logger.js';
+import { createMetricsRegistry } from './lib/metrics.js';
 import { SERVICE_VERSION } from './lib/version.js';
-import { startOnboarding } from './store/onboardings.js';
-import { type SyncJobRunner, startSyncJobRunner } from './sync/inbound/customer-sync.js';
-import { crmReaderFromGateway } from './sync/inbound/gateway-reader.js';
+import { startBundledSimulator } from './simulator/bundled.js';
+import type { RunningSimulator } from './simulator/server.js';
+import { createRateBudgetStore } from './store/rate-budget.js';
 import { createInboundHooks } from './sync/inbound/hooks.js';
-import { type InboxWorkers, startInboxWorkers } from './sync/inbound/inbox-worker.js';
-import { createInboundMetrics } from './sync/inbound/metrics.js';
+import { inboundWebhookSubscriptions } from './sync/inbound/subscriptions.js';
 import { createWebhookAuthenticator } from './sync/inbound/webhook-auth.js';
 import { closedWonStagesFrom } from './sync/onboarding/closed-won.js';
-import { smtpWelcomeMailer } from './sync/onboarding/mailer.js';
-import { type OnboardingRunner, startOnboardingRunner } from './sync/onboarding/onboarding.js';
+import { dealWonTrigger } from './sync/onboarding/trigger.js';
 import { registerOutboundMetrics } from './sync/outbound/metrics.js';
-import { startOutboundSync } from './sync/outbound/outbound-sync.js';
 import { applyCreditLimit } from './warp/account-rules.js';
 import { queueCompanyWriteBack } from './warp/accounts.js';
 import { valueOf } from './warp/result.js';
 import { queueUserWriteBack } from './warp/users.js';
+import { type BackgroundWork, startBackgroundWork } from './worker.js';
 
 /**
- * The composition root: builds every part from the config and wires them together. `main.ts`
- * adds the process concerns (listening, signals); tests call this directly with a test database.
+ * The composition root: builds every part from the config and wires them together, for the
+ * process role in `config.role` (README "Process roles"): `api` serves the HTTP API, `worker` runs
+ * the background work (src/worker.ts) and serves only the probes, `all` does both. `listen()`
+ * binds the HTTP port; `main.ts` adds the process concerns (signals); tests call this directly.
  */
 export interface Service {
   app: FastifyInstance;
   db: Database;
   /** The HubSpot gateway and which HubSpot it talks to (the bundled simulator without a token). */
-  hubspot: HubSpotConnection;
-  /** Webhook inbox workers (inbound sync). */
-  inbox: InboxWorkers;
-  /** Import/reconcile jobs behind /sync/customers. */
-  jobs: SyncJobRunner;
-  /** Onboarding of won deals. */
-  onboarding: OnboardingRunner;
+  hubspot: HubSpotConnection & {
+    /** Printed at start, e.g. `simulator at http://127.0.0.1:4010 (demo portal 1234567)`. */
+    description: string;
+    /** The in-process simulator when no token is set (tests and demos reach its control functions). */
+    simulator: RunningSimulator | undefined;
+  };
+  /** The background loops; undefined in an API-only process. */
+  work: BackgroundWork | undefined;
   /** The `/api/v1` route table (what the OpenAPI document and the typed test client are built from). */
   routes: readonly ApiRoute[];
+  /** Binds the HTTP port; the bundled simulator then delivers its webhooks there. Returns the address. */
+  listen(): Promise<string>;
   /** Stops accepting requests, waits for in-flight ones, stops workers and the simulator, closes the database. */
   close(): Promise<void>;
 }
 
+const runsApi = (config: Config): boolean => config.role !== 'worker';
+const runsWorkers = (config: Config): boolean => config.role !== 'api';
+
 export async function createService(config: Config, logger: Logger): Promise<Service> {
   const db = await openDatabase(config.database, logger);
+  let simulator: RunningSimulator | undefined;
   let hubspot: HubSpotConnection | undefined;
-  // Background loops, stopped in reverse order of start.
-  const stoppers: Array<() => Promise<void>> = [];
-  const stopAll = async (): Promise<void> => {
-    for (const stop of stoppers.reverse()) await stop();
-  };
+  let work: BackgroundWork | undefined;
   try {
     const metrics = createMetricsRegistry();
-    hubspot = await connectHubSpot(config.hubspot, { pool: db.pool, logger, metrics });
-    if (config.hubspot.provisionAtStart) await provisionAtStart(hubspot.gateway, logger);
-    const { gateway, simulator } = hubspot;
+    if (!config.hubspot.accessToken) {
+      simulator = await startBundledSimulator({ port: config.hubspot.simulatorPort, limits: config.hubspot.limits }, (port) =>
+        logger.warn({ port }, 'simulator port is taken; using a free port instead'),
+      );
+    }
+    hubspot = connectHubSpot(config.hubspot, {
+      budgetStore: createRateBudgetStore(db.pool),
+      logger,
+      metrics,
+      simulatorUrl: simulator?.url ?? `http://127.0.0.1:${config.hubspot.simulatorPort}`,
+    });
+    const { gateway } = hubspot;
+    // Provisioning writes to HubSpot: the process that syncs does it, API-only ones never call HubSpot.
+    if (config.hubspot.provisionAtStart && runsWorkers(config)) await provisionAtStart(gateway, logger);
     // With the bundled simulator, its app id and secret are ours: its webhooks verify, our writes are echoes.
     const appId = config.hubspot.appId ?? (simulator ? String(simulator.appId) : undefined);
     const clientSecret = config.hubspot.clientSecret ?? simulator?.clientSecret;
 
-    // Inbound sync: webhook inbox → cache, with dependent updates and onboarding as hooks.
+    // Inbound sync: webhook inbox → cache, with write-backs, dependent updates and onboarding as hooks.
     const closedWon = closedWonStagesFrom(gateway, logger);
-    // The onboarding runner is created after the hooks that wake it.
-    const runners: { onboarding?: OnboardingRunner } = {};
     const hooks = createInboundHooks({
       pushCompanyProperties: queueCompanyWriteBack,
       pushUser: queueUserWriteBack,
       onCreditLimitChange: async (tx, ban) => {
         valueOf(await applyCreditLimit({ tx }, ban));
       },
-      onDealStageChange: async (tx, deal) => {
-        const stage = deal.values['stage'];
-        if (!stage || !(await closedWon.isClosedWon(stage))) return;
-        if (await startOnboarding(tx, deal.hubspotId, deal.values['hubspot_company_id'] ?? null)) runners.onboarding?.wake();
-      },
+      onDealStageChange: dealWonTrigger(closedWon, () => work?.onboarding.wake()),
     });
-    const inbox = startInboxWorkers({
-      pool: db.pool,
-      logger,
-      hooks,
-      reader: crmReaderFromGateway(gateway, 'realtime'),
-      appId,
-      metrics: createInboundMetrics(metrics, db.pool),
-      ...config.inbox,
-    });
-    stoppers.push(() => inbox.stop());
-    const jobs = startSyncJobRunner({ pool: db.pool, logger, reader: crmReaderFromGateway(gateway, 'backfill'), hooks, pollIntervalMs: config.inbox.pollIntervalMs * 4 });
-    stoppers.push(() => jobs.stop());
-    const onboardingRunner = startOnboardingRunner({
-      pool: db.pool,
-      logger,
-      hubspot: gateway,
-      reader: crmReaderFromGateway(gateway, 'realtime'),
-      hooks,
-      mailer: config.smtp.url ? smtpWelcomeMailer(config.smtp.url, config.smtp.from) : undefined,
-      pollIntervalMs: config.inbox.pollIntervalMs * 4,
-      maxAttempts: config.inbox.maxAttempts,
-    });
-    stoppers.push(() => onboardingRunner.stop());
-    runners.onboarding = onboardingRunner;
+    if (runsWorkers(config)) work = await startBackgroundWork(config, { pool: db.pool, gateway, logger, metrics, hooks, closedWon, appId });
+    registerOutboundMetrics(metrics, db.pool);
 
-    const routes: ApiRoute[] = [
-      ...keyRoutes(db.pool),
-      ...accountRoutes(db.pool),
-      ...trunkRoutes(db.pool),
-      ...numberRoutes(db.pool),
-      ...userRoutes(db.pool),
-      ...campaignRoutes(db.pool),
-      ...deadLetterRoutes(db.pool),
-      ...conflictRoutes(db.pool),
-      ...auditRoutes(db.pool),
-      ...syncRoutes({ pool: db.pool, onQueued: () => jobs.wake() }),
-      ...webhookRoutes({
-        db: db.pool,
-        authenticator: clientSecret ? createWebhookAuthenticator({ clientSecret, ...config.webhooks }) : undefined,
-        bodyLimitBytes: config.webhooks.bodyLimitBytes,
-        onAccepted: () => inbox.wake(),
-      }),
-    ];
-    const expectedMigrations = (await readMigrations()).map((m) => m.version);
+    // Without local workers, the worker processes find new work at their next poll.
+    const routes: ApiRoute[] = runsApi(config)
+      ? [
+          ...keyRoutes(db.pool),
+          ...accountRoutes(db.pool),
+          ...trunkRoutes(db.pool),
+          ...numberRoutes(db.pool),
+          ...userRoutes(db.pool),
+          ...campaignRoutes(db.pool),
+          ...deadLetterRoutes(db.pool),
+          ...conflictRoutes(db.pool),
+          ...auditRoutes(db.pool),
+          ...syncRoutes({ pool: db.pool, onQueued: () => work?.jobs.wake() }),
+          ...webhookRoutes({
+            db: db.pool,
+            authenticator: clientSecret ? createWebhookAuthenticator({ clientSecret, ...config.webhooks }) : undefined,
+            bodyLimitBytes: config.webhooks.bodyLimitBytes,
+            onAccepted: () => work?.inbox.wake(),
+          }),
+        ]
+      : [];
     const app = await buildApp({
       pool: db.pool,
       logger,
       metrics,
       bodyLimitBytes: config.http.bodyLimitBytes,
-      expectedMigrations,
+      expectedMigrations: (await readMigrations()).map((m) => m.version),
       version: SERVICE_VERSION,
       routes,
     });
     const connection = hubspot;
-    // Workers finish their in-flight batch before the HubSpot connection and the pool close.
-    const outbound = startOutboundSync({ pool: db.pool, gateway: connection.gateway, logger, config: config.outbound });
-    registerOutboundMetrics(metrics, db.pool);
-    stoppers.push(() => outbound.stop());
+    const bundled = simulator;
+    const description = bundled
+      ? `simulator at ${bundled.url} (demo portal ${bundled.portalId}; set HUBSPOT_ACCESS_TOKEN for a real account)`
+      : `${connection.baseUrl} (access token set)`;
     return {
       app,
       db,
-      hubspot: connection,
-      inbox,
-      jobs,
-      onboarding: onboardingRunner,
+      hubspot: { ...connection, description, simulator: bundled },
+      work,
       routes,
+      listen: async () => {
+        const address = await app.listen({ port: config.http.port, host: config.http.host });
+        // The bundled simulator sends its webhooks to us, so an edit made in it (its /__sim/ui-edit
+        // control) reaches the cache exactly as a HubSpot edit would. A real app's target is set in HubSpot.
+        if (runsApi(config)) bundled?.configureWebhooks(webhookTarget(config, address), inboundWebhookSubscriptions());
+        return address;
+      },
       close: async () => {
         await app.close();
-        await stopAll();
+        await work?.stop();
         await connection.close();
+        await bundled?.close();
         await db.close();
       },
     };
   } catch (error) {
-    await stopAll();
+    await work?.stop();
     await hubspot?.close();
+    await simulator?.close();
     await db.close();
     throw error;
   }
+}
+
+/** Where HubSpot (or the bundled simulator) delivers webhooks to this process. */
+export function webhookTarget(config: Config, address: string): string {
+  return `${config.webhooks.publicBaseUrl ?? address.replace('0.0.0.0', '127.0.0.1')}/api/v1/webhooks/hubspot`;
 }

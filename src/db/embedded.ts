@@ -40,7 +40,7 @@ const PASSWORD = 'postgres';
  * credentials (the service is running and this is the CLI), it is reused and not stopped.
  *
  * As root, PostgreSQL refuses to run, so the package runs it as the `postgres` OS user: that user
- * must be able to traverse the data directory's parents and node_modules (platform.md §1).
+ * must be able to traverse the data directory's parents and node_modules (README.md "Quick start": running as root).
  */
 export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
   const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`;

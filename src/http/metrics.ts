@@ -1,12 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
-
-/** One registry per process, created by the composition root and handed to whoever records. */
-export function createMetricsRegistry(): Registry {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'warp_hubspot_' });
-  return registry;
-}
+import { Counter, Histogram, type Registry } from 'prom-client';
 
 /** Request count and latency by route pattern (not raw URL: ids would explode cardinality). */
 export function instrumentHttp(app: FastifyInstance, registry: Registry): void {

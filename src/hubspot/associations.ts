@@ -11,7 +11,7 @@ import {
 import type { AssociationPair, BatchFailure, CallOptions, LabeledAssociationInput } from './types.js';
 
 /**
- * Associations v4 (hubspot-api.md §7): default (unlabeled) and labeled, single and batch, read and
+ * Associations v4 (docs/hubspot-facts.md "Objects and associations"): default (unlabeled) and labeled, single and batch, read and
  * remove. Batches are chunked to the documented limits (read 1,000, create 2,000 inputs).
  */
 

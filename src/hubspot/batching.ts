@@ -2,7 +2,7 @@ import { isHubSpotError } from './errors.js';
 import type { HubSpotErrorEnvelope, HubSpotObject } from './schemas.js';
 import type { BatchFailure, BatchResult } from './types.js';
 
-/** Documented maxima per request (hubspot-api.md §4 and §7). */
+/** Documented maxima per request (docs/hubspot-facts.md "Records, batches, search", "Objects and associations"). */
 export const BATCH_LIMITS = {
   objects: 100,
   associationsRead: 1_000,

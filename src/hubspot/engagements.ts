@@ -22,7 +22,7 @@ export function createNote(ctx: OperationContext, note: NoteInput, options?: Cal
 
 /**
  * A timeline event from an app's event template. Only public apps with templates can do this;
- * private-app tokens get 403 (use `createNote` then, as PRODUCT.md says).
+ * private-app tokens get 403 (use `createNote` then: docs/product-rules.md "Timeline").
  */
 export async function createTimelineEvent(ctx: OperationContext, event: TimelineEventInput, options?: CallOptions): Promise<TimelineEventResult> {
   const { data } = await ctx.http.requestParsed(

@@ -17,7 +17,7 @@ import type { HubSpotErrorDetail } from './schemas.js';
 export const HUBSPOT_ERROR_KINDS = ['rate_limited', 'retryable', 'validation', 'not_found', 'auth', 'conflict', 'unexpected'] as const;
 export type HubSpotErrorKind = (typeof HUBSPOT_ERROR_KINDS)[number];
 
-/** Which limit a 429 (or our own budget) refers to (hubspot-api.md §3, "429 body"). */
+/** Which limit a 429 (or our own budget) refers to (docs/hubspot-facts.md "Rate limits"). */
 export const RATE_LIMIT_POLICIES = {
   /** Burst: requests per rolling window per app. Wait for the window to roll. */
   burst: 'TEN_SECONDLY_ROLLING',

@@ -1,7 +1,6 @@
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 
-import type { Pool } from '../db/pool.js';
 import type { Logger } from '../lib/logger.js';
 import * as assoc from './associations.js';
 import { DEFAULT_CHUNK_CONCURRENCY } from './batching.js';
@@ -11,7 +10,7 @@ import * as meta from './crm-meta.js';
 import * as engagements from './engagements.js';
 import { createGatewayMetrics } from './metrics.js';
 import * as objects from './objects.js';
-import { DEFAULT_RATE_LIMITS, RateBudget, type RateLimits } from './rate-budget.js';
+import { DEFAULT_RATE_LIMITS, RateBudget, type RateBudgetStore, type RateLimits } from './rate-budget.js';
 import { DEFAULT_RETRY_TUNING, type RetryTuning } from './retry-policy.js';
 import * as searching from './search.js';
 import type { Priority } from './types.js';
@@ -22,7 +21,7 @@ import type { Priority } from './types.js';
  * HubSpot's policies, chunks batches to the documented maxima and reports per-input failures,
  * validates responses with zod, and throws `HubSpotError` with a `kind` to switch on.
  *
- *   const hubspot = createHubSpotGateway({ baseUrl, accessToken, pool, accountKey: 'portal-1234567' });
+ *   const hubspot = createHubSpotGateway({ baseUrl, accessToken, budgetStore: createRateBudgetStore(pool), accountKey: 'portal-1234567' });
  *   const { results, failures } = await hubspot.batchUpsert('companies', inputs, { priority: 'scheduled' });
  */
 
@@ -30,8 +29,8 @@ export interface HubSpotGatewayOptions {
   /** `https://api.hubapi.com`, or the simulator's URL. */
   baseUrl: string;
   accessToken: string;
-  /** Where the shared rate budget lives (migration 0003). */
-  pool: Pool;
+  /** Where the shared rate budget lives (store/rate-budget.ts, over migration 0003). */
+  budgetStore: RateBudgetStore;
   /** Identifies the HubSpot account and app whose limits are shared, e.g. `portal-1234567`. */
   accountKey: string;
   limits?: Partial<RateLimits>;
@@ -115,7 +114,7 @@ export function createHubSpotGateway(options: HubSpotGatewayOptions): HubSpotGat
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const limits: RateLimits = { ...DEFAULT_RATE_LIMITS, inflightTimeoutMs: requestTimeoutMs + 30_000, ...options.limits };
   const budget = new RateBudget({
-    pool: options.pool,
+    store: options.budgetStore,
     accountKey: options.accountKey,
     limits,
     clock: systemClock,
@@ -181,6 +180,6 @@ export function createHubSpotGateway(options: HubSpotGatewayOptions): HubSpotGat
 }
 
 export { HubSpotError, isHubSpotError, HUBSPOT_ERROR_KINDS, RATE_LIMIT_POLICIES, type HubSpotErrorKind } from './errors.js';
-export type { RateLimits } from './rate-budget.js';
+export type { RateBudgetStore, RateLimits } from './rate-budget.js';
 export type { HubSpotObject, HubSpotProperty, HubSpotObjectSchema, HubSpotPipeline, AssociationTarget } from './schemas.js';
 export * from './types.js';

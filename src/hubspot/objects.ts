@@ -15,7 +15,7 @@ import type {
   ReadOptions,
 } from './types.js';
 
-/** CRM records of any type: single calls, list paging and batches (hubspot-api.md §4). */
+/** CRM records of any type: single calls, list paging and batches (docs/hubspot-facts.md "Records, batches, search"). */
 
 export interface OperationContext {
   http: HttpClient;

@@ -2,6 +2,7 @@ import { isHubSpotError } from './errors.js';
 import type { HubSpotGateway } from './gateway.js';
 import type { HubSpotObjectSchema, HubSpotProperty } from './schemas.js';
 import type { CallOptions, PropertyDefinition, SchemaDefinition } from './types.js';
+import { CRM_OBJECTS } from '../domain/hubspot-objects.js';
 import { NUMBER_SCHEMA, STANDARD_OBJECT_PROPERTIES, TRUNK_SCHEMA, WARP_GROUP } from './warp-crm-model.js';
 
 /**
@@ -241,8 +242,8 @@ export async function planProvisioning(gateway: ProvisioningGateway, options: Ca
   const numberSteps = planSchema(gateway, NUMBER_SCHEMA, numbers, numberRef, options);
   steps.push(...trunkSteps, ...numberSteps);
   // A freshly created schema carries its company association; existing ones may lack it.
-  if (trunks) steps.push(associationStep(gateway, { name: 'trunks', ref: trunkRef, schema: trunks, step: trunkSteps[0]! }, { name: 'companies', objectTypeId: () => '0-2' }, options));
-  if (numbers) steps.push(associationStep(gateway, { name: 'numbers', ref: numberRef, schema: numbers, step: numberSteps[0]! }, { name: 'companies', objectTypeId: () => '0-2' }, options));
+  if (trunks) steps.push(associationStep(gateway, { name: 'trunks', ref: trunkRef, schema: trunks, step: trunkSteps[0]! }, { name: CRM_OBJECTS.company.path, objectTypeId: () => CRM_OBJECTS.company.typeId }, options));
+  if (numbers) steps.push(associationStep(gateway, { name: 'numbers', ref: numberRef, schema: numbers, step: numberSteps[0]! }, { name: CRM_OBJECTS.company.path, objectTypeId: () => CRM_OBJECTS.company.typeId }, options));
   steps.push(associationStep(
     gateway,
     { name: 'numbers', ref: numberRef, schema: numbers, step: numberSteps[0]! },

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 
-import type { Pool } from '../db/pool.js';
 import type { Logger } from '../lib/logger.js';
 import { HubSpotError, RATE_LIMIT_POLICIES } from './errors.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -26,7 +25,7 @@ export interface RateLimits {
   /** Requests per rolling burst window per app (HubSpot: 100 Free/Starter, 190 Pro/Enterprise). */
   burstLimit: number;
   burstWindowMs: number;
-  /** Requests per day per account (250,000 Free/Starter; see hubspot-api.md §3). */
+  /** Requests per day per account (250,000 Free/Starter; see docs/hubspot-facts.md "Rate limits"). */
   dailyLimit: number;
   /** CRM search requests per second per account. */
   searchPerSecond: number;
@@ -74,8 +73,24 @@ interface AcquireRow {
   daily_remaining: number;
 }
 
+/**
+ * Where the budget is kept, shared by every process (store/rate-budget.ts implements it over the
+ * functions of migrations/0003_hubspot_rate_budget.sql).
+ */
+export interface RateBudgetStore {
+  acquireTokens(request: {
+    accountKey: string; bucket: Bucket; waiterId: string; rank: number; wanted: number; limit: number;
+    windowMs: number; inflightTimeoutMs: number; dailyLimit: number; dailyReserve: number;
+  }): Promise<AcquireRow>;
+  observe(report: {
+    accountKey: string; bucket: Bucket; windowMs: number; inflightTimeoutMs: number;
+    max: number | null; remaining: number | null; dailyLimit: number | null; dailyRemaining: number | null;
+  }): Promise<void>;
+  settle(grantIds: readonly string[]): Promise<void>;
+}
+
 export interface RateBudgetOptions {
-  pool: Pool;
+  store: RateBudgetStore;
   accountKey: string;
   limits: RateLimits;
   clock: Clock;
@@ -140,16 +155,16 @@ export class RateBudget {
   /** Feeds back what HubSpot said about the budget (headers or a 429). */
   async observe(bucket: Bucket, report: { max?: number; remaining?: number; dailyLimit?: number; dailyRemaining?: number }): Promise<void> {
     const { limits } = this.options;
-    await this.options.pool.query('SELECT hubspot_rate_observe($1, $2, $3, $4, $5, $6, $7, $8)', [
-      this.options.accountKey,
+    await this.options.store.observe({
+      accountKey: this.options.accountKey,
       bucket,
-      this.windowMs(bucket),
-      limits.inflightTimeoutMs,
-      report.max ?? null,
-      report.remaining ?? null,
-      report.dailyLimit ?? null,
-      report.dailyRemaining ?? null,
-    ]);
+      windowMs: this.windowMs(bucket),
+      inflightTimeoutMs: limits.inflightTimeoutMs,
+      max: report.max ?? null,
+      remaining: report.remaining ?? null,
+      dailyLimit: report.dailyLimit ?? null,
+      dailyRemaining: report.dailyRemaining ?? null,
+    });
     if (report.max !== undefined && bucket === 'burst' && report.max < limits.burstLimit) {
       this.options.logger.warn({ configured: limits.burstLimit, reported: report.max }, 'HubSpot reports a lower burst limit than configured; using it');
     }
@@ -216,22 +231,18 @@ export class RateBudget {
 
   private async acquireTokens(bucket: Bucket, priority: Priority, wanted: number): Promise<AcquireRow> {
     const { limits } = this.options;
-    const { rows } = await this.options.pool.query<AcquireRow>(
-      'SELECT * FROM hubspot_rate_acquire($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
-      [
-        this.options.accountKey,
-        bucket,
-        this.waiterId,
-        PRIORITY_RANK[priority],
-        wanted,
-        bucket === 'burst' ? limits.burstLimit : limits.searchPerSecond,
-        this.windowMs(bucket),
-        limits.inflightTimeoutMs,
-        limits.dailyLimit,
-        Math.floor(limits.dailyLimit * limits.dailyReserveFraction[priority]),
-      ],
-    );
-    return rows[0]!;
+    return this.options.store.acquireTokens({
+      accountKey: this.options.accountKey,
+      bucket,
+      waiterId: this.waiterId,
+      rank: PRIORITY_RANK[priority],
+      wanted,
+      limit: bucket === 'burst' ? limits.burstLimit : limits.searchPerSecond,
+      windowMs: this.windowMs(bucket),
+      inflightTimeoutMs: limits.inflightTimeoutMs,
+      dailyLimit: limits.dailyLimit,
+      dailyReserve: Math.floor(limits.dailyLimit * limits.dailyReserveFraction[priority]),
+    });
   }
 
   /**
@@ -244,7 +255,7 @@ export class RateBudget {
     const flush = async (): Promise<void> => {
       while (this.settleQueue.length > 0) {
         const ids = this.settleQueue.splice(0);
-        await this.options.pool.query('UPDATE hubspot_rate_grants SET settled_at = clock_timestamp() WHERE id = ANY($1::bigint[])', [ids]);
+        await this.options.store.settle(ids);
       }
     };
     this.settling = flush()

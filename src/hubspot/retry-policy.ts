@@ -8,7 +8,7 @@ import {
 import type { HubSpotErrorEnvelope } from './schemas.js';
 
 /**
- * What to do with each HubSpot failure (hubspot-api.md §3 "Retry-After", §4 "Other statuses").
+ * What to do with each HubSpot failure (docs/hubspot-facts.md "Rate limits", "Records, batches, search").
  * 429 is handled by policy name, not by this table.
  */
 const RETRYABLE_STATUS: Readonly<Record<number, string>> = {
@@ -27,7 +27,7 @@ const RETRYABLE_STATUS: Readonly<Record<number, string>> = {
 export const LOCKED_MIN_DELAY_MS = 2_000;
 
 export interface RetryTuning {
-  /** Total HTTP attempts per call, the first included (the seed: 3). */
+  /** Total HTTP attempts per call, the first included (docs/product-rules.md "Retries and alerts"). */
   maxAttempts: number;
   /** First back-off delay; doubled per attempt, with jitter. */
   baseDelayMs: number;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * zod schemas for what HubSpot answers (hubspot-api.md §4–§8), and the types derived from them.
+ * zod schemas for what HubSpot answers (docs/hubspot-facts.md), and the types derived from them.
  * Only the fields we use are required; HubSpot adds fields over time, so objects are not strict
  * (unknown keys are dropped, never rejected).
  *

@@ -4,7 +4,7 @@ import { type HubSpotObject, searchPageSchema } from './schemas.js';
 import type { CallOptions, SearchFilter, SearchPage, SearchRequest } from './types.js';
 
 /**
- * CRM search (hubspot-api.md §4): its own limit of 5 requests per second per account, at most 200
+ * CRM search (docs/hubspot-facts.md "Records, batches, search"): its own limit of 5 requests per second per account, at most 200
  * per page, and no paging past 10,000 results of one query. `searchAll` gets around the cap by
  * windowing: it sorts by `hs_object_id` and, when a query's 10,000 are used up, starts a new query
  * for ids greater than the last one seen, so no record is skipped or repeated.

@@ -23,7 +23,7 @@ export type PropertyValues = Record<string, string | number | boolean | null>;
 /** An association given at creation time (object create, batch create, notes). */
 export interface AssociationSpec {
   toObjectId: string;
-  /** HubSpot-defined type id, e.g. 190 note→company, 279 contact→company (hubspot-api.md §7). */
+  /** HubSpot-defined type id, e.g. 190 note→company, 279 contact→company (docs/hubspot-facts.md "Objects and associations"). */
   associationTypeId: number;
   associationCategory?: AssociationCategory;
 }

@@ -13,7 +13,7 @@ export interface LoggerOptions {
 /**
  * JSON logs with PII and secrets removed before serialisation: every logged object goes through
  * `scrubValue` and every message through `scrubText`, so a caller cannot leak an email by
- * accident (the seed: "No PII in logs").
+ * accident (docs/product-rules.md "Privacy and safety").
  */
 export function createLogger(options: LoggerOptions): Logger {
   return pino(

@@ -1,4 +1,11 @@
-import { Gauge, type Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+
+/** One registry per process, created by the composition root and handed to whoever records. */
+export function createMetricsRegistry(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'warp_hubspot_' });
+  return registry;
+}
 
 export interface SnapshotGauge<S> {
   name: string;

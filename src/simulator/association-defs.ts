@@ -1,5 +1,5 @@
 /**
- * HubSpot-defined association type ids (official table, hubspot-api.md §7). Each row defines a
+ * HubSpot-defined association type ids (official table, docs/hubspot-facts.md "Objects and associations"). Each row defines a
  * pair in both directions. `v3Name` is the `type` string the v3 `?associations=` expansion shows.
  */
 export interface AssociationDef {

@@ -2,6 +2,7 @@
  * The shared context every route receives: resolved options, the portal state, the clock (with
  * time scale), the search index, the webhook emitter and the persistence hook. Built by server.ts.
  */
+import type { Clock } from './clock.js';
 import type { PortalState } from './state.js';
 import type { SearchIndex } from './search-index.js';
 import type { WebhookEmitter } from './webhooks/emitter.js';
@@ -44,13 +45,6 @@ export interface ResolvedOptions {
 export interface ChangeSource {
   changeSource: string;
   sourceId: string;
-}
-
-export interface Clock {
-  now(): number;
-  /** Scales a documented real-world duration by the time scale (minimum 1 ms). */
-  scale(ms: number): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export interface SimContext {

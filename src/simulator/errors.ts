@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-/** Categories HubSpot uses in error bodies (hubspot-api.md §4). */
+/** Categories HubSpot uses in error bodies (docs/hubspot-facts.md "Records, batches, search"). */
 export const errorCategories = [
   'VALIDATION_ERROR',
   'OBJECT_NOT_FOUND',

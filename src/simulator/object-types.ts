@@ -29,7 +29,7 @@ export const STANDARD_OBJECT_TYPES: readonly ObjectTypeInfo[] = [
   { objectTypeId: '0-46', name: 'notes', singular: 'note', lastModifiedProperty: 'hs_lastmodifieddate', associationName: 'NOTE', custom: false },
 ];
 
-/** Required properties on create for standard objects (hubspot-api.md §9 and using-object-apis). */
+/** Required properties on create for standard objects (docs/hubspot-facts.md "Notes, timeline, tickets" and using-object-apis). */
 export const STANDARD_REQUIRED: Readonly<Record<string, readonly string[]>> = {
   '0-3': ['dealname', 'dealstage'],
   '0-5': ['subject', 'hs_pipeline_stage'],

@@ -1,6 +1,6 @@
 /**
  * Property definitions: the type/fieldType table, value validation and normalisation, and the
- * HubSpot-defined default properties of standard objects (hubspot-api.md §6).
+ * HubSpot-defined default properties of standard objects (docs/hubspot-facts.md "Properties").
  */
 import type { PropertyValueError } from './errors.js';
 
@@ -147,7 +147,7 @@ export function defaultProperties(objectTypeId: string): { groups: PropertyGroup
           ['subject', 'Ticket name', 'string', 'text'], ['content', 'Ticket description', 'string', 'textarea'],
           ['hs_pipeline', 'Pipeline', 'enumeration', 'select', { externalOptions: true }],
           ['hs_pipeline_stage', 'Ticket status', 'enumeration', 'select', { externalOptions: true }],
-          // Values from HubSpot/agent-cli-skills (portal-configurable; hubspot-api.md §9).
+          // Values from HubSpot/agent-cli-skills (portal-configurable; docs/hubspot-facts.md "Notes, timeline, tickets").
           ['hs_ticket_priority', 'Priority', 'enumeration', 'select', { opts: ['LOW', 'MEDIUM', 'HIGH', 'URGENT'] }],
           ['hs_ticket_category', 'Category', 'enumeration', 'checkbox', { opts: ['PRODUCT_ISSUE', 'BILLING_ISSUE', 'FEATURE_REQUEST', 'GENERAL_INQUIRY', 'OTHER'] }],
           ['source_type', 'Source', 'enumeration', 'select', { opts: ['CHAT', 'EMAIL', 'FORM', 'PHONE'] }],

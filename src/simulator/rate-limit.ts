@@ -1,16 +1,17 @@
 /**
- * HubSpot's API limits (hubspot-api.md §3): a per-app burst limit over a rolling window (default
+ * HubSpot's API limits (docs/hubspot-facts.md "Rate limits"): a per-app burst limit over a rolling window (default
  * 100 per 10 s; Professional/Enterprise 190), a per-account daily limit, and the CRM search limit of
  * five requests per second per account. Windows are time-scaled. Rejected requests do not count.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock, ResolvedOptions } from './context.js';
+import type { Clock } from './clock.js';
+import type { ResolvedOptions } from './context.js';
 
 const SEARCH_WINDOW_MS = 1_000;
 const DAY_MS = 86_400_000;
 const SECONDLY_WINDOW_MS = 1_000;
 
-/** Exact strings the official SDK's RetryDecorator matches (platform.md §6). */
+/** Exact strings the official SDK's RetryDecorator matches (docs/hubspot-facts.md "The official Node SDK"). */
 export const RATE_LIMIT_BODIES = {
   burst: { message: 'You have reached your ten_secondly_rolling limit.', policyName: 'TEN_SECONDLY_ROLLING' },
   daily: { message: 'You have reached your daily limit.', policyName: 'DAILY' },

@@ -1,7 +1,7 @@
 /**
  * Renders stored records as HubSpot's `SimplePublicObject`: string id, string property values,
  * ISO `createdAt`/`updatedAt`, `archived`. Without `properties`, HubSpot returns a per-type default
- * set (search page, hubspot-api.md §4); requested properties are always joined by the base ones.
+ * set (search page, docs/hubspot-facts.md "Records, batches, search"); requested properties are always joined by the base ones.
  */
 import type { SimContext } from './context.js';
 import type { ObjectTypeInfo } from './object-types.js';

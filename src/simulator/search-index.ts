@@ -3,7 +3,7 @@
  * to appear in search results." Writes become visible `searchIndexLagMs` (time-scaled) after they
  * happen; until then search serves the previous snapshot.
  */
-import type { Clock } from './context.js';
+import type { Clock } from './clock.js';
 import type { StoredRecord } from './state.js';
 
 interface Pending { visibleAt: number; typeId: string; id: string; snapshot: StoredRecord | null }

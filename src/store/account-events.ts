@@ -2,7 +2,7 @@ import type { Queryable } from '../db/pool.js';
 import { fetchLimit, type Page, type PageRequest, toPage } from '../lib/paging.js';
 
 /**
- * WARP account and service events (the seed's "Timeline Events"), written to HubSpot as timeline
+ * WARP account and service events (docs/architecture.md "Glossary": account event), written to HubSpot as timeline
  * events or company notes by the outbound worker. One row is one timeline entry.
  */
 

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.js';
+import type { AccountStatus, PaymentMethod, PaymentStatus, ResporgStatus } from '../domain/value-sets.js';
 import { fetchLimit, type Page, type PageRequest, toPage } from '../lib/paging.js';
 
 /**
@@ -6,16 +7,6 @@ import { fetchLimit, type Page, type PageRequest, toPage } from '../lib/paging.j
  * facts (status, payment, API/SMS switches, 10DLC brand, RespOrg status), and read what the
  * company write carries, with the exact roll-ups (trunks, numbers, campaigns) computed from the cache.
  */
-
-export const ACCOUNT_STATUSES = ['active', 'suspended', 'churned'] as const;
-export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
-export const PAYMENT_METHODS = ['card', 'ach', 'wire'] as const;
-export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
-export const PAYMENT_STATUSES = ['current', 'past_due', 'suspended'] as const;
-export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
-/** Toll-free RespOrg (responsible organisation) status of the account. */
-export const RESPORG_STATUSES = ['none', 'pending', 'active'] as const;
-export type ResporgStatus = (typeof RESPORG_STATUSES)[number];
 
 export interface Account {
   id: string;

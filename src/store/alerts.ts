@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/pool.js';
 
-/** Ops alerts (seed: "alert ops team after 3 failures"): recorded here, logged, optionally posted. */
+/** Ops alerts (docs/product-rules.md "Retries and alerts"): recorded here, logged, optionally posted. */
 
 export interface OpsAlert {
   id: string;

@@ -1,8 +1,8 @@
 import type { Queryable } from '../db/pool.js';
+import type { SyncSide } from '../domain/crm-catalogue.js';
 import { fetchLimit, type Page, type PageRequest, toPage } from '../lib/paging.js';
-import type { SyncSide } from '../sync/ownership.js';
 
-/** Changes from the side that does not own a field: kept for review (PRODUCT.md "Field ownership"). */
+/** Changes from the side that does not own a field: kept for review (docs/product-rules.md "Field ownership"). */
 
 export interface NewConflict {
   objectType: string;

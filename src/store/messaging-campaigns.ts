@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.js';
+import type { CampaignUseCase } from '../domain/value-sets.js';
 import { fetchLimit, type Page, type PageRequest, toPage } from '../lib/paging.js';
 
 /**
@@ -6,24 +7,6 @@ import { fetchLimit, type Page, type PageRequest, toPage } from '../lib/paging.j
  * registered with The Campaign Registry (TCR) under a brand, for one use case; WARP records them
  * per customer and shows each one on the HubSpot timeline. See docs/warp-domain.md.
  */
-
-/** TCR's standard campaign use cases (special ones need carrier vetting and are not offered). */
-export const CAMPAIGN_USE_CASES = [
-  '2FA',
-  'ACCOUNT_NOTIFICATION',
-  'CUSTOMER_CARE',
-  'DELIVERY_NOTIFICATION',
-  'FRAUD_ALERT',
-  'HIGHER_EDUCATION',
-  'LOW_VOLUME',
-  'M2M',
-  'MARKETING',
-  'MIXED',
-  'POLLING_VOTING',
-  'PUBLIC_SERVICE_ANNOUNCEMENT',
-  'SECURITY_ALERT',
-] as const;
-export type CampaignUseCase = (typeof CAMPAIGN_USE_CASES)[number];
 
 export interface MessagingCampaign {
   id: string;

@@ -1,12 +1,6 @@
 import type { Queryable } from '../db/pool.js';
+import type { NumberCapability, NumberStatus, NumberType } from '../domain/value-sets.js';
 import { fetchLimit, type Page, type PageRequest, toPage } from '../lib/paging.js';
-
-export const NUMBER_TYPES = ['local', 'tollfree', 'mobile'] as const;
-export type NumberType = (typeof NUMBER_TYPES)[number];
-export const NUMBER_CAPABILITIES = ['voice', 'sms', 'mms', 'fax'] as const;
-export type NumberCapability = (typeof NUMBER_CAPABILITIES)[number];
-export const NUMBER_STATUSES = ['active', 'porting', 'pending_release', 'released'] as const;
-export type NumberStatus = (typeof NUMBER_STATUSES)[number];
 
 export interface PhoneNumber {
   id: string;
@@ -145,7 +139,7 @@ export async function listNumbers(db: Queryable, customerId: string, page: PageR
 }
 
 /**
- * Marks a customer's live numbers for release once `releaseAfter` has passed (churn, PRODUCT.md);
+ * Marks a customer's live numbers for release once `releaseAfter` has passed (churn, docs/product-rules.md "Dependent updates");
  * returns how many. Numbers already being released keep their earlier date.
  */
 export async function markNumbersForRelease(db: Queryable, customerId: string, releaseAfter: Date): Promise<number> {

@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
 
 import type { Queryable } from '../db/pool.js';
+import type { TrunkStatus } from '../domain/value-sets.js';
 import { fetchLimit, type Page, type PageRequest, toPage } from '../lib/paging.js';
-
-export const TRUNK_STATUSES = ['active', 'suspended', 'limited', 'disabled'] as const;
-export type TrunkStatus = (typeof TRUNK_STATUSES)[number];
 
 export interface Trunk {
   id: string;

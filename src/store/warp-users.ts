@@ -2,15 +2,13 @@ import { randomBytes } from 'node:crypto';
 
 import { lockForTransaction } from '../db/locks.js';
 import type { Queryable } from '../db/pool.js';
+import type { UserRole } from '../domain/value-sets.js';
 import { fetchLimit, type Page, type PageRequest, toPage } from '../lib/paging.js';
 
 /**
  * WARP portal users as the outbound side writes and reads them (the `users` table). Only the
  * number of API keys is stored and synced, never a key value.
  */
-
-export const USER_ROLES = ['admin', 'developer', 'billing', 'readonly'] as const;
-export type UserRole = (typeof USER_ROLES)[number];
 
 export interface WarpUser {
   id: string;

@@ -1,10 +1,11 @@
 import type { PoolClient } from '../db/pool.js';
 import type { Page, PageRequest } from '../lib/paging.js';
 import { type AccountEvent, type AccountEventKind, listAccountEvents as listAccountEventRows } from '../store/account-events.js';
-import { type Account, type AccountPatch, findAccountByBan, type PaymentMethod, type PaymentStatus, updateAccountRow } from '../store/accounts.js';
+import type { PaymentMethod, PaymentStatus } from '../domain/value-sets.js';
+import { type Account, type AccountPatch, findAccountByBan, updateAccountRow } from '../store/accounts.js';
 import { enqueue } from '../store/outbox.js';
-import type { WarpCompanyProperty } from '../sync/outbound/company-properties.js';
-import { fieldOwner } from '../sync/ownership.js';
+import type { WarpCompanyProperty } from '../domain/crm-catalogue.js';
+import { fieldOwner } from '../domain/ownership.js';
 import { applyStatusToTrunks } from './account-rules.js';
 import { type AccountEventInput, companyChange, eventChange } from './changes.js';
 import { customerCommand, customerNotFound, customerQuery, reader, type WarpDeps } from './command.js';

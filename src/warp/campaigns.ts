@@ -1,9 +1,10 @@
 import type { Page, PageRequest } from '../lib/paging.js';
 import { findAccount } from '../store/accounts.js';
-import { type CampaignUseCase, findCampaign, insertCampaign, listCampaigns as listCampaignRows, type MessagingCampaign } from '../store/messaging-campaigns.js';
+import type { CampaignUseCase } from '../domain/value-sets.js';
+import { findCampaign, insertCampaign, listCampaigns as listCampaignRows, type MessagingCampaign } from '../store/messaging-campaigns.js';
 import { findNumbers } from '../store/numbers.js';
 import { enqueue } from '../store/outbox.js';
-import type { WarpCompanyProperty } from '../sync/outbound/company-properties.js';
+import type { WarpCompanyProperty } from '../domain/crm-catalogue.js';
 import { companyChange, eventChange } from './changes.js';
 import { customerCommand, customerQuery, type WarpDeps } from './command.js';
 import { fail, ok, type Result } from './result.js';

@@ -2,7 +2,7 @@ import type { AccountEventKind, EventFields } from '../store/account-events.js';
 import { insertAccountEvent } from '../store/account-events.js';
 import type { PoolClient } from '../db/pool.js';
 import type { OutboxChange } from '../store/outbox.js';
-import { isWarpCompanyProperty, ROLLUP_PROPERTIES } from '../sync/outbound/company-properties.js';
+import { isWarpCompanyProperty, ROLLUP_PROPERTIES } from '../domain/crm-catalogue.js';
 
 /**
  * The outbox entries WARP changes queue, in the transaction that makes the change: either both

@@ -1,4 +1,5 @@
 import type { PoolClient } from '../db/pool.js';
+import type { TrunkStatus } from '../domain/value-sets.js';
 import type { Page, PageRequest } from '../lib/paging.js';
 import type { EventFields } from '../store/account-events.js';
 import { enqueue } from '../store/outbox.js';
@@ -11,7 +12,6 @@ import {
   softDeleteTrunk,
   type Trunk,
   type TrunkPatch,
-  type TrunkStatus,
   updateTrunkRow,
 } from '../store/trunks.js';
 import { eventChange, rollupChange, trunkChange } from './changes.js';

@@ -26,9 +26,25 @@ describe('loadConfig', () => {
     expect(problems).toContain('DATABASE_URL');
   });
 
-  it('treats empty strings as unset and never echoes secrets', () => {
+  it('treats empty strings as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', HUBSPOT_ACCESS_TOKEN: ' ' }).database.url).toBeUndefined();
     expect(() => loadConfig({ HUBSPOT_BASE_URL: 'https://api.hubapi.com' })).toThrow(/HUBSPOT_ACCESS_TOKEN/);
+  });
+
+  it('names a bad secret but never echoes its value', () => {
+    const error = (() => {
+      try {
+        loadConfig({ HUBSPOT_ACCESS_TOKEN: 'pat-na1-sEcReT token', HUBSPOT_CLIENT_SECRET: 'cs-sEcReT\nsecond-line' });
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    expect(message).toContain('HUBSPOT_ACCESS_TOKEN: must not contain spaces or line breaks (value hidden)');
+    expect(message).toContain('HUBSPOT_CLIENT_SECRET: must not contain spaces or line breaks (value hidden)');
+    expect(message).not.toContain('sEcReT');
   });
 
   it('defaults the HubSpot base URL to the real API when a token is given', () => {

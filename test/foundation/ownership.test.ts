@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { fieldOwner, mayWrite } from '../../src/sync/ownership.js';
+import { fieldOwner, mayWrite } from '../../src/domain/ownership.js';
 
-describe('field ownership (PRODUCT.md)', () => {
+describe('field ownership (docs/product-rules.md)', () => {
   it('gives company master data to HubSpot and technical facts to WARP', () => {
     expect(fieldOwner('company', 'warp_credit_limit')).toBe('hubspot');
     expect(fieldOwner('company', 'warp_ban')).toBe('warp');

@@ -46,3 +46,33 @@ describe('the service and HubSpot', () => {
     }
   });
 });
+
+describe('process roles', () => {
+  it('ROLE=api serves the API, runs no background work and never calls HubSpot', async () => {
+    const external: RunningSimulator = await startSimulator({ seedDemo: true });
+    try {
+      const service = await startTestService(db, { ROLE: 'api', HUBSPOT_ACCESS_TOKEN: 'a-token', HUBSPOT_BASE_URL: external.url });
+      expect(service.work).toBeUndefined();
+      expect((await service.app.inject({ method: 'GET', url: '/api/v1/whoami' })).statusCode).toBe(401);
+      expect((await service.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+      await service.close();
+      // No provisioning, no pipeline reads: an API process leaves HubSpot to the workers.
+      expect(external.requestLog()).toEqual([]);
+    } finally {
+      await external.close();
+    }
+  });
+
+  it('ROLE=worker runs the background work and answers only the probes', async () => {
+    const service = await startTestService(db, { ROLE: 'worker', HUBSPOT_PROVISION_AT_START: 'false' });
+    try {
+      expect(service.work).toBeDefined();
+      await service.work!.inbox.drain();
+      expect((await service.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+      expect((await service.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
+      expect((await service.app.inject({ method: 'GET', url: '/api/v1/whoami' })).statusCode).toBe(404);
+    } finally {
+      await service.close();
+    }
+  });
+});

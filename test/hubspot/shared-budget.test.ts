@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { type GatewayFixture, maxRequestsInWindow, startGatewayFixture } from '../support/hubspot.js';
+import { createRateBudgetStore } from '../../src/store/rate-budget.js';
 
 let db: TestDatabase;
 let fx: GatewayFixture;
@@ -34,7 +35,7 @@ function ownPool(): Pool {
 describe('two gateways sharing one budget', () => {
   it('never exceed the burst window together, and get no 429', async () => {
     fx.sim.clearRequestLog();
-    const [a, b] = [fx.gateway({ pool: ownPool() }), fx.gateway({ pool: ownPool() })];
+    const [a, b] = [fx.gateway({ budgetStore: createRateBudgetStore(ownPool()) }), fx.gateway({ budgetStore: createRateBudgetStore(ownPool()) })];
     const started = Date.now();
     await Promise.all(Array.from({ length: 80 }, (_, i) => (i % 2 === 0 ? a : b).getObject('companies', companyId)));
     const elapsedMs = Date.now() - started;
@@ -50,8 +51,8 @@ describe('two gateways sharing one budget', () => {
     // A 3 s window, so the filled window stays full while the calls queue, even on a busy machine.
     const slow = await startGatewayFixture(db, { seedDemo: true, burstLimit: LIMIT, timeScale: 0.3 });
     try {
-      const backfill = slow.gateway({ pool: ownPool() });
-      const realtime = slow.gateway({ pool: ownPool() });
+      const backfill = slow.gateway({ budgetStore: createRateBudgetStore(ownPool()) });
+      const realtime = slow.gateway({ budgetStore: createRateBudgetStore(ownPool()) });
       const id = (await backfill.listObjects('companies', { limit: 1 })).results[0]!.id;
       // Fill the window, then queue 20 backfill calls, then 10 real-time ones.
       await Promise.all(Array.from({ length: LIMIT - 1 }, () => backfill.getObject('companies', id, { priority: 'backfill' })));

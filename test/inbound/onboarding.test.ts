@@ -77,7 +77,7 @@ describe('onboarding of a won deal', () => {
     await uiEdit({ objectType: 'deals', objectId: deal, properties: { dealstage: 'closedwon' } });
     expect(await sim.drainWebhooks()).toBe(true);
     await waitFor(async () => ((await count(`SELECT count(*) AS n FROM webhook_inbox WHERE status IN ('pending', 'processing')`)) === 0 ? true : undefined));
-    await service.onboarding?.drain();
+    await service.work!.onboarding.drain();
 
     const customers = await db.pool.query<{ id: string; ban: string; name: string }>(`SELECT id, ban, name FROM customers WHERE ban IS NOT NULL`);
     expect(customers.rows).toHaveLength(1);
@@ -106,7 +106,7 @@ describe('onboarding of a won deal', () => {
       [company, customerId],
     );
     const before = mails.length;
-    await service.onboarding?.drain();
+    await service.work!.onboarding.drain();
     const row = (await db.pool.query(`SELECT status, steps_done FROM onboardings WHERE hubspot_deal_id = '999001'`)).rows[0] as Record<string, unknown>;
     expect(row).toEqual({ status: 'done', steps_done: ['company', 'customer', 'welcome_email', 'first_trunk', 'timeline'] });
     expect((await db.pool.query(`SELECT ban FROM customers WHERE id = $1`, [customerId])).rows).toEqual([{ ban: '5550001' }]);

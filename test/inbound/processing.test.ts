@@ -5,6 +5,7 @@ import { valueOf } from '../../src/warp/result.js';
 import { createTrunk, setTrunkStatus } from '../../src/warp/trunks.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { startTestService, type TestService } from '../support/service.js';
+import { waitFor } from '../support/wait.js';
 import { postSigned, propertyChange } from './signed.js';
 
 const SECRET = 'processing-test-secret';
@@ -163,6 +164,48 @@ describe('inbox processing', () => {
     expect(first.trunkId).not.toBe(second.trunkId);
     const events = await db.pool.query(`SELECT fields FROM account_events WHERE customer_id = $1 AND kind = 'credit_limit_changed' ORDER BY id`, [customerId]);
     expect(events.rows.map((r: { fields: Record<string, unknown> }) => [r.fields['trunks_limited'], r.fields['trunks_restored']])).toEqual([[1, 0], [0, 1]]);
+  });
+
+  it('protects the WARP-owned roll-ups like every WARP field, and compares numbers by value', async () => {
+    const t = Date.now() - 25_000;
+    // A company that exists in the (bundled) HubSpot, so WARP's value can be written back to it.
+    const hubspotId = (await service.hubspot.gateway.createObject('companies', { properties: { name: 'Rollup Co' } })).id;
+    const id = Number(hubspotId);
+    await post([propertyChange(id, 'name', 'Rollup Co', t)]);
+    await settle();
+    const customerId = String((await customer(hubspotId))!['id']);
+    await db.pool.query(`UPDATE customers SET ban = '771101' WHERE id = $1`, [customerId]);
+    valueOf(await createTrunk({ pool: db.pool }, '771101', { name: 'R', ipAddresses: [], concurrentCalls: 5, monthlyMinutes: 1000 }));
+    await db.pool.query(`DELETE FROM outbox`);
+    // The cache keeps mtd_spend as numeric(14,2): '0.00'. HubSpot's '0' is the same value.
+    await post([
+      propertyChange(id, 'warp_trunk_count', '99', t + 1),
+      propertyChange(id, 'warp_number_count', '0', t + 2),
+      propertyChange(id, 'warp_mtd_spend', '0', t + 3),
+    ]);
+    await settle();
+    const outcomes = await db.pool.query<{ property: string; outcome: string }>(
+      `SELECT event->>'propertyName' AS property, outcome FROM webhook_inbox WHERE object_id = $1 AND event->>'propertyName' <> 'name' ORDER BY occurred_at`,
+      [hubspotId],
+    );
+    expect(outcomes.rows).toEqual([
+      { property: 'warp_trunk_count', outcome: 'conflict' },
+      { property: 'warp_number_count', outcome: 'no_change' },
+      { property: 'warp_mtd_spend', outcome: 'no_change' },
+    ]);
+    const conflicts = await db.pool.query(`SELECT property, owner, hubspot_value, warp_value, resolution FROM sync_conflicts WHERE object_id = $1`, [hubspotId]);
+    expect(conflicts.rows).toEqual([{ property: 'warp_trunk_count', owner: 'warp', hubspot_value: '99', warp_value: '1', resolution: 'owner_value_written_back' }]);
+    // WARP's count is written back: the (bundled) HubSpot ends with 1.
+    const inHubSpot = async () =>
+      (await service.hubspot.gateway.getObject('companies', hubspotId, { properties: ['warp_trunk_count'] })).properties['warp_trunk_count'];
+    await waitFor(async () => ((await inHubSpot()) === '1' ? true : undefined));
+  });
+
+  it('keeps warp_tier and warp_service_tier apart (tier is the canonical one)', async () => {
+    const t = Date.now() - 24_000;
+    await post([propertyChange(1201, 'warp_tier', 'growth', t), propertyChange(1201, 'warp_service_tier', 'enterprise', t + 1)]);
+    await settle();
+    expect(await customer('1201')).toMatchObject({ tier: 'growth', service_tier: 'enterprise' });
   });
 
   it('applies contact-company associations and merges without losing the WARP identity', async () => {

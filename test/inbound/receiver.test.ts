@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { signV3 } from '../../src/lib/hubspot-signature.js';
+import { signV3 } from '../../src/hubspot/webhook-signature.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { postSigned, propertyChange, send } from './signed.js';
@@ -18,7 +18,7 @@ describe('webhook receiver', () => {
   let url: string;
   /** Events in the inbox once the stored request bodies are expanded (duplicates collapse there). */
   const inboxCount = async () => {
-    await service.inbox.drain();
+    await service.work!.inbox.drain();
     return Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM webhook_inbox')).rows[0]!.n);
   };
 

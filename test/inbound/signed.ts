@@ -1,4 +1,4 @@
-import { signV1, signV3 } from '../../src/lib/hubspot-signature.js';
+import { signV1, signV3 } from '../../src/hubspot/webhook-signature.js';
 
 /** Sends a body to a webhook receiver signed the way HubSpot signs it (v3 over the full URL, plus v1). */
 export async function postSigned(

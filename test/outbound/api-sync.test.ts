@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { findSensitiveText } from '../../src/sync/outbound/guard.js';
+import { findSensitiveText } from '../../src/domain/outgoing-guard.js';
 import { type OutboundFixture, outboxDrained, startOutboundFixture, trunkBody } from './support.js';
 
 describe('WARP API → outbox → HubSpot (simulator)', () => {
@@ -103,12 +103,15 @@ describe('WARP API → outbox → HubSpot (simulator)', () => {
     expect(full.properties).toMatchObject({ warp_user_id: user.userId, warp_role: 'admin', warp_2fa_enabled: 'true', warp_api_key_count: '2' });
     const company = await f.service.hubspot.gateway.getObject('companies', customer.companyId, { properties: ['warp_status', 'warp_payment_method'] });
     expect(company.properties).toMatchObject({ warp_status: 'suspended', warp_payment_method: 'ach' });
-    const trunks = await f.records('trunks', ['trunk_id', 'status']);
-    expect(trunks.find((t) => t.properties['trunk_id'] === trunk.trunkId)).toBeDefined();
+    const trunkInHubSpot = async () => (await f.records('trunks', ['trunk_id', 'status'])).find((t) => t.properties['trunk_id'] === trunk.trunkId)?.properties['status'];
+    expect(await trunkInHubSpot()).toBe('suspended');
 
     await f.api.call('recordAccountEvent', { params, body: { type: 'reactivate' } });
     expect((await f.api.call('getTrunk', { params: { ...params, trunkId: trunk.trunkId } })).status).toBe('active');
     await outboxDrained(f.db);
+    expect(await trunkInHubSpot()).toBe('active');
+    const reactivated = await f.service.hubspot.gateway.getObject('companies', customer.companyId, { properties: ['warp_status'] });
+    expect(reactivated.properties['warp_status']).toBe('active');
   });
 
   it('churn disables the trunks and marks the numbers for release after the grace period', async () => {
@@ -123,10 +126,25 @@ describe('WARP API → outbox → HubSpot (simulator)', () => {
     expect(rows[0]?.status).toBe('pending_release');
     expect(rows[0]?.release_after.toISOString()).toBe('2026-12-01T12:00:00.000Z'); // 30 days of grace
     await outboxDrained(f.db);
+    const company = await f.service.hubspot.gateway.getObject('companies', customer.companyId, { properties: ['warp_status'] });
+    expect(company.properties['warp_status']).toBe('churned');
+    const trunks = await f.records('trunks', ['trunk_id', 'status']);
+    expect(trunks.find((t) => t.properties['trunk_id'] === trunk.trunkId)?.properties['status']).toBe('disabled');
   });
 
   it('never sends an API key or a card number to HubSpot', async () => {
-    const log = JSON.stringify(f.sim.requestLog().map((entry) => entry.body ?? null));
+    // Self-contained: only what this test makes WARP send is checked, and it must send something.
+    f.sim.clearRequestLog();
+    const customer = await f.createCustomer();
+    await f.api.call('createUser', { params: { ban: customer.ban }, body: { email: 'keys@acme.test', firstname: 'Kay', role: 'developer', apiKeyCount: 3 } });
+    // Secrets in API input are refused at the door, so they are never stored, let alone sent.
+    expect((await f.api.raw('POST', `/customers/${customer.ban}/trunks`, trunkBody({ name: 'whk_abcdefghijklmnop' }))).status).toBe(400);
+    expect((await f.api.raw('POST', `/customers/${customer.ban}/trunks`, trunkBody({ name: 'card 4111 1111 1111 1111' }))).status).toBe(400);
+    expect((await f.api.call('createTrunk', { params: { ban: customer.ban }, body: trunkBody({ name: 'Plain trunk' }) })).name).toBe('Plain trunk');
+    await outboxDrained(f.db);
+    const writes = f.sim.requestLog().filter((entry) => entry.method !== 'GET');
+    expect(JSON.stringify(writes.map((entry) => entry.body ?? null))).toMatch(/"warp_api_key_count":"?3"?/);
+    const log = JSON.stringify(writes.map((entry) => entry.body ?? null));
     expect(log).not.toContain('whk_');
     expect(log).not.toContain('sk_live');
     for (const entry of f.sim.requestLog()) expect(findSensitiveText(JSON.stringify(entry.body ?? ''))).toBeNull();

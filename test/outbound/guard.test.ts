@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { checkOutgoing, findSensitiveText, luhnValid, OutgoingGuardError } from '../../src/sync/outbound/guard.js';
+import { checkOutgoing, findSensitiveText, luhnValid, OutgoingGuardError } from '../../src/domain/outgoing-guard.js';
 
 describe('outgoing guard', () => {
   it('finds card numbers (Luhn-valid, 13–19 digits, grouped or not) and API keys', () => {

@@ -76,7 +76,7 @@ export async function startOutboundFixture(options: { env?: Record<string, strin
     },
     startWorkers: (extra = {}) => {
       const config = loadConfig({ DATABASE_URL: db.url, ...env, OUTBOX_WORKERS: '2', ...extra });
-      const workers = startOutboundSync({ pool: db.pool, gateway, logger: createLogger({ level: 'warn' }), config: config.outbound });
+      const workers = startOutboundSync({ pool: db.pool, gateway, logger: createLogger({ level: 'warn' }), settings: config.outbound });
       extraWorkers.push(workers);
       return workers;
     },

@@ -11,7 +11,7 @@ export async function startTestSim(opts: SimulatorOptions = {}): Promise<Running
 
 /**
  * An SDK client with retries off: the SDK's retry decorator lives in a process-wide singleton, so
- * every client in these tests is created the same way (see platform.md §6).
+ * every client in these tests is created the same way (see docs/hubspot-facts.md "The official Node SDK").
  */
 export function sdk(sim: RunningSimulator, accessToken = 'pat-test-token'): Client {
   return new Client({ accessToken, basePath: sim.url, numberOfApiCallRetries: 0 });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Signature } from '@hubspot/api-client';
-import { decodeUriForV3, signV1, signV2, signV3, verifyHubSpotSignature } from '../../src/lib/hubspot-signature.js';
+import { decodeUriForV3, signV1, signV2, signV3, verifyHubSpotSignature } from '../../src/hubspot/webhook-signature.js';
 
 const SECRET = 'yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy';
 const URI = 'https://www.example.com/webhook_uri';
 
-describe('official test vectors (hubspot-api.md §1)', () => {
+describe('official test vectors (docs/hubspot-facts.md "Webhooks")', () => {
   it('T1 v1 docs example', () => {
     const body = '[{"eventId":1,"subscriptionId":12345,"portalId":62515,"occurredAt":1564113600000,"subscriptionType":"contact.creation","attemptNumber":0,"objectId":123,"changeSource":"CRM","changeFlag":"NEW","appId":54321}]';
     expect(signV1(SECRET, body)).toBe('232db2615f3d666fe21a8ec971ac7b5402d33b9a925784df3ca654d05f4817de');

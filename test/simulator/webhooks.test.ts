@@ -4,7 +4,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Signature } from '@hubspot/api-client';
-import { decodeUriForV3, verifyHubSpotSignature } from '../../src/lib/hubspot-signature.js';
+import { decodeUriForV3, verifyHubSpotSignature } from '../../src/hubspot/webhook-signature.js';
 import type { RunningSimulator } from '../../src/simulator/server.js';
 import { call, devSdk, sdk, startTestSim } from './helpers.js';
 

@@ -6,6 +6,7 @@ import type { Clock } from '../../src/hubspot/clock.js';
 import { createHubSpotGateway, type HubSpotGateway, type HubSpotGatewayOptions } from '../../src/hubspot/gateway.js';
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from '../../src/simulator/server.js';
 import type { TestDatabase } from './db.js';
+import { createRateBudgetStore } from '../../src/store/rate-budget.js';
 
 export { maxInWindow as maxRequestsInWindow } from '../../bench/hubspot-support.js';
 
@@ -53,7 +54,7 @@ export async function startGatewayFixture(db: TestDatabase, sim: SimulatorOption
       createHubSpotGateway({
         baseUrl: running.url,
         accessToken: 'test-token',
-        pool: db.pool,
+        budgetStore: createRateBudgetStore(db.pool),
         accountKey,
         metrics: new Registry(),
         ...overrides,

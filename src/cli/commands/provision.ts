@@ -3,9 +3,10 @@ import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
 
 import { openDatabase } from '../../db/connect.js';
-import { createHubSpotGateway, isHubSpotError } from '../../hubspot/gateway.js';
+import { connectHubSpot } from '../../hubspot/connection.js';
+import { isHubSpotError } from '../../hubspot/gateway.js';
 import { applyProvisioning, formatPlan, formatReport, planProvisioning } from '../../hubspot/provision.js';
-import { budgetAccountKey, SIMULATOR_ACCESS_TOKEN } from '../../hubspot-connection.js';
+import { createRateBudgetStore } from '../../store/rate-budget.js';
 import type { CliCommand } from '../command.js';
 
 const USAGE = `Usage: npm run cli -- provision [--dry-run]
@@ -26,21 +27,12 @@ export const provisionCommand: CliCommand = {
   async run(args, context) {
     const { values } = parseArgs({ args, options: { 'dry-run': { type: 'boolean', default: false } }, strict: true });
     const settings = context.config.hubspot;
-    const baseUrl = settings.accessToken ? (settings.baseUrl ?? 'https://api.hubapi.com') : `http://127.0.0.1:${settings.simulatorPort}`;
     const db = await openDatabase(context.config.database, context.logger);
+    // The simulator of a running service (npm start) or of npm run sim, when no token is set.
+    const simulatorUrl = `http://127.0.0.1:${settings.simulatorPort}`;
     try {
-      const gateway = createHubSpotGateway({
-        baseUrl,
-        accessToken: settings.accessToken ?? SIMULATOR_ACCESS_TOKEN,
-        pool: db.pool,
-        accountKey: budgetAccountKey(settings, baseUrl),
-        limits: settings.limits,
-        maxAttempts: settings.maxAttempts,
-        requestTimeoutMs: settings.requestTimeoutMs,
-        metrics: new Registry(),
-        logger: context.logger,
-      });
-      context.out(`HubSpot: ${baseUrl}${settings.accessToken ? '' : ' (simulator)'}`);
+      const { gateway, baseUrl, simulated } = connectHubSpot(settings, { budgetStore: createRateBudgetStore(db.pool), logger: context.logger, metrics: new Registry(), simulatorUrl });
+      context.out(`HubSpot: ${baseUrl}${simulated ? ' (simulator)' : ''}`);
       const plan = await planProvisioning(gateway, { priority: 'realtime' });
       if (values['dry-run']) {
         await gateway.close();
@@ -56,7 +48,7 @@ export const provisionCommand: CliCommand = {
       }
     } catch (error) {
       if (!settings.accessToken && isHubSpotError(error, 'retryable') && error.status === 0) {
-        throw new Error(`no HubSpot simulator answers at ${baseUrl}: start the service (npm start) or npm run sim -- --port ${settings.simulatorPort}, or set HUBSPOT_ACCESS_TOKEN`, { cause: error });
+        throw new Error(`no HubSpot simulator answers at ${simulatorUrl}: start the service (npm start) or npm run sim -- --port ${settings.simulatorPort}, or set HUBSPOT_ACCESS_TOKEN`, { cause: error });
       }
       throw error;
     } finally {

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 
 import type { Pool } from '../../db/pool.js';
+import { ACCOUNT_STATUSES, PAYMENT_METHODS, PAYMENT_STATUSES, RESPORG_STATUSES } from '../../domain/value-sets.js';
 import { ACCOUNT_EVENT_KINDS, type AccountEvent } from '../../store/account-events.js';
-import { ACCOUNT_STATUSES, type Account, PAYMENT_METHODS, PAYMENT_STATUSES, RESPORG_STATUSES, searchAccounts } from '../../store/accounts.js';
+import { type Account, searchAccounts } from '../../store/accounts.js';
 import { changeAccount, getAccount, listAccountEvents, updateAccountFacts } from '../../warp/accounts.js';
 import { pageQuery, pageRequest, pageSchema, presentPage } from '../paging.js';
 import { defineRoute } from '../route.js';

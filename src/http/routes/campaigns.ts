@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 import type { Pool } from '../../db/pool.js';
-import { CAMPAIGN_USE_CASES, type MessagingCampaign } from '../../store/messaging-campaigns.js';
+import { CAMPAIGN_USE_CASES } from '../../domain/value-sets.js';
+import type { MessagingCampaign } from '../../store/messaging-campaigns.js';
 import { listCampaigns, registerCampaign } from '../../warp/campaigns.js';
 import { pageQuery, pageRequest, pageSchema, presentPage } from '../paging.js';
 import { defineRoute } from '../route.js';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import type { Queryable } from '../../db/pool.js';
 import { listConflicts } from '../../store/conflicts.js';
-import { SYNC_SIDES } from '../../sync/ownership.js';
+import { SYNC_SIDES } from '../../domain/crm-catalogue.js';
 import { pageQuery, pageRequest, pageSchema, presentPage } from '../paging.js';
 import { defineRoute } from '../route.js';
 import { isoTime } from './customer-scope.js';

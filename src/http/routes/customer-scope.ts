@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { findSensitiveText } from '../../sync/outbound/guard.js';
+import { findSensitiveText } from '../../domain/outgoing-guard.js';
 
 /** Shared by the routes: input fields of the WARP-side routes under `/customers/{ban}/…`, and output helpers. */
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 import type { Pool } from '../../db/pool.js';
-import { NUMBER_CAPABILITIES, NUMBER_STATUSES, NUMBER_TYPES, type PhoneNumber } from '../../store/numbers.js';
+import { NUMBER_CAPABILITIES, NUMBER_STATUSES, NUMBER_TYPES } from '../../domain/value-sets.js';
+import type { PhoneNumber } from '../../store/numbers.js';
 import { addNumber, listNumbers, releaseNumber, updateNumber } from '../../warp/numbers.js';
 import { pageQuery, pageRequest, pageSchema, presentPage } from '../paging.js';
 import { defineRoute } from '../route.js';

@@ -42,7 +42,7 @@ const presentJob = (job: SyncJob): z.input<typeof jobView> => ({
   finishedAt: job.finishedAt?.toISOString() ?? null,
 });
 
-/** The seed's customer sync endpoints: start an import or a reconcile, and report sync health. */
+/** The customer sync endpoints: start an import or a reconcile, and report sync health. */
 export function syncRoutes(deps: SyncRouteDeps) {
   const start = <const Id extends string>(operationId: Id, kind: SyncJobKind, url: string, summary: string) =>
     defineRoute({

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 import type { Pool } from '../../db/pool.js';
-import { type Trunk, TRUNK_STATUSES } from '../../store/trunks.js';
+import { TRUNK_STATUSES } from '../../domain/value-sets.js';
+import type { Trunk } from '../../store/trunks.js';
 import { createTrunk, deleteTrunk, getTrunk, listTrunks, updateTrunk } from '../../warp/trunks.js';
 import { pageQuery, pageRequest, pageSchema, presentPage } from '../paging.js';
 import { defineRoute } from '../route.js';
@@ -41,7 +42,7 @@ export const presentTrunk = (trunk: Trunk): z.input<typeof trunkView> => ({
   deletedAt: iso(trunk.deletedAt),
 });
 
-// Host addresses only (the seed lists single IPs); a SIP peer is one address, not a network.
+// Host addresses only (docs/product-rules.md "The CRM model"); a SIP peer is one address, not a network.
 const ipAddress = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' });
 const positiveInt = z.number().int().positive().max(2_147_483_647);
 

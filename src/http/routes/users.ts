@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 import type { Pool } from '../../db/pool.js';
-import { USER_ROLES, type WarpUser } from '../../store/warp-users.js';
+import { USER_ROLES } from '../../domain/value-sets.js';
+import type { WarpUser } from '../../store/warp-users.js';
 import { createUser, listUsers, updateUser } from '../../warp/users.js';
 import { pageQuery, pageRequest, pageSchema, presentPage } from '../paging.js';
 import { defineRoute } from '../route.js';

@@ -4,8 +4,9 @@ import type { Queryable } from '../../db/pool.js';
 import { AppError, badRequest } from '../../lib/errors.js';
 import { acceptWebhookBatch } from '../../store/inbox.js';
 import type { WebhookAuthenticator } from '../../sync/inbound/webhook-auth.js';
-import { eventTarget, type InboundObjectType, webhookBatchSchema } from '../../sync/inbound/webhook-events.js';
+import { eventTarget, webhookBatchSchema } from '../../sync/inbound/webhook-events.js';
 import { defineRoute } from '../route.js';
+import type { InboundObjectType } from '../../domain/hubspot-objects.js';
 
 export interface WebhookRouteDeps {
   db: Queryable;

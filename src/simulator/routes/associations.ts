@@ -1,5 +1,5 @@
 /**
- * Associations v4 (hubspot-api.md §7): default and labeled, single and batch (batch read ≤ 1,000
+ * Associations v4 (docs/hubspot-facts.md "Objects and associations"): default and labeled, single and batch (batch read ≤ 1,000
  * inputs, batch create ≤ 2,000), read, archive, label definitions. Object types by name or id.
  */
 import type { FastifyInstance } from 'fastify';

@@ -5,7 +5,7 @@ import { HubSpotError, validation } from '../errors.js';
 import type { ObjectTypeInfo } from '../object-types.js';
 import { resolveObjectType } from '../state.js';
 
-/** The v3 paths the SDK calls, plus the dated 2026-03 forms (hubspot-api.md §0). */
+/** The v3 paths the SDK calls, plus the dated 2026-03 forms (docs/hubspot-facts.md "API versions and paths"). */
 export const OBJECT_PREFIXES = ['/crm/v3/objects', '/crm/objects/2026-03'] as const;
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -111,7 +111,7 @@ export function limitParam(raw: string | undefined, dflt: number, max: number): 
   if (raw === undefined || raw === '') return dflt;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) throw validation(`limit must be a positive integer, got ${raw}`);
-  // Strict on purpose: HubSpot documents 100 as the page maximum (hubspot-api.md App. A #7).
+  // Strict on purpose: HubSpot documents 100 as the page maximum (docs/hubspot-facts.md "Records, batches, search").
   if (n > max) throw validation(`limit must be less than or equal to ${max}, got ${n}`, [{ message: `must be less than or equal to ${max}`, code: 'INVALID_LIMIT', in: 'limit' }]);
   return n;
 }

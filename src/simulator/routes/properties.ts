@@ -1,5 +1,5 @@
 /**
- * Properties and property groups (hubspot-api.md §6): create requires groupName, name, label,
+ * Properties and property groups (docs/hubspot-facts.md "Properties"): create requires groupName, name, label,
  * type and fieldType with a valid type→fieldType pair; enumeration options; hasUniqueValue ≤ 10
  * per object; currency is `number` + display hints. Paths: /crm/v3/properties and 2026-03.
  */

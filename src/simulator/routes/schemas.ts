@@ -1,5 +1,5 @@
 /**
- * Custom object schemas (hubspot-api.md §5) on `/crm-object-schemas/v3/schemas` (current), the older
+ * Custom object schemas (docs/hubspot-facts.md "Objects and associations") on `/crm-object-schemas/v3/schemas` (current), the older
  * `/crm/v3/schemas` (SDK before 2024-09) and `/crm-object-schemas/2026-03/schemas`.
  * objectTypeId `2-NNNN`, fullyQualifiedName `p{portalId}_{name}`, requiredProperties enforced on
  * record create, associatedObjects define association types.

@@ -1,5 +1,5 @@
 /**
- * CRM search (hubspot-api.md §4): filter groups (ORed) of filters (ANDed), ≤ 5 groups, ≤ 6 filters
+ * CRM search (docs/hubspot-facts.md "Records, batches, search"): filter groups (ORed) of filters (ANDed), ≤ 5 groups, ≤ 6 filters
  * per group, ≤ 18 in total; one sort; ≤ 200 per page; 10,000-result paging cap; 3,000-character
  * body; `query` over default searchable properties. Reads the (lagging) search index, not the store.
  * Rate limiting (5/s, no headers) is applied by the server hook.

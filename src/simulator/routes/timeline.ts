@@ -1,5 +1,5 @@
 /**
- * Timeline events v3 (hubspot-api.md §8): event templates with tokens under
+ * Timeline events v3 (docs/hubspot-facts.md "Notes, timeline, tickets"): event templates with tokens under
  * `/integrators/timeline/v3/{appId}/event-templates` (older `/crm/v3/timeline/...`), and events on a
  * record. Private-app tokens are refused with 403: "private apps do not support custom timeline
  * events" and the spec's security for these operations is `oauth2` only. Templates also accept a

@@ -1,12 +1,13 @@
 /**
- * Webhook delivery, as HubSpot documents it (hubspot-api.md §2): events for active subscriptions
+ * Webhook delivery, as HubSpot documents it (docs/hubspot-facts.md "Webhooks"): events for active subscriptions
  * are POSTed as a JSON array of ≤ 100 events to the app's target URL, signed with v1
  * (`X-HubSpot-Signature`, version v1) and v3 (`X-HubSpot-Signature-v3` + ms timestamp over the full
  * target URL), with a 5 s timeout, up to 10 retries with randomised back-off on connection errors,
  * timeouts and any 4xx/5xx, and at most 10 (or `maxConcurrentRequests`) deliveries in flight.
  */
-import { SIGNATURE_HEADERS, signV1, signV3 } from '../../lib/hubspot-signature.js';
-import type { ChangeSource, Clock, ResolvedOptions } from '../context.js';
+import { SIGNATURE_HEADERS, signV1, signV3 } from '../../hubspot/webhook-signature.js';
+import type { Clock } from '../clock.js';
+import type { ChangeSource, ResolvedOptions } from '../context.js';
 import type { Faults } from '../faults.js';
 import type { ObjectTypeInfo } from '../object-types.js';
 import type { PortalState, WebhookSubscription } from '../state.js';

@@ -11,8 +11,9 @@ import {
 } from '../../store/cache-records.js';
 import { advanceFieldVersion, LIFECYCLE } from '../../store/field-versions.js';
 import { applyField, type FieldContext, type InboundHooks } from './apply-field.js';
-import { propertyMapping, rawValue } from './property-map.js';
-import { eventObjectId, eventTarget, type InboundObjectType, type WebhookEvent } from './webhook-events.js';
+import { crmProperty } from '../../domain/crm-catalogue.js';
+import type { InboundObjectType } from '../../domain/hubspot-objects.js';
+import { eventObjectId, eventTarget, type WebhookEvent } from './webhook-events.js';
 
 /**
  * Applies one HubSpot webhook event to the cache inside the caller's transaction (the caller holds
@@ -81,7 +82,7 @@ async function applyPropertyChange(
   type: string,
 ): Promise<EventOutcome> {
   const property = event.propertyName ?? '';
-  if (!propertyMapping(objectType, property)) return 'unknown_property';
+  if (!crmProperty(objectType, property)) return 'unknown_property';
   if (isEcho(event, ctx.appId)) return 'echo';
   const { record } = await ensureCachedRecord(ctx.tx, objectType, objectId);
   if (record.deleted) return 'deleted_object';
@@ -179,4 +180,11 @@ async function applyAssociation(ctx: ApplyContext, event: WebhookEvent, type: st
     changes: { customer_id: change },
   });
   return 'applied';
+}
+
+/** A webhook `propertyValue` (string, number, boolean or null) in HubSpot's string form. */
+function rawValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return '';
 }

@@ -1,12 +1,12 @@
 import type { PoolClient } from '../../db/pool.js';
+import { findAccount } from '../../store/accounts.js';
 import { appendAudit } from '../../store/audit.js';
 import { CACHE_TABLES, type CachedRecord, lockCachedRecord, setCachedColumn } from '../../store/cache-records.js';
 import { recordConflict } from '../../store/conflicts.js';
 import { claimUserIdForContact } from '../../store/contact-links.js';
 import { advanceFieldVersion } from '../../store/field-versions.js';
-import { fieldOwner } from '../ownership.js';
-import { propertyMapping } from './property-map.js';
-import type { InboundObjectType } from './webhook-events.js';
+import { type CatalogueRow, crmProperty, outgoingValue, sameValue } from '../../domain/crm-catalogue.js';
+import type { InboundObjectType } from '../../domain/hubspot-objects.js';
 
 /**
  * One HubSpot property value arriving in the cache, from a webhook or a fetched record: parse,
@@ -55,18 +55,19 @@ export async function applyField(
   raw: string,
   occurredAt: Date,
 ): Promise<FieldOutcome> {
-  const mapping = propertyMapping(objectType, property);
+  const mapping = crmProperty(objectType, property);
   if (!mapping) return 'unknown_property';
   const parsed = mapping.parse(raw);
   if (parsed === undefined) return 'invalid_value';
-  const current = record.values[mapping.column] ?? null;
-  // Deals are not in the ownership table: the sales pipeline is HubSpot's entirely.
-  const owner = objectType === 'deal' ? 'hubspot' : fieldOwner(objectType, property);
-  const adopt = ctx.adoptWarpValuesWhenEmpty && current === null;
-  if (owner === 'warp' && !adopt) {
+  const { column } = mapping;
+  const current = column === null ? await computedWarpValue(ctx, record, mapping) : (record.values[column] ?? null);
+  // A WARP value the cache has never had may be adopted from a snapshot; computed ones never are.
+  const adopt = ctx.adoptWarpValuesWhenEmpty && current === null && column !== null;
+  if (mapping.owner === 'warp' && !adopt) {
     const hubspotValue = parsed === null ? null : String(parsed);
-    // Equal values are no conflict: e.g. the echo of our own write arriving without our app id.
-    if (hubspotValue === current || (raw === '' && current === null)) return 'no_change';
+    // Equal values are no conflict: e.g. the echo of our own write arriving without our app id,
+    // or `0` where the cache says `0.00`.
+    if (sameValue(mapping, parsed, current) || (raw === '' && current === null)) return 'no_change';
     // A snapshot without a value is HubSpot not having it yet, not a change made there: send ours.
     if (ctx.adoptWarpValuesWhenEmpty && hubspotValue === null) {
       return (await ctx.hooks.writeBack(ctx.tx, objectType, record, [property])) ? 'written_back' : 'no_change';
@@ -86,24 +87,34 @@ export async function applyField(
     });
     return 'conflict';
   }
-  if (objectType === 'contact' && mapping.column === 'user_id' && typeof parsed === 'string') {
+  // The catalogue test guarantees every HubSpot-owned inbound property has a column.
+  if (column === null) throw new Error(`${objectType}.${property} has no cache column`);
+  if (objectType === 'contact' && column === 'user_id' && typeof parsed === 'string') {
     const claimed = await adoptUserId(ctx, record, parsed, occurredAt);
     if (claimed !== 'free') return claimed;
   }
   if (!(await advanceFieldVersion(ctx.tx, objectType, record.hubspotId, property, occurredAt))) return 'stale';
-  const change = await setCachedColumn(ctx.tx, objectType, record.id, mapping.column, parsed, occurredAt);
+  const change = await setCachedColumn(ctx.tx, objectType, record.id, column, parsed, occurredAt);
   if (!change) return 'no_change';
-  record.values[mapping.column] = change.after;
+  record.values[column] = change.after;
   await appendAudit(ctx.tx, {
     entityType: CACHE_TABLES[objectType].entity,
     entityId: record.hubspotId,
     source: ctx.source,
     event: ctx.event,
     inboxId: ctx.inboxId,
-    changes: { [mapping.column]: mapping.pii ? { changed: true } : change },
+    changes: { [column]: mapping.pii ? { changed: true } : change },
   });
-  await ctx.hooks.afterChange(ctx.tx, objectType, record, [mapping.column]);
+  await ctx.hooks.afterChange(ctx.tx, objectType, record, [column]);
   return 'applied';
+}
+
+/** WARP-owned company facts without a cache column (the roll-ups) are computed from WARP's rows. */
+async function computedWarpValue(ctx: FieldContext, record: CachedRecord, mapping: CatalogueRow): Promise<string | null> {
+  const account = mapping.object === 'company' && mapping.out !== null ? await findAccount(ctx.tx, record.id) : null;
+  if (!account) return null;
+  const value = outgoingValue(mapping, account, account);
+  return value === null ? null : String(value);
 }
 
 /**

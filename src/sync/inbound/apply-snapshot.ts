@@ -3,9 +3,9 @@ import { appendAudit } from '../../store/audit.js';
 import { CACHE_TABLES, ensureCachedRecord, linkToCompany, setCachedDeleted, unlinkCompany } from '../../store/cache-records.js';
 import { applyField, type FieldContext, type FieldOutcome, type InboundHooks } from './apply-field.js';
 import type { CrmRecord } from './crm-reader.js';
-import { syncedProperties } from './property-map.js';
 import { lockObject } from './object-lock.js';
-import type { InboundObjectType } from './webhook-events.js';
+import { syncedProperties } from '../../domain/crm-catalogue.js';
+import type { InboundObjectType } from '../../domain/hubspot-objects.js';
 
 /**
  * Applies a full HubSpot record (fetched after a creation/merge/restore event, or read by the

@@ -1,4 +1,4 @@
-import type { InboundObjectType } from './webhook-events.js';
+import type { InboundObjectType } from '../../domain/hubspot-objects.js';
 
 /**
  * What inbound sync reads from HubSpot. The HubSpot gateway (src/hubspot, branch `gateway`)

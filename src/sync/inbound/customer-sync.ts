@@ -10,8 +10,8 @@ import type { InboundHooks } from './apply-field.js';
 import { applySnapshot } from './apply-snapshot.js';
 import type { CrmReader } from './crm-reader.js';
 import { lockObject } from './object-lock.js';
-import { syncedProperties } from './property-map.js';
-import type { InboundObjectType } from './webhook-events.js';
+import { syncedProperties } from '../../domain/crm-catalogue.js';
+import type { InboundObjectType } from '../../domain/hubspot-objects.js';
 
 /**
  * The background jobs behind `/sync/customers/...`: a full import (every company and contact into

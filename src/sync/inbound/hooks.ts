@@ -1,7 +1,7 @@
 import type { PoolClient } from '../../db/pool.js';
 import type { CachedRecord } from '../../store/cache-records.js';
 import type { InboundHooks } from './apply-field.js';
-import type { InboundObjectType } from './webhook-events.js';
+import type { InboundObjectType } from '../../domain/hubspot-objects.js';
 
 /**
  * The inbound hooks the composition root wires: each part is optional so the cache works on its

@@ -18,8 +18,9 @@ import { applySnapshot } from './apply-snapshot.js';
 import type { CrmReader } from './crm-reader.js';
 import type { InboundMetrics } from './metrics.js';
 import { lockObject } from './object-lock.js';
-import { syncedProperties } from './property-map.js';
-import { eventObjectId, eventTarget, type InboundObjectType, toInboxEvents, webhookBatchSchema } from './webhook-events.js';
+import { eventObjectId, eventTarget, toInboxEvents, webhookBatchSchema } from './webhook-events.js';
+import { syncedProperties } from '../../domain/crm-catalogue.js';
+import type { InboundObjectType } from '../../domain/hubspot-objects.js';
 
 /**
  * Inbox workers: claim due events (`FOR UPDATE SKIP LOCKED`, leased), apply each in its own

@@ -1,5 +1,5 @@
-import { syncedProperties } from './property-map.js';
-import { INBOUND_OBJECT_TYPES } from './webhook-events.js';
+import { syncedProperties } from '../../domain/crm-catalogue.js';
+import { INBOUND_OBJECT_TYPES } from '../../domain/hubspot-objects.js';
 
 export interface WebhookSubscription {
   eventType: string;

@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 
-import { SIGNATURE_HEADERS, verifyHubSpotSignature, WEBHOOK_MAX_TIMESTAMP_AGE_MS } from '../../lib/hubspot-signature.js';
+import { SIGNATURE_HEADERS, verifyHubSpotSignature, WEBHOOK_MAX_TIMESTAMP_AGE_MS } from '../../hubspot/webhook-signature.js';
 
 /**
  * Decides whether a webhook request really comes from HubSpot: source address (optional

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 
+import { INBOUND_OBJECT_TYPES, type InboundObjectType, inboundObjectByTypeId } from '../../domain/hubspot-objects.js';
+
 /**
- * HubSpot webhook event bodies (hubspot-api.md §2): a JSON array of at most 100 events, legacy
+ * HubSpot webhook event bodies (docs/hubspot-facts.md "Webhooks"): a JSON array of at most 100 events, legacy
  * `{object}.{event}` or generic `object.{event}` subscription types. Real deliveries name the type
  * `subscriptionType`, the docs' field table `eventType`: both are accepted. Fields we do not use are
  * kept (`loose`) so the inbox row holds the event exactly as HubSpot described it.
@@ -9,14 +11,8 @@ import { z } from 'zod';
 
 export const MAX_EVENTS_PER_BATCH = 100;
 
-export const INBOUND_OBJECT_TYPES = ['company', 'contact', 'deal'] as const;
-export type InboundObjectType = (typeof INBOUND_OBJECT_TYPES)[number];
-
 export const EVENT_KINDS = ['creation', 'propertyChange', 'deletion', 'merge', 'restore', 'associationChange', 'privacyDeletion'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
-
-/** Generic subscriptions carry `objectTypeId` instead of a type prefix. */
-const OBJECT_TYPE_IDS: Readonly<Record<string, InboundObjectType>> = { '0-1': 'contact', '0-2': 'company', '0-3': 'deal' };
 
 const hubspotId = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]).transform(String);
 
@@ -68,7 +64,8 @@ export function eventTarget(event: WebhookEvent): EventTarget {
   const [prefix = '', action = ''] = type.split('.', 2);
   const objectType =
     prefix === 'object'
-      ? OBJECT_TYPE_IDS[event.objectTypeId ?? '']
+      ? // Generic subscriptions carry `objectTypeId` instead of a type prefix.
+        inboundObjectByTypeId(event.objectTypeId ?? '')
       : (INBOUND_OBJECT_TYPES as readonly string[]).includes(prefix)
         ? (prefix as InboundObjectType)
         : undefined;
@@ -78,7 +75,7 @@ export function eventTarget(event: WebhookEvent): EventTarget {
 
 /**
  * The identity of one event across retries and duplicate deliveries. `eventId` alone is not unique
- * (hubspot-api.md §2), so it is combined with the fields that say what happened; `attemptNumber`
+ * (docs/hubspot-facts.md "Webhooks"), so it is combined with the fields that say what happened; `attemptNumber`
  * is left out because a retry of the same event must collapse into the same row.
  */
 export function dedupeKey(event: WebhookEvent): string {

@@ -21,14 +21,14 @@ import type { InboundHooks } from '../inbound/apply-field.js';
 import { applySnapshot } from '../inbound/apply-snapshot.js';
 import type { CrmReader } from '../inbound/crm-reader.js';
 import { lockObject } from '../inbound/object-lock.js';
-import { syncedProperties } from '../inbound/property-map.js';
 import { queueCompanyWriteBack, recordAccountEvent } from '../../warp/accounts.js';
 import { valueOf } from '../../warp/result.js';
 import { createTrunk } from '../../warp/trunks.js';
 import type { WelcomeMailer } from './mailer.js';
+import { syncedProperties } from '../../domain/crm-catalogue.js';
 
 /**
- * Onboarding of a won deal (seed "Customer Onboarding Flow"): ensure the company, issue a BAN and
+ * Onboarding of a won deal (docs/product-rules.md "Onboarding"): ensure the company, issue a BAN and
  * queue `warp_ban` back to HubSpot, cache the customer, welcome the primary contact, create the
  * first trunk, and record the timeline entry. The row per deal lists the steps done; each step
  * commits its effect together with its "done" mark, so a replayed deal-won never repeats a step

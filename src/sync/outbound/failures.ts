@@ -1,6 +1,6 @@
 import { isHubSpotError } from '../../hubspot/gateway.js';
 import { toError } from '../../lib/errors.js';
-import { OutgoingGuardError } from './guard.js';
+import { OutgoingGuardError } from '../../domain/outgoing-guard.js';
 import type { CallFailure } from './hubspot-port.js';
 
 /**

@@ -1,6 +1,6 @@
 import { type BatchResult, HubSpotError, type HubSpotGateway, isHubSpotError } from '../../hubspot/gateway.js';
 import type { BatchOutcome, FailedInput, OutboundHubSpot } from './hubspot-port.js';
-import { NOTE_TO_COMPANY_TYPE_ID } from './mapping.js';
+import { ASSOCIATION_TYPE_IDS } from '../../domain/hubspot-objects.js';
 
 /**
  * The outbound port on top of the shared HubSpot gateway (src/hubspot/gateway.ts): every call uses
@@ -42,7 +42,7 @@ export function outboundHubSpot(gateway: HubSpotGateway): OutboundHubSpot {
       outcome(
         await gateway.batchCreate(
           'notes',
-          notes.map((n) => ({ properties: n.properties, associations: [{ toObjectId: n.companyId, associationTypeId: NOTE_TO_COMPANY_TYPE_ID }] })),
+          notes.map((n) => ({ properties: n.properties, associations: [{ toObjectId: n.companyId, associationTypeId: ASSOCIATION_TYPE_IDS.noteToCompany }] })),
           PRIORITY,
         ),
       ),

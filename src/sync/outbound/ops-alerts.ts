@@ -4,7 +4,7 @@ import type { Logger } from '../../lib/logger.js';
 import { insertAlert, recordAlertDelivery } from '../../store/alerts.js';
 
 /**
- * Tells ops that records were given up on (seed: "alert ops team after 3 failures"): the alert is
+ * Tells ops that records were given up on (docs/product-rules.md "Retries and alerts"): the alert is
  * recorded in `ops_alerts`, logged at error level, and POSTed as `{"text": …}` to a
  * Slack-compatible incoming-webhook URL when one is configured. A failing webhook never blocks the
  * sync: its error is recorded on the alert.

@@ -1,10 +1,9 @@
-import type { Config } from '../../config.js';
 import type { Pool } from '../../db/pool.js';
 import type { HubSpotGateway } from '../../hubspot/gateway.js';
 import type { Logger } from '../../lib/logger.js';
 import { ACCOUNT_EVENT_KINDS } from '../../store/account-events.js';
 import { outboundHubSpot } from './gateway-adapter.js';
-import { type OutboxWorkers, startOutboxWorkers } from './outbox-worker.js';
+import { type OutboxWorkers, type OutboxWorkerSettings, startOutboxWorkers } from './outbox-worker.js';
 import type { TimelineTemplates } from './send-common.js';
 
 /** Alert webhook calls must never hold up a worker for long. */
@@ -17,12 +16,19 @@ function timelineTemplates(configured: Record<string, string>): TimelineTemplate
   return configured;
 }
 
+export interface OutboundSyncSettings extends OutboxWorkerSettings {
+  /** Slack-compatible incoming webhook for ops alerts; unset: alerts are recorded and logged. */
+  alertWebhookUrl: string | undefined;
+  /** Timeline event template id per event kind (public apps); kinds without one become notes. */
+  timelineTemplates: Record<string, string>;
+}
+
 /**
- * Starts the outbound sync's workers as configured (`config.outbound`); the composition root calls
- * `stop()` on shutdown before the pool closes. With `workers: 0` nothing runs here.
+ * Starts the outbound sync's workers; the composition root calls `stop()` on shutdown before the
+ * pool closes. With `workers: 0` nothing runs here.
  */
-export function startOutboundSync(options: { pool: Pool; gateway: HubSpotGateway; logger: Logger; config: Config['outbound'] }): OutboxWorkers {
-  const { config } = options;
+export function startOutboundSync(options: { pool: Pool; gateway: HubSpotGateway; logger: Logger; settings: OutboundSyncSettings }): OutboxWorkers {
+  const { settings: config } = options;
   const templates = timelineTemplates(config.timelineTemplates);
   if (config.workers === 0) return { stop: () => Promise.resolve() };
   return startOutboxWorkers(

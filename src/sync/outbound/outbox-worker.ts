@@ -43,7 +43,7 @@ export interface OutboxWorkerSettings {
   pollIntervalMs: number;
   /** How long a claim stays with a worker without a heartbeat; a dead worker's rows return after it. */
   leaseMs: number;
-  /** Attempts per record before it is dead-lettered (the seed: 3). */
+  /** Attempts per record before it is dead-lettered (docs/product-rules.md "Retries and alerts"). */
   maxAttempts: number;
   /** First retry delay; doubled per attempt, with ±20 % jitter. */
   retryBaseDelayMs: number;

@@ -2,7 +2,7 @@ import type { Pool } from '../../db/pool.js';
 import type { AccountEventKind } from '../../store/account-events.js';
 import type { OutboxEntry } from '../../store/outbox.js';
 import { describeFailure } from './failures.js';
-import { checkOutgoing, OutgoingGuardError } from './guard.js';
+import { checkOutgoing, OutgoingGuardError } from '../../domain/outgoing-guard.js';
 import type { BatchOutcome, CallFailure, OutboundHubSpot } from './hubspot-port.js';
 import type { OutgoingProperties } from './mapping.js';
 

@@ -5,7 +5,7 @@ import { ALLOWED_PROPERTIES, eventMarker, eventNoteProperties } from './mapping.
 import { callFor, guarded, type Item, Outcomes, type SendContext, splitOutcome } from './send-common.js';
 
 /**
- * Account and service events → HubSpot timeline (PRODUCT.md "Timeline"): a timeline event when a
+ * Account and service events → HubSpot timeline (docs/product-rules.md "Timeline"): a timeline event when a
  * template is configured for the kind, otherwise a note on the company whose `hs_timestamp` is
  * when the event happened.
  *

@@ -1,4 +1,5 @@
 import { withTransaction } from '../../db/pool.js';
+import { CRM_OBJECTS } from '../../domain/hubspot-objects.js';
 import { type Account, findAccounts, setAccountHubspotIds } from '../../store/accounts.js';
 import { linkUserToContact } from '../../store/contact-links.js';
 import { findNumbers, type PhoneNumber, setNumberHubspotIds } from '../../store/numbers.js';
@@ -9,7 +10,6 @@ import {
   ALLOWED_PROPERTIES,
   companyProperties,
   contactProperties,
-  HUBSPOT_OBJECTS,
   numberProperties,
   trunkProperties,
 } from './mapping.js';
@@ -45,7 +45,7 @@ async function archive<T>(ctx: SendContext, outcomes: Outcomes, objectType: stri
 
 export async function sendTrunks(ctx: SendContext, entries: readonly OutboxEntry[]): Promise<Outcomes> {
   const outcomes = new Outcomes();
-  const { objectType, idProperty } = HUBSPOT_OBJECTS.trunk;
+  const { path: objectType, idProperty } = CRM_OBJECTS.trunk;
   const trunks = byKey(await findTrunks(ctx.pool, entries.map((e) => e.recordKey)), (t) => t.trunkId);
   const accounts = await accountsOf(ctx, [...trunks.values()].map((t) => t.customerId));
   const upserts: Array<Item<Trunk> & { account: Account }> = [];
@@ -65,7 +65,7 @@ export async function sendTrunks(ctx: SendContext, entries: readonly OutboxEntry
   if (outcome) {
     const written = splitOutcome(outcomes, upserts, outcome);
     const fresh = written.filter((w) => w.isNew || w.record.hubspotObjectId !== w.hubspotId);
-    await callFor(outcomes, fresh, () => ctx.hubspot.associateDefault(objectType, 'companies', fresh.map((w) => ({ fromId: w.hubspotId, toId: w.account.hubspotCompanyId! }))));
+    await callFor(outcomes, fresh, () => ctx.hubspot.associateDefault(objectType, CRM_OBJECTS.company.path, fresh.map((w) => ({ fromId: w.hubspotId, toId: w.account.hubspotCompanyId! }))));
     await setTrunkHubspotIds(ctx.pool, written.map((w) => ({ trunkId: w.record.trunkId, hubspotId: w.hubspotId })));
     for (const w of written) if (!outcomes.has(w.entry)) outcomes.done(w.entry);
   }
@@ -75,7 +75,7 @@ export async function sendTrunks(ctx: SendContext, entries: readonly OutboxEntry
 
 export async function sendNumbers(ctx: SendContext, entries: readonly OutboxEntry[]): Promise<Outcomes> {
   const outcomes = new Outcomes();
-  const { objectType, idProperty } = HUBSPOT_OBJECTS.number;
+  const { path: objectType, idProperty } = CRM_OBJECTS.number;
   const numbers = byKey(await findNumbers(ctx.pool, entries.map((e) => e.recordKey)), (n) => n.number);
   const accounts = await accountsOf(ctx, [...numbers.values()].map((n) => n.customerId));
   const trunkIds = [...numbers.values()].map((n) => n.trunkId).filter((t): t is string => t !== null);
@@ -100,10 +100,10 @@ export async function sendNumbers(ctx: SendContext, entries: readonly OutboxEntr
   if (outcome) {
     const written = splitOutcome(outcomes, upserts, outcome);
     const fresh = written.filter((w) => w.isNew || w.record.hubspotObjectId !== w.hubspotId);
-    await callFor(outcomes, fresh, () => ctx.hubspot.associateDefault(objectType, 'companies', fresh.map((w) => ({ fromId: w.hubspotId, toId: w.account.hubspotCompanyId! }))));
+    await callFor(outcomes, fresh, () => ctx.hubspot.associateDefault(objectType, CRM_OBJECTS.company.path, fresh.map((w) => ({ fromId: w.hubspotId, toId: w.account.hubspotCompanyId! }))));
     // The routing trunk can change on any update, so this association is (re)made every time.
     const routed = written.filter((w) => w.trunkHubspotId !== null && !outcomes.has(w.entry));
-    await callFor(outcomes, routed, () => ctx.hubspot.associateDefault(objectType, HUBSPOT_OBJECTS.trunk.objectType, routed.map((w) => ({ fromId: w.hubspotId, toId: w.trunkHubspotId! }))));
+    await callFor(outcomes, routed, () => ctx.hubspot.associateDefault(objectType, CRM_OBJECTS.trunk.path, routed.map((w) => ({ fromId: w.hubspotId, toId: w.trunkHubspotId! }))));
     await setNumberHubspotIds(ctx.pool, written.map((w) => ({ number: w.record.number, hubspotId: w.hubspotId })));
     for (const w of written) if (!outcomes.has(w.entry)) outcomes.done(w.entry);
   }
@@ -131,10 +131,10 @@ export async function sendCompanies(ctx: SendContext, entries: readonly OutboxEn
     if (!guarded(outcomes, entry, properties, ALLOWED_PROPERTIES.company)) continue;
     (account.hubspotCompanyId ? updates : upserts).push({ entry, record: account, properties });
   }
-  const updated = await callFor(outcomes, updates, () => ctx.hubspot.batchUpdate('companies', updates.map((u) => ({ id: u.record.hubspotCompanyId!, properties: u.properties }))));
+  const updated = await callFor(outcomes, updates, () => ctx.hubspot.batchUpdate(CRM_OBJECTS.company.path, updates.map((u) => ({ id: u.record.hubspotCompanyId!, properties: u.properties }))));
   if (updated) for (const w of splitOutcome(outcomes, updates, updated)) outcomes.done(w.entry);
   const upserted = await callFor(outcomes, upserts, () =>
-    ctx.hubspot.batchUpsert('companies', HUBSPOT_OBJECTS.company.idProperty, upserts.map((u) => ({ id: u.record.ban!, properties: { ...u.properties, warp_ban: u.record.ban } }))),
+    ctx.hubspot.batchUpsert(CRM_OBJECTS.company.path, CRM_OBJECTS.company.idProperty, upserts.map((u) => ({ id: u.record.ban!, properties: { ...u.properties, warp_ban: u.record.ban } }))),
   );
   if (upserted) {
     const written = splitOutcome(outcomes, upserts, upserted);
@@ -164,12 +164,12 @@ export async function sendContacts(ctx: SendContext, entries: readonly OutboxEnt
     else if (!companyId) outcomes.defer(entry, COMPANY_NOT_SYNCED);
     else upserts.push({ entry, record: user, properties, companyId });
   }
-  const updated = await callFor(outcomes, updates, () => ctx.hubspot.batchUpdate('contacts', updates.map((u) => ({ id: u.record.hubspotContactId!, properties: u.properties }))));
+  const updated = await callFor(outcomes, updates, () => ctx.hubspot.batchUpdate(CRM_OBJECTS.contact.path, updates.map((u) => ({ id: u.record.hubspotContactId!, properties: u.properties }))));
   if (updated) for (const w of splitOutcome(outcomes, updates, updated)) outcomes.done(w.entry);
-  const upserted = await callFor(outcomes, upserts, () => ctx.hubspot.batchUpsert('contacts', 'email', upserts.map((u) => ({ id: u.record.email!, properties: u.properties }))));
+  const upserted = await callFor(outcomes, upserts, () => ctx.hubspot.batchUpsert(CRM_OBJECTS.contact.path, 'email', upserts.map((u) => ({ id: u.record.email!, properties: u.properties }))));
   if (upserted) {
     const written = splitOutcome(outcomes, upserts, upserted);
-    await callFor(outcomes, written, () => ctx.hubspot.associateDefault('contacts', 'companies', written.map((w) => ({ fromId: w.hubspotId, toId: w.companyId }))));
+    await callFor(outcomes, written, () => ctx.hubspot.associateDefault(CRM_OBJECTS.contact.path, CRM_OBJECTS.company.path, written.map((w) => ({ fromId: w.hubspotId, toId: w.companyId }))));
     await linkContacts(ctx, outcomes, written);
     for (const w of written) if (!outcomes.has(w.entry)) outcomes.done(w.entry);
   }

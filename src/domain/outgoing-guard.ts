@@ -1,5 +1,5 @@
 /**
- * What never leaves WARP (seed "PCI data never sent to HubSpot"; PRODUCT.md "Privacy and safety"):
+ * What never leaves WARP (docs/product-rules.md "Privacy and safety"):
  * API key values, card or bank numbers, and any property not in the mapping. Every payload the
  * outbound sync sends passes `checkOutgoing` first; the WARP API runs `findSensitiveText` on its
  * input too, so such data is refused before it is even stored.

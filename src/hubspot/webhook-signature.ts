@@ -3,7 +3,7 @@
  * service's webhook receiver (which verifies). Pure functions over strings; no I/O.
  *
  * Source: https://developers.hubspot.com/docs/api/webhooks/validating-requests and the official
- * SDKs (see shared/reference/hubspot-api.md §1). Official test vectors T1–T6 are in the tests.
+ * SDKs (see docs/hubspot-facts.md "Webhooks"). Official test vectors T1–T6 are in the tests.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 

@@ -1,0 +1,31 @@
+import { type RunningSimulator, startSimulator } from './server.js';
+
+/**
+ * The simulator `npm start` runs in-process when no HubSpot token is set: seeded with the demo
+ * portal, on loopback, with the control API on so demos can make "UI edits" and inject faults
+ * (README.md). The service reaches it over HTTP exactly as it reaches HubSpot.
+ */
+export interface BundledSimulatorSettings {
+  port: number;
+  limits: { burstLimit: number; burstWindowMs: number; dailyLimit: number; searchPerSecond: number };
+}
+
+export async function startBundledSimulator(settings: BundledSimulatorSettings, onPortTaken: (port: number) => void): Promise<RunningSimulator> {
+  const options = {
+    host: '127.0.0.1',
+    seedDemo: true,
+    enableControlApi: true,
+    burstLimit: settings.limits.burstLimit,
+    burstWindowMs: settings.limits.burstWindowMs,
+    dailyLimit: settings.limits.dailyLimit,
+    searchPerSecond: settings.limits.searchPerSecond,
+  };
+  try {
+    return await startSimulator({ ...options, port: settings.port });
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
+    // Another instance (or a parallel test) has the port: any free port works, the URL is printed.
+    onPortTaken(settings.port);
+    return startSimulator({ ...options, port: 0 });
+  }
+}
