@@ -305,6 +305,7 @@ CREATE TABLE sync_jobs (
   started_at timestamp with time zone,
   finished_at timestamp with time zone,
   locked_until timestamp with time zone,
+  error_code text,
   CONSTRAINT sync_jobs_kind_check CHECK ((kind = ANY (ARRAY['import'::text, 'reconcile'::text]))),
   CONSTRAINT sync_jobs_pkey PRIMARY KEY (id),
   CONSTRAINT sync_jobs_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'succeeded'::text, 'failed'::text])))
@@ -395,12 +396,16 @@ CREATE TABLE webhook_inbox (
   next_attempt_at timestamp with time zone NOT NULL DEFAULT now(),
   last_error text,
   processed_at timestamp with time zone,
+  last_error_code text,
   CONSTRAINT webhook_inbox_dedupe_key_key UNIQUE (dedupe_key),
   CONSTRAINT webhook_inbox_pkey PRIMARY KEY (id),
   CONSTRAINT webhook_inbox_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'processing'::text, 'applied'::text, 'ignored'::text, 'failed'::text])))
 );
+CREATE INDEX webhook_inbox_applied ON webhook_inbox USING btree (processed_at) WHERE (status = 'applied'::text);
+CREATE INDEX webhook_inbox_errors ON webhook_inbox USING btree (id) WHERE (last_error IS NOT NULL);
 CREATE INDEX webhook_inbox_failed ON webhook_inbox USING btree (processed_at) WHERE (status = 'failed'::text);
 CREATE INDEX webhook_inbox_object_open ON webhook_inbox USING btree (object_id, occurred_at, id) WHERE (status = ANY (ARRAY['pending'::text, 'processing'::text]));
+CREATE INDEX webhook_inbox_open_received ON webhook_inbox USING btree (received_at) WHERE (status = ANY (ARRAY['pending'::text, 'processing'::text]));
 CREATE INDEX webhook_inbox_ready ON webhook_inbox USING btree (next_attempt_at, occurred_at, id) WHERE (status = ANY (ARRAY['pending'::text, 'processing'::text]));
 
 CREATE TABLE webhook_replay_guard (

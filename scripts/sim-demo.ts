@@ -2,7 +2,8 @@
  * Demonstrates the HubSpot simulator over HTTP only (as an outside client would see it):
  *   1. a burst of 150 requests: which got 429 and the rate-limit headers,
  *   2. a webhook batch delivered to a local receiver, validated with the SDK's Signature.isValid,
- *   3. fault injection (next-N 502s, a dropped connection) and the request log.
+ *   3. fault injection (next-N 502s, a dropped connection) and the request log,
+ *   4. the clock (a jump past the daily reset) and a seeded portal with injected drift.
  * Usage: start `npm run sim -- --port 4010`, then `npx tsx scripts/sim-demo.ts [http://127.0.0.1:4010]`.
  */
 import { createServer } from 'node:http';
@@ -86,6 +87,28 @@ async function faults(): Promise<void> {
   for (const e of log.results) out(`    ${e.method} ${e.path} -> ${e.status}${e.fault ? ` [fault ${e.fault}]` : ''} req=${e.requestBytes}B res=${e.responseBytes}B`);
 }
 
+async function clockAndSeed(): Promise<void> {
+  out('\n== 4. Clock and bulk seeding with drift ==');
+  await control('POST', '/reset', {});
+  const clock = (await control('GET', '/clock')) as { iso: string; nextDailyResetAt: string };
+  out(`  HubSpot time ${clock.iso}; the daily limit resets at ${clock.nextDailyResetAt}`);
+  const moved = (await control('POST', '/clock', { setTo: clock.nextDailyResetAt })) as { iso: string; offsetMs: number };
+  out(`  after {"setTo": nextDailyResetAt}: ${moved.iso} (offset ${moved.offsetMs} ms)`);
+  const started = Date.now();
+  const seeded = (await control('POST', '/seed', {
+    companies: 20_000, contacts: 40_000, trunks: 10_000, numbers: 20_000,
+    drift: { changed: 0.01, deleted: 0.01, merged: 0.01, removedAssociations: 0.01, sameTimestamp: { objectType: 'companies', count: 12_000 } },
+  })) as { created: Record<string, { count: number; firstId: string }>; associations: number; drift: { counts: Record<string, number>; sameTimestamp: { at: string; count: number }; changed: { objectType: string; id: string; property: string; before: string; after: string }[] } };
+  out(`  seeded ${Object.entries(seeded.created).map(([k, v]) => `${v.count} ${k}`).join(', ')} and ${seeded.associations} associations in ${Date.now() - started} ms`);
+  out(`  injected drift: ${JSON.stringify(seeded.drift.counts)}; ${seeded.drift.sameTimestamp.count} companies share last-modified ${seeded.drift.sameTimestamp.at}`);
+  const sample = seeded.drift.changed[0];
+  if (sample) out(`  e.g. ${sample.objectType} ${sample.id}: ${sample.property} ${JSON.stringify(sample.before)} → ${JSON.stringify(sample.after)}`);
+  const search = await fetch(`${base}/crm/v3/objects/companies/search`, { method: 'POST', headers: json, body: JSON.stringify({ filterGroups: [{ filters: [{ propertyName: 'hs_lastmodifieddate', operator: 'EQ', value: seeded.drift.sameTimestamp.at }] }], sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }], limit: 200, after: '9800' }) });
+  const page = (await search.json()) as { total: number; paging?: { next?: { after: string } } };
+  out(`  search on that timestamp: total ${page.total}; the page at after=9800 points to after=${page.paging?.next?.after} (the 10,000 cap: split by hs_object_id from here)`);
+}
+
 await burst();
 await webhooks();
 await faults();
+await clockAndSeed();

@@ -42,7 +42,11 @@ const envSchema = z.object({
   DATABASE_POOL_MAX: positiveInt.default(10),
 
   HTTP_BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt.min(100).default(30_000),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+  TLS_CERT_FILE: optionalString,
+  TLS_KEY_FILE: optionalString,
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
 
   HUBSPOT_ACCESS_TOKEN: optionalSecret,
   HUBSPOT_BASE_URL: optionalUrl,
@@ -61,8 +65,9 @@ const envSchema = z.object({
   HUBSPOT_APP_ID: optionalString.pipe(z.string().regex(/^\d+$/).optional()),
 
   WEBHOOK_PUBLIC_BASE_URL: optionalUrl,
-  WEBHOOK_ALLOW_V1: bool.default(true),
-  WEBHOOK_MAX_FUTURE_SKEW_MS: positiveInt.default(60_000),
+  WEBHOOK_ALLOW_V1: bool.default(false),
+  // Capped: the replay guard keeps signatures for the whole accepted window (5 min + this).
+  WEBHOOK_MAX_FUTURE_SKEW_MS: positiveInt.max(5 * 60_000).default(60_000),
   WEBHOOK_BODY_LIMIT_BYTES: positiveInt.default(512 * 1024),
   WEBHOOK_ALLOWED_CIDRS: cidrList,
   WEBHOOK_TRUSTED_PROXIES: cidrList,
@@ -103,7 +108,18 @@ export type Env = z.infer<typeof envSchema>;
 export interface Config {
   nodeEnv: Env['NODE_ENV'];
   role: ProcessRole;
-  http: { port: number; host: string; bodyLimitBytes: number; shutdownTimeoutMs: number };
+  http: {
+    port: number;
+    host: string;
+    bodyLimitBytes: number;
+    /** A request (headers and body) must arrive completely within this time, or the connection is closed. */
+    requestTimeoutMs: number;
+    shutdownTimeoutMs: number;
+    /** PEM files: the service serves HTTPS itself when set. */
+    tls: { certFile: string; keyFile: string } | undefined;
+    /** Bearer token `/metrics` requires; unset: no login (keep it off the public network). */
+    metricsToken: string | undefined;
+  };
   logLevel: Env['LOG_LEVEL'];
   database: {
     /** Set when an external PostgreSQL is used; otherwise the embedded server below is started. */
@@ -167,6 +183,44 @@ export class ConfigError extends Error {
   }
 }
 
+/** Values of these variables never appear in error messages: tokens, secrets, and URLs (they carry passwords, and a Slack webhook URL is itself a secret). */
+const isSecretName = (name: string): boolean => name.includes('TOKEN') || name.includes('SECRET') || name.endsWith('_URL');
+
+/** Addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const plain = host.replace(/^\[|\]$/g, '');
+  return plain === 'localhost' || plain === '::1' || /^(?:::ffff:)?127(?:\.\d{1,3}){3}$/.test(plain);
+}
+
+/**
+ * Rules between variables. Fail closed: production never runs with the bundled simulator (its
+ * webhook secret would be ours), nor with the embedded database; the simulator fallback is only
+ * for a service nobody else can reach; the HubSpot token never travels in cleartext.
+ */
+function crossChecks(e: Env): string[] {
+  const problems: string[] = [];
+  if (e.NODE_ENV === 'production') {
+    for (const name of ['HUBSPOT_ACCESS_TOKEN', 'HUBSPOT_CLIENT_SECRET', 'DATABASE_URL'] as const) {
+      if (!e[name]) problems.push(`${name}: required when NODE_ENV=production (missing)`);
+    }
+  }
+  if (e.HUBSPOT_BASE_URL && !e.HUBSPOT_ACCESS_TOKEN) {
+    problems.push('HUBSPOT_BASE_URL: set HUBSPOT_ACCESS_TOKEN too, or unset both to use the bundled simulator');
+  }
+  if (!e.HUBSPOT_ACCESS_TOKEN && e.NODE_ENV !== 'production' && !isLoopbackHost(e.HOST)) {
+    problems.push(`HOST: the bundled simulator (no HUBSPOT_ACCESS_TOKEN) runs only on a loopback HOST such as 127.0.0.1 (got ${JSON.stringify(e.HOST)})`);
+  }
+  if (e.HUBSPOT_BASE_URL) {
+    const url = new URL(e.HUBSPOT_BASE_URL);
+    const cleartextAllowed = url.protocol === 'http:' && isLoopbackHost(url.hostname) && e.NODE_ENV !== 'production';
+    if (url.protocol !== 'https:' && !cleartextAllowed) {
+      problems.push('HUBSPOT_BASE_URL: must be https:// (http:// only to a loopback simulator outside production) (value hidden)');
+    }
+  }
+  if (Boolean(e.TLS_CERT_FILE) !== Boolean(e.TLS_KEY_FILE)) problems.push('TLS_CERT_FILE, TLS_KEY_FILE: set both or neither');
+  return problems;
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -175,18 +229,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         const name = issue.path.join('.');
         const value = env[name];
         const shown = value === undefined ? 'missing' : `got ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-        return `${name}: ${issue.message} (${name.includes('TOKEN') || name.includes('SECRET') ? 'value hidden' : shown})`;
+        return `${name}: ${issue.message} (${isSecretName(name) ? 'value hidden' : shown})`;
       }),
     );
   }
   const e = parsed.data;
-  if (e.HUBSPOT_BASE_URL && !e.HUBSPOT_ACCESS_TOKEN) {
-    throw new ConfigError(['HUBSPOT_BASE_URL: set HUBSPOT_ACCESS_TOKEN too, or unset both to use the bundled simulator']);
-  }
+  const problems = crossChecks(e);
+  if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     nodeEnv: e.NODE_ENV,
     role: e.ROLE,
-    http: { port: e.PORT, host: e.HOST, bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
+    http: {
+      port: e.PORT,
+      host: e.HOST,
+      bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : undefined,
+      metricsToken: e.METRICS_TOKEN,
+    },
     logLevel: e.LOG_LEVEL,
     database: { url: e.DATABASE_URL, embeddedDir: e.EMBEDDED_PG_DIR, embeddedPort: e.EMBEDDED_PG_PORT, poolMax: e.DATABASE_POOL_MAX },
     hubspot: {

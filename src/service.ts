@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 import type { FastifyInstance } from 'fastify';
 
 import type { Config } from './config.js';
@@ -72,7 +74,10 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
   try {
     const metrics = createMetricsRegistry();
     if (!config.hubspot.accessToken) {
-      simulator = await startBundledSimulator({ port: config.hubspot.simulatorPort, limits: config.hubspot.limits }, (port) =>
+      // It signs its webhooks with the secret we verify: the configured one, else a fresh random one
+      // per start (never a constant anybody could look up and sign with).
+      const clientSecret = config.hubspot.clientSecret ?? randomBytes(24).toString('base64url');
+      simulator = await startBundledSimulator({ port: config.hubspot.simulatorPort, limits: config.hubspot.limits, clientSecret }, (port) =>
         logger.warn({ port }, 'simulator port is taken; using a free port instead'),
       );
     }
@@ -128,6 +133,9 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       logger,
       metrics,
       bodyLimitBytes: config.http.bodyLimitBytes,
+      requestTimeoutMs: config.http.requestTimeoutMs,
+      tls: config.http.tls,
+      metricsToken: config.http.metricsToken,
       expectedMigrations: (await readMigrations()).map((m) => m.version),
       version: SERVICE_VERSION,
       routes,

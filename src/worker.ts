@@ -9,6 +9,7 @@ import { type SyncJobRunner, startSyncJobRunner } from './sync/inbound/customer-
 import { crmReaderFromGateway } from './sync/inbound/gateway-reader.js';
 import { type InboxWorkers, startInboxWorkers } from './sync/inbound/inbox-worker.js';
 import { createInboundMetrics } from './sync/inbound/metrics.js';
+import { replayGuardRetention } from './sync/inbound/webhook-auth.js';
 import type { ClosedWonStages } from './sync/onboarding/closed-won.js';
 import { smtpWelcomeMailer } from './sync/onboarding/mailer.js';
 import { type OnboardingRunner, startOnboardingRunner } from './sync/onboarding/onboarding.js';
@@ -62,6 +63,7 @@ export async function startBackgroundWork(config: Config, deps: BackgroundDeps):
       reader: crmReaderFromGateway(gateway, 'realtime'),
       appId: deps.appId,
       metrics: createInboundMetrics(deps.metrics, pool),
+      replayGuard: replayGuardRetention(config.webhooks.maxFutureSkewMs),
       ...config.inbox,
     });
     stoppers.push(() => inbox.stop());

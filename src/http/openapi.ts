@@ -18,7 +18,7 @@ export function documentedErrors(route: ApiRoute): Record<string, string> {
   if (route.access === 'webhook') errors['401'] = 'Missing, invalid, stale or replayed HubSpot signature';
   else {
     errors['401'] = 'Missing or invalid API key';
-    errors['403'] = `API key lacks the "${route.access}" scope`;
+    if (route.access !== 'any') errors['403'] = `API key lacks the "${route.access}" scope`;
   }
   if (hasBody) {
     errors['413'] = 'Request body larger than the limit';
@@ -56,7 +56,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], version: string): Reco
       operationId: route.operationId,
       summary: route.summary,
       tags: [route.tag],
-      security: route.access === 'webhook' ? [{ hubspotSignature: [] }] : [{ apiKey: [route.access] }],
+      security: route.access === 'webhook' ? [{ hubspotSignature: [] }] : [{ apiKey: route.access === 'any' ? [] : [route.access] }],
       parameters: parameters(route),
       ...(body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(body, 'input') } } } } : {}),
       responses: {

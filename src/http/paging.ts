@@ -1,31 +1,19 @@
 import { z } from 'zod';
 
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type Page, type PageRequest } from '../lib/paging.js';
+import { numericId, pageLimit } from './schemas.js';
 
 /**
  * The query and response shape of every list route (lib/paging.ts): `?limit=&cursor=` in,
- * `{"<items>": […], "nextCursor": "…" | null}` out. Digits only: `0x10` or ` 10` is no limit,
- * and a cursor fits a bigint, so neither reaches the database as something it would refuse.
+ * `{"<items>": […], "nextCursor": "…" | null}` out. Digits only (schemas.ts): `0x10` or ` 10` is
+ * no limit, and a cursor fits a bigint, so neither reaches the database as something it refuses.
  */
 export const pageQuery = {
-  limit: z
-    .string()
-    .regex(/^[0-9]{1,4}$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(MAX_PAGE_LIMIT))
-    .optional()
-    .describe(`Items per page, 1–${MAX_PAGE_LIMIT} (default ${DEFAULT_PAGE_LIMIT})`),
-  cursor: z
-    .string()
-    .regex(/^[0-9]{1,18}$/, 'must be the nextCursor of a previous page')
-    .optional()
-    .describe('The `nextCursor` of the previous page; omit for the first page'),
+  limit: pageLimit(MAX_PAGE_LIMIT, DEFAULT_PAGE_LIMIT).describe(`Items per page, 1–${MAX_PAGE_LIMIT} (default ${DEFAULT_PAGE_LIMIT})`),
+  cursor: numericId('the nextCursor of a previous page').optional().describe('The `nextCursor` of the previous page; omit for the first page'),
 };
 
-export const pageRequest = (query: { limit?: number | undefined; cursor?: string | undefined }): PageRequest => ({
-  limit: query.limit ?? DEFAULT_PAGE_LIMIT,
-  cursor: query.cursor,
-});
+export const pageRequest = (query: { limit: number; cursor?: string | undefined }): PageRequest => ({ limit: query.limit, cursor: query.cursor });
 
 type PageShape<K extends string, S extends z.ZodType> = { [P in K]: z.ZodArray<S> } & { nextCursor: z.ZodNullable<z.ZodString> };
 

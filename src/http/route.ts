@@ -6,10 +6,10 @@ import type { ApiKey, ApiKeyScope } from '../store/api-keys.js';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
- * Who may call a route: an API key with the scope, or (`webhook`) anyone whose request carries a
- * valid HubSpot signature, which the route itself verifies.
+ * Who may call a route: an API key with the scope, any valid key (`any`), or (`webhook`) anyone
+ * whose request carries a valid HubSpot signature, which the route itself verifies.
  */
-export type RouteAccess = ApiKeyScope | 'webhook';
+export type RouteAccess = ApiKeyScope | 'any' | 'webhook';
 
 export interface RouteInput<P, Q, B> {
   params: P;
@@ -52,6 +52,10 @@ export interface ApiRoute<
   params?: PS;
   query?: QS;
   body?: BS;
+  /** A body limit above the app's (usage batches); with `acceptsGzip`, it applies to the inflated body. */
+  bodyLimitBytes?: number;
+  /** Accept `Content-Encoding: gzip` request bodies. */
+  acceptsGzip?: boolean;
   /** A body the handler reads itself (webhooks: only after the signature): documented, not parsed here. */
   documentedBody?: z.ZodType;
   success: { status: number; description: string; schema: RS };

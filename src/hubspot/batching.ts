@@ -1,3 +1,4 @@
+import { describeSensitive, findSensitiveValue } from '../domain/outgoing-guard.js';
 import { isHubSpotError } from './errors.js';
 import type { HubSpotErrorEnvelope, HubSpotObject } from './schemas.js';
 import type { BatchFailure, BatchResult } from './types.js';
@@ -112,6 +113,44 @@ export function failChunk<I>(inputs: I[], offset: number, error: unknown, traceI
       status: error.status,
       retryable: error.kind === 'retryable' || error.kind === 'rate_limited',
     })),
+  };
+}
+
+/** Category of inputs the outgoing guard refused (never sent; see client.ts). */
+export const OUTGOING_GUARD_CATEGORY = 'OUTGOING_GUARD';
+
+/**
+ * Splits off the inputs the outgoing guard refuses (a card number or an API key anywhere in them,
+ * ids included), each as its own failure, so one such record fails alone instead of taking its
+ * chunk down with it. The client checks every body again before it is sent.
+ */
+export function screenOutgoing<I>(inputs: readonly I[]): { send: Array<{ input: I; index: number }>; refused: Array<BatchFailure<I>> } {
+  const send: Array<{ input: I; index: number }> = [];
+  const refused: Array<BatchFailure<I>> = [];
+  inputs.forEach((input, index) => {
+    const found = findSensitiveValue(input);
+    if (!found) send.push({ input, index });
+    else {
+      refused.push({
+        index,
+        input,
+        category: OUTGOING_GUARD_CATEGORY,
+        message: `Refused to send input ${index}: ${found.path || 'its id'} looks like ${describeSensitive(found.kind)}`,
+        details: [],
+        status: 0,
+        retryable: false,
+      });
+    }
+  });
+  return { send, refused };
+}
+
+/** A result over the screened inputs, with indexes into the caller's full array again. */
+export function withScreened<I>(result: BatchResult<I>, screened: ReturnType<typeof screenOutgoing<I>>): BatchResult<I> {
+  const original = (i: number | undefined): number | undefined => (i === undefined ? undefined : screened.send[i]?.index);
+  return {
+    results: result.results.map((r) => ({ ...r, inputIndex: original(r.inputIndex) })),
+    failures: [...result.failures.map((f) => ({ ...f, index: original(f.index) ?? f.index })), ...screened.refused].sort((a, b) => a.index - b.index),
   };
 }
 

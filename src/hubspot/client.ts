@@ -1,9 +1,12 @@
 import type { z } from 'zod';
 
 import type { Logger } from '../lib/logger.js';
+import { storableJson } from '../lib/text.js';
+import { describeSensitive, findSensitiveValue } from '../domain/outgoing-guard.js';
 import type { Clock } from './clock.js';
 import { HubSpotError, RATE_LIMIT_POLICIES } from './errors.js';
 import type { GatewayMetrics } from './metrics.js';
+import { OUTGOING_GUARD_CATEGORY } from './batching.js';
 import type { Bucket, RateBudget } from './rate-budget.js';
 import {
   backoffDelayMs,
@@ -59,8 +62,13 @@ export class HttpClient {
 
   constructor(private readonly options: HttpClientOptions) {}
 
-  /** Sends with retries; resolves with the status and parsed JSON of a 2xx (207 included). */
+  /**
+   * Sends with retries; resolves with the status and parsed JSON of a 2xx (207 included). Every
+   * call of the gateway passes here, so this is where the outgoing guard is enforced: a body with
+   * a card number or an API key anywhere (ids included) is never sent.
+   */
   async request(spec: RequestSpec): Promise<{ status: number; body: unknown }> {
+    refuseSensitiveBody(spec);
     const { retry, clock, budget, metrics } = this.options;
     const bucket = spec.bucket ?? 'burst';
     for (let attempt = 1; ; attempt++) {
@@ -237,15 +245,35 @@ export class HttpClient {
   }
 }
 
+function refuseSensitiveBody(spec: RequestSpec): void {
+  const found = findSensitiveValue(spec.body);
+  if (!found) return;
+  throw new HubSpotError({
+    kind: 'validation',
+    status: 0,
+    category: OUTGOING_GUARD_CATEGORY,
+    operation: spec.operation,
+    message: `Refused to send ${spec.operation}: ${found.path || 'the body'} looks like ${describeSensitive(found.kind)}`,
+  });
+}
+
 function headerInt(headers: Headers | undefined, name: string): number | undefined {
   const value = headers?.get(name);
   return value && /^\d+$/.test(value) ? Number(value) : undefined;
 }
 
+/** HubSpot responses are nested a few levels; anything deeper is cut rather than stored. */
+const MAX_RESPONSE_DEPTH = 32;
+
+/**
+ * HubSpot's answer as JSON that PostgreSQL can store: a value HubSpot holds with a NUL or an
+ * unpaired surrogate (set through an import, a form or another integration) is repaired here, at
+ * the one place every response is parsed, so it never reaches the cache as a database error.
+ */
 function parseJson(text: string): unknown {
   if (text.trim() === '') return undefined;
   try {
-    return JSON.parse(text) as unknown;
+    return storableJson(JSON.parse(text) as unknown, MAX_RESPONSE_DEPTH).value;
   } catch {
     // A proxy error page or a truncated body: keep the text for the error message.
     return text;

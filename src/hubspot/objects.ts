@@ -1,4 +1,4 @@
-import { BATCH_LIMITS, chunk, failChunk, mapChunks, mergeResults, splitBatchResponse, traceIdFor } from './batching.js';
+import { BATCH_LIMITS, chunk, failChunk, mapChunks, mergeResults, screenOutgoing, splitBatchResponse, traceIdFor, withScreened } from './batching.js';
 import { type HttpClient, segment } from './client.js';
 import { batchResponseSchema, hubSpotObjectSchema, type HubSpotObject, objectPageSchema } from './schemas.js';
 import type {
@@ -141,7 +141,7 @@ export async function* iterateObjects(ctx: OperationContext, objectType: string,
 
 type BatchAction = 'create' | 'update' | 'upsert' | 'read';
 
-/** Shared by the four batch writes/reads: chunk to 100, send, split 207s, merge. */
+/** Shared by the four batch writes/reads: screen, chunk to 100, send, split 207s, merge. */
 async function runObjectBatch<I>(
   ctx: OperationContext,
   objectType: string,
@@ -151,7 +151,9 @@ async function runObjectBatch<I>(
   keys: { idOf: (input: I) => string | undefined; traceIdOf: (input: I, index: number) => string | undefined },
   options: CallOptions | undefined,
 ): Promise<BatchResult<I>> {
-  const parts = await mapChunks(chunk(inputs, BATCH_LIMITS.objects), ctx.chunkConcurrency, async (part, offset) => {
+  const screened = screenOutgoing(inputs);
+  const toSend = screened.send.map((s) => s.input);
+  const parts = await mapChunks(chunk(toSend, BATCH_LIMITS.objects), ctx.chunkConcurrency, async (part, offset) => {
     try {
       const { status, data } = await ctx.http.requestParsed(
         {
@@ -168,7 +170,7 @@ async function runObjectBatch<I>(
       return failChunk(part, offset, error, keys.traceIdOf);
     }
   });
-  return mergeResults(parts);
+  return withScreened(mergeResults(parts), screened);
 }
 
 const withTrace = <I extends { objectWriteTraceId?: string }>(input: I, index: number): string => input.objectWriteTraceId ?? traceIdFor(index);

@@ -1,3 +1,5 @@
+import { scrubText } from './redact.js';
+
 /**
  * Errors that cross a boundary (HTTP, CLI) carry a stable machine-readable `code`. Anything else
  * is a bug or an infrastructure failure and is reported as `internal_error` without details.
@@ -29,4 +31,43 @@ export function toError(value: unknown): Error {
 /** For exhaustive switches over closed unions: the compiler proves this is unreachable. */
 export function assertNever(value: never, what = 'value'): never {
   throw new Error(`Unexpected ${what}: ${String(value)}`);
+}
+
+/** What an API client may see of a failure: a stable code and a short message without internals. */
+export interface PublicError {
+  code: string;
+  message: string;
+}
+
+const MAX_PUBLIC_MESSAGE = 200;
+const INTERNAL_MESSAGE = 'An internal error occurred; the service log has the details';
+
+/**
+ * A failure as API clients may see it (sync job status, inbox errors): HubSpot errors by kind and
+ * operation (the gateway's operation names carry no record data), database errors by SQLSTATE only
+ * (no table, constraint or value), our own coded errors with their scrubbed message; anything else
+ * is `internal_error`. The full error stays in the service log.
+ */
+export function publicError(value: unknown): PublicError {
+  const error = value as { name?: unknown; kind?: unknown; operation?: unknown; status?: unknown; code?: unknown; severity?: unknown; message?: unknown };
+  const short = (message: string): PublicError['message'] => scrubText(message, MAX_PUBLIC_MESSAGE);
+  if (value instanceof AppError) return { code: value.code, message: short(value.message) };
+  if (typeof error?.kind === 'string' && typeof error.operation === 'string') {
+    const status = typeof error.status === 'number' && error.status > 0 ? ` (HTTP ${error.status})` : '';
+    return { code: `hubspot_${error.kind}`, message: short(`HubSpot ${error.operation} failed: ${error.kind}${status}`) };
+  }
+  if (typeof error?.severity === 'string' && typeof error.code === 'string' && /^[0-9A-Z]{5}$/.test(error.code)) {
+    return { code: 'database_error', message: `A database error occurred (SQLSTATE ${error.code})` };
+  }
+  if (error?.name === 'OutgoingGuardError' && typeof error.message === 'string') return { code: 'outgoing_guard', message: short(error.message) };
+  return { code: 'internal_error', message: INTERNAL_MESSAGE };
+}
+
+/**
+ * The stored error as clients may see it. Rows written before codes were stored hold raw text,
+ * which is never shown: they read as `internal_error`.
+ */
+export function storedPublicError(code: string | null, message: string | null): PublicError | null {
+  if (message === null) return null;
+  return code === null ? { code: 'internal_error', message: INTERNAL_MESSAGE } : { code, message };
 }

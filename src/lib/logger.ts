@@ -2,6 +2,9 @@ import { pino, type Logger } from 'pino';
 
 import { scrubText, scrubValue } from './redact.js';
 
+/** Longest request path logged; Node lets about 16 KB of URL through. */
+const MAX_LOGGED_PATH = 2048;
+
 export type { Logger };
 
 export interface LoggerOptions {
@@ -15,20 +18,28 @@ export interface LoggerOptions {
  * `scrubValue` and every message through `scrubText`, so a caller cannot leak an email by
  * accident (docs/product-rules.md "Privacy and safety").
  */
+/** The path of a request URL, without its query string. */
+export const requestPath = (url: string): string => {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+};
+
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
       level: options.level,
       base: { service: 'warp-hubspot' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      // Fastify logs `req`/`res` on every request: keep only what helps an operator, never headers.
+      // Fastify logs `req`/`res` on every request, before routing and authentication: keep only
+      // what helps an operator, never headers, and of the URL only the path (query strings carry
+      // search terms and personal data), cut short before it is scrubbed.
       // pino runs `formatters.log` before serializers, so these three keys are scrubbed here and
       // passed through untouched there (a deep copy would lose the request's getter properties).
       serializers: {
         req: (req: { id?: string; method?: string; url?: string; ip?: string }) => ({
           id: req.id,
           method: req.method,
-          url: req.url === undefined ? undefined : scrubText(req.url),
+          path: req.url === undefined ? undefined : scrubText(requestPath(req.url), MAX_LOGGED_PATH),
           ip: req.ip,
         }),
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),

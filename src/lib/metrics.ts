@@ -13,19 +13,20 @@ export interface SnapshotGauge<S> {
   value(snapshot: S): number;
 }
 
+/** How long one read serves every scrape: a scraper (or anyone who can reach /metrics) polling fast costs one read per 10 s. */
+export const SNAPSHOT_TTL_MS = 10_000;
+
 /**
  * Gauges whose values come from one read at scrape time (e.g. a database query describing shared
  * state, so every instance reports the same backlog). prom-client collects gauges one by one; the
- * first collect reads and the others in the same scrape reuse that read. A failed read keeps the
- * last values rather than failing the whole scrape.
+ * first collect reads and the others reuse that read for `SNAPSHOT_TTL_MS`. A failed read keeps
+ * the last values rather than failing the whole scrape.
  */
 export function registerSnapshotGauges<S>(registry: Registry, read: () => Promise<S>, gauges: ReadonlyArray<SnapshotGauge<S>>): void {
-  let snapshot: Promise<S | undefined> | undefined;
+  let snapshot: { readAtMs: number; value: Promise<S | undefined> } | undefined;
   const shared = (): Promise<S | undefined> => {
-    snapshot ??= read()
-      .catch(() => undefined)
-      .finally(() => setTimeout(() => (snapshot = undefined), 100));
-    return snapshot;
+    if (!snapshot || Date.now() - snapshot.readAtMs >= SNAPSHOT_TTL_MS) snapshot = { readAtMs: Date.now(), value: read().catch(() => undefined) };
+    return snapshot.value;
   };
   for (const gauge of gauges) {
     new Gauge({

@@ -14,8 +14,8 @@ export interface AssociationDef {
   isDefault: boolean;
 }
 
-const C = '0-1', CO = '0-2', D = '0-3', T = '0-5', N = '0-46', LI = '0-8';
-const names: Record<string, string> = { [C]: 'contact', [CO]: 'company', [D]: 'deal', [T]: 'ticket', [N]: 'note', [LI]: 'line_item' };
+const C = '0-1', CO = '0-2', D = '0-3', T = '0-5', N = '0-46', LI = '0-8', INV = '0-53';
+const names: Record<string, string> = { [C]: 'contact', [CO]: 'company', [D]: 'deal', [T]: 'ticket', [N]: 'note', [LI]: 'line_item', [INV]: 'invoice' };
 
 /** [from, to, typeId, inverseTypeId, label, isDefault, v3 name suffix] */
 type Row = [string, string, number, number, string | null, boolean, string?];
@@ -29,6 +29,9 @@ const ROWS: Row[] = [
   [C, C, 449, 449, null, true], [CO, CO, 450, 450, null, true], [D, D, 451, 451, null, true], [T, T, 452, 452, null, true],
   [CO, CO, 13, 14, 'Parent Company', false, '_parent'],
   [N, C, 202, 201, null, true], [N, CO, 190, 189, null, true], [N, D, 214, 213, null, true], [N, T, 228, 227, null, true],
+  // Invoice pairs. Choice: these ids are not in the table the reference quotes; clients should read
+  // them from `GET /crm/v4/associations/invoices/{to}/labels`, as HubSpot recommends.
+  [INV, C, 177, 178, null, true], [INV, CO, 179, 180, null, true], [INV, D, 175, 176, null, true], [INV, LI, 409, 410, null, true],
 ];
 
 export function hubspotDefinedAssociations(): AssociationDef[] {

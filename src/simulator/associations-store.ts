@@ -39,6 +39,31 @@ export function defineAssociation(
   return fwd;
 }
 
+/**
+ * Deletes a label (association type) in both directions; associations keep their other types and
+ * disappear when none is left. Choice: no associationChange events (HubSpot documents none for
+ * definition deletes).
+ */
+export function deleteAssociationType(ctx: SimContext, def: AssociationDef): void {
+  const gone = new Set([`${def.fromTypeId}:${def.toTypeId}:${def.typeId}`, `${def.toTypeId}:${def.fromTypeId}:${def.inverseTypeId}`]);
+  ctx.state.associationDefs = ctx.state.associationDefs.filter((d) => !gone.has(`${d.fromTypeId}:${d.toTypeId}:${d.typeId}`));
+  for (const [k, byType] of Object.entries(ctx.state.associations)) {
+    const fromTypeId = k.slice(0, k.lastIndexOf(':'));
+    for (const [toTypeId, byId] of Object.entries(byType)) {
+      for (const [toId, ids] of Object.entries(byId)) {
+        const kept = ids.filter((t) => !gone.has(`${fromTypeId}:${toTypeId}:${t}`));
+        if (kept.length === 0) delete byId[toId];
+        else if (kept.length !== ids.length) byId[toId] = kept;
+      }
+    }
+  }
+  for (const key of Object.keys(ctx.state.associationLimits)) if (gone.has(key)) delete ctx.state.associationLimits[key];
+  ctx.changed();
+}
+
+/** The per-record limit of a type (`userEnforcedMaxToObjectIds`), if one is configured. */
+export const limitKey = (fromTypeId: string, toTypeId: string, typeId: number) => `${fromTypeId}:${toTypeId}:${typeId}`;
+
 export function getTypeIds(ctx: SimContext, fromTypeId: string, fromId: string, toTypeId: string, toId: string): number[] {
   return ctx.state.associations[key(fromTypeId, fromId)]?.[toTypeId]?.[toId] ?? [];
 }
@@ -54,6 +79,15 @@ function setOne(ctx: SimContext, fromTypeId: string, fromId: string, toTypeId: s
   const byId = (byType[toTypeId] ??= {});
   if (ids.length === 0) delete byId[toId];
   else byId[toId] = ids;
+  ctx.search.touch();
+}
+
+/** Links two records without events or checks (seeding); type ids are added to what exists. */
+export function linkSilently(ctx: SimContext, fromTypeId: string, fromId: string, toTypeId: string, toId: string, typeIds: number[], inverseIds: number[]): void {
+  const fwd = getTypeIds(ctx, fromTypeId, fromId, toTypeId, toId);
+  setOne(ctx, fromTypeId, fromId, toTypeId, toId, fwd.length === 0 ? typeIds : [...new Set([...fwd, ...typeIds])]);
+  const back = getTypeIds(ctx, toTypeId, toId, fromTypeId, fromId);
+  setOne(ctx, toTypeId, toId, fromTypeId, fromId, back.length === 0 ? inverseIds : [...new Set([...back, ...inverseIds])]);
 }
 
 function emitChange(ctx: SimContext, from: ObjectTypeInfo, fromId: string, to: ObjectTypeInfo, toId: string, removed: boolean, primary: boolean, source: ChangeSource): void {
@@ -80,12 +114,23 @@ export function addAssociation(ctx: SimContext, from: ObjectTypeInfo, fromId: st
   const current = getTypeIds(ctx, from.objectTypeId, fromId, to.objectTypeId, toId);
   const added = [...wanted].filter((t) => !current.includes(t));
   if (added.length === 0) return;
+  for (const t of added) checkLimit(ctx, from, fromId, to, t);
   const next = [...current, ...added];
   setOne(ctx, from.objectTypeId, fromId, to.objectTypeId, toId, next);
   const inverse = next.map((t) => defs.find((d) => d.typeId === t)?.inverseTypeId ?? t);
   setOne(ctx, to.objectTypeId, toId, from.objectTypeId, fromId, [...new Set(inverse)]);
   for (const t of added) emitChange(ctx, from, fromId, to, toId, false, PRIMARY_TYPE_IDS.has(t), source);
   ctx.changed();
+}
+
+function checkLimit(ctx: SimContext, from: ObjectTypeInfo, fromId: string, to: ObjectTypeInfo, typeId: number): void {
+  const max = ctx.state.associationLimits[limitKey(from.objectTypeId, to.objectTypeId, typeId)];
+  if (max === undefined) return;
+  const used = listAssociated(ctx, from.objectTypeId, fromId, to.objectTypeId).filter(([, ids]) => ids.includes(typeId)).length;
+  if (used >= max) {
+    throw validation(`${from.singular} ${fromId} already has ${used} ${to.name} associated with type ${typeId}; the configured limit is ${max}.`,
+      [{ message: `association limit ${max} reached`, code: 'ASSOCIATION_LIMIT_EXCEEDED', context: { fromObjectId: [fromId], associationTypeId: [String(typeId)] } }]);
+  }
 }
 
 /** Removes the given types (or all types when `typeIds` is undefined) between two records. */

@@ -23,7 +23,7 @@ declare module 'fastify' {
 }
 
 const NO_CREDENTIALS = 'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview';
-const DEVELOPER_KEY_PATHS = [/^\/webhooks\/v3\//, /^\/integrators\/timeline\/v3\/\d+\/event-templates/, /^\/crm\/v3\/timeline\/\d+\/event-templates/];
+const DEVELOPER_KEY_PATHS = [/^\/webhooks\/(v3|2026-03)\//, /^\/integrators\/timeline\/v3\/\d+\/event-templates/, /^\/crm\/v3\/timeline\/\d+\/event-templates/];
 
 export function authenticate(req: FastifyRequest, opts: ResolvedOptions): AuthInfo {
   const header = req.headers.authorization ?? '';
@@ -66,6 +66,7 @@ export function objectScopes(objectTypeId: string, custom: boolean, write: boole
     case '0-5': return ['tickets', `crm.objects.tickets.${rw}`];
     case '0-7': return ['e-commerce', `crm.objects.products.${rw}`];
     case '0-8': return ['e-commerce', `crm.objects.line_items.${rw}`];
+    case '0-53': return [`crm.objects.invoices.${rw}`];
     default: return [`crm.objects.contacts.${rw}`];
   }
 }

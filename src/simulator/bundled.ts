@@ -7,12 +7,15 @@ import { type RunningSimulator, startSimulator } from './server.js';
  */
 export interface BundledSimulatorSettings {
   port: number;
+  /** The secret it signs webhooks with: the one the service verifies. */
+  clientSecret: string;
   limits: { burstLimit: number; burstWindowMs: number; dailyLimit: number; searchPerSecond: number };
 }
 
 export async function startBundledSimulator(settings: BundledSimulatorSettings, onPortTaken: (port: number) => void): Promise<RunningSimulator> {
   const options = {
     host: '127.0.0.1',
+    clientSecret: settings.clientSecret,
     seedDemo: true,
     enableControlApi: true,
     burstLimit: settings.limits.burstLimit,

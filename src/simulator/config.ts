@@ -25,6 +25,7 @@
  *   --webhook-batch-delay-ms  HUBSPOT_SIM_WEBHOOK_BATCH_DELAY_MS 500
  *   --webhook-timeout-ms      HUBSPOT_SIM_WEBHOOK_TIMEOUT_MS     5000
  *   --webhook-max-retries     HUBSPOT_SIM_WEBHOOK_MAX_RETRIES    10
+ *   --invoices / --no-invoices HUBSPOT_SIM_INVOICES              true (portal has access to invoices)
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -68,6 +69,7 @@ const cliSchema = z.object({
   webhookBatchDelayMs: int.nonnegative().optional(),
   webhookTimeoutMs: int.positive().optional(),
   webhookMaxRetries: int.min(0).max(10).optional(),
+  invoicesEnabled: bool.optional(),
 });
 
 export interface CliConfig {
@@ -91,7 +93,7 @@ const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperC
 export const HELP = `Usage: npm run sim -- [flags]
 HubSpot CRM simulator. Every flag also has an environment variable HUBSPOT_SIM_<NAME>; see
 src/simulator/README.md. Flags: ${Object.keys(FLAGS).map((f) => `--${f}`).join(' ')}
-  --seed-demo | --no-seed   --control-api | --no-control-api   --log   --help`;
+  --seed-demo | --no-seed   --control-api | --no-control-api   --invoices | --no-invoices   --log   --help`;
 
 /** Parses argv (without node/script) and the environment into simulator options. */
 export function parseSimulatorConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): CliConfig | 'help' {
@@ -100,7 +102,7 @@ export function parseSimulatorConfig(argv: string[], env: NodeJS.ProcessEnv = pr
     options: {
       ...Object.fromEntries(Object.keys(FLAGS).map((f) => [f, { type: 'string' as const }])),
       'seed-demo': { type: 'boolean' }, 'no-seed': { type: 'boolean' }, 'control-api': { type: 'boolean' },
-      'no-control-api': { type: 'boolean' }, log: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      'no-control-api': { type: 'boolean' }, invoices: { type: 'boolean' }, 'no-invoices': { type: 'boolean' }, log: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
@@ -113,7 +115,8 @@ export function parseSimulatorConfig(argv: string[], env: NodeJS.ProcessEnv = pr
   raw.seedDemo = values['no-seed'] ? false : values['seed-demo'] ? true : env.HUBSPOT_SIM_SEED_DEMO;
   raw.enableControlApi = values['no-control-api'] ? false : values['control-api'] ? true : env.HUBSPOT_SIM_CONTROL_API;
   raw.logger = values.log ? true : env.HUBSPOT_SIM_LOG;
-  for (const k of ['seedDemo', 'enableControlApi', 'logger']) if (raw[k] === undefined || raw[k] === '') delete raw[k];
+  raw.invoicesEnabled = values['no-invoices'] ? false : values.invoices ? true : env.HUBSPOT_SIM_INVOICES;
+  for (const k of ['seedDemo', 'enableControlApi', 'logger', 'invoicesEnabled']) if (raw[k] === undefined || raw[k] === '') delete raw[k];
   const parsed = cliSchema.safeParse(raw);
   if (!parsed.success) throw new Error(`invalid simulator configuration: ${z.prettifyError(parsed.error)}`);
   const { webhookUrl, webhookSubscriptions, ...options } = parsed.data;

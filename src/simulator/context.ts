@@ -6,6 +6,7 @@ import type { Clock } from './clock.js';
 import type { PortalState } from './state.js';
 import type { SearchIndex } from './search-index.js';
 import type { WebhookEmitter } from './webhooks/emitter.js';
+import type { RecordIndex } from './record-index.js';
 
 /** A bearer token the simulator accepts when tokens are restricted (see README "Auth"). */
 export interface TokenConfig {
@@ -39,6 +40,8 @@ export interface ResolvedOptions {
   webhookBatchDelayMs: number;
   webhookTimeoutMs: number;
   webhookMaxRetries: number;
+  /** False: the portal has no access to invoices (the invoice endpoints answer 403). */
+  invoicesEnabled: boolean;
 }
 
 /** Who made a change: API writes identify the integration (app); UI edits carry `CRM_UI`. */
@@ -52,6 +55,8 @@ export interface SimContext {
   state: PortalState;
   clock: Clock;
   search: SearchIndex;
+  /** Ordered ids and unique-value lookups over `state.objects`. */
+  index: RecordIndex;
   webhooks: WebhookEmitter;
   /** Called after every mutation; debounced file persistence when `stateFile` is set. */
   changed(): void;

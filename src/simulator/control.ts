@@ -12,14 +12,27 @@ import { renderRecord } from './render.js';
 import { archiveRecord, createRecord, findRecord, mergeRecords, recordsOf, requireRecord, restoreRecord, updateRecord } from './records.js';
 import type { RequestLog } from './request-log.js';
 import { objectType, wrap, type Handler, type HttpMethod } from './routes/common.js';
-import { createSubscription, setWebhookSettings } from './routes/webhook-settings.js';
+import { createSubscription, renderSubscription, setWebhookSettings } from './routes/webhook-settings.js';
+import type { SimClock } from './sim-clock.js';
+import { parseSeedSpec, seedPortal } from './bulk-seed.js';
+import { injectDrift, lastInjectedDrift, parseDriftSpec } from './drift.js';
+import { DAY_MS } from './rate-limit.js';
 
 export interface ControlDeps {
   ctx: SimContext;
+  clock: SimClock;
   faults: Faults;
   log: RequestLog;
   reset(opts?: { seedDemo?: boolean }): void;
 }
+
+const clockSchema = z.union([
+  z.object({ advanceMs: z.number().nonnegative() }).strict(),
+  z.object({ setTo: z.union([z.number().int(), z.iso.datetime({ offset: true })]) }).strict(),
+]);
+
+const resetSchema = z.object({ seedDemo: z.boolean().optional() });
+const bulkSchema = z.object({ count: z.number().int().min(1).max(100_000), properties: z.record(z.string(), z.string()).optional() });
 
 const uiEditSchema = z.object({
   objectType: z.string(),
@@ -79,12 +92,40 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
   route('GET', '/__sim/state', () => ctx.state);
 
   route('POST', '/__sim/reset', (req) => {
-    const b = (req.body ?? {}) as { seedDemo?: boolean };
-    deps.reset({ seedDemo: b.seedDemo });
+    const b = resetSchema.safeParse(req.body ?? {});
+    if (!b.success) throw validation(`invalid reset: ${b.error.message}`);
+    deps.reset({ seedDemo: b.data.seedDemo });
     return { ok: true };
   });
 
   route('POST', '/__sim/ui-edit', (req) => applyUiEdit(ctx, req.body));
+
+  const clockView = () => {
+    const now = deps.clock.now();
+    const dayMs = deps.clock.scale(DAY_MS);
+    return { now, iso: new Date(now).toISOString(), offsetMs: deps.clock.offsetMs(), timeScale: ctx.opts.timeScale, nextDailyResetAt: new Date((Math.floor(now / dayMs) + 1) * dayMs).toISOString() };
+  };
+  route('GET', '/__sim/clock', clockView);
+  route('POST', '/__sim/clock', (req) => {
+    const parsed = clockSchema.safeParse(req.body ?? {});
+    if (!parsed.success) throw validation(`invalid clock change: send {"advanceMs": n} or {"setTo": epochMs | ISO}: ${parsed.error.message}`);
+    const c = parsed.data;
+    const target = 'advanceMs' in c ? deps.clock.now() + c.advanceMs : typeof c.setTo === 'number' ? c.setTo : Date.parse(c.setTo);
+    if (target < deps.clock.now()) throw validation('the clock only moves forward (timestamps already written must not lie in the future)');
+    deps.clock.set(target);
+    return clockView();
+  });
+
+  route('POST', '/__sim/seed', (req) => seedPortal(ctx, parseSeedSpec(req.body ?? {})));
+  route('POST', '/__sim/drift', (req) => {
+    const { seed, ...spec } = (req.body ?? {}) as { seed?: unknown };
+    return injectDrift(ctx, parseDriftSpec(spec), typeof seed === 'number' ? seed : 1);
+  });
+  route('GET', '/__sim/drift', () => {
+    const d = lastInjectedDrift(ctx);
+    if (!d) throw notFound('no drift has been injected since the last reset');
+    return d;
+  });
 
   route('GET', '/__sim/faults', () => ({ results: faults.list() }));
   route('POST', '/__sim/faults', (req, reply) => {
@@ -116,10 +157,10 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
     setWebhookSettings(ctx, (req.body ?? {}));
     return ctx.state.webhookSettings;
   });
-  route('GET', '/__sim/webhooks/subscriptions', () => ({ results: Object.values(ctx.state.subscriptions) }));
+  route('GET', '/__sim/webhooks/subscriptions', () => ({ results: Object.values(ctx.state.subscriptions).map(renderSubscription) }));
   route('POST', '/__sim/webhooks/subscriptions', (req, reply) => {
     const items = Array.isArray(req.body) ? (req.body as unknown[]) : [req.body];
-    const results = items.map((i) => createSubscription(ctx, (i ?? {}) as Parameters<typeof createSubscription>[1]));
+    const results = items.map((i) => renderSubscription(createSubscription(ctx, (i ?? {}) as Parameters<typeof createSubscription>[1])));
     void reply.code(201);
     return { results };
   });
@@ -134,9 +175,10 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
   /** Inserts `count` records directly (no events, no limits): for 10,000-result search tests. */
   route('POST', '/__sim/objects/:objectType/bulk', (req) => {
     const type = objectType(ctx, (req.params as Record<string, string>).objectType);
-    const b = (req.body ?? {}) as { count?: number; properties?: Record<string, string> };
-    const count = b.count ?? 0;
-    if (!Number.isInteger(count) || count < 1 || count > 100_000) throw validation('count must be 1..100000');
+    const parsed = bulkSchema.safeParse(req.body ?? {});
+    if (!parsed.success) throw validation(`invalid bulk insert: count must be 1..100000, properties string values: ${parsed.error.message}`);
+    const b = parsed.data;
+    const count = b.count;
     const bucket = recordsOf(ctx, type);
     const now = new Date(ctx.clock.now()).toISOString();
     const first = ctx.state.nextId;
@@ -145,6 +187,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
       const props = Object.fromEntries(Object.entries(b.properties ?? {}).map(([k, v]) => [k, v.replaceAll('{i}', String(i))]));
       const r = { id, properties: { ...props, hs_object_id: id, createdate: now, [type.lastModifiedProperty]: now }, createdAt: now, updatedAt: now, archived: false };
       bucket[id] = r;
+      ctx.index.put(type.objectTypeId, r);
       ctx.search.put(type.objectTypeId, id, r);
     }
     ctx.changed();

@@ -26,6 +26,7 @@ export const STANDARD_OBJECT_TYPES: readonly ObjectTypeInfo[] = [
   { objectTypeId: '0-5', name: 'tickets', singular: 'ticket', webhookPrefix: 'ticket', lastModifiedProperty: 'hs_lastmodifieddate', associationName: 'TICKET', custom: false },
   { objectTypeId: '0-7', name: 'products', singular: 'product', webhookPrefix: 'product', lastModifiedProperty: 'hs_lastmodifieddate', associationName: 'PRODUCT', custom: false },
   { objectTypeId: '0-8', name: 'line_items', singular: 'line_item', webhookPrefix: 'line_item', lastModifiedProperty: 'hs_lastmodifieddate', associationName: 'LINE_ITEM', custom: false },
+  { objectTypeId: '0-53', name: 'invoices', singular: 'invoice', lastModifiedProperty: 'hs_lastmodifieddate', associationName: 'INVOICE', custom: false },
   { objectTypeId: '0-46', name: 'notes', singular: 'note', lastModifiedProperty: 'hs_lastmodifieddate', associationName: 'NOTE', custom: false },
 ];
 
@@ -34,7 +35,12 @@ export const STANDARD_REQUIRED: Readonly<Record<string, readonly string[]>> = {
   '0-3': ['dealname', 'dealstage'],
   '0-5': ['subject', 'hs_pipeline_stage'],
   '0-46': ['hs_timestamp'],
+  // "The only property required for creating a draft invoice is hs_currency" (invoices guide).
+  '0-53': ['hs_currency'],
 };
+
+export const INVOICE_TYPE_ID = '0-53';
+export const LINE_ITEM_TYPE_ID = '0-8';
 
 /** Default pipeline applied when a record omits it (tickets guide: "the default pipeline will be used"). */
 export const PIPELINE_PROPS: Readonly<Record<string, { pipeline: string; stage: string; objectType: 'deals' | 'tickets' }>> = {

@@ -3,8 +3,8 @@
  * `probability`/`isClosed` metadata, including `closedwon`) and the ticket pipeline `0` (stages with
  * `ticketState` OPEN/CLOSED). Stage ids match HubSpot's defaults.
  */
-export interface PipelineStage { id: string; label: string; displayOrder: number; metadata: Record<string, string>; archived: boolean; createdAt: string; updatedAt: string; writePermissions?: string }
-export interface Pipeline { id: string; label: string; displayOrder: number; stages: PipelineStage[]; archived: boolean; createdAt: string; updatedAt: string }
+export interface PipelineStage { id: string; label: string; displayOrder: number; metadata: Record<string, string>; archived: boolean; archivedAt?: string; createdAt: string; updatedAt: string; writePermissions?: string }
+export interface Pipeline { id: string; label: string; displayOrder: number; stages: PipelineStage[]; archived: boolean; archivedAt?: string; createdAt: string; updatedAt: string }
 
 const AT = '2020-01-01T00:00:00.000Z';
 const stage = (id: string, label: string, displayOrder: number, metadata: Record<string, string>): PipelineStage =>

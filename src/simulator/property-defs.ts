@@ -87,6 +87,11 @@ function common(lastModified: string): Spec[] {
   ];
 }
 
+/** Invoice statuses HubSpot documents (draft → open → paid, or voided). */
+export const INVOICE_STATUSES = ['draft', 'open', 'paid', 'voided'];
+/** Currencies an account can have (a subset of ISO 4217; HubSpot accepts the account's currencies). */
+const CURRENCIES = ['USD', 'EUR', 'GBP', 'CHF', 'CAD', 'AUD', 'JPY', 'SEK', 'NOK', 'DKK', 'PLN', 'BRL', 'MXN', 'INR'];
+
 const LIFECYCLE = ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist', 'other'];
 
 /** HubSpot-defined properties per standard objectTypeId; enough for a realistic sync, not the full 200+ list. */
@@ -163,13 +168,42 @@ export function defaultProperties(objectTypeId: string): { groups: PropertyGroup
         ]),
       };
     case '0-7':
+      return {
+        groups: [info('productinformation', 'Product information')],
+        properties: build('productinformation', [
+          ...common('hs_lastmodifieddate'),
+          ['name', 'Name', 'string', 'text'], ['price', 'Unit price', 'number', 'number', { numberDisplayHint: 'currency', showCurrencySymbol: true }],
+          ['hs_sku', 'SKU', 'string', 'text'], ['description', 'Description', 'string', 'textarea'],
+        ]),
+      };
     case '0-8':
       return {
-        groups: [info(objectTypeId === '0-7' ? 'productinformation' : 'lineiteminformation', 'Information')],
-        properties: build(objectTypeId === '0-7' ? 'productinformation' : 'lineiteminformation', [
+        groups: [info('lineiteminformation', 'Line item information')],
+        properties: build('lineiteminformation', [
           ...common('hs_lastmodifieddate'),
           ['name', 'Name', 'string', 'text'], ['price', 'Unit price', 'number', 'number', { numberDisplayHint: 'currency', showCurrencySymbol: true }],
           ['quantity', 'Quantity', 'number', 'number'], ['hs_sku', 'SKU', 'string', 'text'], ['description', 'Description', 'string', 'textarea'],
+          // Net price = unit price × quantity, maintained by the simulator (records.ts).
+          ['amount', 'Net price', 'number', 'number', { ...RO, numberDisplayHint: 'currency', showCurrencySymbol: true }],
+          ['hs_line_item_currency_code', 'Currency', 'enumeration', 'select', { opts: CURRENCIES }],
+          ['hs_product_id', 'Product ID', 'number', 'number'],
+          ['recurringbillingfrequency', 'Billing frequency', 'enumeration', 'select', { opts: ['weekly', 'biweekly', 'monthly', 'quarterly', 'per_six_months', 'annually'] }],
+        ]),
+      };
+    case '0-53':
+      return {
+        groups: [info('invoiceinformation', 'Invoice information')],
+        properties: build('invoiceinformation', [
+          ...common('hs_lastmodifieddate'),
+          ['hs_currency', 'Currency', 'enumeration', 'select', { opts: CURRENCIES }],
+          ['hs_invoice_status', 'Invoice status', 'enumeration', 'select', { opts: INVOICE_STATUSES }],
+          ['hs_invoice_date', 'Invoice date', 'datetime', 'date'], ['hs_due_date', 'Due date', 'datetime', 'date'],
+          ['hs_number', 'Number', 'string', 'text', RO], ['hs_title', 'Title', 'string', 'text'],
+          ['hs_purchase_order_number', 'PO number', 'string', 'text'], ['hs_comments', 'Comments', 'string', 'textarea'],
+          ['hs_tax_id', 'Tax ID', 'string', 'text'],
+          // Sum of the associated line items' amounts, computed when the invoice moves to open (records.ts).
+          ['hs_amount_billed', 'Amount billed', 'number', 'number', { ...RO, numberDisplayHint: 'currency', showCurrencySymbol: true }],
+          ['hs_balance_due', 'Balance due', 'number', 'number', { ...RO, numberDisplayHint: 'currency', showCurrencySymbol: true }],
         ]),
       };
     default:

@@ -8,7 +8,7 @@ import type { Clock } from './clock.js';
 import type { ResolvedOptions } from './context.js';
 
 const SEARCH_WINDOW_MS = 1_000;
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 const SECONDLY_WINDOW_MS = 1_000;
 
 /** Exact strings the official SDK's RetryDecorator matches (docs/hubspot-facts.md "The official Node SDK"). */

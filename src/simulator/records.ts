@@ -7,6 +7,7 @@ import { HubSpotError, notFound, propertyValuesInvalid, validation, type Propert
 import type { ChangeSource, SimContext } from './context.js';
 import type { ObjectTypeInfo } from './object-types.js';
 import { PIPELINE_PROPS, STANDARD_REQUIRED } from './object-types.js';
+import { deriveCommerce } from './commerce.js';
 import { SYSTEM_PROPERTIES, normaliseValue } from './property-defs.js';
 import type { StoredRecord } from './state.js';
 import { removeAllAssociationsOf } from './associations-store.js';
@@ -25,8 +26,9 @@ export function findRecord(ctx: SimContext, type: ObjectTypeInfo, id: string, id
     return r && (includeArchived || !r.archived) ? r : undefined;
   }
   assertIdProperty(ctx, type, idProperty);
-  const needle = idProperty === 'email' ? id.toLowerCase() : id;
-  return Object.values(bucket).find((r) => !r.archived && (idProperty === 'email' ? r.properties.email?.toLowerCase() : r.properties[idProperty]) === needle);
+  const found = ctx.index.findUnique(type.objectTypeId, idProperty, id);
+  const r = found === undefined ? undefined : bucket[found];
+  return r && !r.archived ? r : undefined;
 }
 
 export function assertIdProperty(ctx: SimContext, type: ObjectTypeInfo, idProperty: string): void {
@@ -66,15 +68,13 @@ function validateProperties(ctx: SimContext, type: ObjectTypeInfo, input: unknow
 }
 
 function checkUnique(ctx: SimContext, type: ObjectTypeInfo, values: Record<string, string>, selfId?: string): void {
-  const defs = ctx.state.properties[type.objectTypeId] ?? {};
-  for (const [name, value] of Object.entries(values)) {
+  for (const name of ctx.index.uniqueProps(type.objectTypeId)) {
+    const value = values[name];
+    if (value === undefined || value === '') continue;
     const isContactEmail = type.objectTypeId === '0-1' && name === 'email';
-    if (value === '' || (!defs[name]?.hasUniqueValue && !isContactEmail)) continue;
-    const norm = isContactEmail ? value.toLowerCase() : value;
-    const clash = Object.values(recordsOf(ctx, type)).find(
-      (r) => !r.archived && r.id !== selfId && (isContactEmail ? r.properties[name]?.toLowerCase() : r.properties[name]) === norm,
-    );
-    if (clash) {
+    const clashId = ctx.index.findUnique(type.objectTypeId, name, value);
+    const clash = clashId === undefined || clashId === selfId ? undefined : recordsOf(ctx, type)[clashId];
+    if (clash && !clash.archived) {
       throw new HubSpotError(409, 'CONFLICT', isContactEmail
         ? `Contact already exists. Existing ID: ${clash.id}`
         : `A ${type.singular} with the unique value "${value}" for property "${name}" already exists. Existing ID: ${clash.id}`);
@@ -96,8 +96,8 @@ function checkPipeline(ctx: SimContext, type: ObjectTypeInfo, merged: Record<str
   const p = pipelines.find((x) => x.id === merged[spec.pipeline] && !x.archived);
   const problems: PropertyValueError[] = [];
   if (!p) problems.push({ name: spec.pipeline, error: 'INVALID_OPTION', message: `${merged[spec.pipeline]} was not one of the allowed options` });
-  else if (merged[spec.stage] !== undefined && merged[spec.stage] !== '' && !p.stages.some((s) => s.id === merged[spec.stage])) {
-    problems.push({ name: spec.stage, error: 'INVALID_OPTION', message: `${merged[spec.stage]} was not one of the allowed options: ${p.stages.map((s) => s.id).join(', ')}` });
+  else if (merged[spec.stage] !== undefined && merged[spec.stage] !== '' && !p.stages.some((s) => s.id === merged[spec.stage] && !s.archived)) {
+    problems.push({ name: spec.stage, error: 'INVALID_OPTION', message: `${merged[spec.stage]} was not one of the allowed options: ${p.stages.filter((s) => !s.archived).map((s) => s.id).join(', ')}` });
   }
   if (problems.length > 0) throw propertyValuesInvalid(ctx.opts.portalId, problems);
   if (type.objectTypeId === '0-3' && merged.dealstage !== undefined) {
@@ -131,11 +131,20 @@ export function prepareCreate(ctx: SimContext, type: ObjectTypeInfo, input: unkn
   const written = validateProperties(ctx, type, input);
   const missing = requiredProps(ctx, type).filter((p) => written[p] === undefined || written[p] === '');
   if (missing.length > 0) {
-    throw validation(`Missing required properties: ${missing.join(', ')}`,
-      missing.map((p) => ({ message: `Property "${p}" is required`, code: 'REQUIRED_PROPERTY', context: { propertyName: [p] } })));
+    // HubSpot's two observed wordings: engagements ("Error creating TASK. Some required properties
+    // were not set." with context.properties) and other objects ("Cannot create object with type: TICKET.
+    // The following required properties were missing: [...]").
+    const upper = type.singular.toUpperCase();
+    const message = type.objectTypeId === '0-46' ? `Error creating ${upper}. Some required properties were not set.`
+      : `Cannot create object with type: ${upper}. The following required properties were missing: [${missing.join(', ')}]`;
+    throw new HubSpotError(400, 'VALIDATION_ERROR', message, {
+      context: { properties: missing },
+      errors: missing.map((p) => ({ message: `Property "${p}" is required`, code: 'REQUIRED_PROPERTY', context: { propertyName: [p] } })),
+    });
   }
   const merged = { ...written };
   checkPipeline(ctx, type, merged, written);
+  deriveCommerce(ctx, type, undefined, merged, written);
   checkUnique(ctx, type, merged);
   return { written, merged };
 }
@@ -150,6 +159,7 @@ export function commitCreate(ctx: SimContext, type: ObjectTypeInfo, prepared: Pr
   const record: StoredRecord = { id, properties: props, createdAt: now, updatedAt: now, archived: false };
   recordHistory(record, Object.entries(merged).filter(([, v]) => v !== ''), source, now);
   recordsOf(ctx, type)[id] = record;
+  ctx.index.put(type.objectTypeId, record);
   ctx.search.put(type.objectTypeId, id, record);
   const at = ctx.clock.now();
   ctx.webhooks.emit({ kind: 'creation', type, objectId: id, source, occurredAt: at });
@@ -168,6 +178,7 @@ export function prepareUpdate(ctx: SimContext, type: ObjectTypeInfo, record: Sto
   const written = validateProperties(ctx, type, input);
   const merged = { ...record.properties, ...written };
   checkPipeline(ctx, type, merged, written);
+  deriveCommerce(ctx, type, record, merged, written);
   checkUnique(ctx, type, written, record.id);
   return { written, merged };
 }
@@ -176,9 +187,11 @@ export function commitUpdate(ctx: SimContext, type: ObjectTypeInfo, record: Stor
   const { written, merged } = prepared;
   const changed = Object.entries(written).filter(([k, v]) => (record.properties[k] ?? '') !== v);
   const now = new Date(ctx.clock.now()).toISOString();
+  const previous = record.properties;
   record.properties = { ...merged, [type.lastModifiedProperty]: now };
   record.updatedAt = now;
   recordHistory(record, changed, source, now);
+  ctx.index.put(type.objectTypeId, record, previous);
   ctx.search.put(type.objectTypeId, record.id, record);
   const at = ctx.clock.now();
   for (const [name, value] of changed) {
@@ -200,8 +213,24 @@ export function archiveRecord(ctx: SimContext, type: ObjectTypeInfo, record: Sto
   record.archivedAt = now;
   record.updatedAt = now;
   removeAllAssociationsOf(ctx, type.objectTypeId, record.id, source);
+  ctx.index.put(type.objectTypeId, record);
   ctx.search.put(type.objectTypeId, record.id, null);
   ctx.webhooks.emit({ kind: 'deletion', type, objectId: record.id, source, occurredAt: ctx.clock.now() });
+  ctx.changed();
+}
+
+/**
+ * GDPR delete: the record is removed for good (not restorable, not readable with `archived=true`),
+ * with its associations. Sends the normal deletion event and `privacyDeletion` (contacts).
+ */
+export function purgeRecord(ctx: SimContext, type: ObjectTypeInfo, record: StoredRecord, source: ChangeSource): void {
+  const at = ctx.clock.now();
+  removeAllAssociationsOf(ctx, type.objectTypeId, record.id, source);
+  ctx.index.remove(type.objectTypeId, record);
+  ctx.search.put(type.objectTypeId, record.id, null);
+  delete recordsOf(ctx, type)[record.id];
+  if (!record.archived) ctx.webhooks.emit({ kind: 'deletion', type, objectId: record.id, source, occurredAt: at });
+  ctx.webhooks.emit({ kind: 'privacyDeletion', type, objectId: record.id, source, occurredAt: at });
   ctx.changed();
 }
 
@@ -210,6 +239,7 @@ export function restoreRecord(ctx: SimContext, type: ObjectTypeInfo, record: Sto
   record.archived = false;
   delete record.archivedAt;
   record.updatedAt = new Date(ctx.clock.now()).toISOString();
+  ctx.index.put(type.objectTypeId, record);
   ctx.search.put(type.objectTypeId, record.id, record);
   ctx.webhooks.emit({ kind: 'restore', type, objectId: record.id, source, occurredAt: ctx.clock.now() });
   ctx.changed();
@@ -236,10 +266,12 @@ export function mergeRecords(ctx: SimContext, type: ObjectTypeInfo, primary: Sto
   merged.archived = true;
   merged.archivedAt = new Date(ctx.clock.now()).toISOString();
   removeAllAssociationsOf(ctx, type.objectTypeId, merged.id, source);
+  ctx.index.put(type.objectTypeId, merged);
   ctx.search.put(type.objectTypeId, merged.id, null);
   primary.updatedAt = new Date(ctx.clock.now()).toISOString();
   recordHistory(primary, movedValues, source, primary.updatedAt);
   primary.properties[type.lastModifiedProperty] = primary.updatedAt;
+  ctx.index.put(type.objectTypeId, primary);
   ctx.search.put(type.objectTypeId, primary.id, primary);
   ctx.webhooks.emit({
     kind: 'merge', type, objectId: primary.id, source, occurredAt: ctx.clock.now(),

@@ -4,18 +4,19 @@
  *   fault injection → auth (401) → rate limits (429 + headers) → route (403 scopes, 400, 404, ...)
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { authenticate } from './auth.js';
-import type { Clock } from './clock.js';
 import type { ResolvedOptions, SimContext, TokenConfig } from './context.js';
+import { SimClock } from './sim-clock.js';
+import { RecordIndex } from './record-index.js';
 import { applyUiEdit, registerControlRoutes, type UiEdit } from './control.js';
 import { HubSpotError } from './errors.js';
 import { Faults, type FaultRule, type FaultRuleInput } from './faults.js';
 import { RateLimiter } from './rate-limit.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { registerAssociationRoutes } from './routes/associations.js';
+import { registerAssociationLabelRoutes } from './routes/association-labels.js';
 import { registerBatchRoutes } from './routes/batch.js';
 import { registerObjectRoutes } from './routes/objects.js';
 import { registerPipelineRoutes } from './routes/pipelines.js';
@@ -26,6 +27,8 @@ import { registerTimelineRoutes } from './routes/timeline.js';
 import { createSubscription, registerWebhookSettingsRoutes, setWebhookSettings } from './routes/webhook-settings.js';
 import { SearchIndex } from './search-index.js';
 import { seedDemoPortal } from './seed.js';
+import { parseSeedSpec, seedPortal, type SeedReport, type SeedSpec } from './bulk-seed.js';
+import { injectDrift, parseDriftSpec, type DriftReport, type DriftSpec } from './drift.js';
 import { emptyState, loadState, saveState, type PortalState } from './state.js';
 import { WebhookEmitter, type DeliveryAttempt } from './webhooks/emitter.js';
 
@@ -70,6 +73,8 @@ export interface SimulatorOptions {
   webhookTimeoutMs?: number;
   /** Retries after the first delivery attempt (default 10, as documented). */
   webhookMaxRetries?: number;
+  /** False: the portal has no access to invoices (0-53); its endpoints answer 403 (default true). */
+  invoicesEnabled?: boolean;
 }
 
 export interface RunningSimulator {
@@ -94,6 +99,12 @@ export interface RunningSimulator {
   /** Simulated HubSpot UI edit (`CRM_UI` change source). */
   uiEdit(edit: UiEdit): Record<string, unknown>;
   state(): PortalState;
+  /** Bulk-inserts records with associations, optionally injecting drift (see README "Bulk seeding"). */
+  seed(spec: SeedSpec): SeedReport;
+  /** Injects drift into the records that exist (see README "Bulk seeding"). */
+  drift(spec: DriftSpec, seed?: number): DriftReport;
+  /** HubSpot time: read it, move it forward by `ms`, or set it (never backward). */
+  readonly clock: { now(): number; advance(ms: number): void; set(epochMs: number): void };
   readonly options: ResolvedOptions;
 }
 
@@ -109,7 +120,7 @@ export const defaultSimulatorOptions = {
   port: 0, host: '127.0.0.1', portalId: 1234567, appId: 7654321, clientSecret: 'sim-client-secret',
   burstLimit: 100, burstWindowMs: 10_000, dailyLimit: 250_000, searchPerSecond: 5, timeScale: 1, searchIndexLagMs: 0,
   seedDemo: false, oauthTokenPrefix: 'oauth-', enableControlApi: false, logger: false,
-  webhookBatchDelayMs: 500, webhookTimeoutMs: 5_000, webhookMaxRetries: 10,
+  webhookBatchDelayMs: 500, webhookTimeoutMs: 5_000, webhookMaxRetries: 10, invoicesEnabled: true,
 } as const;
 
 /** Default hold time for a `timeout` fault before the socket is closed (not time-scaled). */
@@ -134,18 +145,11 @@ export function resolveOptions(o: SimulatorOptions = {}): ResolvedOptions {
     tokens: o.tokens, oauthTokenPrefix: o.oauthTokenPrefix ?? d.oauthTokenPrefix, enableControlApi: o.enableControlApi ?? d.enableControlApi,
     logger: o.logger ?? d.logger, webhookBatchDelayMs: o.webhookBatchDelayMs ?? d.webhookBatchDelayMs,
     webhookTimeoutMs: o.webhookTimeoutMs ?? d.webhookTimeoutMs, webhookMaxRetries: o.webhookMaxRetries ?? d.webhookMaxRetries,
+    invoicesEnabled: o.invoicesEnabled ?? d.invoicesEnabled,
   };
   if (!(r.timeScale > 0)) throw new Error('timeScale must be > 0');
   if (r.clientSecret === '') throw new Error('clientSecret must not be empty');
   return r;
-}
-
-function makeClock(timeScale: number): Clock {
-  return {
-    now: () => Date.now(),
-    scale: (ms) => Math.max(1, Math.round(ms * timeScale)),
-    sleep: (ms, signal) => sleep(ms, undefined, signal ? { signal } : undefined),
-  };
 }
 
 function isSearch(req: FastifyRequest): boolean {
@@ -154,7 +158,7 @@ function isSearch(req: FastifyRequest): boolean {
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const opts = resolveOptions(options);
-  const clock = makeClock(opts.timeScale);
+  const clock = new SimClock(opts.timeScale);
   const faults = new Faults();
   const log = new RequestLog();
   const limiter = new RateLimiter(opts, clock);
@@ -168,6 +172,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     state: loaded ?? emptyState(),
     search: new SearchIndex(clock, () => (opts.searchIndexLagMs > 0 ? clock.scale(opts.searchIndexLagMs) : 0)),
     webhooks: undefined as unknown as WebhookEmitter,
+    index: undefined as unknown as RecordIndex,
     changed: () => {
       if (!opts.stateFile || persistTimer) return;
       persistTimer = setTimeout(() => {
@@ -177,13 +182,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     },
   };
   ctx.webhooks = new WebhookEmitter({ state: () => ctx.state, opts, clock, faults });
+  ctx.index = new RecordIndex(() => ctx.state);
   const reindex = () => {
+    ctx.index.rebuild();
     ctx.search.clear();
     for (const [typeId, bucket] of Object.entries(ctx.state.objects)) for (const r of Object.values(bucket)) if (!r.archived) ctx.search.put(typeId, r.id, r);
   };
   const reset = (o: { seedDemo?: boolean } = {}) => {
     ctx.webhooks.reset();
     ctx.state = emptyState();
+    clock.reset();
+    ctx.index.rebuild();
     ctx.search.clear();
     limiter.reset();
     faults.clear();
@@ -309,10 +318,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   registerPropertyRoutes(app, ctx);
   registerSchemaRoutes(app, ctx);
   registerAssociationRoutes(app, ctx);
+  registerAssociationLabelRoutes(app, ctx);
   registerPipelineRoutes(app, ctx);
   registerTimelineRoutes(app, ctx);
   registerWebhookSettingsRoutes(app, ctx);
-  if (opts.enableControlApi) registerControlRoutes(app, { ctx, faults, log, reset });
+  if (opts.enableControlApi) registerControlRoutes(app, { ctx, clock, faults, log, reset });
 
   await app.listen({ port: opts.port, host: opts.host });
   const addr = app.server.address();
@@ -346,5 +356,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     drainWebhooks: (timeoutMs) => ctx.webhooks.drain(timeoutMs),
     uiEdit: (edit) => applyUiEdit(ctx, edit),
     state: () => ctx.state,
+    seed: (spec) => seedPortal(ctx, parseSeedSpec(spec)),
+    drift: (spec, seed) => injectDrift(ctx, parseDriftSpec(spec), seed),
+    clock: { now: () => clock.now(), advance: (ms) => clock.advance(ms), set: (epochMs) => clock.set(epochMs) },
   };
 }

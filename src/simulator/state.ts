@@ -41,6 +41,7 @@ export interface CustomSchema {
   primaryDisplayProperty?: string;
   secondaryDisplayProperties: string[];
   associatedObjects: string[];
+  allowsSensitiveProperties?: boolean;
   archived: boolean;
   createdAt: string;
   updatedAt: string;
@@ -67,6 +68,8 @@ export interface TimelineToken { name: string; label: string; type: 'date' | 'en
 export interface TimelineTemplate { id: string; appId: number; name: string; objectType: string; headerTemplate?: string; detailTemplate?: string; tokens: TimelineToken[]; createdAt: string; updatedAt: string }
 export interface TimelineEvent { id: string; eventTemplateId: string; objectId: string; objectType: string; tokens: Record<string, string>; timestamp: string; extraData?: unknown; timelineIFrame?: unknown; createdAt: string }
 
+export interface PipelineAuditEntry { objectType: string; pipelineId: string; stageId?: string; action: 'CREATE' | 'UPDATE' | 'DELETE'; timestamp: string; rawObject: unknown }
+
 export interface PortalState {
   version: 1;
   nextId: number;
@@ -83,6 +86,10 @@ export interface PortalState {
   associationDefs: AssociationDef[];
   /** `${fromTypeId}:${fromId}` → toTypeId → toId → associationTypeIds. Stored in both directions. */
   associations: Record<string, Record<string, Record<string, number[]>>>;
+  /** `${fromTypeId}:${toTypeId}:${typeId}` → configured per-record maximum (association limits). */
+  associationLimits: Record<string, number>;
+  /** Changes of pipelines and stages, newest last, served by the audit endpoints. */
+  pipelineAudit: PipelineAuditEntry[];
   pipelines: Record<string, Pipeline[]>;
   timelineTemplates: Record<string, TimelineTemplate>;
   timelineEvents: Record<string, TimelineEvent>;
@@ -94,7 +101,7 @@ export function emptyState(): PortalState {
   const state: PortalState = {
     version: 1, nextId: 10_001, nextSchemaId: 3_465_404, nextEventId: 1, nextSubscriptionId: 1, nextAssociationTypeId: 1_000,
     nextTimelineTemplateId: 1_000_001,
-    objects: {}, properties: {}, groups: {}, schemas: {}, associationDefs: hubspotDefinedAssociations(), associations: {},
+    objects: {}, properties: {}, groups: {}, schemas: {}, associationDefs: hubspotDefinedAssociations(), associations: {}, associationLimits: {}, pipelineAudit: [],
     pipelines: defaultPipelines(), timelineTemplates: {}, timelineEvents: {}, webhookSettings: null, subscriptions: {},
   };
   for (const t of STANDARD_OBJECT_TYPES) {
@@ -109,7 +116,7 @@ export function emptyState(): PortalState {
 export function loadState(file: string): PortalState | undefined {
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as PortalState;
-    return parsed.version === 1 ? parsed : undefined;
+    return parsed.version === 1 ? { ...emptyState(), ...parsed } : undefined;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new Error(`cannot read simulator state file ${file}`, { cause: err });

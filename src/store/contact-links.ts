@@ -5,9 +5,9 @@ import { appendAudit } from './audit.js';
  * Ties WARP users to HubSpot contacts. HubSpot keeps one contact per email address, so a WARP user
  * and a contact the cache already holds (a row with the contact's HubSpot id and no WARP user, made
  * by a webhook or an import) can be the same person: then the two rows become one, the cached
- * contact's row, which takes over the WARP user's id and facts. These rules are the same whichever
- * side learns of the match first: the outbound sync (the upsert by email returned the contact) or
- * the inbound sync (the contact carries the user's `warp_user_id`). See docs/warp-domain.md.
+ * contact's row, which takes over the WARP user's id and facts. The outbound sync learns of the
+ * match when its upsert by email returns the contact; the inbound sync never takes a
+ * `warp_user_id` from HubSpot (docs/warp-domain.md "One email, one WARP user").
  */
 
 interface LinkRow {
@@ -28,7 +28,7 @@ export type LinkOutcome =
 const sameCustomer = (contact: LinkRow, user: LinkRow): boolean => contact.customer_id === null || String(contact.customer_id) === String(user.customer_id);
 
 /** Moves a WARP user's id and facts onto the cached contact row and removes the user's own row. */
-async function mergeUserIntoContact(tx: Queryable, user: LinkRow, contact: LinkRow, source: string): Promise<void> {
+async function mergeUserIntoContact(tx: Queryable, user: LinkRow, contact: LinkRow): Promise<void> {
   const { rows } = await tx.query<Record<string, unknown>>(
     `DELETE FROM users WHERE id = $1 RETURNING user_id, customer_id, email, firstname, lastname, role, twofa_enabled, last_login,
        api_key_count, last_api_call, created_at, version`,
@@ -46,7 +46,7 @@ async function mergeUserIntoContact(tx: Queryable, user: LinkRow, contact: LinkR
   await appendAudit(tx, {
     entityType: 'user',
     entityId: contact.hubspot_contact_id!,
-    source,
+    source: 'warp',
     event: 'warp_user_linked',
     changes: {
       user_id: { before: null, after: String(moved['user_id']) },
@@ -75,28 +75,6 @@ export async function linkUserToContact(tx: Queryable, userId: string, hubspotId
   }
   if (contact.user_id !== null) return { linked: false, gone: false, reason: `HubSpot contact ${hubspotId} already belongs to WARP user ${contact.user_id} (HubSpot keeps one contact per email)` };
   if (!sameCustomer(contact, user)) return { linked: false, gone: false, reason: `HubSpot contact ${hubspotId} belongs to another customer's company` };
-  await mergeUserIntoContact(tx, user, contact, 'warp');
+  await mergeUserIntoContact(tx, user, contact);
   return { linked: true };
-}
-
-/**
- * A cached contact row (`contactRowId`) carries `warp_user_id` = `userId` in HubSpot. `free`: no
- * row holds that id, the caller may set it. `merged`: the id belongs to a WARP user not yet linked
- * to any contact, with the same email and customer: that user is now this row. `taken`: it belongs
- * to another row (linked elsewhere, deleted, another email): the caller must not set it.
- */
-export async function claimUserIdForContact(tx: Queryable, contactRowId: string, userId: string, source: string): Promise<'free' | 'merged' | 'taken'> {
-  const { rows } = await tx.query<LinkRow>(
-    `SELECT id, user_id, hubspot_contact_id, customer_id, email, deleted_at FROM users WHERE user_id = $1 OR id = $2 ORDER BY id FOR UPDATE`,
-    [userId, contactRowId],
-  );
-  const contact = rows.find((r) => String(r.id) === contactRowId);
-  const user = rows.find((r) => r.user_id === userId && String(r.id) !== contactRowId);
-  if (!user) return 'free';
-  const mergeable =
-    contact !== undefined && contact.user_id === null && user.deleted_at === null && user.hubspot_contact_id === null &&
-    user.email !== null && contact.email !== null && user.email.toLowerCase() === contact.email.toLowerCase() && sameCustomer(contact, user);
-  if (!mergeable) return 'taken';
-  await mergeUserIntoContact(tx, user, contact, source);
-  return 'merged';
 }

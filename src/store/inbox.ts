@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.js';
+import { type PublicError, storedPublicError } from '../lib/errors.js';
 
 /**
  * The webhook inbox: verified events are committed here before HubSpot gets its 2xx, then
@@ -15,22 +16,22 @@ export interface NewInboxEvent {
 }
 
 /**
- * Stores a verified request body in one statement (one round trip, atomic). With
- * `replaySignature`, it is stored only if that signature was not seen before; returns false for
- * a replay (nothing stored).
+ * Stores a verified request body in one statement (one round trip, atomic), only if none of its
+ * replay keys was seen before (a v3 signature, a body hash); returns false for a replay (the body
+ * is not stored).
  */
-export async function acceptWebhookBatch(db: Queryable, replaySignature: string | null, body: string, eventCount: number): Promise<boolean> {
+export async function acceptWebhookBatch(db: Queryable, replayKeys: readonly string[], body: string, eventCount: number): Promise<boolean> {
   const { rows } = await db.query<{ fresh: boolean }>(
     `WITH guard AS (
-       INSERT INTO webhook_replay_guard (signature) SELECT $1::text WHERE $1::text IS NOT NULL
+       INSERT INTO webhook_replay_guard (signature) SELECT DISTINCT unnest($1::text[])
        ON CONFLICT DO NOTHING RETURNING 1
      ), allowed AS (
-       SELECT $1::text IS NULL OR EXISTS (SELECT 1 FROM guard) AS ok
+       SELECT (SELECT count(*) FROM guard) = cardinality(ARRAY(SELECT DISTINCT unnest($1::text[]))) AS ok
      ), stored AS (
        INSERT INTO webhook_batches (body, event_count) SELECT $2, $3 WHERE (SELECT ok FROM allowed) RETURNING 1
      )
      SELECT (SELECT ok FROM allowed) AS fresh, (SELECT count(*) FROM stored) AS stored`,
-    [replaySignature, body, eventCount],
+    [[...replayKeys], body, eventCount],
   );
   return rows[0]!.fresh;
 }
@@ -66,9 +67,20 @@ export async function insertInboxEvents(db: Queryable, events: NewInboxEvent[]):
   return rowCount ?? 0;
 }
 
-/** Forgets replay-guard signatures older than the timestamp window: older requests are refused as stale anyway. */
-export async function pruneReplayGuard(db: Queryable, olderThanMs: number): Promise<number> {
-  const { rowCount } = await db.query(`DELETE FROM webhook_replay_guard WHERE seen_at < now() - make_interval(secs => $1 / 1000.0)`, [olderThanMs]);
+/** Prefix of replay-guard keys that are a body hash (v1/v2 requests, which carry no timestamp). */
+export const BODY_HASH_REPLAY_PREFIX = 'body-sha256:';
+
+/**
+ * Forgets v3 signatures once the timestamp window has passed (older requests are refused as stale
+ * anyway), and body hashes of unsigned-in-time (v1) requests after their longer retention.
+ */
+export async function pruneReplayGuard(db: Queryable, keep: { signedMs: number; bodyHashMs: number }): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM webhook_replay_guard
+     WHERE seen_at < now() - make_interval(secs => LEAST($1::float8, $2::float8) / 1000.0)
+       AND seen_at < now() - make_interval(secs => (CASE WHEN starts_with(signature, $3) THEN $2::float8 ELSE $1::float8 END) / 1000.0)`,
+    [keep.signedMs, keep.bodyHashMs, BODY_HASH_REPLAY_PREFIX],
+  );
   return rowCount ?? 0;
 }
 
@@ -132,15 +144,15 @@ export async function completeInboxEvent(db: Queryable, id: string, status: Inbo
 }
 
 /** Schedules a retry with back-off, or gives up (`failed`) after `maxAttempts`. */
-export async function failInboxEvent(db: Queryable, id: string, error: string, maxAttempts: number, retryInMs: number): Promise<void> {
+export async function failInboxEvent(db: Queryable, id: string, error: PublicError, maxAttempts: number, retryInMs: number): Promise<void> {
   await db.query(
     `UPDATE webhook_inbox SET
        status = CASE WHEN attempts >= $3 THEN 'failed' ELSE 'pending' END,
        processed_at = CASE WHEN attempts >= $3 THEN now() END,
-       last_error = left($2, 1000), locked_until = NULL,
+       last_error = left($2, 1000), last_error_code = $5, locked_until = NULL,
        next_attempt_at = now() + make_interval(secs => $4 / 1000.0)
      WHERE id = $1`,
-    [id, error, maxAttempts, retryInMs],
+    [id, error.message, maxAttempts, retryInMs, error.code],
   );
 }
 
@@ -151,21 +163,27 @@ export interface InboxStats {
   failed: number;
   oldestPendingReceivedAt: Date | null;
   lastAppliedAt: Date | null;
-  lastErrors: Array<{ id: string; subscriptionType: string; objectId: string | null; error: string; at: Date | null }>;
+  lastErrors: Array<{ id: string; subscriptionType: string; objectId: string | null; error: PublicError; at: Date | null }>;
 }
 
+/**
+ * Backlog and health of the inbox. Every figure comes from a partial index (unfinished, failed,
+ * applied, erroring rows), so its cost follows the backlog, not the size of the table.
+ */
 export async function inboxStats(db: Queryable): Promise<InboxStats> {
   const [batches, counts, errors] = await Promise.all([
-    db.query<{ n: number; oldest: Date | null }>(`SELECT count(*)::int AS n, min(received_at) AS oldest FROM webhook_batches WHERE expanded_at IS NULL`),
-    db.query<{ pending: number; failed: number; oldest: Date | null; last_applied: Date | null }>(
-      `SELECT count(*) FILTER (WHERE status IN ('pending', 'processing'))::int AS pending,
-              count(*) FILTER (WHERE status = 'failed')::int AS failed,
-              min(received_at) FILTER (WHERE status IN ('pending', 'processing')) AS oldest,
-              max(processed_at) FILTER (WHERE status = 'applied') AS last_applied
-       FROM webhook_inbox`,
+    db.query<{ n: number; oldest: Date | null }>(
+      `SELECT (SELECT count(*)::int FROM webhook_batches WHERE expanded_at IS NULL) AS n,
+              (SELECT received_at FROM webhook_batches WHERE expanded_at IS NULL ORDER BY id LIMIT 1) AS oldest`,
     ),
-    db.query<{ id: string; subscription_type: string; object_id: string | null; last_error: string; processed_at: Date | null }>(
-      `SELECT id, subscription_type, object_id, last_error, processed_at FROM webhook_inbox
+    db.query<{ pending: number; failed: number; oldest: Date | null; last_applied: Date | null }>(
+      `SELECT (SELECT count(*)::int FROM webhook_inbox WHERE status IN ('pending', 'processing')) AS pending,
+              (SELECT count(*)::int FROM webhook_inbox WHERE status = 'failed') AS failed,
+              (SELECT min(received_at) FROM webhook_inbox WHERE status IN ('pending', 'processing')) AS oldest,
+              (SELECT max(processed_at) FROM webhook_inbox WHERE status = 'applied') AS last_applied`,
+    ),
+    db.query<{ id: string; subscription_type: string; object_id: string | null; last_error: string; last_error_code: string | null; processed_at: Date | null }>(
+      `SELECT id, subscription_type, object_id, last_error, last_error_code, processed_at FROM webhook_inbox
        WHERE last_error IS NOT NULL ORDER BY id DESC LIMIT 10`,
     ),
   ]);
@@ -178,6 +196,12 @@ export async function inboxStats(db: Queryable): Promise<InboxStats> {
     failed: c.failed,
     oldestPendingReceivedAt: oldest,
     lastAppliedAt: c.last_applied,
-    lastErrors: errors.rows.map((r) => ({ id: String(r.id), subscriptionType: r.subscription_type, objectId: r.object_id, error: r.last_error, at: r.processed_at })),
+    lastErrors: errors.rows.map((r) => ({
+      id: String(r.id),
+      subscriptionType: r.subscription_type,
+      objectId: r.object_id,
+      error: storedPublicError(r.last_error_code, r.last_error)!,
+      at: r.processed_at,
+    })),
   };
 }

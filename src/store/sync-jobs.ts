@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.js';
+import { type PublicError, storedPublicError } from '../lib/errors.js';
 
 /** Durable background sync jobs (full import, reconcile): status and progress survive restarts. */
 
@@ -11,7 +12,8 @@ export interface SyncJob {
   kind: SyncJobKind;
   status: SyncJobStatus;
   progress: Record<string, unknown>;
-  error: string | null;
+  /** Why it failed, as API clients may see it (never raw database or HubSpot text). */
+  error: PublicError | null;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -23,18 +25,19 @@ interface SyncJobRow {
   status: SyncJobStatus;
   progress: Record<string, unknown>;
   error: string | null;
+  error_code: string | null;
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
 }
 
-const COLUMNS = 'id, kind, status, progress, error, created_at, started_at, finished_at';
+const COLUMNS = 'id, kind, status, progress, error, error_code, created_at, started_at, finished_at';
 const toJob = (r: SyncJobRow): SyncJob => ({
   id: String(r.id),
   kind: r.kind,
   status: r.status,
   progress: r.progress,
-  error: r.error,
+  error: storedPublicError(r.error_code, r.error),
   createdAt: r.created_at,
   startedAt: r.started_at,
   finishedAt: r.finished_at,
@@ -74,10 +77,10 @@ export async function reportSyncJobProgress(db: Queryable, id: string, progress:
   );
 }
 
-export async function finishSyncJob(db: Queryable, id: string, status: 'succeeded' | 'failed', progress: Record<string, unknown>, error: string | null): Promise<void> {
+export async function finishSyncJob(db: Queryable, id: string, status: 'succeeded' | 'failed', progress: Record<string, unknown>, error: PublicError | null): Promise<void> {
   await db.query(
-    `UPDATE sync_jobs SET status = $2, progress = $3, error = left($4, 1000), finished_at = now(), locked_until = NULL WHERE id = $1`,
-    [id, status, JSON.stringify(progress), error],
+    `UPDATE sync_jobs SET status = $2, progress = $3, error = left($4, 1000), error_code = $5, finished_at = now(), locked_until = NULL WHERE id = $1`,
+    [id, status, JSON.stringify(progress), error?.message ?? null, error?.code ?? null],
   );
 }
 

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-
 import type { Queryable } from '../db/pool.js';
 import type { TrunkStatus } from '../domain/value-sets.js';
+import { randomHexId } from '../lib/ids.js';
 import { fetchLimit, type Page, type PageRequest, toPage } from '../lib/paging.js';
 
 export interface Trunk {
@@ -64,7 +63,7 @@ const toTrunk = (row: TrunkRow): Trunk => ({
   deletedAt: row.deleted_at,
 });
 
-export const newTrunkId = (): string => `trunk_${randomBytes(8).toString('hex')}`;
+export const newTrunkId = (): string => randomHexId('trunk');
 
 export interface NewTrunk {
   trunkId?: string | undefined;

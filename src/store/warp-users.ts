@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-
 import { lockForTransaction } from '../db/locks.js';
 import type { Queryable } from '../db/pool.js';
 import type { UserRole } from '../domain/value-sets.js';
+import { randomHexId } from '../lib/ids.js';
 import { fetchLimit, type Page, type PageRequest, toPage } from '../lib/paging.js';
 
 /**
@@ -58,7 +57,7 @@ const toUser = (row: WarpUserRow): WarpUser => ({
   lastApiCall: row.last_api_call,
 });
 
-export const newUserId = (): string => `usr_${randomBytes(8).toString('hex')}`;
+export const newUserId = (): string => randomHexId('usr');
 
 export interface NewWarpUser {
   userId?: string | undefined;

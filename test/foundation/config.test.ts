@@ -50,4 +50,56 @@ describe('loadConfig', () => {
   it('defaults the HubSpot base URL to the real API when a token is given', () => {
     expect(loadConfig({ HUBSPOT_ACCESS_TOKEN: 'pat-na1-x' }).hubspot.baseUrl).toBe('https://api.hubapi.com');
   });
+
+  it('with NODE_ENV=production, refuses to start without a token, a client secret and DATABASE_URL (no simulator, no embedded database)', () => {
+    const problems = problemsOf({ NODE_ENV: 'production', HOST: '0.0.0.0' });
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringContaining('HUBSPOT_ACCESS_TOKEN: required when NODE_ENV=production'),
+      expect.stringContaining('HUBSPOT_CLIENT_SECRET: required when NODE_ENV=production'),
+      expect.stringContaining('DATABASE_URL: required when NODE_ENV=production'),
+    ]));
+    const ok = loadConfig({ NODE_ENV: 'production', HOST: '0.0.0.0', HUBSPOT_ACCESS_TOKEN: 'pat-na1-x', HUBSPOT_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/warp' });
+    expect(ok.hubspot.accessToken).toBe('pat-na1-x');
+  });
+
+  it('runs the bundled simulator only on a loopback HOST', () => {
+    expect(problemsOf({ HOST: '0.0.0.0' })).toEqual([expect.stringContaining('HOST: the bundled simulator')]);
+    for (const host of ['127.0.0.1', 'localhost', '::1', '127.0.0.2']) expect(loadConfig({ HOST: host }).http.host).toBe(host);
+    expect(loadConfig({ HOST: '0.0.0.0', HUBSPOT_ACCESS_TOKEN: 'pat-na1-x' }).http.host).toBe('0.0.0.0');
+  });
+
+  it('sends the HubSpot token over https only (http to a loopback simulator outside production)', () => {
+    expect(problemsOf({ HUBSPOT_ACCESS_TOKEN: 't', HUBSPOT_BASE_URL: 'http://api.hubapi.com' })).toEqual([expect.stringContaining('HUBSPOT_BASE_URL: must be https://')]);
+    expect(loadConfig({ HUBSPOT_ACCESS_TOKEN: 't', HUBSPOT_BASE_URL: 'http://127.0.0.1:4010' }).hubspot.baseUrl).toBe('http://127.0.0.1:4010');
+    expect(problemsOf({ NODE_ENV: 'production', HUBSPOT_ACCESS_TOKEN: 't', HUBSPOT_CLIENT_SECRET: 's', DATABASE_URL: 'postgres://db/w', HUBSPOT_BASE_URL: 'http://127.0.0.1:4010' }))
+      .toEqual([expect.stringContaining('HUBSPOT_BASE_URL')]);
+  });
+
+  it('never prints the value of a *_URL variable (they carry passwords and webhook secrets)', () => {
+    const problems = problemsOf({ DATABASE_URL: 'postgres://u:hunter2@db:notaport/x y', SMTP_URL: 'ftp://u:hunter3@mail', OPS_ALERT_WEBHOOK_URL: 'hooks.slack.com/services/T0/B0/s3cr3t' }).join('\n');
+    expect(problems).toContain('DATABASE_URL');
+    expect(problems).toContain('SMTP_URL');
+    expect(problems).toContain('OPS_ALERT_WEBHOOK_URL');
+    for (const secret of ['hunter2', 'hunter3', 's3cr3t']) expect(problems).not.toContain(secret);
+  });
+
+  it('requires v3 webhook signatures by default and caps the future skew at 5 minutes', () => {
+    expect(loadConfig({}).webhooks.allowV1).toBe(false);
+    expect(problemsOf({ WEBHOOK_MAX_FUTURE_SKEW_MS: String(60 * 60_000) })).toEqual([expect.stringContaining('WEBHOOK_MAX_FUTURE_SKEW_MS')]);
+  });
+
+  it('serves TLS only with both a certificate and a key', () => {
+    expect(problemsOf({ TLS_CERT_FILE: '/tmp/cert.pem' })).toEqual(['TLS_CERT_FILE, TLS_KEY_FILE: set both or neither']);
+    expect(loadConfig({ TLS_CERT_FILE: '/c.pem', TLS_KEY_FILE: '/k.pem' }).http.tls).toEqual({ certFile: '/c.pem', keyFile: '/k.pem' });
+  });
 });
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}

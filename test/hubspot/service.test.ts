@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
+import { inboundWebhookSubscriptions } from '../../src/sync/inbound/subscriptions.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { startTestService } from '../support/service.js';
+import { waitFor } from '../support/wait.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -43,6 +45,34 @@ describe('the service and HubSpot', () => {
       await service.close();
     } finally {
       await external.close();
+    }
+  });
+
+  it('the bundled simulator signs with a fresh random secret each start, or with HUBSPOT_CLIENT_SECRET when set', async () => {
+    const first = await startTestService(db, { HUBSPOT_PROVISION_AT_START: 'false', INBOX_WORKERS: '0' });
+    const second = await startTestService(db, { HUBSPOT_PROVISION_AT_START: 'false', INBOX_WORKERS: '0' });
+    const secrets = [first.hubspot.simulator!.clientSecret, second.hubspot.simulator!.clientSecret];
+    await first.close();
+    await second.close();
+    expect(secrets[0]).not.toBe(secrets[1]);
+    expect(secrets).not.toContain('sim-client-secret');
+    expect(secrets[0]!.length).toBeGreaterThanOrEqual(32);
+
+    // With HUBSPOT_CLIENT_SECRET and no token, its webhooks used to be signed with its own secret
+    // and refused with 401; now an edit made in it reaches the cache.
+    const service = await startTestService(db, { HUBSPOT_CLIENT_SECRET: 'operator-chosen-secret', INBOX_POLL_INTERVAL_MS: '20' });
+    try {
+      expect(service.hubspot.simulator!.clientSecret).toBe('operator-chosen-secret');
+      const address = await service.app.listen({ port: 0, host: '127.0.0.1' });
+      service.hubspot.simulator!.configureWebhooks(`${address}/api/v1/webhooks/hubspot`, inboundWebhookSubscriptions());
+      const created = service.hubspot.simulator!.uiEdit({ objectType: 'companies', action: 'create', properties: { name: 'Signed Right GmbH' } });
+      await waitFor(async () => {
+        const { rows } = await db.pool.query<{ name: string | null }>('SELECT name FROM customers WHERE hubspot_company_id = $1', [String(created['id'])]);
+        return rows[0]?.name === 'Signed Right GmbH' ? true : undefined;
+      });
+      expect(service.logText()).not.toContain('webhook_signature_invalid');
+    } finally {
+      await service.close();
     }
   });
 });

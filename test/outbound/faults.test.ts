@@ -157,6 +157,37 @@ describe('a worker that dies mid-batch', () => {
   });
 });
 
+describe('the note marker of a retried event', () => {
+  let f: OutboundFixture;
+  beforeAll(async () => {
+    f = await startOutboundFixture({ env: { OUTBOX_WORKERS: '0' } });
+  });
+  afterAll(async () => {
+    await f.close();
+  });
+
+  it('is not found in a note someone else wrote, or in a note on another company (L12)', async () => {
+    const customer = await f.createCustomer();
+    const other = await f.createCustomer();
+    await f.api.call('createTrunk', { params: { ban: customer.ban }, body: trunkBody({ name: 'marker-test' }) });
+    // As after an attempt that died before HubSpot answered: the retry looks for the marker first.
+    const { rows: events } = await f.db.pool.query<{ id: string }>('UPDATE account_events SET dispatched_at = now() WHERE customer_id = $1 RETURNING id', [customer.id]);
+    expect(events.length).toBeGreaterThan(0);
+    const gateway = f.service.hubspot.gateway;
+    for (const e of events) {
+      const note = (companyId: string, body: string) =>
+        gateway.createNote({ body, timestamp: new Date(), associations: [{ toObjectType: 'companies', toObjectId: companyId, associationTypeId: 190 }] });
+      await note(other.companyId, `copied here [warp-event-${e.id}]`);
+      await note(customer.companyId, `a person mentions warp-event-${e.id} in passing`);
+    }
+    f.startWorkers();
+    await outboxDrained(f.db);
+    const notes = await f.records('notes', ['hs_note_body'], ['companies']);
+    const onCustomer = notes.filter((n) => n.associations?.['companies']?.results.some((a) => a.id === customer.companyId));
+    for (const e of events) expect(onCustomer.filter((n) => n.properties['hs_note_body']?.includes(`[warp-event-${e.id}]`))).toHaveLength(1);
+  });
+});
+
 describe('a worker process killed with SIGKILL mid-batch', () => {
   let f: OutboundFixture;
   beforeAll(async () => {

@@ -1,53 +1,10 @@
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return --
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return --
    Tests assert on raw HubSpot JSON bodies (ApiException.body, webhook payloads), which are untyped by nature. */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Signature } from '@hubspot/api-client';
 import { decodeUriForV3, verifyHubSpotSignature } from '../../src/hubspot/webhook-signature.js';
 import type { RunningSimulator } from '../../src/simulator/server.js';
-import { call, devSdk, sdk, startTestSim } from './helpers.js';
-
-interface Delivery { headers: IncomingHttpHeaders; raw: string; events: any[]; at: number }
-
-/** A small local webhook receiver; `respond` decides the status (and an optional delay) per request. */
-class Receiver {
-  deliveries: Delivery[] = [];
-  inFlight = 0;
-  maxInFlight = 0;
-  respond: (n: number) => { status: number; delayMs?: number } = () => ({ status: 204 });
-  private server!: Server;
-  url = '';
-
-  async start(path = '/hooks/hubspot?src=sim'): Promise<void> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        this.inFlight++;
-        this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-        this.deliveries.push({ headers: req.headers, raw, events: JSON.parse(raw) as any[], at: Date.now() });
-        const { status, delayMs } = this.respond(this.deliveries.length);
-        setTimeout(() => {
-          this.inFlight--;
-          if (!res.destroyed) res.writeHead(status).end();
-        }, delayMs ?? 0);
-      });
-    });
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}${path}`;
-  }
-
-  events(): any[] {
-    return this.deliveries.flatMap((d) => d.events);
-  }
-
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((r) => this.server.close(r));
-  }
-}
+import { Receiver, call, devSdk, sdk, startTestSim } from './helpers.js';
 
 let sim: RunningSimulator;
 let rx: Receiver;

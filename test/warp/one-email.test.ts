@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { readMigrations } from '../../src/db/migrate.js';
 import { withTransaction } from '../../src/db/pool.js';
-import { claimUserIdForContact, linkUserToContact } from '../../src/store/contact-links.js';
+import { linkUserToContact } from '../../src/store/contact-links.js';
 import { valueOf } from '../../src/warp/result.js';
 import { createUser } from '../../src/warp/users.js';
 import { insertCustomer } from '../support/customers.js';
@@ -93,19 +93,6 @@ describe('linking a WARP user to its HubSpot contact', () => {
     const third = valueOf(await createUser(deps(), a.ban, { email: 'three@example.com', role: 'admin' }));
     await cachedContact('92002', 'three@example.com', b.id);
     expect(await withTransaction(pool(), (tx) => linkUserToContact(tx, third.userId, '92002'))).toMatchObject({ linked: false, reason: expect.stringContaining('another customer') as string });
-  });
-
-  it('inbound: a contact carrying the id of a WARP user not linked yet becomes that user; another id is not adopted', async () => {
-    const c = await customer();
-    const user = valueOf(await createUser(deps(), c.ban, { email: 'in@example.com', role: 'billing' }));
-    const contactRow = await cachedContact('93001', 'in@example.com', null);
-    expect(await withTransaction(pool(), (tx) => claimUserIdForContact(tx, contactRow, user.userId, 'fetch'))).toBe('merged');
-    expect(await users('in@example.com')).toEqual([expect.objectContaining({ id: contactRow, user_id: user.userId, hubspot_contact_id: '93001', role: 'billing' })]);
-
-    // The id is now taken by a linked contact: another contact claiming it is refused.
-    const other = await cachedContact('93002', 'other@example.com', null);
-    expect(await withTransaction(pool(), (tx) => claimUserIdForContact(tx, other, user.userId, 'fetch'))).toBe('taken');
-    expect(await withTransaction(pool(), (tx) => claimUserIdForContact(tx, other, 'usr_nobody', 'fetch'))).toBe('free');
   });
 });
 

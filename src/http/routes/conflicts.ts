@@ -5,12 +5,13 @@ import { listConflicts } from '../../store/conflicts.js';
 import { SYNC_SIDES } from '../../domain/crm-catalogue.js';
 import { pageQuery, pageRequest, pageSchema, presentPage } from '../paging.js';
 import { defineRoute } from '../route.js';
+import { numericId } from '../schemas.js';
 import { isoTime } from './customer-scope.js';
 
 const query = z
   .object({
     objectType: z.enum(['company', 'contact', 'deal']).optional(),
-    objectId: z.string().regex(/^\d+$/).optional(),
+    objectId: numericId('a HubSpot object id').optional(),
     ...pageQuery,
   })
   .strict();

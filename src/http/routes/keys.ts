@@ -5,6 +5,7 @@ import { notFound } from '../../lib/errors.js';
 import { API_KEY_SCOPES, type ApiKey, createApiKey, listApiKeys, revokeApiKey } from '../../store/api-keys.js';
 import { pageQuery, pageRequest, pageSchema, presentPage } from '../paging.js';
 import { defineRoute } from '../route.js';
+import { numericId } from '../schemas.js';
 import { isoTime } from './customer-scope.js';
 
 const keyView = z.object({
@@ -41,9 +42,9 @@ export function keyRoutes(db: Queryable) {
       operationId: 'whoami',
       method: 'GET',
       url: '/whoami',
-      access: 'read',
+      access: 'any',
       tag: 'keys',
-      summary: 'The API key used for this request (name, scopes)',
+      summary: 'The API key used for this request (name, scopes); any valid key may ask',
       success: { status: 200, description: 'The calling key', schema: keyView },
       handler: async ({ apiKey }) => presentKey(apiKey!),
     }),
@@ -67,6 +68,7 @@ export function keyRoutes(db: Queryable) {
       summary: 'Create an API key; the secret is in this response only',
       body: createKeyBody,
       success: { status: 201, description: 'The new key, with its secret', schema: keyView.extend({ key: z.string().describe('The secret: shown this once') }) },
+      errors: { 409: '`key_name_taken`: an active key already has this name' },
       handler: async ({ body }) => {
         const { key, apiKey } = await createApiKey(db, body.name, body.scopes);
         return { ...presentKey(apiKey), key };
@@ -79,7 +81,7 @@ export function keyRoutes(db: Queryable) {
       access: 'admin',
       tag: 'keys',
       summary: 'Revoke an API key',
-      params: z.object({ id: z.string().regex(/^\d+$/, 'must be a numeric key id') }),
+      params: z.object({ id: numericId('a key id') }),
       success: { status: 200, description: 'The revoked key', schema: keyView },
       errors: { 404: 'No active key with this id' },
       handler: async ({ params }) => {

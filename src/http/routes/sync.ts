@@ -13,12 +13,15 @@ export interface SyncRouteDeps {
   onQueued?: () => void;
 }
 
+/** An error as clients see it: a stable code and a scrubbed sentence, never the database's own text. */
+const publicErrorView = z.object({ code: z.string(), message: z.string() });
+
 const jobView = z.object({
   id: z.string(),
   kind: z.enum(SYNC_JOB_KINDS),
   status: z.enum(['queued', 'running', 'succeeded', 'failed']),
   progress: z.record(z.string(), z.unknown()).describe('Per object type: records read and outcomes'),
-  error: z.string().nullable(),
+  error: publicErrorView.nullable(),
   createdAt: isoTime,
   startedAt: isoTime.nullable(),
   finishedAt: isoTime.nullable(),
@@ -28,7 +31,7 @@ const statusView = z.object({
   jobs: z.array(jobView),
   counts: z.record(z.string(), z.number().int()).describe('Live cache rows per table'),
   inbox: z.object({ depth: z.number().int(), failed: z.number().int(), lagMs: z.number(), lastAppliedAt: isoTime.nullable() }),
-  lastErrors: z.array(z.object({ id: z.string(), subscriptionType: z.string(), objectId: z.string().nullable(), error: z.string(), at: isoTime.nullable() })),
+  lastErrors: z.array(z.object({ id: z.string(), subscriptionType: z.string(), objectId: z.string().nullable(), error: publicErrorView, at: isoTime.nullable() })),
 });
 
 const presentJob = (job: SyncJob): z.input<typeof jobView> => ({

@@ -6,6 +6,7 @@ import type { WarpUser } from '../../store/warp-users.js';
 import { createUser, listUsers, updateUser } from '../../warp/users.js';
 import { pageQuery, pageRequest, pageSchema, presentPage } from '../paging.js';
 import { defineRoute } from '../route.js';
+import { emailAddress } from '../schemas.js';
 import { valueOrRefusal } from '../warp-results.js';
 import { banParams, iso, isoTime, safeText } from './customer-scope.js';
 
@@ -44,7 +45,7 @@ const apiKeyCount = z.number().int().nonnegative().max(10_000);
 
 const createBody = z
   .object({
-    email: z.email().max(254),
+    email: emailAddress,
     firstname: safeText(100).optional(),
     lastname: safeText(100).optional(),
     role: z.enum(USER_ROLES),

@@ -4,41 +4,45 @@
  * archive 204. Batch read cannot return associations.
  */
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { objectScopes, requireScopes } from '../auth.js';
 import type { SimContext } from '../context.js';
 import { HubSpotError, notFound, validation } from '../errors.js';
 import { renderRecord } from '../render.js';
 import { archiveRecord, assertIdProperty, commitCreate, commitUpdate, findRecord, prepareCreate, prepareUpdate, type PreparedWrite } from '../records.js';
 import { addAssociation } from '../associations-store.js';
-import { resolveAssocInputs } from './objects.js';
-import { OBJECT_PREFIXES, apiSource, batchResponse, body, inputsOf, objectType, params, query, routeAll, str, toBatchError, type BatchError } from './common.js';
+import { associationInput, resolveAssocInputs } from './objects.js';
+import { idString, parseBody, propertyValues } from '../body.js';
+import { OBJECT_PREFIXES, apiSource, batchError, batchResponse, inputsOf, objectType, params, query, routeAll, str, toBatchError, type BatchError } from './common.js';
 
 export const BATCH_MAX_INPUTS = 100;
 
-interface WriteInput { id?: unknown; idProperty?: string; properties?: Record<string, unknown>; objectWriteTraceId?: string; associations?: Parameters<typeof resolveAssocInputs>[2] }
+const readInput = z.looseObject({ id: idString });
+const createInput = z.looseObject({ properties: propertyValues, associations: z.array(associationInput).optional(), objectWriteTraceId: z.string().optional() });
+const updateInput = z.looseObject({ id: idString, idProperty: z.string().optional(), properties: propertyValues, objectWriteTraceId: z.string().optional() });
+type WriteInput = z.output<typeof updateInput>;
+const readBody = z.looseObject({ properties: z.array(z.string()).optional(), propertiesWithHistory: z.array(z.string()).optional(), idProperty: z.string().optional() });
 
-const traceCtx = (i: WriteInput): Record<string, string[]> | undefined => (i.objectWriteTraceId ? { objectWriteTraceId: [i.objectWriteTraceId] } : undefined);
+const traceCtx = (i: { objectWriteTraceId?: string | undefined }): Record<string, string[]> | undefined => (i.objectWriteTraceId ? { objectWriteTraceId: [i.objectWriteTraceId] } : undefined);
 
 export function registerBatchRoutes(app: FastifyInstance, ctx: SimContext): void {
   routeAll(app, 'POST', OBJECT_PREFIXES, '/:objectType/batch/read', (req, reply) => {
     const startedAt = new Date().toISOString();
     const type = objectType(ctx, params(req).objectType);
     requireScopes(req, objectScopes(type.objectTypeId, type.custom, false));
-    const inputs = inputsOf(req, BATCH_MAX_INPUTS) as { id?: unknown }[];
-    const b = body<{ properties?: string[]; propertiesWithHistory?: string[]; idProperty?: string }>(req);
+    const inputs = inputsOf(req, BATCH_MAX_INPUTS, 'BatchReadInputSimplePublicObjectId', readInput);
+    const b = parseBody(req, 'BatchReadInputSimplePublicObjectId', readBody);
     if (b.idProperty) assertIdProperty(ctx, type, b.idProperty);
     const archived = str(query(req).archived) === 'true';
     const results: unknown[] = [];
     const missing: string[] = [];
     for (const i of inputs) {
-      const r = findRecord(ctx, type, String(i.id), b.idProperty, archived);
+      const r = findRecord(ctx, type, i.id, b.idProperty, archived);
       if (r && r.archived === archived) results.push(renderRecord(ctx, type, r, { properties: b.properties, propertiesWithHistory: b.propertiesWithHistory }));
-      else missing.push(String(i.id));
+      else missing.push(i.id);
     }
-    const errors: BatchError[] = missing.length === 0 ? [] : [{
-      status: 'error', category: 'OBJECT_NOT_FOUND', context: { ids: missing },
-      message: `Could not get some ${type.associationName} objects, they may be deleted or not exist. Check that ids are valid.`,
-    }];
+    const errors = missing.length === 0 ? [] : [batchError('OBJECT_NOT_FOUND',
+      `Could not get some ${type.associationName} objects, they may be deleted or not exist. Check that ids are valid.`, { ids: missing })];
     return batchResponse(reply, 200, results, errors, startedAt);
   });
 
@@ -46,21 +50,21 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: SimContext): void
     const startedAt = new Date().toISOString();
     const type = objectType(ctx, params(req).objectType);
     requireScopes(req, objectScopes(type.objectTypeId, type.custom, true));
-    const inputs = inputsOf(req, BATCH_MAX_INPUTS) as WriteInput[];
+    const inputs = inputsOf(req, BATCH_MAX_INPUTS, 'SimplePublicObjectBatchInputForCreate', createInput);
     const source = apiSource(req);
     // Multi-status on create is opt-in: "include a unique objectWriteTraceId value for each input".
     const partial = inputs.length > 0 && inputs.every((i) => typeof i.objectWriteTraceId === 'string');
-    const prepared: ({ p: PreparedWrite; a: ReturnType<typeof resolveAssocInputs>; i: WriteInput } | undefined)[] = [];
+    const prepared: ({ p: PreparedWrite; a: ReturnType<typeof resolveAssocInputs>; trace: string | undefined } | undefined)[] = [];
     const errors: BatchError[] = [];
     const seen = new Map<string, string>();
     for (const i of inputs) {
       try {
         const p = prepareCreate(ctx, type, i.properties);
         checkIntraBatchUnique(ctx, type.objectTypeId, p.merged, seen);
-        prepared.push({ p, a: resolveAssocInputs(ctx, type, i.associations), i });
+        prepared.push({ p, a: resolveAssocInputs(ctx, type, i.associations), trace: i.objectWriteTraceId });
       } catch (err) {
         if (!partial) throw err;
-        errors.push(toBatchError(err, traceCtx(i)));
+        errors.push(toBatchError(err, traceCtx(i) ?? {}));
         prepared.push(undefined);
       }
     }
@@ -69,7 +73,7 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: SimContext): void
       const r = commitCreate(ctx, type, x.p, source);
       for (const a of x.a) addAssociation(ctx, type, r.id, a.to, a.toId, a.typeIds, source);
       const out = renderRecord(ctx, type, r, { properties: Object.keys(r.properties) });
-      if (x.i.objectWriteTraceId) out.objectWriteTraceId = x.i.objectWriteTraceId;
+      if (x.trace) out.objectWriteTraceId = x.trace;
       return [out];
     });
     return batchResponse(reply, 201, results, errors, startedAt);
@@ -79,10 +83,10 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: SimContext): void
     const startedAt = new Date().toISOString();
     const type = objectType(ctx, params(req).objectType);
     requireScopes(req, objectScopes(type.objectTypeId, type.custom, true));
-    const inputs = inputsOf(req, BATCH_MAX_INPUTS) as WriteInput[];
+    const inputs = inputsOf(req, BATCH_MAX_INPUTS, 'SimplePublicObjectBatchInput', updateInput);
     const { results, errors } = eachWrite(inputs, (i) => {
-      const r = findRecord(ctx, type, String(i.id), i.idProperty);
-      if (!r) throw notFound(`Object not found. objectId: ${String(i.id)}`);
+      const r = findRecord(ctx, type, i.id, i.idProperty);
+      if (!r) throw notFound(`Object not found. objectId: ${i.id}`);
       commitUpdate(ctx, type, r, prepareUpdate(ctx, type, r, i.properties), apiSource(req));
       return renderRecord(ctx, type, r, { properties: Object.keys(r.properties) });
     });
@@ -93,16 +97,15 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: SimContext): void
     const startedAt = new Date().toISOString();
     const type = objectType(ctx, params(req).objectType);
     requireScopes(req, objectScopes(type.objectTypeId, type.custom, true));
-    const inputs = inputsOf(req, BATCH_MAX_INPUTS) as WriteInput[];
+    const inputs = inputsOf(req, BATCH_MAX_INPUTS, 'SimplePublicObjectBatchInputUpsert', updateInput);
     const { results, errors } = eachWrite(inputs, (i) => {
       const idProperty = i.idProperty;
       if (!idProperty) throw validation('idProperty is required for upsert');
       assertIdProperty(ctx, type, idProperty);
-      const id = String(i.id);
-      const existing = findRecord(ctx, type, id, idProperty);
+      const existing = findRecord(ctx, type, i.id, idProperty);
       const rec = existing
         ? commitUpdate(ctx, type, existing, prepareUpdate(ctx, type, existing, i.properties), apiSource(req))
-        : commitCreate(ctx, type, prepareCreate(ctx, type, { ...i.properties, [idProperty]: id }), apiSource(req));
+        : commitCreate(ctx, type, prepareCreate(ctx, type, { ...i.properties, [idProperty]: i.id }), apiSource(req));
       return { ...renderRecord(ctx, type, rec, { properties: Object.keys(rec.properties) }), new: !existing };
     });
     return batchResponse(reply, 200, results, errors, startedAt);
@@ -111,9 +114,8 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: SimContext): void
   routeAll(app, 'POST', OBJECT_PREFIXES, '/:objectType/batch/archive', (req, reply) => {
     const type = objectType(ctx, params(req).objectType);
     requireScopes(req, objectScopes(type.objectTypeId, type.custom, true));
-    const inputs = inputsOf(req, BATCH_MAX_INPUTS) as { id?: unknown }[];
-    for (const i of inputs) {
-      const r = findRecord(ctx, type, String(i.id));
+    for (const i of inputsOf(req, BATCH_MAX_INPUTS, 'SimplePublicObjectId', readInput)) {
+      const r = findRecord(ctx, type, i.id);
       if (r) archiveRecord(ctx, type, r, apiSource(req));
     }
     return reply.code(204).send();
@@ -133,7 +135,7 @@ function eachWrite(inputs: readonly WriteInput[], write: (input: WriteInput) => 
       if (i.objectWriteTraceId) out.objectWriteTraceId = i.objectWriteTraceId;
       results.push(out);
     } catch (err) {
-      errors.push(toBatchError(err, traceCtx(i) ?? { ids: [String(i.id)] }));
+      errors.push(toBatchError(err, traceCtx(i) ?? { ids: [i.id] }));
     }
   }
   return { results, errors };

@@ -1,8 +1,10 @@
 /** Helpers shared by route modules: path variants, type resolution, change source, batch envelopes. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { parseBody } from '../body.js';
 import type { ChangeSource, SimContext } from '../context.js';
 import { HubSpotError, validation } from '../errors.js';
-import type { ObjectTypeInfo } from '../object-types.js';
+import { INVOICE_TYPE_ID, type ObjectTypeInfo } from '../object-types.js';
 import { resolveObjectType } from '../state.js';
 
 /** The v3 paths the SDK calls, plus the dated 2026-03 forms (docs/hubspot-facts.md "API versions and paths"). */
@@ -53,7 +55,18 @@ export function str(v: string | string[] | undefined): string | undefined {
 export function objectType(ctx: SimContext, raw: string | undefined): ObjectTypeInfo {
   const t = raw === undefined ? undefined : resolveObjectType(ctx.state, raw, ctx.opts.portalId);
   if (!t) throw new HubSpotError(400, 'VALIDATION_ERROR', `Unable to infer object type from: ${raw}`);
+  if (t.objectTypeId === INVOICE_TYPE_ID && !ctx.opts.invoicesEnabled) throw invoicesUnavailable();
   return t;
+}
+
+/**
+ * A portal without access to invoices (`invoicesEnabled: false`): no app can hold the invoice
+ * scopes there, so every invoice endpoint answers 403 MISSING_SCOPES, as a token lacking them does.
+ */
+function invoicesUnavailable(): HubSpotError {
+  return new HubSpotError(403, 'MISSING_SCOPES',
+    "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
+    { errors: [{ message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: ['crm.objects.invoices.read', 'crm.objects.invoices.write'] } }], links: { scopes: 'https://developers.hubspot.com/scopes' } });
 }
 
 /**
@@ -65,15 +78,9 @@ export function apiSource(req: FastifyRequest): ChangeSource {
   return { changeSource: 'INTEGRATION', sourceId: String(req.simAuth?.appId ?? 0) };
 }
 
-export function body<T = Record<string, unknown>>(req: FastifyRequest): T {
-  const b = req.body;
-  if (b === undefined || b === null || typeof b !== 'object') throw validation('Invalid input JSON: request body is required');
-  return b as T;
-}
-
-export function inputsOf(req: FastifyRequest, max: number): unknown[] {
-  const inputs = body<{ inputs?: unknown }>(req).inputs;
-  if (!Array.isArray(inputs)) throw validation('Invalid input JSON: "inputs" must be an array');
+/** Parses `{inputs: [...]}` with `item` per input and enforces the endpoint's batch size. */
+export function inputsOf<S extends z.ZodType>(req: FastifyRequest, max: number, model: string, item: S): z.output<S>[] {
+  const { inputs } = parseBody(req, model, z.looseObject({ inputs: z.array(item) }));
   if (inputs.length > max) {
     throw validation(`Batch input limit exceeded: ${inputs.length} inputs provided, the limit is ${max}.`, [
       { message: `size must be between 0 and ${max}`, code: 'INVALID_SIZE', in: 'inputs' },
@@ -82,7 +89,15 @@ export function inputsOf(req: FastifyRequest, max: number): unknown[] {
   return inputs;
 }
 
-export interface BatchError { status: 'error'; category: string; message: string; context?: Record<string, string[]>; errors?: unknown[] }
+/**
+ * One per-input error of a 207 response: the spec's `StandardError` requires `status`, `category`,
+ * `message`, `context`, `errors` and `links` on every entry, so all are always present.
+ */
+export interface BatchError { status: 'error'; category: string; message: string; context: Record<string, string[]>; errors: unknown[]; links: Record<string, string> }
+
+export function batchError(category: string, message: string, context: Record<string, string[]>, errors: unknown[] = []): BatchError {
+  return { status: 'error', category, message, context, errors, links: {} };
+}
 
 export function batchResponse(reply: FastifyReply, okStatus: number, results: unknown[], errors: BatchError[], startedAt: string): Record<string, unknown> {
   const out: Record<string, unknown> = { status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() };
@@ -96,13 +111,9 @@ export function batchResponse(reply: FastifyReply, okStatus: number, results: un
   return out;
 }
 
-export function toBatchError(err: unknown, context?: Record<string, string[]>): BatchError {
-  if (err instanceof HubSpotError) {
-    const e: BatchError = { status: 'error', category: err.category, message: err.message };
-    if (context) e.context = context;
-    if (err.extra.errors) e.errors = err.extra.errors;
-    return e;
-  }
+/** A HubSpotError thrown for one input, as that input's entry in `errors[]` (other errors rethrown). */
+export function toBatchError(err: unknown, context: Record<string, string[]>): BatchError {
+  if (err instanceof HubSpotError) return batchError(err.category, err.message, context, err.extra.errors ?? []);
   throw err;
 }
 
@@ -114,6 +125,11 @@ export function limitParam(raw: string | undefined, dflt: number, max: number): 
   // Strict on purpose: HubSpot documents 100 as the page maximum (docs/hubspot-facts.md "Records, batches, search").
   if (n > max) throw validation(`limit must be less than or equal to ${max}, got ${n}`, [{ message: `must be less than or equal to ${max}`, code: 'INVALID_LIMIT', in: 'limit' }]);
   return n;
+}
+
+/** The dated API forms (`…/2026-03/…`) have models of their own, some with more required fields. */
+export function isDated(req: FastifyRequest): boolean {
+  return req.url.includes('/2026-03/') || req.url.endsWith('/2026-03');
 }
 
 export function requestBaseUrl(req: FastifyRequest): string {

@@ -3,19 +3,29 @@
  * update (200), archive (204), merge, plus the v3 record-level association shortcuts.
  */
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { objectScopes, requireScopes } from '../auth.js';
 import type { SimContext } from '../context.js';
 import { notFound, validation } from '../errors.js';
 import { listParam, renderRecord } from '../render.js';
-import { archiveRecord, createRecord, findRecord, mergeRecords, recordsOf, requireRecord, updateRecord } from '../records.js';
+import { archiveRecord, createRecord, findRecord, mergeRecords, purgeRecord, recordsOf, requireRecord, updateRecord } from '../records.js';
+import { associationSpec, idString, objectIdRef, parseBody, propertyValues } from '../body.js';
 import { addAssociation, removeAssociation } from '../associations-store.js';
-import { OBJECT_PREFIXES, text, apiSource, body, limitParam, objectType, params, query, requestBaseUrl, routeAll, str } from './common.js';
+import { OBJECT_PREFIXES, apiSource, limitParam, objectType, params, query, requestBaseUrl, routeAll, str } from './common.js';
 
 export const LIST_DEFAULT_LIMIT = 10;
 export const LIST_MAX_LIMIT = 100;
 export const LIST_MAX_LIMIT_WITH_HISTORY = 50;
 
-interface AssocInput { to?: { id?: unknown }; types?: { associationCategory?: string; associationTypeId?: unknown }[] }
+/** `PublicAssociationsForObject` of a create input: the target and at least one type. */
+export const associationInput = z.looseObject({ to: objectIdRef, types: z.array(associationSpec).min(1) });
+type AssocInput = z.output<typeof associationInput>;
+const createBody = z.looseObject({ properties: propertyValues, associations: z.array(associationInput).optional() });
+const updateBody = z.looseObject({ properties: propertyValues });
+const mergeBody = z.looseObject({ primaryObjectId: idString, objectIdToMerge: idString });
+const gdprBody = z.looseObject({ objectId: idString, idProperty: z.string().optional() });
+/** The v3 record-level association shortcuts exist only in v3 (the dated form has the v4 shape). */
+const V3_ONLY = ['/crm/v3/objects'] as const;
 
 export function registerObjectRoutes(app: FastifyInstance, ctx: SimContext): void {
   routeAll(app, 'GET', OBJECT_PREFIXES, '/:objectType', (req) => {
@@ -27,17 +37,17 @@ export function registerObjectRoutes(app: FastifyInstance, ctx: SimContext): voi
     const limit = limitParam(str(q.limit), LIST_DEFAULT_LIMIT, withHistory?.length ? LIST_MAX_LIMIT_WITH_HISTORY : LIST_MAX_LIMIT);
     const archived = str(q.archived) === 'true';
     const after = str(q.after);
-    const all = Object.values(recordsOf(ctx, type)).filter((r) => r.archived === archived);
-    // The cursor is "the Record ID of the next record": return ids ≥ after.
-    const from = after === undefined ? all : all.filter((r) => Number(r.id) >= Number(after));
-    const page = from.slice(0, limit);
+    const bucket = recordsOf(ctx, type);
+    // The cursor is "the Record ID of the next record": the page starts at the first id ≥ after.
+    const ids = ctx.index.page(type.objectTypeId, after === undefined ? 0 : Number(after), limit + 1, (id) => bucket[id]?.archived === archived);
+    const page = ids.slice(0, limit).map((id) => bucket[id]).filter((r) => r !== undefined);
     const render = { properties: listParam(q.properties), associations: listParam(q.associations), propertiesWithHistory: withHistory };
     const out: Record<string, unknown> = { results: page.map((r) => renderRecord(ctx, type, r, render)) };
-    const next = from[limit];
-    if (next) {
+    const next = ids[limit];
+    if (next !== undefined) {
       const url = new URL(`${requestBaseUrl(req)}${req.url}`);
-      url.searchParams.set('after', next.id);
-      out.paging = { next: { after: next.id, link: url.toString() } };
+      url.searchParams.set('after', next);
+      out.paging = { next: { after: next, link: url.toString() } };
     }
     return out;
   });
@@ -55,7 +65,7 @@ export function registerObjectRoutes(app: FastifyInstance, ctx: SimContext): voi
   routeAll(app, 'POST', OBJECT_PREFIXES, '/:objectType', (req, reply) => {
     const type = objectType(ctx, params(req).objectType);
     requireScopes(req, objectScopes(type.objectTypeId, type.custom, true));
-    const b = body<{ properties?: unknown; associations?: AssocInput[] }>(req);
+    const b = parseBody(req, 'SimplePublicObjectInputForCreate', createBody);
     const assocs = resolveAssocInputs(ctx, type, b.associations);
     const r = createRecord(ctx, type, b.properties, apiSource(req));
     for (const a of assocs) addAssociation(ctx, type, r.id, a.to, a.toId, a.typeIds, apiSource(req));
@@ -67,8 +77,8 @@ export function registerObjectRoutes(app: FastifyInstance, ctx: SimContext): voi
     const p = params(req);
     const type = objectType(ctx, p.objectType);
     requireScopes(req, objectScopes(type.objectTypeId, type.custom, true));
+    const b = parseBody(req, 'SimplePublicObjectInput', updateBody);
     const r = requireRecord(ctx, type, p.objectId ?? '', str(query(req).idProperty));
-    const b = body<{ properties?: unknown }>(req);
     updateRecord(ctx, type, r, b.properties, apiSource(req));
     return renderRecord(ctx, type, r, { properties: Object.keys(r.properties) });
   });
@@ -86,16 +96,29 @@ export function registerObjectRoutes(app: FastifyInstance, ctx: SimContext): voi
   routeAll(app, 'POST', OBJECT_PREFIXES, '/:objectType/merge', (req) => {
     const type = objectType(ctx, params(req).objectType);
     requireScopes(req, objectScopes(type.objectTypeId, type.custom, true));
-    const b = body<{ primaryObjectId?: unknown; objectIdToMerge?: unknown }>(req);
-    const primary = requireRecord(ctx, type, String(b.primaryObjectId));
-    const other = requireRecord(ctx, type, String(b.objectIdToMerge));
+    const b = parseBody(req, 'PublicMergeInput', mergeBody);
+    const primary = requireRecord(ctx, type, b.primaryObjectId);
+    const other = requireRecord(ctx, type, b.objectIdToMerge);
     if (primary.id === other.id) throw validation('Cannot merge an object with itself');
     mergeRecords(ctx, type, primary, other, apiSource(req));
     return renderRecord(ctx, type, primary);
   });
 
+  // GDPR delete: the contact is purged (not recycled) and `contact.privacyDeletion` is sent
+  // together with the normal `contact.deletion` ("The privacyDeletion event will also trigger the
+  // normal contact.delete event").
+  for (const spelling of ['contacts', 'contact', '0-1']) {
+    routeAll(app, 'POST', OBJECT_PREFIXES, `/${spelling}/gdpr-delete`, (req, reply) => {
+      const type = objectType(ctx, '0-1');
+      requireScopes(req, objectScopes(type.objectTypeId, false, true));
+      const b = parseBody(req, 'PublicGdprDeleteInput', gdprBody);
+      purgeRecord(ctx, type, requireRecord(ctx, type, b.objectId, b.idProperty), apiSource(req));
+      return reply.code(204).send();
+    });
+  }
+
   // v3 record-level associations: PUT/DELETE .../{id}/associations/{toType}/{toId}/{typeId}.
-  routeAll(app, 'PUT', OBJECT_PREFIXES, '/:objectType/:objectId/associations/:toObjectType/:toObjectId/:associationTypeId', (req) => {
+  routeAll(app, 'PUT', V3_ONLY, '/:objectType/:objectId/associations/:toObjectType/:toObjectId/:associationTypeId', (req) => {
     const p = params(req);
     const type = objectType(ctx, p.objectType);
     const to = objectType(ctx, p.toObjectType);
@@ -107,7 +130,7 @@ export function registerObjectRoutes(app: FastifyInstance, ctx: SimContext): voi
     return renderRecord(ctx, type, r, { associations: [to.name] });
   });
 
-  routeAll(app, 'DELETE', OBJECT_PREFIXES, '/:objectType/:objectId/associations/:toObjectType/:toObjectId/:associationTypeId', (req, reply) => {
+  routeAll(app, 'DELETE', V3_ONLY, '/:objectType/:objectId/associations/:toObjectType/:toObjectId/:associationTypeId', (req, reply) => {
     const p = params(req);
     const type = objectType(ctx, p.objectType);
     const to = objectType(ctx, p.toObjectType);
@@ -130,8 +153,8 @@ function v3TypeId(ctx: SimContext, fromTypeId: string, toTypeId: string, raw: st
 export function resolveAssocInputs(ctx: SimContext, from: ReturnType<typeof objectType>, inputs: AssocInput[] | undefined) {
   const out: { to: ReturnType<typeof objectType>; toId: string; typeIds: number[] }[] = [];
   for (const a of inputs ?? []) {
-    const toId = text(a.to?.id);
-    const typeIds = (a.types ?? []).map((t) => Number(t.associationTypeId));
+    const toId = a.to.id;
+    const typeIds = a.types.map((t) => t.associationTypeId);
     const def = ctx.state.associationDefs.find((d) => d.fromTypeId === from.objectTypeId && d.typeId === typeIds[0]);
     if (!def) throw validation(`association type id ${typeIds[0]} doesn't exist for ${from.name}`);
     const to = objectType(ctx, def.toTypeId);

@@ -9,9 +9,19 @@ import type { SimContext } from '../context.js';
 import { HubSpotError, notFound, validation } from '../errors.js';
 import type { ObjectTypeInfo } from '../object-types.js';
 import { MAX_UNIQUE_PROPERTIES_PER_OBJECT, NON_CREATABLE_TYPES, VALID_FIELD_TYPES, propertyTypes, type PropertyDef, type PropertyGroup, type PropertyType } from '../property-defs.js';
-import { batchResponse, body, text, inputsOf, objectType, params, routeAll, type BatchError } from './common.js';
+import { z } from 'zod';
+import { parseBody } from '../body.js';
+import { batchError, batchResponse, text, inputsOf, isDated, objectType, params, routeAll, type BatchError } from './common.js';
 
 export const PROPERTY_PREFIXES = ['/crm/v3/properties', '/crm/properties/2026-03'] as const;
+/** `PropertyCreate`: name, label, type, fieldType and groupName are required (the type rules are checked by buildProperty). */
+const propertyCreate = z.looseObject({ name: z.string(), label: z.string(), type: z.string(), fieldType: z.string(), groupName: z.string(), options: z.array(z.record(z.string(), z.unknown())).optional() });
+/** The dated `OptionInput` requires `displayOrder` (v3 numbers options in order). */
+const datedPropertyCreate = propertyCreate.extend({ options: z.array(z.looseObject({ label: z.string(), value: z.string(), hidden: z.boolean(), displayOrder: z.number().int() })).optional() });
+const propertyName = z.looseObject({ name: z.string() });
+const groupCreate = z.looseObject({ name: z.string(), label: z.string(), displayOrder: z.number().int().optional() });
+const groupUpdate = z.looseObject({ label: z.string().optional(), displayOrder: z.number().int().optional() });
+const propertyUpdate = z.looseObject({ type: z.string().optional(), fieldType: z.string().optional(), hasUniqueValue: z.boolean().optional(), options: z.array(z.record(z.string(), z.unknown())).optional() });
 const NAME_RE = /^[a-z][a-z0-9_]*$/;
 
 function scopes(type: ObjectTypeInfo, write: boolean): string[] {
@@ -93,7 +103,7 @@ export function registerPropertyRoutes(app: FastifyInstance, ctx: SimContext): v
   routeAll(app, 'POST', PROPERTY_PREFIXES, '/:objectType', (req, reply) => {
     const { type, defs } = props(req);
     requireScopes(req, scopes(type, true));
-    const def = buildProperty(ctx, type, body(req));
+    const def = buildProperty(ctx, type, parseBody(req, 'PropertyCreate', isDated(req) ? datedPropertyCreate : propertyCreate));
     defs[def.name] = def;
     ctx.changed();
     void reply.code(201);
@@ -103,7 +113,7 @@ export function registerPropertyRoutes(app: FastifyInstance, ctx: SimContext): v
   routeAll(app, 'POST', PROPERTY_PREFIXES, '/:objectType/batch/create', (req, reply) => {
     const { type, defs } = props(req);
     requireScopes(req, scopes(type, true));
-    const inputs = inputsOf(req, 100) as Record<string, unknown>[];
+    const inputs = inputsOf(req, 100, 'PropertyCreate', isDated(req) ? datedPropertyCreate : propertyCreate);
     const built = inputs.map((i) => buildProperty(ctx, type, i));
     for (const d of built) defs[d.name] = d;
     ctx.changed();
@@ -113,17 +123,17 @@ export function registerPropertyRoutes(app: FastifyInstance, ctx: SimContext): v
   routeAll(app, 'POST', PROPERTY_PREFIXES, '/:objectType/batch/read', (req, reply) => {
     const { type, defs } = props(req);
     requireScopes(req, scopes(type, false));
-    const inputs = inputsOf(req, 100) as { name?: string }[];
-    const found = inputs.map((i) => defs[i.name ?? '']).filter((p): p is PropertyDef => p !== undefined && !p.archived);
-    const missing = inputs.filter((i) => !defs[i.name ?? '']).map((i) => String(i.name));
-    const errors: BatchError[] = missing.length ? [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Some properties were not found', context: { names: missing } }] : [];
+    const inputs = inputsOf(req, 100, 'PropertyName', propertyName);
+    const found = inputs.map((i) => defs[i.name]).filter((p): p is PropertyDef => p !== undefined && !p.archived);
+    const missing = inputs.filter((i) => !defs[i.name]).map((i) => i.name);
+    const errors: BatchError[] = missing.length ? [batchError('OBJECT_NOT_FOUND', 'Some properties were not found', { names: missing })] : [];
     return batchResponse(reply, 200, found.map(renderProperty), errors, new Date().toISOString());
   });
 
   routeAll(app, 'POST', PROPERTY_PREFIXES, '/:objectType/batch/archive', (req, reply) => {
     const { type, defs } = props(req);
     requireScopes(req, scopes(type, true));
-    for (const i of inputsOf(req, 100) as { name?: string }[]) archiveProperty(ctx, defs, i.name ?? '');
+    for (const i of inputsOf(req, 100, 'PropertyName', propertyName)) archiveProperty(ctx, defs, i.name);
     return reply.code(204).send();
   });
 
@@ -136,8 +146,7 @@ export function registerPropertyRoutes(app: FastifyInstance, ctx: SimContext): v
   routeAll(app, 'POST', PROPERTY_PREFIXES, '/:objectType/groups', (req, reply) => {
     const type = objectType(ctx, params(req).objectType);
     requireScopes(req, scopes(type, true));
-    const b = body<{ name?: string; label?: string; displayOrder?: number }>(req);
-    if (!b.name || !b.label) throw validation('name and label are required');
+    const b = parseBody(req, 'PropertyGroupCreate', groupCreate);
     const groups = (ctx.state.groups[type.objectTypeId] ??= {});
     if (groups[b.name] && !groups[b.name]?.archived) throw new HubSpotError(409, 'CONFLICT', `A group named '${b.name}' already exists.`);
     const g: PropertyGroup = { name: b.name, label: b.label, displayOrder: b.displayOrder ?? -1, archived: false };
@@ -160,7 +169,7 @@ export function registerPropertyRoutes(app: FastifyInstance, ctx: SimContext): v
     requireScopes(req, scopes(type, true));
     const g = ctx.state.groups[type.objectTypeId]?.[params(req).groupName ?? ''];
     if (!g || g.archived) throw notFound(`Unable to find property group ${params(req).groupName}`);
-    const b = body<{ label?: string; displayOrder?: number }>(req);
+    const b = parseBody(req, 'PropertyGroupUpdate', groupUpdate);
     if (b.label !== undefined) g.label = b.label;
     if (b.displayOrder !== undefined) g.displayOrder = b.displayOrder;
     ctx.changed();
@@ -190,7 +199,7 @@ export function registerPropertyRoutes(app: FastifyInstance, ctx: SimContext): v
     requireScopes(req, scopes(type, true));
     const p = defs[params(req).propertyName ?? ''];
     if (!p || p.archived) throw notFound(`Unable to find property ${params(req).propertyName}`);
-    const b = body(req);
+    const b = parseBody(req, 'PropertyUpdate', propertyUpdate) as z.output<typeof propertyUpdate> & Record<string, unknown>;
     if (p.modificationMetadata.readOnlyDefinition && (b.type !== undefined || b.fieldType !== undefined)) {
       throw validation(`Property ${p.name} is HubSpot-defined; its definition is read-only`);
     }
@@ -201,8 +210,8 @@ export function registerPropertyRoutes(app: FastifyInstance, ctx: SimContext): v
     const field2 = text(b.fieldType) || p.fieldType;
     if (!VALID_FIELD_TYPES[type2]?.includes(field2)) throw validation(`fieldType "${field2}" is not valid for type "${type2}"`);
     Object.assign(p, pick(b, ['label', 'description', 'groupName', 'displayOrder', 'hidden', 'formField', 'showCurrencySymbol', 'numberDisplayHint', 'textDisplayHint', 'currencyPropertyName']), { type: type2, fieldType: field2 });
-    if (Array.isArray(b.options)) {
-      p.options = (b.options as Record<string, unknown>[]).map((o, i) => ({ label: String(o.label ?? o.value), value: String(o.value ?? o.label), displayOrder: typeof o.displayOrder === 'number' ? o.displayOrder : i, hidden: o.hidden === true }));
+    if (b.options) {
+      p.options = b.options.map((o, i) => ({ label: String(o.label ?? o.value), value: String(o.value ?? o.label), displayOrder: typeof o.displayOrder === 'number' ? o.displayOrder : i, hidden: o.hidden === true }));
     }
     p.updatedAt = new Date(ctx.clock.now()).toISOString();
     ctx.changed();

@@ -5,6 +5,8 @@
  * Rate limiting (5/s, no headers) is applied by the server hook.
  */
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { parseBody } from '../body.js';
 import { objectScopes, requireScopes } from '../auth.js';
 import type { SimContext } from '../context.js';
 import { HubSpotError, validation } from '../errors.js';
@@ -26,8 +28,16 @@ export const SEARCH_MAX_BODY_CHARS = 3_000;
 export const searchOperators = ['EQ', 'NEQ', 'LT', 'LTE', 'GT', 'GTE', 'BETWEEN', 'IN', 'NOT_IN', 'HAS_PROPERTY', 'NOT_HAS_PROPERTY', 'CONTAINS_TOKEN', 'NOT_CONTAINS_TOKEN'] as const;
 type Operator = (typeof searchOperators)[number];
 
-interface Filter { propertyName?: string; operator?: string; value?: unknown; values?: unknown[]; highValue?: unknown }
-interface SearchBody { filterGroups?: { filters?: Filter[] }[]; sorts?: unknown[]; query?: string; properties?: string[]; limit?: number; after?: string | number }
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+/** `PublicObjectSearchRequest`; a filter needs `propertyName` and `operator` (checked against the operators below). */
+const filterSchema = z.looseObject({ propertyName: z.string(), operator: z.string(), value: scalar.optional(), values: z.array(scalar).optional(), highValue: scalar.optional() });
+const searchBody = z.looseObject({
+  filterGroups: z.array(z.looseObject({ filters: z.array(filterSchema) })).optional(),
+  sorts: z.array(z.union([z.string(), z.looseObject({ propertyName: z.string().optional(), direction: z.string().optional() })])).optional(),
+  query: z.string().optional(), properties: z.array(z.string()).optional(), limit: z.number().optional(), after: z.union([z.string(), z.number()]).optional(),
+});
+type Filter = z.output<typeof filterSchema>;
+type SearchBody = z.output<typeof searchBody>;
 
 const SEARCHABLE: Readonly<Record<string, readonly string[]>> = {
   '0-1': ['firstname', 'lastname', 'email', 'phone', 'company', 'hs_object_id'],
@@ -43,7 +53,7 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: SimContext): voi
     if ((req.simRawBody ?? '').length > SEARCH_MAX_BODY_CHARS) {
       throw validation(`The request body is too long: a search query can contain at most ${SEARCH_MAX_BODY_CHARS} characters.`);
     }
-    const b = (req.body ?? {}) as SearchBody;
+    const b = req.body === undefined ? {} : parseBody(req, 'PublicObjectSearchRequest', searchBody);
     const groups = b.filterGroups ?? [];
     const total = groups.reduce((n, g) => n + (g.filters?.length ?? 0), 0);
     if (groups.length > SEARCH_MAX_GROUPS || groups.some((g) => (g.filters?.length ?? 0) > SEARCH_MAX_FILTERS_PER_GROUP) || total > SEARCH_MAX_FILTERS_TOTAL) {
@@ -60,15 +70,17 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: SimContext): voi
     }
     const defs = ctx.state.properties[type.objectTypeId] ?? {};
     for (const f of groups.flatMap((g) => g.filters ?? [])) validateFilter(f, defs);
-    let hits = ctx.search.records(type.objectTypeId).filter((r) => groups.length === 0 || groups.some((g) => (g.filters ?? []).every((f) => matchFilter(ctx, type.objectTypeId, r, f, defs))));
-    if (b.query) {
-      // Custom objects search "up to 20 selected properties": the schema's searchableProperties.
-      const schema = type.custom ? ctx.state.schemas[type.objectTypeId] : undefined;
-      const searchable = schema?.searchableProperties.length ? schema.searchableProperties : SEARCHABLE[type.objectTypeId] ?? Object.keys(defs);
-      hits = hits.filter((r) => matchQuery(r, b.query ?? '', searchable));
-    }
-    const sort = parseSort(b.sorts?.[0]);
-    if (sort) hits = sortBy(hits, sort.propertyName, sort.direction, defs[sort.propertyName]);
+    const hits = cachedHits(ctx, type.objectTypeId, b, () => {
+      let found = ctx.search.records(type.objectTypeId).filter((r) => groups.length === 0 || groups.some((g) => (g.filters ?? []).every((f) => matchFilter(ctx, type.objectTypeId, r, f, defs))));
+      if (b.query) {
+        // Custom objects search "up to 20 selected properties": the schema's searchableProperties.
+        const schema = type.custom ? ctx.state.schemas[type.objectTypeId] : undefined;
+        const searchable = schema?.searchableProperties.length ? schema.searchableProperties : SEARCHABLE[type.objectTypeId] ?? Object.keys(defs);
+        found = found.filter((r) => matchQuery(r, b.query ?? '', searchable));
+      }
+      const sort = parseSort(b.sorts?.[0]);
+      return sort ? sortBy(found, sort.propertyName, sort.direction, defs[sort.propertyName]) : found;
+    });
     const page = hits.slice(after, after + limit);
     const out: Record<string, unknown> = { total: hits.length, results: page.map((r) => renderRecord(ctx, type, r, { properties: b.properties })) };
     if (after + limit < hits.length) out.paging = { next: { after: String(after + limit) } };
@@ -156,13 +168,38 @@ function parseSort(s: unknown): { propertyName: string; direction: 'ASCENDING' |
   return { propertyName: o.propertyName ?? 'hs_object_id', direction: o.direction === 'DESCENDING' ? 'DESCENDING' : 'ASCENDING' };
 }
 
+/** Sorts on precomputed keys (a date is parsed once per record, not per comparison); ties by id. */
 function sortBy(rs: StoredRecord[], prop: string, dir: 'ASCENDING' | 'DESCENDING', def: PropertyDef | undefined): StoredRecord[] {
   const sign = dir === 'DESCENDING' ? -1 : 1;
-  return [...rs].sort((a, b) => {
-    const x = a.properties[prop] ?? '';
-    const y = b.properties[prop] ?? '';
-    if (x === '' && y !== '') return 1;
-    if (y === '' && x !== '') return -1;
-    return sign * cmp(x, y, def) || Number(a.id) - Number(b.id);
+  const keyed = rs.map((r) => {
+    const v = r.properties[prop] ?? '';
+    const k = v === '' ? '' : comparable(v, def);
+    return { r, k: typeof k === 'string' && def?.type !== 'enumeration' ? k.toLowerCase() : k, id: Number(r.id) };
   });
+  keyed.sort((a, b) => {
+    if (a.k === '' && b.k !== '') return 1;
+    if (b.k === '' && a.k !== '') return -1;
+    const c = typeof a.k === 'number' && typeof b.k === 'number' ? a.k - b.k : a.k < b.k ? -1 : a.k > b.k ? 1 : 0;
+    return sign * c || a.id - b.id;
+  });
+  return keyed.map((x) => x.r);
+}
+
+/**
+ * The hits of one query are kept while what search sees is unchanged, so paging through 10,000
+ * results filters and sorts once, not once per page. A few queries are kept (oldest dropped).
+ */
+const HIT_CACHE_ENTRIES = 8;
+const hitCache = new WeakMap<SimContext, Map<string, StoredRecord[]>>();
+
+function cachedHits(ctx: SimContext, typeId: string, b: SearchBody, compute: () => StoredRecord[]): StoredRecord[] {
+  let cache = hitCache.get(ctx);
+  if (!cache) hitCache.set(ctx, (cache = new Map<string, StoredRecord[]>()));
+  const key = JSON.stringify([typeId, ctx.search.version(), b.filterGroups ?? [], b.sorts ?? [], b.query ?? '']);
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const computed = compute();
+  cache.set(key, computed);
+  if (cache.size > HIT_CACHE_ENTRIES) cache.delete(cache.keys().next().value ?? '');
+  return computed;
 }

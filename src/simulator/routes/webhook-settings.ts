@@ -9,15 +9,19 @@ import { notFound, validation } from '../errors.js';
 import type { WebhookSubscription } from '../state.js';
 import { resolveObjectType } from '../state.js';
 import { eventKinds } from '../webhooks/emitter.js';
-import { body, inputsOf, params, routeAll } from './common.js';
+import { z } from 'zod';
+import { parseBody } from '../body.js';
+import { batchError, batchResponse, inputsOf, isDated, params, routeAll, type BatchError } from './common.js';
 
 export const MAX_SUBSCRIPTIONS_PER_APP = 1_000;
-const PREFIXES = ['/webhooks/v3'] as const;
+const PREFIXES = ['/webhooks/v3', '/webhooks/2026-03'] as const;
 const LEGACY_OBJECTS = ['contact', 'company', 'deal', 'ticket', 'product', 'line_item'];
 
 export function validateEventType(ctx: SimContext, eventType: string, objectTypeId?: string): void {
   const [prefix, kind] = eventType.split('.');
   if (!kind || !(eventKinds as readonly string[]).includes(kind)) throw validation(`Unsupported eventType ${eventType}`);
+  // "They are not supported for conversation.* or contact.privacyDeletion" (generic format).
+  if (kind === 'privacyDeletion' && prefix !== 'contact') throw validation(`Unsupported eventType ${eventType}`);
   if (prefix === 'object') {
     if (objectTypeId !== undefined && !resolveObjectType(ctx.state, objectTypeId, ctx.opts.portalId)) throw validation(`Unknown objectTypeId ${objectTypeId}`);
     return;
@@ -58,6 +62,18 @@ export function setWebhookSettings(ctx: SimContext, raw: { targetUrl?: string; t
   ctx.changed();
 }
 
+/** The spec types subscription ids as strings (`SubscriptionResponse.id`); events carry numbers. */
+export function renderSubscription(s: WebhookSubscription): Omit<WebhookSubscription, 'id'> & { id: string } {
+  return { ...s, id: String(s.id) };
+}
+
+const settingsBody = z.looseObject({ targetUrl: z.string(), throttling: z.looseObject({ maxConcurrentRequests: z.number().int(), period: z.string().optional() }) });
+const subscriptionBody = z.looseObject({ eventType: z.string(), propertyName: z.string().optional(), objectTypeId: z.string().optional(), active: z.boolean().optional() });
+/** The dated `SubscriptionCreateRequest` requires `active` too. */
+const datedSubscriptionBody = subscriptionBody.extend({ active: z.boolean() });
+const patchBody = z.looseObject({ active: z.boolean().optional() });
+const batchItem = z.looseObject({ id: z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform(Number), active: z.boolean() });
+
 export function registerWebhookSettingsRoutes(app: FastifyInstance, ctx: SimContext): void {
   const checkApp = (req: FastifyRequest): void => {
     if (params(req).appId !== String(ctx.opts.appId)) throw notFound(`App ${params(req).appId} not found`);
@@ -75,7 +91,7 @@ export function registerWebhookSettingsRoutes(app: FastifyInstance, ctx: SimCont
   });
   routeAll(app, 'PUT', PREFIXES, '/:appId/settings', (req) => {
     checkApp(req);
-    setWebhookSettings(ctx, body(req));
+    setWebhookSettings(ctx, parseBody(req, 'SettingsChangeRequest', settingsBody));
     return ctx.state.webhookSettings;
   });
   routeAll(app, 'DELETE', PREFIXES, '/:appId/settings', (req, reply) => {
@@ -86,26 +102,26 @@ export function registerWebhookSettingsRoutes(app: FastifyInstance, ctx: SimCont
   });
   routeAll(app, 'GET', PREFIXES, '/:appId/subscriptions', (req) => {
     checkApp(req);
-    return { results: Object.values(ctx.state.subscriptions) };
+    return { results: Object.values(ctx.state.subscriptions).map(renderSubscription) };
   });
   routeAll(app, 'POST', PREFIXES, '/:appId/subscriptions', (req, reply) => {
     checkApp(req);
-    const s = createSubscription(ctx, body(req));
+    const s = createSubscription(ctx, parseBody(req, 'SubscriptionCreateRequest', isDated(req) ? datedSubscriptionBody : subscriptionBody));
     void reply.code(201);
-    return s;
+    return renderSubscription(s);
   });
   routeAll(app, 'GET', PREFIXES, '/:appId/subscriptions/:subscriptionId', (req) => {
     checkApp(req);
-    return sub(req);
+    return renderSubscription(sub(req));
   });
   routeAll(app, 'PATCH', PREFIXES, '/:appId/subscriptions/:subscriptionId', (req) => {
     checkApp(req);
     const s = sub(req);
-    const b = body<{ active?: boolean }>(req);
-    if (typeof b.active === 'boolean') s.active = b.active;
+    const b = parseBody(req, 'SubscriptionPatchRequest', patchBody);
+    if (b.active !== undefined) s.active = b.active;
     s.updatedAt = new Date(ctx.clock.now()).toISOString();
     ctx.changed();
-    return s;
+    return renderSubscription(s);
   });
   routeAll(app, 'DELETE', PREFIXES, '/:appId/subscriptions/:subscriptionId', (req, reply) => {
     checkApp(req);
@@ -113,15 +129,22 @@ export function registerWebhookSettingsRoutes(app: FastifyInstance, ctx: SimCont
     ctx.changed();
     return reply.code(204).send();
   });
-  routeAll(app, 'POST', PREFIXES, '/:appId/subscriptions/batch/update', (req) => {
+  routeAll(app, 'POST', PREFIXES, '/:appId/subscriptions/batch/update', (req, reply) => {
     checkApp(req);
-    const results = (inputsOf(req, 100) as { id?: number; active?: boolean }[]).map((i) => {
+    const startedAt = new Date().toISOString();
+    const results: unknown[] = [];
+    const errors: BatchError[] = [];
+    for (const i of inputsOf(req, 100, 'SubscriptionBatchUpdateRequest', batchItem)) {
       const s = ctx.state.subscriptions[String(i.id)];
-      if (!s) throw notFound(`Subscription ${i.id} not found`);
-      if (typeof i.active === 'boolean') s.active = i.active;
-      return s;
-    });
+      if (!s) {
+        errors.push(batchError('OBJECT_NOT_FOUND', `Subscription ${i.id} not found`, { ids: [String(i.id)] }));
+        continue;
+      }
+      s.active = i.active;
+      s.updatedAt = new Date(ctx.clock.now()).toISOString();
+      results.push(renderSubscription(s));
+    }
     ctx.changed();
-    return { status: 'COMPLETE', results, startedAt: new Date().toISOString(), completedAt: new Date().toISOString() };
+    return batchResponse(reply, 200, results, errors, startedAt);
   });
 }

@@ -25,7 +25,7 @@ const RETRY_MAX_MS = 3 * 60 * 60_000;
 /** Seen on real deliveries (third-party capture); kept for realism. */
 const USER_AGENT = 'HubSpot Connect 2.0 (http://dev.hubspot.com/) (namespace: webhooks-nio-http-client)';
 
-export const eventKinds = ['creation', 'propertyChange', 'deletion', 'merge', 'restore', 'associationChange'] as const;
+export const eventKinds = ['creation', 'propertyChange', 'deletion', 'merge', 'restore', 'associationChange', 'privacyDeletion'] as const;
 export type EventKind = (typeof eventKinds)[number];
 
 export interface ChangeEvent {
@@ -56,24 +56,40 @@ export interface DeliveryAttempt {
 const CHANGE_FLAGS: Partial<Record<EventKind, string>> = { creation: 'CREATED', deletion: 'DELETED', merge: 'MERGED', restore: 'RESTORED' };
 
 interface Job { events: WebhookPayload[]; attempt: number }
+interface PendingRetry { job: Job; dueAt: number; timer: NodeJS.Timeout }
 
 export class WebhookEmitter {
   private queue: WebhookPayload[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private waiting: Job[] = [];
   private inFlight = 0;
-  private retryTimers = new Set<NodeJS.Timeout>();
+  /** Retries wait on HubSpot time: a clock jump past `dueAt` sends them at once. */
+  private retries = new Set<PendingRetry>();
   private log: DeliveryAttempt[] = [];
   private closed = false;
   /** Aborted on reset/close so no delivery from before a reset reaches a receiver afterwards. */
   private inFlightAbort = new AbortController();
 
-  constructor(private readonly deps: { state: () => PortalState; opts: ResolvedOptions; clock: Clock; faults: Faults; onError?: (err: unknown) => void }) {}
+  constructor(private readonly deps: { state: () => PortalState; opts: ResolvedOptions; clock: Clock; faults: Faults; onError?: (err: unknown) => void }) {
+    deps.clock.onJump(() => this.sendDueRetries());
+  }
+
+  private muted = 0;
+
+  /** Runs `fn` without emitting events (seeding and injected drift: changes no webhook reports). */
+  silently<T>(fn: () => T): T {
+    this.muted++;
+    try {
+      return fn();
+    } finally {
+      this.muted--;
+    }
+  }
 
   /** Matches a change against subscriptions and queues one event per matching subscription. */
   emit(ev: ChangeEvent): void {
     const state = this.deps.state();
-    if (!state.webhookSettings?.targetUrl) return;
+    if (this.muted > 0 || !state.webhookSettings?.targetUrl) return;
     if (ev.kind === 'propertyChange' && EXCLUDED_PROPERTIES.has(ev.propertyName ?? '')) return;
     for (const sub of Object.values(state.subscriptions)) {
       if (!sub.active || !matches(sub, ev)) continue;
@@ -188,12 +204,20 @@ export class WebhookEmitter {
   private scheduleRetry(job: Job): void {
     const base = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (job.attempt - 1));
     const delay = this.deps.clock.scale(base * (0.5 + Math.random()));
-    const t = setTimeout(() => {
-      this.retryTimers.delete(t);
-      this.waiting.push(job);
-      this.pump();
-    }, delay);
-    this.retryTimers.add(t);
+    const pending: PendingRetry = { job, dueAt: this.deps.clock.now() + delay, timer: setTimeout(() => this.sendRetry(pending), delay) };
+    this.retries.add(pending);
+  }
+
+  private sendRetry(pending: PendingRetry): void {
+    clearTimeout(pending.timer);
+    if (!this.retries.delete(pending)) return;
+    this.waiting.push(pending.job);
+    this.pump();
+  }
+
+  private sendDueRetries(): void {
+    const now = this.deps.clock.now();
+    for (const r of [...this.retries]) if (r.dueAt <= now) this.sendRetry(r);
   }
 
   private record(entry: DeliveryAttempt): void {
@@ -207,7 +231,7 @@ export class WebhookEmitter {
 
   /** True when nothing is queued, in flight or waiting for a retry. */
   isIdle(): boolean {
-    return this.queue.length === 0 && this.waiting.length === 0 && this.inFlight === 0 && this.retryTimers.size === 0;
+    return this.queue.length === 0 && this.waiting.length === 0 && this.inFlight === 0 && this.retries.size === 0;
   }
 
   /** Flushes pending events now and resolves once everything has been delivered or given up. */
@@ -224,8 +248,8 @@ export class WebhookEmitter {
   reset(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    for (const t of this.retryTimers) clearTimeout(t);
-    this.retryTimers.clear();
+    for (const r of this.retries) clearTimeout(r.timer);
+    this.retries.clear();
     this.queue = [];
     this.waiting = [];
     this.log = [];

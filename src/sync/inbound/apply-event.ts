@@ -10,6 +10,7 @@ import {
   setCachedDeleted,
 } from '../../store/cache-records.js';
 import { advanceFieldVersion, LIFECYCLE } from '../../store/field-versions.js';
+import { blankContactEventValues, erasePersonalColumns } from '../../store/privacy.js';
 import { applyField, type FieldContext, type InboundHooks } from './apply-field.js';
 import { crmProperty } from '../../domain/crm-catalogue.js';
 import type { InboundObjectType } from '../../domain/hubspot-objects.js';
@@ -30,6 +31,7 @@ export type EventOutcome =
   | 'written_back'
   | 'unknown_object'
   | 'unknown_event'
+  | 'invalid_event'
   | 'unknown_property'
   | 'invalid_value'
   | 'deleted_object'
@@ -62,8 +64,9 @@ export async function applyEvent(ctx: ApplyContext, event: WebhookEvent): Promis
     case 'restore':
       return applyLifecycle(ctx, objectType, objectId, occurredAt, type, false);
     case 'deletion':
-    case 'privacyDeletion':
       return applyLifecycle(ctx, objectType, objectId, occurredAt, type, true);
+    case 'privacyDeletion':
+      return applyPrivacyDeletion(ctx, objectType, objectId, occurredAt, type);
     case 'merge':
       return applyMerge(ctx, event, objectType, objectId, type);
     case 'associationChange':
@@ -123,6 +126,21 @@ async function applyLifecycle(
   // Property events follow creation only for subscribed properties, and restore sends none.
   ctx.hooks.needsFetch(objectType, objectId);
   return created || restored ? 'applied' : 'no_change';
+}
+
+/**
+ * A GDPR deletion in HubSpot: the record is deleted like any other, and the person's data is
+ * erased (cache columns, stored event values), whatever the order of events: an erasure is never
+ * stale, and repeating it changes nothing.
+ */
+async function applyPrivacyDeletion(ctx: ApplyContext, objectType: InboundObjectType, objectId: string, occurredAt: Date, type: string): Promise<EventOutcome> {
+  const deleted = await applyLifecycle(ctx, objectType, objectId, occurredAt, type, true);
+  if (objectType !== 'contact') return deleted;
+  const erased = await erasePersonalColumns(ctx.tx, objectId);
+  const blanked = await blankContactEventValues(ctx.tx, objectId);
+  const changes: AuditChanges = Object.fromEntries(erased.map((column) => [column, { changed: true }]));
+  await appendAudit(ctx.tx, { entityType: CACHE_TABLES.contact.entity, entityId: objectId, source: SOURCE, event: type, inboxId: ctx.inboxId, changes });
+  return deleted === 'applied' || erased.length > 0 || blanked.events + blanked.bodies > 0 ? 'applied' : deleted;
 }
 
 /**

@@ -1,9 +1,8 @@
 import type { PoolClient } from '../../db/pool.js';
 import { findAccount } from '../../store/accounts.js';
 import { appendAudit } from '../../store/audit.js';
-import { CACHE_TABLES, type CachedRecord, lockCachedRecord, setCachedColumn } from '../../store/cache-records.js';
+import { CACHE_TABLES, type CachedRecord, setCachedColumn } from '../../store/cache-records.js';
 import { recordConflict } from '../../store/conflicts.js';
-import { claimUserIdForContact } from '../../store/contact-links.js';
 import { advanceFieldVersion } from '../../store/field-versions.js';
 import { type CatalogueRow, crmProperty, outgoingValue, sameValue } from '../../domain/crm-catalogue.js';
 import type { InboundObjectType } from '../../domain/hubspot-objects.js';
@@ -14,6 +13,14 @@ import type { InboundObjectType } from '../../domain/hubspot-objects.js';
  * ignore stale values, write, audit, and trigger dependent updates. Shared by webhook processing,
  * fetches, the full import and reconcile, so the rules exist once.
  */
+
+/**
+ * Identifiers WARP issues (a BAN, a WARP user id). A value typed into HubSpot is never taken for
+ * one, from a webhook or a snapshot: it could name another customer's BAN or another person's
+ * user. When WARP has none for the record, the HubSpot value is kept as a conflict for a person to
+ * look at and left in place (clearing it would wipe real BANs after a cache rebuild).
+ */
+const WARP_ISSUED_IDENTIFIERS: ReadonlySet<string> = new Set(['warp_ban', 'warp_user_id']);
 
 export type FieldOutcome = 'applied' | 'no_change' | 'stale' | 'conflict' | 'written_back' | 'unknown_property' | 'invalid_value';
 
@@ -62,7 +69,7 @@ export async function applyField(
   const { column } = mapping;
   const current = column === null ? await computedWarpValue(ctx, record, mapping) : (record.values[column] ?? null);
   // A WARP value the cache has never had may be adopted from a snapshot; computed ones never are.
-  const adopt = ctx.adoptWarpValuesWhenEmpty && current === null && column !== null;
+  const adopt = ctx.adoptWarpValuesWhenEmpty && current === null && column !== null && !WARP_ISSUED_IDENTIFIERS.has(property);
   if (mapping.owner === 'warp' && !adopt) {
     const hubspotValue = parsed === null ? null : String(parsed);
     // Equal values are no conflict: e.g. the echo of our own write arriving without our app id,
@@ -72,7 +79,8 @@ export async function applyField(
     if (ctx.adoptWarpValuesWhenEmpty && hubspotValue === null) {
       return (await ctx.hooks.writeBack(ctx.tx, objectType, record, [property])) ? 'written_back' : 'no_change';
     }
-    const writtenBack = await ctx.hooks.writeBack(ctx.tx, objectType, record, [property]);
+    const notIssued = current === null && WARP_ISSUED_IDENTIFIERS.has(property);
+    const writtenBack = !notIssued && (await ctx.hooks.writeBack(ctx.tx, objectType, record, [property]));
     await recordConflict(ctx.tx, {
       objectType,
       objectId: record.hubspotId,
@@ -82,17 +90,13 @@ export async function applyField(
       warpValue: current,
       hubspotSource: ctx.hubspotSource,
       changedAt: occurredAt,
-      resolution: writtenBack ? 'owner_value_written_back' : 'recorded_no_outbound_sync',
+      resolution: notIssued ? 'identifier_not_adopted' : writtenBack ? 'owner_value_written_back' : 'recorded_no_outbound_sync',
       inboxId: ctx.inboxId,
     });
     return 'conflict';
   }
   // The catalogue test guarantees every HubSpot-owned inbound property has a column.
   if (column === null) throw new Error(`${objectType}.${property} has no cache column`);
-  if (objectType === 'contact' && column === 'user_id' && typeof parsed === 'string') {
-    const claimed = await adoptUserId(ctx, record, parsed, occurredAt);
-    if (claimed !== 'free') return claimed;
-  }
   if (!(await advanceFieldVersion(ctx.tx, objectType, record.hubspotId, property, occurredAt))) return 'stale';
   const change = await setCachedColumn(ctx.tx, objectType, record.id, column, parsed, occurredAt);
   if (!change) return 'no_change';
@@ -115,34 +119,4 @@ async function computedWarpValue(ctx: FieldContext, record: CachedRecord, mappin
   if (!account) return null;
   const value = outgoingValue(mapping, account, account);
   return value === null ? null : String(value);
-}
-
-/**
- * A snapshot's `warp_user_id` names a WARP user, and one user is one contact (docs/warp-domain.md
- * "One email, one WARP user"). When that user exists but is not linked yet (its upsert's answer
- * has not been recorded), this contact is it: the two rows become one. When the id belongs to
- * another contact, a removed user or another email, it is not adopted: a conflict, never a
- * second row with the same id (which failed every later import). `free`: nobody has the id.
- */
-async function adoptUserId(ctx: FieldContext, record: CachedRecord, userId: string, occurredAt: Date): Promise<FieldOutcome | 'free'> {
-  const claim = await claimUserIdForContact(ctx.tx, record.id, userId, ctx.source);
-  if (claim === 'free') return 'free';
-  if (claim === 'merged') {
-    Object.assign(record.values, (await lockCachedRecord(ctx.tx, 'contact', record.hubspotId))?.values);
-    await advanceFieldVersion(ctx.tx, 'contact', record.hubspotId, 'warp_user_id', occurredAt);
-    return 'applied';
-  }
-  await recordConflict(ctx.tx, {
-    objectType: 'contact',
-    objectId: record.hubspotId,
-    property: 'warp_user_id',
-    owner: 'warp',
-    hubspotValue: userId,
-    warpValue: record.values['user_id'] ?? null,
-    hubspotSource: ctx.hubspotSource,
-    changedAt: occurredAt,
-    resolution: 'user_id_in_use',
-    inboxId: ctx.inboxId,
-  });
-  return 'conflict';
 }

@@ -1,5 +1,5 @@
 import { type Pool, withTransaction } from '../../db/pool.js';
-import { toError } from '../../lib/errors.js';
+import { publicError, toError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { type JobRunner, startJobRunner } from '../poll-loop.js';
 import { appendAudit } from '../../store/audit.js';
@@ -104,7 +104,7 @@ export function startSyncJobRunner(options: SyncJobRunnerOptions): SyncJobRunner
       // Stopping mid-job leaves it running with a lease; another process (or the next start) resumes it.
       if (signal.aborted) return false;
       const err = toError(error);
-      await finishSyncJob(options.pool, job.id, 'failed', job.progress, err.message);
+      await finishSyncJob(options.pool, job.id, 'failed', job.progress, publicError(err));
       options.logger.error({ jobId: job.id, kind: job.kind, err }, 'sync job failed');
     }
     return true;

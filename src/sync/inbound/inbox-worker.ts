@@ -1,5 +1,5 @@
 import { type Pool, withTransaction } from '../../db/pool.js';
-import { toError } from '../../lib/errors.js';
+import { publicError, toError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { startPollLoops } from '../poll-loop.js';
 import {
@@ -18,7 +18,8 @@ import { applySnapshot } from './apply-snapshot.js';
 import type { CrmReader } from './crm-reader.js';
 import type { InboundMetrics } from './metrics.js';
 import { lockObject } from './object-lock.js';
-import { eventObjectId, eventTarget, toInboxEvents, webhookBatchSchema } from './webhook-events.js';
+import type { ReplayGuardRetention } from './webhook-auth.js';
+import { eventObjectId, eventTarget, toInboxEvents, webhookBatchSchema, webhookEventSchema } from './webhook-events.js';
 import { syncedProperties } from '../../domain/crm-catalogue.js';
 import type { InboundObjectType } from '../../domain/hubspot-objects.js';
 
@@ -42,6 +43,8 @@ export interface InboxWorkerOptions {
   batchSize: number;
   pollIntervalMs: number;
   maxAttempts: number;
+  /** How long the webhook replay guard remembers what it saw (see webhook-auth.ts). */
+  replayGuard: ReplayGuardRetention;
   metrics?: InboundMetrics | undefined;
 }
 
@@ -57,9 +60,8 @@ export interface InboxWorkers {
 const LEASE_MS = 60_000;
 const RETRY_BASE_MS = 1_000;
 const RETRY_MAX_MS = 5 * 60_000;
-const REPLAY_GUARD_KEEP_MS = 10 * 60_000;
 const PRUNE_EVERY_MS = 60_000;
-const eventSchema = webhookBatchSchema.element;
+const eventSchema = webhookEventSchema;
 /** Request bodies expanded per transaction (≤ 100 events each). */
 const EXPAND_BATCHES = 20;
 
@@ -88,7 +90,8 @@ export function startInboxWorkers(options: InboxWorkerOptions): InboxWorkers {
     };
     try {
       await withTransaction(options.pool, async (tx): Promise<EventOutcome> => {
-        let outcome: EventOutcome = 'unknown_event';
+        // An event that does not pass its schema was kept at expansion to be recorded, not applied.
+        let outcome: EventOutcome = 'invalid_event';
         if (parsed.success) {
           const target = eventTarget(parsed.data);
           const objectId = eventObjectId(parsed.data);
@@ -103,7 +106,7 @@ export function startInboxWorkers(options: InboxWorkerOptions): InboxWorkers {
       const err = toError(error);
       const retryInMs = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(row.attempts, 20));
       options.logger.warn({ inboxId: row.id, type: row.subscriptionType, objectId: row.objectId, attempts: row.attempts, err }, 'inbox event failed');
-      await failInboxEvent(options.pool, row.id, err.message, options.maxAttempts, retryInMs);
+      await failInboxEvent(options.pool, row.id, publicError(err), options.maxAttempts, retryInMs);
     }
   };
 
@@ -152,7 +155,7 @@ export function startInboxWorkers(options: InboxWorkerOptions): InboxWorkers {
     await fetchRecords(fetches);
     if (Date.now() - lastPruneMs > PRUNE_EVERY_MS) {
       lastPruneMs = Date.now();
-      await pruneReplayGuard(options.pool, REPLAY_GUARD_KEEP_MS);
+      await pruneReplayGuard(options.pool, options.replayGuard);
     }
     return expanded + rows.length;
   };

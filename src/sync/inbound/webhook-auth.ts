@@ -1,12 +1,35 @@
+import { createHash } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 
 import { SIGNATURE_HEADERS, verifyHubSpotSignature, WEBHOOK_MAX_TIMESTAMP_AGE_MS } from '../../hubspot/webhook-signature.js';
+import { BODY_HASH_REPLAY_PREFIX } from '../../store/inbox.js';
 
 /**
  * Decides whether a webhook request really comes from HubSpot: source address (optional
- * allow-list, proxy-aware), signature over the raw bytes (v3, or v1 when v3 is absent and allowed)
- * and timestamp freshness. Pure: the HTTP route passes in what it received.
+ * allow-list, proxy-aware), signature over the raw bytes (v3; v1/v2 only when allowed and the
+ * request carries no v3 header at all) and timestamp freshness. Pure: the receiver passes in what
+ * it received, and stores the batch under the returned replay key (docs/webhook-security.md).
+ *
+ * v1 and v2 signatures cover no timestamp: a captured request verifies forever. When they are
+ * allowed, the replay key is the body's hash, kept far longer than the v3 window, so the same
+ * body is accepted once (HubSpot's own retries change `attemptNumber`, so they still pass).
  */
+
+/** How long the replay guard keeps what it saw. */
+export interface ReplayGuardRetention {
+  /** v3 signatures: the whole accepted window (5 minutes old, the future skew ahead) plus a margin. */
+  signedMs: number;
+  /** Body hashes of v1/v2 requests, which carry no freshness of their own. */
+  bodyHashMs: number;
+}
+
+const RETENTION_MARGIN_MS = 60_000;
+const BODY_HASH_RETENTION_MS = 30 * 24 * 60 * 60_000;
+
+/** Derived from the accepted window, so a signature is never forgotten while it still verifies. */
+export function replayGuardRetention(maxFutureSkewMs: number): ReplayGuardRetention {
+  return { signedMs: WEBHOOK_MAX_TIMESTAMP_AGE_MS + maxFutureSkewMs + RETENTION_MARGIN_MS, bodyHashMs: BODY_HASH_RETENTION_MS };
+}
 
 export interface WebhookAuthSettings {
   clientSecret: string;
@@ -31,7 +54,7 @@ export interface WebhookRequestFacts {
 }
 
 export type WebhookAuthResult =
-  | { ok: true; version: 'v1' | 'v2' | 'v3'; replayKey: string | null }
+  | { ok: true; version: 'v1' | 'v2' | 'v3'; replayKeys: string[] }
   | { ok: false; status: 401 | 403; code: string; message: string };
 
 export interface WebhookAuthenticator {
@@ -66,16 +89,16 @@ export function createWebhookAuthenticator(settings: WebhookAuthSettings): Webho
   const allowed = toBlockList(settings.allowedCidrs);
   const proxies = toBlockList(settings.trustedProxies);
 
-  /** The client address: walk `X-Forwarded-For` from the right past our own trusted proxies. */
+  /**
+   * The client address: walk `X-Forwarded-For` from the right past our own trusted proxies. A
+   * request from a proxy that names no client outside the proxies has no known client: undefined
+   * (refused by the allow-list), never the proxy's own address.
+   */
   const clientAddress = (facts: WebhookRequestFacts): string | undefined => {
-    let address = facts.socketAddress;
+    const address = facts.socketAddress;
     if (!proxies || !address || !contains(proxies, address)) return address;
     const forwarded = (header(facts.headers, 'x-forwarded-for') ?? '').split(',').map((a) => a.trim()).filter(Boolean);
-    while (forwarded.length > 0) {
-      address = forwarded.pop();
-      if (address && !contains(proxies, address)) return address;
-    }
-    return address;
+    return forwarded.reverse().find((hop) => !contains(proxies, hop));
   };
 
   return {
@@ -88,7 +111,8 @@ export function createWebhookAuthenticator(settings: WebhookAuthSettings): Webho
       }
       const signatureV3 = header(facts.headers, SIGNATURE_HEADERS.v3);
       const timestamp = header(facts.headers, SIGNATURE_HEADERS.timestamp);
-      if (!signatureV3 && !settings.allowV1) {
+      // A request with any v3 header is a v3 request: one with its v3 signature stripped off is refused.
+      if (!signatureV3 && (!settings.allowV1 || timestamp !== undefined)) {
         return { ok: false, status: 401, code: 'webhook_signature_invalid', message: 'A v3 signature is required' };
       }
       // The shared verifier rejects old timestamps; far-future ones (a forged clock) are refused here.
@@ -109,8 +133,12 @@ export function createWebhookAuthenticator(settings: WebhookAuthSettings): Webho
         maxAgeMs: WEBHOOK_MAX_TIMESTAMP_AGE_MS,
       });
       if (result.ok) {
-        // v3 signatures cover the timestamp, so the same signature twice is a replay of one request.
-        return { ok: true, version: result.version, replayKey: result.version === 'v3' ? (signatureV3 ?? null) : null };
+        // v3 signatures cover the timestamp, so the same signature twice is a replay of one request;
+        // v1/v2 ones do not, so the same body twice is. With v1 allowed, a v3 delivery's body is
+        // remembered too, so it cannot come back once more with its v3 headers stripped.
+        const bodyHash = BODY_HASH_REPLAY_PREFIX + createHash('sha256').update(facts.rawBody).digest('hex');
+        const replayKeys = result.version !== 'v3' ? [bodyHash] : settings.allowV1 ? [signatureV3!, bodyHash] : [signatureV3!];
+        return { ok: true, version: result.version, replayKeys };
       }
       const stale = result.reason === 'stale_timestamp' || result.reason === 'bad_timestamp';
       return stale

@@ -1,12 +1,20 @@
+import { createHash } from 'node:crypto';
+
 import { z } from 'zod';
 
 import { INBOUND_OBJECT_TYPES, type InboundObjectType, inboundObjectByTypeId } from '../../domain/hubspot-objects.js';
+import { storableJson } from '../../lib/text.js';
 
 /**
  * HubSpot webhook event bodies (docs/hubspot-facts.md "Webhooks"): a JSON array of at most 100 events, legacy
  * `{object}.{event}` or generic `object.{event}` subscription types. Real deliveries name the type
  * `subscriptionType`, the docs' field table `eventType`: both are accepted. Fields we do not use are
  * kept (`loose`) so the inbox row holds the event exactly as HubSpot described it.
+ *
+ * Two levels of checking: at the door only what storage needs (`webhookBatchSchema`: an array of
+ * at most 100 objects); each event is checked on its own when its batch is expanded
+ * (`toInboxEvents`), and one that does not fit is kept as an `invalid_event`, so one over-long
+ * field never costs the other 99 events of its batch.
  */
 
 export const MAX_EVENTS_PER_BATCH = 100;
@@ -46,7 +54,19 @@ const eventSchema = z
     message: 'subscriptionType (or eventType) is required',
   });
 
-export const webhookBatchSchema = z.array(eventSchema).max(MAX_EVENTS_PER_BATCH);
+/** One event, fully checked (at expansion and again when it is applied). */
+export const webhookEventSchema = eventSchema;
+
+const isJsonObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A delivery at the door: what storing it needs, nothing more (each event is checked later): an
+ * array of at most 100 objects, whose keys and values are not looked at here.
+ */
+export const webhookBatchSchema = z.array(z.custom<Record<string, unknown>>(isJsonObject, 'an event is a JSON object')).max(MAX_EVENTS_PER_BATCH);
+
+/** Events are flat (ids, scalars, one array of ids): anything nested deeper is cut, and fails its schema. */
+export const MAX_BATCH_DEPTH = 6;
 
 export type WebhookEvent = z.infer<typeof eventSchema>;
 
@@ -96,13 +116,35 @@ export function eventObjectId(event: WebhookEvent): string | undefined {
   return event.objectId ?? event.fromObjectId;
 }
 
-/** The inbox rows of a batch, one per event (the inbox deduplicates them). */
-export function toInboxEvents(events: WebhookEvent[]): Array<{ dedupeKey: string; subscriptionType: string; objectId: string | null; occurredAtMs: number; event: WebhookEvent }> {
-  return events.map((event) => ({
-    dedupeKey: dedupeKey(event),
-    subscriptionType: eventTarget(event).type,
-    objectId: eventObjectId(event) ?? null,
-    occurredAtMs: event.occurredAt,
-    event,
-  }));
+export interface InboxEventRow {
+  dedupeKey: string;
+  subscriptionType: string;
+  objectId: string | null;
+  occurredAtMs: number;
+  event: unknown;
+}
+
+/**
+ * The inbox rows of a stored batch, one per event (the inbox deduplicates them). Text is made
+ * storable first (batches stored before the door did so may hold NULs). An event that does not
+ * pass its schema becomes a row of its own, keyed by its content and tied to no object (it holds
+ * back no other event), which the worker records as `ignored` / `invalid_event`.
+ */
+export function toInboxEvents(events: ReadonlyArray<Record<string, unknown>>, receivedAtMs = Date.now()): InboxEventRow[] {
+  return events.map((raw) => {
+    const stored = storableJson(raw, MAX_BATCH_DEPTH - 1).value;
+    const parsed = eventSchema.safeParse(stored);
+    if (!parsed.success) {
+      const type = (stored as Record<string, unknown>)['subscriptionType'] ?? (stored as Record<string, unknown>)['eventType'];
+      return {
+        dedupeKey: `invalid|${createHash('sha256').update(JSON.stringify(stored)).digest('hex')}`,
+        subscriptionType: typeof type === 'string' ? type.slice(0, 100) : 'invalid',
+        objectId: null,
+        occurredAtMs: receivedAtMs,
+        event: stored,
+      };
+    }
+    const event = parsed.data;
+    return { dedupeKey: dedupeKey(event), subscriptionType: eventTarget(event).type, objectId: eventObjectId(event) ?? null, occurredAtMs: event.occurredAt, event: stored };
+  });
 }

@@ -49,10 +49,15 @@ export function outboundHubSpot(gateway: HubSpotGateway): OutboundHubSpot {
     findNotesByMarker: async (markers) => {
       const found = new Map<string, string>();
       // One search per marker keeps each query trivially within HubSpot's filter limits; retried
-      // events are rare, so the extra requests do not matter.
-      for (const marker of markers) {
-        const page = await gateway.search('notes', { filterGroups: [{ filters: [{ propertyName: 'hs_note_body', operator: 'CONTAINS_TOKEN', value: marker }] }], properties: ['hs_note_body'], limit: 1 }, PRIORITY);
-        const note = page.results[0];
+      // events are rare, so the extra requests do not matter. The token search (which splits on
+      // hyphens) and the company filter narrow the candidates; the exact bracketed marker decides.
+      for (const { marker, companyId } of markers) {
+        const filters = [
+          { propertyName: 'hs_note_body', operator: 'CONTAINS_TOKEN' as const, value: marker },
+          { propertyName: 'associations.company', operator: 'EQ' as const, value: companyId },
+        ];
+        const page = await gateway.search('notes', { filterGroups: [{ filters }], properties: ['hs_note_body'], limit: 10 }, PRIORITY);
+        const note = page.results.find((n) => (n.properties['hs_note_body'] ?? '').includes(`[${marker}]`));
         if (note) found.set(marker, note.id);
       }
       return found;

@@ -54,8 +54,11 @@ export interface OutboundHubSpot {
   /** Default (unlabelled) associations; associating twice is harmless. */
   associateDefault(fromObjectType: string, toObjectType: string, pairs: ReadonlyArray<{ fromId: string; toId: string }>): Promise<void>;
   createNotes(notes: readonly NoteToCreate[]): Promise<BatchOutcome>;
-  /** Note ids by marker token, for notes whose body contains the marker. */
-  findNotesByMarker(markers: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * Note ids by marker, for notes on the given company whose body carries the exact bracketed
+   * marker (`[warp-event-42]`): a note someone else wrote, or one on another company, never counts.
+   */
+  findNotesByMarker(markers: ReadonlyArray<{ marker: string; companyId: string }>): Promise<Map<string, string>>;
   /** Creates timeline events; an event whose id exists already counts as created. */
   createTimelineEvents(events: readonly TimelineEventToCreate[]): Promise<BatchOutcome>;
 }

@@ -76,7 +76,7 @@ export async function sendEvents(ctx: SendContext, entries: readonly OutboxEntry
 async function skipAlreadyWritten(ctx: SendContext, outcomes: Outcomes, retried: readonly EventItem[]): Promise<EventItem[]> {
   const notes = retried.filter((i) => ctx.timelineTemplates[i.record.kind] === undefined);
   const timeline = retried.filter((i) => ctx.timelineTemplates[i.record.kind] !== undefined);
-  const found = await callFor(outcomes, notes, () => ctx.hubspot.findNotesByMarker(notes.map((n) => eventMarker(n.record.id))));
+  const found = await callFor(outcomes, notes, () => ctx.hubspot.findNotesByMarker(notes.map((n) => ({ marker: eventMarker(n.record.id), companyId: n.companyId }))));
   if (!found) return timeline;
   const adopted = notes.flatMap((n) => {
     const hubspotId = found.get(eventMarker(n.record.id));

@@ -1,0 +1,45 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+import { badRequest } from '../lib/errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The exact bytes of a JSON body: webhook signatures are computed over these, never over re-serialised JSON. */
+    rawBody?: Buffer;
+  }
+}
+
+/** Decodes and parses a request's JSON body; undefined when the request has none. */
+export type JsonBodyReader = (request: FastifyRequest) => Promise<unknown>;
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * JSON bodies are read as bytes only (within the body limit) and parsed by the route after it has
+ * authenticated the caller, so an unauthenticated request never costs a parse and never learns
+ * what the input should look like. Parsing refuses bytes that are not UTF-8 (they used to become
+ * U+FFFD silently) and keeps Fastify's protection against `__proto__`/`constructor` keys. Only
+ * `application/json` is accepted: text/plain gets 415, like every other type.
+ */
+export function installJsonBodies(app: FastifyInstance): JsonBodyReader {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    // parseAs 'buffer' always hands us a Buffer; the union type comes from Fastify's overloads.
+    request.rawBody = Buffer.isBuffer(body) ? body : Buffer.from(body);
+    done(null, undefined);
+  });
+  return async (request) => {
+    const raw = request.rawBody;
+    if (raw === undefined) return undefined;
+    let text: string;
+    try {
+      text = strictUtf8.decode(raw);
+    } catch {
+      throw badRequest('invalid_value', 'The request body is not valid UTF-8');
+    }
+    return new Promise((resolve, reject) => {
+      void parse(request, text, (error, value) => (error ? reject(error) : resolve(value)));
+    });
+  };
+}
