@@ -30,7 +30,7 @@ CREATE TABLE api_keys (
   CONSTRAINT api_keys_key_hash_key UNIQUE (key_hash),
   CONSTRAINT api_keys_name_check CHECK (((length(name) >= 1) AND (length(name) <= 100))),
   CONSTRAINT api_keys_pkey PRIMARY KEY (id),
-  CONSTRAINT api_keys_scopes_check CHECK (((scopes <@ ARRAY['read'::text, 'write'::text, 'admin'::text]) AND (cardinality(scopes) > 0)))
+  CONSTRAINT api_keys_scopes_check CHECK (((scopes <@ ARRAY['read'::text, 'write'::text, 'admin'::text, 'usage:write'::text]) AND (cardinality(scopes) > 0)))
 );
 CREATE UNIQUE INDEX api_keys_active_name ON api_keys USING btree (name) WHERE (revoked_at IS NULL);
 
@@ -339,6 +339,131 @@ CREATE TABLE trunks (
   CONSTRAINT trunks_trunk_id_key UNIQUE (trunk_id)
 );
 CREATE INDEX trunks_customer ON trunks USING btree (customer_id);
+
+CREATE TABLE usage_active_samples (
+  trunk_id bigint NOT NULL,
+  at timestamp with time zone NOT NULL,
+  active_calls integer NOT NULL,
+  CONSTRAINT usage_active_samples_active_calls_check CHECK ((active_calls >= 0)),
+  CONSTRAINT usage_active_samples_pkey PRIMARY KEY (trunk_id, at)
+);
+
+CREATE TABLE usage_calls (
+  call_id text NOT NULL,
+  version integer NOT NULL,
+  trunk_id bigint NOT NULL,
+  customer_id bigint NOT NULL,
+  outbound boolean NOT NULL,
+  started_at timestamp with time zone NOT NULL,
+  answered_at timestamp with time zone,
+  ended_at timestamp with time zone NOT NULL,
+  billable_seconds integer NOT NULL,
+  sip_code smallint NOT NULL,
+  cost numeric NOT NULL,
+  from_number text,
+  to_number text,
+  received_at timestamp with time zone NOT NULL DEFAULT now()
+);
+
+CREATE TABLE usage_customer_days (
+  customer_id bigint NOT NULL,
+  day date NOT NULL,
+  calls_attempted bigint NOT NULL DEFAULT 0,
+  calls_completed bigint NOT NULL DEFAULT 0,
+  outbound_answered bigint NOT NULL DEFAULT 0,
+  outbound_answered_seconds bigint NOT NULL DEFAULT 0,
+  billable_seconds bigint NOT NULL DEFAULT 0,
+  sms_sent bigint NOT NULL DEFAULT 0,
+  spend numeric NOT NULL DEFAULT 0,
+  revision bigint NOT NULL DEFAULT 1,
+  sent_revision bigint NOT NULL DEFAULT 0,
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT usage_customer_days_pkey PRIMARY KEY (customer_id, day)
+);
+
+CREATE TABLE usage_customer_months (
+  customer_id bigint NOT NULL,
+  month date NOT NULL,
+  calls_attempted bigint NOT NULL DEFAULT 0,
+  calls_completed bigint NOT NULL DEFAULT 0,
+  outbound_answered bigint NOT NULL DEFAULT 0,
+  outbound_answered_seconds bigint NOT NULL DEFAULT 0,
+  billable_seconds bigint NOT NULL DEFAULT 0,
+  sms_sent bigint NOT NULL DEFAULT 0,
+  spend numeric NOT NULL DEFAULT 0,
+  revision bigint NOT NULL DEFAULT 1,
+  sent_revision bigint NOT NULL DEFAULT 0,
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT usage_customer_months_month_check CHECK ((EXTRACT(day FROM month) = (1)::numeric)),
+  CONSTRAINT usage_customer_months_pkey PRIMARY KEY (customer_id, month)
+);
+
+CREATE TABLE usage_late_days (
+  customer_id bigint NOT NULL,
+  day date NOT NULL,
+  changes bigint NOT NULL DEFAULT 1,
+  first_changed_at timestamp with time zone NOT NULL DEFAULT now(),
+  last_changed_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT usage_late_days_pkey PRIMARY KEY (customer_id, day)
+);
+
+CREATE TABLE usage_messages (
+  message_id text NOT NULL,
+  version integer NOT NULL,
+  trunk_id bigint NOT NULL,
+  customer_id bigint NOT NULL,
+  outbound boolean NOT NULL,
+  sent_at timestamp with time zone NOT NULL,
+  segments integer NOT NULL,
+  status text NOT NULL,
+  cost numeric NOT NULL,
+  from_number text,
+  to_number text,
+  received_at timestamp with time zone NOT NULL DEFAULT now()
+);
+
+CREATE TABLE usage_record_versions (
+  kind "char" NOT NULL,
+  record_id text NOT NULL,
+  version integer NOT NULL,
+  trunk_id bigint NOT NULL,
+  customer_id bigint NOT NULL,
+  started_at timestamp with time zone NOT NULL,
+  outbound boolean NOT NULL,
+  ok boolean NOT NULL,
+  billable_seconds integer NOT NULL,
+  cost numeric NOT NULL,
+  CONSTRAINT usage_record_versions_billable_seconds_check CHECK ((billable_seconds >= 0)),
+  CONSTRAINT usage_record_versions_kind_check CHECK ((kind = ANY (ARRAY['c'::"char", 'm'::"char"]))),
+  CONSTRAINT usage_record_versions_pkey PRIMARY KEY (kind, record_id),
+  CONSTRAINT usage_record_versions_version_check CHECK ((version >= 1))
+);
+CREATE INDEX usage_record_versions_started ON usage_record_versions USING brin (started_at);
+
+CREATE TABLE usage_retention (
+  singleton boolean NOT NULL DEFAULT true,
+  pruned_through date,
+  CONSTRAINT usage_retention_pkey PRIMARY KEY (singleton),
+  CONSTRAINT usage_retention_singleton_check CHECK (singleton)
+);
+
+CREATE TABLE usage_trunk_hours (
+  trunk_id bigint NOT NULL,
+  hour timestamp with time zone NOT NULL,
+  customer_id bigint NOT NULL,
+  calls_attempted bigint NOT NULL DEFAULT 0,
+  calls_completed bigint NOT NULL DEFAULT 0,
+  outbound_answered bigint NOT NULL DEFAULT 0,
+  outbound_answered_seconds bigint NOT NULL DEFAULT 0,
+  billable_seconds bigint NOT NULL DEFAULT 0,
+  sms_sent bigint NOT NULL DEFAULT 0,
+  spend numeric NOT NULL DEFAULT 0,
+  peak_active_calls integer,
+  revision bigint NOT NULL DEFAULT 1,
+  sent_revision bigint NOT NULL DEFAULT 0,
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT usage_trunk_hours_pkey PRIMARY KEY (trunk_id, hour)
+);
 
 CREATE TABLE users (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,

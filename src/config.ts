@@ -88,6 +88,8 @@ const envSchema = z.object({
   OUTBOX_RETRY_BASE_DELAY_MS: positiveInt.default(2_000),
   OUTBOX_DEFER_DELAY_MS: positiveInt.default(5_000),
   OPS_ALERT_WEBHOOK_URL: optionalUrl,
+  USAGE_RAW_RETENTION_DAYS: positiveInt.max(3650).default(35),
+  USAGE_BODY_LIMIT_BYTES: positiveInt.default(16 * 1024 * 1024),
   HUBSPOT_TIMELINE_TEMPLATES: optionalString.pipe(
     z
       .string()
@@ -174,6 +176,8 @@ export interface Config {
     /** Timeline event template id per event kind (public apps); kinds without one become notes. */
     timelineTemplates: Record<string, string>;
   };
+  /** Usage ingest: days of raw records kept, and the body limit of the usage routes (after gunzip). */
+  usage: { rawRetentionDays: number; bodyLimitBytes: number };
 }
 
 export class ConfigError extends Error {
@@ -296,5 +300,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       alertWebhookUrl: e.OPS_ALERT_WEBHOOK_URL,
       timelineTemplates: e.HUBSPOT_TIMELINE_TEMPLATES ?? {},
     },
+    usage: { rawRetentionDays: e.USAGE_RAW_RETENTION_DAYS, bodyLimitBytes: e.USAGE_BODY_LIMIT_BYTES },
   });
 }

@@ -16,6 +16,7 @@ import { keyRoutes } from './http/routes/keys.js';
 import { numberRoutes } from './http/routes/numbers.js';
 import { syncRoutes } from './http/routes/sync.js';
 import { trunkRoutes } from './http/routes/trunks.js';
+import { usageRoutes } from './http/routes/usage.js';
 import { userRoutes } from './http/routes/users.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import { connectHubSpot, type HubSpotConnection, provisionAtStart } from './hubspot/connection.js';
@@ -120,6 +121,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
           ...conflictRoutes(db.pool),
           ...auditRoutes(db.pool),
           ...syncRoutes({ pool: db.pool, onQueued: () => work?.jobs.wake() }),
+          ...usageRoutes({ pool: db.pool, metrics, ...config.usage }),
           ...webhookRoutes({
             db: db.pool,
             authenticator: clientSecret ? createWebhookAuthenticator({ clientSecret, ...config.webhooks }) : undefined,

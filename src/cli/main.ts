@@ -5,8 +5,9 @@ import { type CliCommand, UsageError } from './command.js';
 import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
 import { provisionCommand } from './commands/provision.js';
+import { usageCommand } from './commands/usage.js';
 
-const COMMANDS: readonly CliCommand[] = [keysCommand, migrateCommand, provisionCommand];
+const COMMANDS: readonly CliCommand[] = [keysCommand, migrateCommand, provisionCommand, usageCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -22,16 +22,24 @@ export function createPool(connectionString: string, max: number): Pool {
  */
 export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // A connection that dies mid-transaction (the backend is killed, the database restarts) fails
+  // the query and also emits 'error' on the client, which the pool only listens to while the client
+  // is idle: without this listener that event would crash the process.
+  const ignore = (): void => undefined;
+  client.on('error', ignore);
+  let broken = false;
   try {
     await client.query('BEGIN');
     const result = await work(client);
     await client.query('COMMIT');
     return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    await client.query('ROLLBACK').catch(() => (broken = true));
     throw error;
   } finally {
-    client.release();
+    client.off('error', ignore);
+    // A connection that cannot even roll back is discarded, not handed to the next caller.
+    client.release(broken);
   }
 }
 

@@ -8,6 +8,7 @@ import type { ApiKey } from '../store/api-keys.js';
 import { describeSensitive, findSensitiveValue } from '../domain/outgoing-guard.js';
 import { authenticate } from './auth.js';
 import { validationError } from './errors.js';
+import { gunzipRequestBody } from './gzip.js';
 import type { JsonBodyReader } from './json-body.js';
 import type { ApiRoute } from './route.js';
 
@@ -64,6 +65,7 @@ export function registerApiRoutes(app: FastifyInstance, routes: readonly ApiRout
       method: route.method,
       url: API_PREFIX + route.url,
       ...(route.bodyLimitBytes === undefined ? {} : { bodyLimit: route.bodyLimitBytes }),
+      ...(route.acceptsGzip ? { preParsing: gunzipRequestBody } : {}),
       ...(access === 'webhook'
         ? {}
         : {

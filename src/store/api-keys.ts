@@ -3,7 +3,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from '../db/pool.js';
 import { fetchLimit, type Page, type PageRequest, toPage } from '../lib/paging.js';
 
-export const API_KEY_SCOPES = ['read', 'write', 'admin'] as const;
+// `usage:write` is the switches' integration key: it posts usage records and nothing else, and no
+// other scope but admin may post them (docs/usage.md "Access").
+export const API_KEY_SCOPES = ['read', 'write', 'admin', 'usage:write'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 export interface ApiKey {

@@ -151,9 +151,12 @@ export async function softDeleteTrunk(db: Queryable, customerId: string, trunkId
   return rows[0] ? toTrunk(rows[0]) : null;
 }
 
-/** The customer's live trunk with this id; null when there is none (or it is another customer's). */
-export async function findCustomerTrunk(db: Queryable, customerId: string, trunkId: string): Promise<Trunk | null> {
-  const { rows } = await db.query<TrunkRow>(`SELECT ${COLUMNS} FROM trunks WHERE trunk_id = $1 AND customer_id = $2 AND deleted_at IS NULL`, [trunkId, customerId]);
+/** The customer's trunk with this id (live unless asked); null when there is none (or it is another customer's). */
+export async function findCustomerTrunk(db: Queryable, customerId: string, trunkId: string, options: { includeDeleted?: boolean } = {}): Promise<Trunk | null> {
+  const { rows } = await db.query<TrunkRow>(
+    `SELECT ${COLUMNS} FROM trunks WHERE trunk_id = $1 AND customer_id = $2 AND ($3 OR deleted_at IS NULL)`,
+    [trunkId, customerId, options.includeDeleted ?? false],
+  );
   return rows[0] ? toTrunk(rows[0]) : null;
 }
 

@@ -37,9 +37,10 @@ export function createTrunk(deps: WarpDeps, ban: string, input: NewTrunk): Promi
   });
 }
 
-export function getTrunk(deps: WarpDeps, ban: string, trunkId: string): Promise<Result<Trunk>> {
+/** One trunk of the customer; a deleted one only when asked (its usage history stays readable). */
+export function getTrunk(deps: WarpDeps, ban: string, trunkId: string, options: { includeDeleted?: boolean } = {}): Promise<Result<Trunk>> {
   return customerQuery(deps, ban, async (db, customerId) => {
-    const trunk = await findCustomerTrunk(db, customerId, trunkId);
+    const trunk = await findCustomerTrunk(db, customerId, trunkId, options);
     return trunk ? ok(trunk) : trunkNotFound(ban, trunkId);
   });
 }

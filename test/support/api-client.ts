@@ -13,6 +13,7 @@ import type { keyRoutes } from '../../src/http/routes/keys.js';
 import type { numberRoutes } from '../../src/http/routes/numbers.js';
 import type { syncRoutes } from '../../src/http/routes/sync.js';
 import type { trunkRoutes } from '../../src/http/routes/trunks.js';
+import type { usageRoutes } from '../../src/http/routes/usage.js';
 import type { userRoutes } from '../../src/http/routes/users.js';
 
 /**
@@ -32,6 +33,7 @@ type Routes =
   | ReturnType<typeof numberRoutes>[number]
   | ReturnType<typeof syncRoutes>[number]
   | ReturnType<typeof trunkRoutes>[number]
+  | ReturnType<typeof usageRoutes>[number]
   | ReturnType<typeof userRoutes>[number];
 
 export type OperationId = Routes['operationId'];

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 
-import { openDatabase } from '../../db/connect.js';
 import { API_KEY_SCOPES, type ApiKey, type ApiKeyScope, createApiKey, listApiKeys, revokeApiKey } from '../../store/api-keys.js';
-import { type CliCommand, type CliContext, UsageError } from '../command.js';
+import { type CliCommand, UsageError } from '../command.js';
+import { withDb } from '../database.js';
 
 const USAGE = `Usage:
   npm run cli -- keys create --name NAME --scopes read,write[,admin]
@@ -25,15 +25,6 @@ function parseScopes(value: string | undefined): ApiKeyScope[] {
 const describeKey = (k: ApiKey): string =>
   `${k.id.padStart(4)}  ${k.name.padEnd(24)} ${k.prefix}…  ${k.scopes.join(',').padEnd(16)} created ${k.createdAt.toISOString()}` +
   `  last used ${k.lastUsedAt?.toISOString() ?? 'never'}${k.revokedAt ? `  REVOKED ${k.revokedAt.toISOString()}` : ''}`;
-
-async function withDb<T>(context: CliContext, work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
-  const db = await openDatabase(context.config.database, context.logger);
-  try {
-    return await work(db);
-  } finally {
-    await db.close();
-  }
-}
 
 export const keysCommand: CliCommand = {
   name: 'keys',

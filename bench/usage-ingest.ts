@@ -1,0 +1,255 @@
+import { randomBytes } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { parseArgs } from 'node:util';
+
+import { from as copyFrom } from 'pg-copy-streams';
+
+import { loadConfig } from '../src/config.js';
+import { ensureDatabase, startThrowawayDatabase } from '../src/db/embedded.js';
+import { migrate } from '../src/db/migrate.js';
+import { createPool, type Pool } from '../src/db/pool.js';
+import { createLogger } from '../src/lib/logger.js';
+import { createService } from '../src/service.js';
+import { createApiKey } from '../src/store/api-keys.js';
+import { ensureDayPartitions } from '../src/store/usage-partitions.js';
+import { addDays, utcDay } from '../src/usage/days.js';
+import { batchSource, type BenchCall } from './usage-data.js';
+import { runUsageLoadInChild, type UsageLoadResult, type UsageLoadSpec } from './usage-load.js';
+
+/**
+ * `npm run bench -- usage-ingest [--concurrency 8] [--duration-s 10] [--batch 1000]
+ *   [--history-days 30] [--history-per-day 1000000]`
+ *
+ * N concurrent clients post batches of call records (5 % resends, 5 % re-rated versions) to the
+ * real API on PostgreSQL with fsync on; every acknowledged batch is committed with its roll-ups.
+ * In the same run, the ceiling: the same rows COPYed by N connections, one COPY and commit per
+ * batch, into an unindexed table. Then the same load into a database that already holds
+ * `history-days` × `history-per-day` records (and their ids and roll-ups).
+ * Goals (issue 11): ≥ 50,000 records/s and ≥ 0.5 of the ceiling (step: ≥ 20,000); p99 ack
+ * < 250 ms; the full database at most 20 % slower than the empty one.
+ */
+
+const CUSTOMERS = 100;
+const TRUNKS_PER_CUSTOMER = 5;
+const round = (value: number, digits = 1) => Number(value.toFixed(digits));
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+async function benchDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
+  const configured = loadConfig().database.url;
+  const name = `bench_usage_ingest_${randomBytes(3).toString('hex')}`;
+  if (configured) return { url: await ensureDatabase(configured, name), stop: async () => undefined };
+  const server = await startThrowawayDatabase({ durable: true });
+  return { url: await ensureDatabase(server.adminUrl, name), stop: () => server.stop() };
+}
+
+async function createTrunks(pool: Pool): Promise<string[]> {
+  await pool.query(
+    `INSERT INTO customers (ban, name) SELECT (20000 + g)::text, 'Bench ' || g FROM generate_series(1, ${CUSTOMERS}) g`,
+  );
+  const { rows } = await pool.query<{ trunk_id: string }>(
+    `INSERT INTO trunks (trunk_id, customer_id, name, ip_addresses, concurrent_calls, monthly_minutes)
+     SELECT 'trunk_bench_' || c.id || '_' || t, c.id, 'bench', '{192.0.2.1}', 50, 1000000
+     FROM customers c CROSS JOIN generate_series(1, ${TRUNKS_PER_CUSTOMER}) t RETURNING trunk_id`,
+  );
+  return rows.map((r) => r.trunk_id);
+}
+
+const copyLine = (c: BenchCall): string =>
+  [c.callId, c.version, c.trunkId, c.direction === 'outbound' ? 't' : 'f', c.startedAt, c.answeredAt ?? '\\N', c.endedAt, c.billableSeconds, c.sipCode, c.cost].join('\t');
+
+/** The ceiling: the same rows, COPYed by `concurrency` connections, one COPY (one commit) per batch. */
+async function copyCeiling(url: string, spec: Omit<UsageLoadSpec, 'url' | 'apiKey'>): Promise<{ recordsPerS: number; p99Ms: number }> {
+  const pool = createPool(url, spec.concurrency + 1);
+  await pool.query(`CREATE TABLE bench_copy_ceiling (call_id text, version int, trunk_id text, outbound boolean, started_at timestamptz,
+    answered_at timestamptz, ended_at timestamptz, billable_seconds int, sip_code smallint, cost numeric)`);
+  const streams = Array.from({ length: spec.concurrency }, (_, c) => {
+    const next = batchSource({ ...spec, stream: `${spec.streamPrefix}-c${c}` });
+    const ready = Array.from({ length: spec.pregenerate }, () => `${next().map(copyLine).join('\n')}\n`);
+    return { next: () => ready.shift() ?? `${next().map(copyLine).join('\n')}\n` };
+  });
+  let records = 0;
+  const latencies: number[] = [];
+  const measureFrom = Date.now() + spec.warmupMs;
+  const stopAt = measureFrom + spec.durationMs;
+  await Promise.all(
+    streams.map(async (stream) => {
+      const client = await pool.connect();
+      try {
+        while (Date.now() < stopAt) {
+          const text = stream.next();
+          const sentAt = performance.now();
+          await pipeline(Readable.from([text]), client.query(copyFrom('COPY bench_copy_ceiling FROM STDIN')));
+          if (Date.now() >= measureFrom && Date.now() <= stopAt) {
+            records += spec.batchSize;
+            latencies.push(performance.now() - sentAt);
+          }
+        }
+      } finally {
+        client.release();
+      }
+    }),
+  );
+  await pool.query('DROP TABLE bench_copy_ceiling');
+  await pool.end();
+  return { recordsPerS: records / (spec.durationMs / 1000), p99Ms: percentile(latencies.sort((a, b) => a - b), 99) };
+}
+
+/** `days` × `perDay` call records before today: raw partitions, their ids, and roll-up rows. */
+async function buildHistory(url: string, days: number, perDay: number): Promise<number> {
+  const started = Date.now();
+  const pool = createPool(url, 3);
+  const today = utcDay(Date.now());
+  const historyDays = Array.from({ length: days }, (_, i) => addDays(today, -(i + 1)));
+  await ensureDayPartitions(pool, historyDays);
+  const trunkCount = CUSTOMERS * TRUNKS_PER_CUSTOMER;
+  const work = [...historyDays];
+  await Promise.all(
+    [0, 1].map(async () => {
+      const client = await pool.connect();
+      try {
+        await client.query('SET synchronous_commit = off');
+        await client.query(`CREATE TEMP TABLE bench_trunks AS SELECT row_number() OVER (ORDER BY id) - 1 AS n, id, customer_id FROM trunks`);
+        for (let day = work.shift(); day; day = work.shift()) {
+          await client.query(
+            `WITH raw AS (
+               INSERT INTO usage_calls (call_id, version, trunk_id, customer_id, outbound, started_at, answered_at, ended_at, billable_seconds, sip_code, cost)
+               SELECT 'h' || $2 || '-' || lpad(g::text, 8, '0'), 1, t.id, t.customer_id, g % 3 <> 0, s,
+                 CASE WHEN g % 5 < 3 THEN s + interval '4 s' END, s + interval '64 s', CASE WHEN g % 5 < 3 THEN 60 ELSE 0 END,
+                 CASE WHEN g % 5 < 3 THEN 200 ELSE 486 END, CASE WHEN g % 5 < 3 THEN 0.0125 ELSE 0 END
+               FROM generate_series(1, $3::int) g
+               CROSS JOIN LATERAL (SELECT $1::timestamptz + (g::float8 / $3) * interval '86399 s' AS s) ts
+               JOIN bench_trunks t ON t.n = g % ${trunkCount}
+               RETURNING call_id, trunk_id, customer_id, started_at, outbound, answered_at IS NOT NULL AS ok, billable_seconds, cost)
+             INSERT INTO usage_record_versions (kind, record_id, version, trunk_id, customer_id, started_at, outbound, ok, billable_seconds, cost)
+             SELECT 'c', call_id, 1, trunk_id, customer_id, started_at, outbound, ok, billable_seconds, cost FROM raw`,
+            [`${day}T00:00:00Z`, day.replaceAll('-', ''), perDay],
+          );
+        }
+      } finally {
+        client.release();
+      }
+    }),
+  );
+  // Roll-up rows of the history (their sizes matter for the upserts, their values do not).
+  await pool.query(
+    `INSERT INTO usage_trunk_hours (trunk_id, hour, customer_id, calls_attempted, calls_completed, billable_seconds, spend)
+     SELECT t.id, h, t.customer_id, 100, 60, 3600, 0.75 FROM trunks t
+     CROSS JOIN generate_series($1::timestamptz, $2::timestamptz - interval '1 hour', interval '1 hour') h`,
+    [`${historyDays.at(-1)}T00:00:00Z`, `${today}T00:00:00Z`],
+  );
+  await pool.query(
+    `INSERT INTO usage_customer_days (customer_id, day, calls_attempted, spend)
+     SELECT c.id, d::date, 10000, 75 FROM customers c CROSS JOIN generate_series($1::date, $2::date - 1, interval '1 day') d`,
+    [historyDays.at(-1), today],
+  );
+  await pool.query('VACUUM ANALYZE usage_record_versions');
+  await pool.query('ANALYZE usage_trunk_hours');
+  await pool.query('CHECKPOINT');
+  await pool.end();
+  return (Date.now() - started) / 1000;
+}
+
+function summarize(result: UsageLoadResult) {
+  const sorted = [...result.latenciesMs].sort((a, b) => a - b);
+  const seconds = result.elapsedMs / 1000;
+  return { recordsPerS: result.records / seconds, acceptedPerS: result.accepted / seconds, batchesPerS: result.batches / seconds, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), errors: result.errors };
+}
+
+export async function run(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      concurrency: { type: 'string', default: '8' },
+      'duration-s': { type: 'string', default: '10' },
+      batch: { type: 'string', default: '1000' },
+      'history-days': { type: 'string', default: '30' },
+      'history-per-day': { type: 'string', default: '1000000' },
+    },
+  });
+  const concurrency = Number(values.concurrency);
+  const durationMs = Number(values['duration-s']) * 1000;
+  const batchSize = Number(values.batch);
+  const historyDays = Number(values['history-days']);
+  const historyPerDay = Number(values['history-per-day']);
+
+  const database = await benchDatabase();
+  const pool = createPool(database.url, 2);
+  await migrate(pool);
+  const trunkIds = await createTrunks(pool);
+  const apiKey = (await createApiKey(pool, 'bench-switch', ['usage:write'])).key;
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    INBOX_WORKERS: '0',
+    OUTBOX_WORKERS: '0',
+    HUBSPOT_PROVISION_AT_START: 'false',
+    SIMULATOR_PORT: '0',
+    LOG_LEVEL: 'warn',
+    DATABASE_POOL_MAX: String(concurrency + 2),
+  });
+  const service = await createService(config, createLogger({ level: 'warn' }));
+  try {
+    const base = await service.app.listen({ port: 0, host: '127.0.0.1' });
+    const spec = {
+      url: `${base}/api/v1/usage/calls`,
+      apiKey,
+      concurrency,
+      warmupMs: 2000,
+      durationMs,
+      trunkIds,
+      batchSize,
+      duplicateShare: 0.05,
+      correctionShare: 0.05,
+      nowMs: Date.now(),
+      pregenerate: Math.ceil((durationMs / 1000 + 2) * 12),
+    };
+    process.stdout.write(
+      `usage-ingest: ${concurrency} clients, batches of ${batchSize} calls (5 % duplicates, 5 % corrections), ${CUSTOMERS} customers × ${TRUNKS_PER_CUSTOMER} trunks, ` +
+        `${durationMs / 1000} s per phase (+2 s warm-up), PostgreSQL fsync on\n`,
+    );
+    const empty = summarize(await runUsageLoadInChild({ ...spec, streamPrefix: 'empty' }));
+    const check = await pool.query<{ rollup: string; records: string }>(
+      `SELECT (SELECT sum(calls_attempted) FROM usage_customer_days)::text AS rollup,
+              (SELECT count(*) FROM usage_record_versions WHERE kind = 'c' AND outbound)::text AS records`,
+    );
+    const ceiling = await copyCeiling(database.url, { ...spec, streamPrefix: 'empty' });
+    process.stdout.write(
+      [
+        `  empty database: ${Math.round(empty.recordsPerS)} records/s (${Math.round(empty.acceptedPerS)} new or corrected/s, ${round(empty.batchesPerS)} batches/s), ack p50 ${round(empty.p50Ms)} ms, p99 ${round(empty.p99Ms)} ms, errors ${empty.errors}`,
+        `  roll-ups current: outbound calls in the customer-day roll-ups ${check.rows[0]!.rollup} = current outbound records ${check.rows[0]!.records} -> ${check.rows[0]!.rollup === check.rows[0]!.records ? 'yes' : 'NO'}`,
+        `  ceiling (COPY of the same rows into an unindexed table, ${concurrency} connections, a commit per batch): ${Math.round(ceiling.recordsPerS)} records/s, p99 ${round(ceiling.p99Ms)} ms`,
+        '',
+      ].join('\n'),
+    );
+    process.stdout.write(`  building history: ${historyDays} days × ${historyPerDay} records …\n`);
+    const buildSeconds = await buildHistory(database.url, historyDays, historyPerDay);
+    const full = summarize(await runUsageLoadInChild({ ...spec, nowMs: Date.now(), streamPrefix: 'full' }));
+    const ratio = empty.recordsPerS / ceiling.recordsPerS;
+    const slowdown = 1 - full.recordsPerS / empty.recordsPerS;
+    process.stdout.write(
+      [
+        `  history built in ${round(buildSeconds)} s`,
+        `  full database: ${Math.round(full.recordsPerS)} records/s, ack p50 ${round(full.p50Ms)} ms, p99 ${round(full.p99Ms)} ms, errors ${full.errors} (${round(slowdown * 100)} % slower than empty)`,
+        `  goal: >= 50000 records/s and >= 0.5 of the ceiling (step: >= 20000) -> ${Math.round(empty.recordsPerS)} records/s, ratio ${round(ratio, 2)}: ` +
+          `${empty.recordsPerS >= 50_000 && ratio >= 0.5 ? 'met' : empty.recordsPerS >= 20_000 ? 'step met, goal NOT met' : 'NOT met'}`,
+        `  goal: p99 ack < 250 ms -> ${round(Math.max(empty.p99Ms, full.p99Ms))} ms: ${Math.max(empty.p99Ms, full.p99Ms) < 250 ? 'met' : 'NOT met'}`,
+        `  goal: full database at most 20 % slower -> ${round(slowdown * 100)} %: ${slowdown <= 0.2 ? 'met' : 'NOT met'}`,
+        '',
+      ].join('\n'),
+    );
+    process.stdout.write(
+      `${JSON.stringify({
+        bench: 'usage-ingest',
+        records_per_s: Math.round(empty.recordsPerS),
+        ceiling_records_per_s: Math.round(ceiling.recordsPerS),
+        ratio: round(ratio, 3),
+        p99_ms: round(Math.max(empty.p99Ms, full.p99Ms), 1),
+        records_per_s_full_db: Math.round(full.recordsPerS),
+      })}\n`,
+    );
+  } finally {
+    await service.close();
+    await pool.end();
+    await database.stop();
+  }
+}

@@ -1,0 +1,183 @@
+import { z } from 'zod';
+
+/**
+ * The usage records WARP's switches and messaging platform post (PRODUCT.md "Usage records";
+ * docs/usage.md "Validation"). Each record is parsed on its own: a bad one is rejected with its
+ * reasons and never takes its batch down. Times are kept as epoch milliseconds.
+ */
+
+export interface RecordError {
+  /** Stable reason: missing_field, invalid_field, negative_duration, invalid_cost, … */
+  code: string;
+  field?: string | undefined;
+  message: string;
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; id: string | null; errors: RecordError[] };
+
+const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time with a zone, e.g. 2026-11-16T13:05:00Z' });
+const recordId = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 printable ASCII characters without spaces');
+const trunkId = z.string().regex(/^trunk_[A-Za-z0-9_]{1,64}$/, 'a trunk id looks like trunk_…');
+// A decimal string, never a float: money is summed exactly (numeric). At most 10 decimals.
+const cost = z.string().regex(/^\d{1,12}(\.\d{1,10})?$/, 'must be a non-negative decimal string such as "0.0125"');
+const version = z.number().int().min(1).max(2_147_483_647).default(1);
+const direction = z.enum(['outbound', 'inbound']);
+// Spend is kept in one currency (docs/usage.md "Money").
+const currency = z.literal('USD', { error: 'only USD is accepted' }).default('USD');
+const e164 = z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'must be an E.164 number').nullish();
+
+const callSchema = z.object({
+  callId: recordId,
+  trunkId,
+  direction,
+  startedAt: isoTime,
+  answeredAt: isoTime.nullish(),
+  endedAt: isoTime,
+  billableSeconds: z.number().int().min(0, 'must not be negative').max(2_147_483_647),
+  sipCode: z.number().int().min(100).max(699),
+  cost,
+  currency,
+  version,
+  from: e164,
+  to: e164,
+});
+
+const messageSchema = z.object({
+  messageId: recordId,
+  trunkId,
+  direction,
+  sentAt: isoTime,
+  segments: z.number().int().min(1).max(1000),
+  status: z.enum(['sent', 'delivered', 'failed']),
+  cost,
+  currency,
+  version,
+  from: e164,
+  to: e164,
+});
+
+const sampleSchema = z.object({
+  trunkId,
+  at: isoTime,
+  activeCalls: z.number().int().min(0).max(1_000_000),
+});
+
+export interface CallRecord {
+  id: string;
+  trunkId: string;
+  outbound: boolean;
+  startedAtMs: number;
+  answeredAtMs: number | null;
+  endedAtMs: number;
+  billableSeconds: number;
+  sipCode: number;
+  cost: string;
+  version: number;
+  from: string | null;
+  to: string | null;
+}
+
+export interface MessageRecord {
+  id: string;
+  trunkId: string;
+  outbound: boolean;
+  sentAtMs: number;
+  segments: number;
+  status: 'sent' | 'delivered' | 'failed';
+  cost: string;
+  version: number;
+  from: string | null;
+  to: string | null;
+}
+
+export interface ActiveCallSample {
+  trunkId: string;
+  atMs: number;
+  activeCalls: number;
+}
+
+/** Zod issues as stable reasons; a field that is absent is `missing_field`. */
+function reasons(issues: readonly z.core.$ZodIssue[], input: unknown, special: Readonly<Record<string, string>>): RecordError[] {
+  const given = typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
+  return issues.map((issue) => {
+    const field = issue.path.length > 0 ? issue.path.map(String).join('.') : undefined;
+    const top = issue.path[0];
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      return { code: 'invalid_record', message: 'a record must be a JSON object' };
+    }
+    if (typeof top === 'string' && given[top] === undefined) return { code: 'missing_field', field, message: `${field} is required` };
+    return { code: (typeof top === 'string' && special[top]) || 'invalid_field', field, message: `${field}: ${issue.message}` };
+  });
+}
+
+const idOf = (input: unknown, key: string): string | null => {
+  const value = typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[key] : undefined;
+  return typeof value === 'string' ? value.slice(0, 128) : null;
+};
+
+const CALL_REASONS = { billableSeconds: 'negative_duration', cost: 'invalid_cost', currency: 'unsupported_currency' };
+const MESSAGE_REASONS = { cost: 'invalid_cost', currency: 'unsupported_currency' };
+
+export function parseCall(input: unknown): Parsed<CallRecord> {
+  const result = callSchema.safeParse(input);
+  if (!result.success) return { ok: false, id: idOf(input, 'callId'), errors: reasons(result.error.issues, input, CALL_REASONS) };
+  const r = result.data;
+  const startedAtMs = Date.parse(r.startedAt);
+  const answeredAtMs = r.answeredAt ? Date.parse(r.answeredAt) : null;
+  const endedAtMs = Date.parse(r.endedAt);
+  const errors: RecordError[] = [];
+  if (answeredAtMs !== null && answeredAtMs < startedAtMs) {
+    errors.push({ code: 'answered_before_start', field: 'answeredAt', message: 'answeredAt is before startedAt' });
+  }
+  if (endedAtMs < (answeredAtMs ?? startedAtMs)) {
+    errors.push({ code: 'negative_duration', field: 'endedAt', message: 'endedAt is before the call started or was answered' });
+  }
+  if (answeredAtMs === null && r.billableSeconds > 0) {
+    errors.push({ code: 'billable_without_answer', field: 'billableSeconds', message: 'an unanswered call has no billable seconds' });
+  }
+  if (errors.length > 0) return { ok: false, id: r.callId, errors };
+  return {
+    ok: true,
+    value: {
+      id: r.callId,
+      trunkId: r.trunkId,
+      outbound: r.direction === 'outbound',
+      startedAtMs,
+      answeredAtMs,
+      endedAtMs,
+      billableSeconds: r.billableSeconds,
+      sipCode: r.sipCode,
+      cost: r.cost,
+      version: r.version,
+      from: r.from ?? null,
+      to: r.to ?? null,
+    },
+  };
+}
+
+export function parseMessage(input: unknown): Parsed<MessageRecord> {
+  const result = messageSchema.safeParse(input);
+  if (!result.success) return { ok: false, id: idOf(input, 'messageId'), errors: reasons(result.error.issues, input, MESSAGE_REASONS) };
+  const r = result.data;
+  return {
+    ok: true,
+    value: {
+      id: r.messageId,
+      trunkId: r.trunkId,
+      outbound: r.direction === 'outbound',
+      sentAtMs: Date.parse(r.sentAt),
+      segments: r.segments,
+      status: r.status,
+      cost: r.cost,
+      version: r.version,
+      from: r.from ?? null,
+      to: r.to ?? null,
+    },
+  };
+}
+
+export function parseSample(input: unknown): Parsed<ActiveCallSample> {
+  const result = sampleSchema.safeParse(input);
+  if (!result.success) return { ok: false, id: null, errors: reasons(result.error.issues, input, {}) };
+  return { ok: true, value: { trunkId: result.data.trunkId, atMs: Date.parse(result.data.at), activeCalls: result.data.activeCalls } };
+}
