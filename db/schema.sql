@@ -172,6 +172,24 @@ CREATE TABLE job_runners (
   CONSTRAINT job_runners_pkey PRIMARY KEY (runner_id)
 );
 
+CREATE TABLE messaging_campaigns (
+  id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  campaign_id text NOT NULL,
+  customer_id bigint NOT NULL,
+  brand_id text NOT NULL,
+  use_case text NOT NULL,
+  description text,
+  numbers text[] NOT NULL DEFAULT '{}'::text[],
+  registered_at timestamp with time zone NOT NULL,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT messaging_campaigns_brand_id_check CHECK ((brand_id ~ '^B[A-Z0-9]{6}$'::text)),
+  CONSTRAINT messaging_campaigns_campaign_id_check CHECK ((campaign_id ~ '^C[A-Z0-9]{6}$'::text)),
+  CONSTRAINT messaging_campaigns_campaign_id_key UNIQUE (campaign_id),
+  CONSTRAINT messaging_campaigns_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),
+  CONSTRAINT messaging_campaigns_pkey PRIMARY KEY (id)
+);
+CREATE INDEX messaging_campaigns_customer ON messaging_campaigns USING btree (customer_id, id);
+
 CREATE TABLE numbers (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
   number text NOT NULL,

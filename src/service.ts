@@ -9,6 +9,7 @@ import { buildApp } from './http/build-app.js';
 import type { ApiRoute } from './http/route.js';
 import { accountRoutes } from './http/routes/accounts.js';
 import { auditRoutes } from './http/routes/audit.js';
+import { campaignRoutes } from './http/routes/campaigns.js';
 import { conflictRoutes } from './http/routes/conflicts.js';
 import { deadLetterRoutes } from './http/routes/dead-letters.js';
 import { keyRoutes } from './http/routes/keys.js';
@@ -30,14 +31,16 @@ import { resolveSchedules } from './schedules/runtime.js';
 import { startBundledSimulator } from './simulator/bundled.js';
 import type { RunningSimulator } from './simulator/server.js';
 import { createRateBudgetStore } from './store/rate-budget.js';
-import { applyCreditLimit } from './sync/inbound/dependent-updates.js';
 import { createInboundHooks } from './sync/inbound/hooks.js';
 import { inboundWebhookSubscriptions } from './sync/inbound/subscriptions.js';
 import { createWebhookAuthenticator } from './sync/inbound/webhook-auth.js';
 import { closedWonStagesFrom } from './sync/onboarding/closed-won.js';
 import { dealWonTrigger } from './sync/onboarding/trigger.js';
 import { registerOutboundMetrics } from './sync/outbound/metrics.js';
-import { pushCompanyProperties, pushUserByRowId } from './sync/outbound/warp-changes.js';
+import { applyCreditLimit } from './warp/account-rules.js';
+import { queueCompanyWriteBack } from './warp/accounts.js';
+import { valueOf } from './warp/result.js';
+import { queueUserWriteBack } from './warp/users.js';
 import { type BackgroundWork, startBackgroundWork } from './worker.js';
 
 /**
@@ -58,6 +61,8 @@ export interface Service {
   };
   /** The background loops; undefined in an API-only process. */
   work: BackgroundWork | undefined;
+  /** The `/api/v1` route table (what the OpenAPI document and the typed test client are built from). */
+  routes: readonly ApiRoute[];
   /** Binds the HTTP port; the bundled simulator then delivers its webhooks there. Returns the address. */
   listen(): Promise<string>;
   /** Stops accepting requests, waits for in-flight ones, stops workers and the simulator, closes the database. */
@@ -98,10 +103,10 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     // Inbound sync: webhook inbox → cache, with write-backs, dependent updates and onboarding as hooks.
     const closedWon = closedWonStagesFrom(gateway, logger);
     const hooks = createInboundHooks({
-      pushCompanyProperties,
-      pushUser: pushUserByRowId,
-      onCreditLimitChange: async (tx, customerId) => {
-        await applyCreditLimit(tx, customerId);
+      pushCompanyProperties: queueCompanyWriteBack,
+      pushUser: queueUserWriteBack,
+      onCreditLimitChange: async (tx, ban) => {
+        valueOf(await applyCreditLimit({ tx }, ban));
       },
       onDealStageChange: dealWonTrigger(closedWon),
     });
@@ -118,6 +123,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
           ...trunkRoutes(db.pool),
           ...numberRoutes(db.pool),
           ...userRoutes(db.pool),
+          ...campaignRoutes(db.pool),
           ...deadLetterRoutes(db.pool),
           ...conflictRoutes(db.pool),
           ...auditRoutes(db.pool),
@@ -157,6 +163,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       db,
       hubspot: { ...connection, description, simulator: bundled },
       work,
+      routes,
       listen: async () => {
         const address = await app.listen({ port: config.http.port, host: config.http.host });
         // The bundled simulator sends its webhooks to us, so an edit made in it (its /__sim/ui-edit

@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 import { isDatabaseUnavailable } from '../db/pool.js';
 import { AppError } from '../lib/errors.js';
@@ -11,6 +11,15 @@ import { AppError } from '../lib/errors.js';
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
 }
+
+/** The same body as a schema: what the OpenAPI document references and clients parse errors with. */
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.string().describe('Stable, machine-readable'),
+    message: z.string().describe('For people; never internals'),
+    details: z.unknown().optional().describe('Per-field problems of a 400'),
+  }),
+});
 
 export const errorBody = (code: string, message: string, details?: unknown): ErrorBody => ({
   error: details === undefined ? { code, message } : { code, message, details },

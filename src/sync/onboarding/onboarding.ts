@@ -26,7 +26,9 @@ import type { InboundHooks } from '../inbound/apply-field.js';
 import { applySnapshot } from '../inbound/apply-snapshot.js';
 import type { CrmReader } from '../inbound/crm-reader.js';
 import { lockObject } from '../inbound/object-lock.js';
-import { createTrunk, pushCompanyProperties, recordAccountEvent } from '../outbound/warp-changes.js';
+import { queueCompanyWriteBack, recordAccountEvent } from '../../warp/accounts.js';
+import { valueOf } from '../../warp/result.js';
+import { createTrunk } from '../../warp/trunks.js';
 import type { WelcomeMailer } from './mailer.js';
 import { syncedProperties } from '../../domain/crm-catalogue.js';
 
@@ -73,9 +75,9 @@ type Step = (state: Onboarding) => Promise<void>;
 
 export function createOnboardingSteps(options: OnboardingOptions): Record<OnboardingStep, Step> {
   const { pool, hubspot, logger } = options;
-  const customerOf = (state: Onboarding): string => {
+  const banOf = (state: Onboarding): string => {
     if (!state.customerId || !state.ban) throw new Error('onboarding state lacks the customer; the customer step must run first');
-    return state.customerId;
+    return state.ban;
   };
 
   return {
@@ -111,7 +113,7 @@ export function createOnboardingSteps(options: OnboardingOptions): Record<Onboar
         const { ban, assigned } = await ensureBan(tx, record.id);
         if (assigned) {
           await appendAudit(tx, { entityType: 'customer', entityId: companyId, source: 'onboarding', event: `deal ${state.dealId} won`, changes: { ban: { before: null, after: ban } } });
-          await pushCompanyProperties(tx, record.id, ['warp_ban', 'warp_status']);
+          await queueCompanyWriteBack(tx, record.id, ['warp_ban', 'warp_status']);
         }
         await completeOnboardingStep(tx, state.dealId, 'customer', { customerId: record.id, ban });
         return { customerId: record.id, ban };
@@ -120,7 +122,7 @@ export function createOnboardingSteps(options: OnboardingOptions): Record<Onboar
     },
 
     welcome_email: async (state) => {
-      customerOf(state);
+      banOf(state);
       const previous = await findWelcomeEmail(pool, state.dealId);
       if (previous?.status === 'sending') {
         // A crash during the SMTP call: it may have gone out. Never risk a second email.
@@ -133,17 +135,17 @@ export function createOnboardingSteps(options: OnboardingOptions): Record<Onboar
     },
 
     first_trunk: async (state) => {
-      const customerId = customerOf(state);
+      const ban = banOf(state);
       await withTransaction(pool, async (tx) => {
-        await createTrunk(tx, { customerId, ...FIRST_TRUNK });
+        valueOf(await createTrunk({ tx }, ban, FIRST_TRUNK));
         await completeOnboardingStep(tx, state.dealId, 'first_trunk');
       });
     },
 
     timeline: async (state) => {
-      const customerId = customerOf(state);
+      const ban = banOf(state);
       await withTransaction(pool, async (tx) => {
-        await recordAccountEvent(tx, { customerId }, { kind: 'account_created', fields: { ban: state.ban, hubspot_deal_id: state.dealId } });
+        valueOf(await recordAccountEvent({ tx }, ban, { kind: 'account_created', fields: { ban, hubspot_deal_id: state.dealId } }));
         await completeOnboardingStep(tx, state.dealId, 'timeline');
       });
     },
