@@ -7,6 +7,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(args: string[]): Promise<vo
   'outbox-coalescing': () => import('./outbox-coalescing.js'),
   'outbound-e2e': () => import('./outbound-e2e.js'),
   'webhook-ingest': () => import('./webhook-ingest.js'),
+  scheduler: () => import('./scheduler.js'),
   'usage-ingest': () => import('./usage-ingest.js'),
 };
 

@@ -1,11 +1,12 @@
 // `npm run bench -- outbox-coalescing`: 1,000 WARP changes spread over 100 trunks, committed while
 // no worker runs (a burst of edits), then synced. Prints the HubSpot write requests used; target
 // ≤ 2 plus association calls (a naive one-request-per-change sync uses 1,000).
-import { createPool, withTransaction } from '../src/db/pool.js';
+import { createPool } from '../src/db/pool.js';
 import { createLogger } from '../src/lib/logger.js';
 import { outboundHubSpot } from '../src/sync/outbound/gateway-adapter.js';
 import { startOutboxWorkers } from '../src/sync/outbound/outbox-worker.js';
-import { createTrunk, updateTrunk } from '../src/sync/outbound/warp-changes.js';
+import { valueOf } from '../src/warp/result.js';
+import { createTrunk, updateTrunk } from '../src/warp/trunks.js';
 import { startBenchDatabase, startSimulatorProcess } from './hubspot-support.js';
 import { benchGateway, classify, createCustomer, outboxEmpty, provision, requestsByPath, waitUntil } from './outbound-support.js';
 
@@ -33,9 +34,7 @@ export async function run(): Promise<void> {
     // Setup (not measured): 100 trunks that already exist in HubSpot.
     const trunkIds: string[] = [];
     for (let i = 0; i < TRUNKS; i++) {
-      const trunk = await withTransaction(pool, (tx) =>
-        createTrunk(tx, { customerId: customer.id, name: `trunk ${i}`, ipAddresses: ['198.51.100.10'], concurrentCalls: 10, monthlyMinutes: 1000 }),
-      );
+      const trunk = valueOf(await createTrunk({ pool }, customer.ban, { name: `trunk ${i}`, ipAddresses: ['198.51.100.10'], concurrentCalls: 10, monthlyMinutes: 1000 }));
       trunkIds.push(trunk.trunkId);
     }
     let workers = startOutboxWorkers(deps, settings);
@@ -46,7 +45,7 @@ export async function run(): Promise<void> {
     const before = (await sim.requests()).length;
     const startedAt = performance.now();
     for (let i = 0; i < CHANGES; i++) {
-      await withTransaction(pool, (tx) => updateTrunk(tx, trunkIds[i % TRUNKS]!, { concurrentCalls: 11 + i }));
+      valueOf(await updateTrunk({ pool }, customer.ban, { trunkId: trunkIds[i % TRUNKS]!, concurrentCalls: 11 + i }));
     }
     workers = startOutboxWorkers(deps, settings);
     await waitUntil(() => outboxEmpty(pool), 60_000, 'the changes to sync');

@@ -164,6 +164,32 @@ CREATE TABLE hubspot_rate_waiters (
   CONSTRAINT hubspot_rate_waiters_wanted_check CHECK ((wanted > 0))
 );
 
+CREATE TABLE job_runners (
+  runner_id text NOT NULL,
+  instance_id text NOT NULL,
+  started_at timestamp with time zone NOT NULL DEFAULT now(),
+  heartbeat_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT job_runners_pkey PRIMARY KEY (runner_id)
+);
+
+CREATE TABLE messaging_campaigns (
+  id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  campaign_id text NOT NULL,
+  customer_id bigint NOT NULL,
+  brand_id text NOT NULL,
+  use_case text NOT NULL,
+  description text,
+  numbers text[] NOT NULL DEFAULT '{}'::text[],
+  registered_at timestamp with time zone NOT NULL,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT messaging_campaigns_brand_id_check CHECK ((brand_id ~ '^B[A-Z0-9]{6}$'::text)),
+  CONSTRAINT messaging_campaigns_campaign_id_check CHECK ((campaign_id ~ '^C[A-Z0-9]{6}$'::text)),
+  CONSTRAINT messaging_campaigns_campaign_id_key UNIQUE (campaign_id),
+  CONSTRAINT messaging_campaigns_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),
+  CONSTRAINT messaging_campaigns_pkey PRIMARY KEY (id)
+);
+CREATE INDEX messaging_campaigns_customer ON messaging_campaigns USING btree (customer_id, id);
+
 CREATE TABLE numbers (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
   number text NOT NULL,
@@ -203,8 +229,6 @@ CREATE TABLE onboardings (
   steps_done text[] NOT NULL DEFAULT '{}'::text[],
   status text NOT NULL DEFAULT 'pending'::text,
   attempts integer NOT NULL DEFAULT 0,
-  next_attempt_at timestamp with time zone NOT NULL DEFAULT now(),
-  locked_until timestamp with time zone,
   last_error text,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
@@ -212,7 +236,6 @@ CREATE TABLE onboardings (
   CONSTRAINT onboardings_pkey PRIMARY KEY (hubspot_deal_id),
   CONSTRAINT onboardings_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'done'::text, 'failed'::text])))
 );
-CREATE INDEX onboardings_due ON onboardings USING btree (next_attempt_at) WHERE (status = 'pending'::text);
 
 CREATE TABLE ops_alerts (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
@@ -243,6 +266,27 @@ CREATE TABLE outbox (
   CONSTRAINT outbox_pkey PRIMARY KEY (id)
 );
 CREATE INDEX outbox_ready ON outbox USING btree (object_type, available_at, id);
+
+CREATE TABLE schedule_runs (
+  id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  schedule_name text NOT NULL,
+  slot_at timestamp with time zone NOT NULL,
+  trigger text NOT NULL,
+  instance_id text NOT NULL,
+  attempt integer NOT NULL,
+  started_at timestamp with time zone NOT NULL DEFAULT now(),
+  ended_at timestamp with time zone,
+  outcome text NOT NULL DEFAULT 'running'::text,
+  error_code text,
+  error text,
+  counts jsonb NOT NULL DEFAULT '{}'::jsonb,
+  CONSTRAINT schedule_runs_outcome_check CHECK ((outcome = ANY (ARRAY['running'::text, 'succeeded'::text, 'failed'::text, 'abandoned'::text, 'superseded'::text]))),
+  CONSTRAINT schedule_runs_pkey PRIMARY KEY (id),
+  CONSTRAINT schedule_runs_trigger_check CHECK ((trigger = ANY (ARRAY['cron'::text, 'backfill'::text, 'manual'::text])))
+);
+CREATE UNIQUE INDEX schedule_runs_one_success ON schedule_runs USING btree (schedule_name, slot_at) WHERE (outcome = 'succeeded'::text);
+CREATE INDEX schedule_runs_recent ON schedule_runs USING btree (schedule_name, started_at DESC);
+CREATE INDEX schedule_runs_slot ON schedule_runs USING btree (schedule_name, slot_at);
 
 CREATE TABLE schema_migrations (
   version text NOT NULL,
@@ -286,7 +330,7 @@ CREATE TABLE sync_jobs (
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   started_at timestamp with time zone,
   finished_at timestamp with time zone,
-  locked_until timestamp with time zone,
+  attempts integer NOT NULL DEFAULT 0,
   error_code text,
   CONSTRAINT sync_jobs_kind_check CHECK ((kind = ANY (ARRAY['import'::text, 'reconcile'::text]))),
   CONSTRAINT sync_jobs_pkey PRIMARY KEY (id),
@@ -481,12 +525,16 @@ CREATE INDEX users_email ON users USING btree (lower(email));
 CREATE TABLE webhook_batches (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
   received_at timestamp with time zone NOT NULL DEFAULT now(),
-  body text NOT NULL,
+  body text,
   event_count integer NOT NULL,
   expanded_at timestamp with time zone,
+  quarantined_at timestamp with time zone,
+  error text,
   CONSTRAINT webhook_batches_pkey PRIMARY KEY (id)
 );
-CREATE INDEX webhook_batches_unexpanded ON webhook_batches USING btree (id) WHERE (expanded_at IS NULL);
+CREATE INDEX webhook_batches_finished ON webhook_batches USING btree (received_at) WHERE ((expanded_at IS NOT NULL) OR (quarantined_at IS NOT NULL));
+CREATE INDEX webhook_batches_quarantined ON webhook_batches USING btree (id) WHERE ((quarantined_at IS NOT NULL) AND (expanded_at IS NULL));
+CREATE INDEX webhook_batches_unexpanded ON webhook_batches USING btree (id) WHERE ((expanded_at IS NULL) AND (quarantined_at IS NULL));
 
 CREATE TABLE webhook_inbox (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
@@ -503,6 +551,7 @@ CREATE TABLE webhook_inbox (
   next_attempt_at timestamp with time zone NOT NULL DEFAULT now(),
   last_error text,
   processed_at timestamp with time zone,
+  lease_owner text,
   last_error_code text,
   CONSTRAINT webhook_inbox_dedupe_key_key UNIQUE (dedupe_key),
   CONSTRAINT webhook_inbox_pkey PRIMARY KEY (id),
@@ -511,6 +560,7 @@ CREATE TABLE webhook_inbox (
 CREATE INDEX webhook_inbox_applied ON webhook_inbox USING btree (processed_at) WHERE (status = 'applied'::text);
 CREATE INDEX webhook_inbox_errors ON webhook_inbox USING btree (id) WHERE (last_error IS NOT NULL);
 CREATE INDEX webhook_inbox_failed ON webhook_inbox USING btree (processed_at) WHERE (status = 'failed'::text);
+CREATE INDEX webhook_inbox_finished ON webhook_inbox USING btree (processed_at) WHERE (status = ANY (ARRAY['applied'::text, 'ignored'::text, 'failed'::text]));
 CREATE INDEX webhook_inbox_object_open ON webhook_inbox USING btree (object_id, occurred_at, id) WHERE (status = ANY (ARRAY['pending'::text, 'processing'::text]));
 CREATE INDEX webhook_inbox_open_received ON webhook_inbox USING btree (received_at) WHERE (status = ANY (ARRAY['pending'::text, 'processing'::text]));
 CREATE INDEX webhook_inbox_ready ON webhook_inbox USING btree (next_attempt_at, occurred_at, id) WHERE (status = ANY (ARRAY['pending'::text, 'processing'::text]));

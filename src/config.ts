@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+import { SCHEDULES } from './schedules/catalogue.js';
+import { cronProblem } from './schedules/cron.js';
+
 /**
  * The only module that reads `process.env`. Everything is parsed once at start; an invalid or
  * missing variable stops the service with one message that names every problem.
@@ -24,6 +27,20 @@ const cidrList = z
   .default('')
   .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
   .pipe(z.array(z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()])));
+
+/** A cron expression as graphile-worker's crontab reads it (5 fields, UTC). */
+const cronExpression = z
+  .string()
+  .trim()
+  .superRefine((value, ctx) => {
+    const problem = cronProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: `not a valid cron expression (5 fields, UTC, e.g. "30 1 * * *"): ${problem}` });
+  });
+
+/** Each schedule's timing setting, named by its catalogue entry (src/schedules/catalogue.ts). */
+const scheduleEnvSchema = z.object(
+  Object.fromEntries(SCHEDULES.map((s) => [s.cronSetting, z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), cronExpression.default(s.defaultCron))])),
+);
 
 /** What one process runs: `api` (HTTP only), `worker` (background work, plus probes) or both. */
 export const PROCESS_ROLES = ['all', 'api', 'worker'] as const;
@@ -75,8 +92,6 @@ const envSchema = z.object({
   INBOX_BATCH_SIZE: positiveInt.max(1000).default(200),
   INBOX_POLL_INTERVAL_MS: positiveInt.default(250),
   INBOX_MAX_ATTEMPTS: positiveInt.default(10),
-  SYNC_JOBS_POLL_INTERVAL_MS: positiveInt.default(1_000),
-  ONBOARDING_POLL_INTERVAL_MS: positiveInt.default(1_000),
   SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional()),
   SMTP_FROM: z.string().min(3).default('WARP <welcome@warp.example>'),
 
@@ -88,6 +103,8 @@ const envSchema = z.object({
   OUTBOX_RETRY_BASE_DELAY_MS: positiveInt.default(2_000),
   OUTBOX_DEFER_DELAY_MS: positiveInt.default(5_000),
   OPS_ALERT_WEBHOOK_URL: optionalUrl,
+  JOB_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(4),
+  RETENTION_DAYS: positiveInt.default(30),
   USAGE_RAW_RETENTION_DAYS: positiveInt.max(3650).default(35),
   USAGE_BODY_LIMIT_BYTES: positiveInt.default(16 * 1024 * 1024),
   HUBSPOT_TIMELINE_TEMPLATES: optionalString.pipe(
@@ -157,9 +174,14 @@ export interface Config {
     trustedProxies: string[];
   };
   inbox: { workers: number; batchSize: number; pollIntervalMs: number; maxAttempts: number };
-  /** Idle poll intervals of the import/reconcile job runner and the onboarding runner (new work wakes them in-process). */
-  syncJobs: { pollIntervalMs: number };
-  onboarding: { pollIntervalMs: number };
+  /** Background jobs (graphile-worker) run at once in this process; 0 runs none here. */
+  jobs: { concurrency: number };
+  schedules: {
+    /** Cron expression (UTC) per schedule name. */
+    cron: Record<string, string>;
+    /** Finished inbox events, webhook batches and schedule run history are kept this long. */
+    retentionDays: number;
+  };
   /** Welcome emails; without `url` they are recorded and logged as not sent. */
   smtp: { url: string | undefined; from: string };
   outbound: {
@@ -227,9 +249,10 @@ function crossChecks(e: Env): string[] {
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
+  const scheduleCron = scheduleEnvSchema.safeParse(env);
+  if (!parsed.success || !scheduleCron.success) {
     throw new ConfigError(
-      parsed.error.issues.map((issue) => {
+      [...(parsed.error?.issues ?? []), ...(scheduleCron.error?.issues ?? [])].map((issue) => {
         const name = issue.path.join('.');
         const value = env[name];
         const shown = value === undefined ? 'missing' : `got ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
@@ -286,9 +309,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pollIntervalMs: e.INBOX_POLL_INTERVAL_MS,
       maxAttempts: e.INBOX_MAX_ATTEMPTS,
     },
-    syncJobs: { pollIntervalMs: e.SYNC_JOBS_POLL_INTERVAL_MS },
-    onboarding: { pollIntervalMs: e.ONBOARDING_POLL_INTERVAL_MS },
     smtp: { url: e.SMTP_URL, from: e.SMTP_FROM },
+    jobs: { concurrency: e.JOB_CONCURRENCY },
+    schedules: {
+      cron: Object.fromEntries(SCHEDULES.map((s) => [s.name, scheduleCron.data[s.cronSetting] ?? s.defaultCron])),
+      retentionDays: e.RETENTION_DAYS,
+    },
     outbound: {
       workers: e.OUTBOX_WORKERS,
       batchSize: e.OUTBOX_BATCH_SIZE,

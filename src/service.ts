@@ -9,10 +9,12 @@ import { buildApp } from './http/build-app.js';
 import type { ApiRoute } from './http/route.js';
 import { accountRoutes } from './http/routes/accounts.js';
 import { auditRoutes } from './http/routes/audit.js';
+import { campaignRoutes } from './http/routes/campaigns.js';
 import { conflictRoutes } from './http/routes/conflicts.js';
 import { deadLetterRoutes } from './http/routes/dead-letters.js';
 import { keyRoutes } from './http/routes/keys.js';
 import { numberRoutes } from './http/routes/numbers.js';
+import { scheduleRoutes } from './http/routes/schedules.js';
 import { syncRoutes } from './http/routes/sync.js';
 import { trunkRoutes } from './http/routes/trunks.js';
 import { usageRoutes } from './http/routes/usage.js';
@@ -22,17 +24,23 @@ import { connectHubSpot, type HubSpotConnection, provisionAtStart } from './hubs
 import type { Logger } from './lib/logger.js';
 import { createMetricsRegistry } from './lib/metrics.js';
 import { SERVICE_VERSION } from './lib/version.js';
+import { createNotifier } from './queue/notifier.js';
+import { INBOX_QUEUE } from './queue/tables.js';
+import { SCHEDULES } from './schedules/catalogue.js';
+import { resolveSchedules } from './schedules/runtime.js';
 import { startBundledSimulator } from './simulator/bundled.js';
 import type { RunningSimulator } from './simulator/server.js';
 import { createRateBudgetStore } from './store/rate-budget.js';
-import { applyCreditLimit } from './sync/inbound/dependent-updates.js';
 import { createInboundHooks } from './sync/inbound/hooks.js';
 import { inboundWebhookSubscriptions } from './sync/inbound/subscriptions.js';
 import { createWebhookAuthenticator } from './sync/inbound/webhook-auth.js';
 import { closedWonStagesFrom } from './sync/onboarding/closed-won.js';
 import { dealWonTrigger } from './sync/onboarding/trigger.js';
 import { registerOutboundMetrics } from './sync/outbound/metrics.js';
-import { pushCompanyProperties, pushUserByRowId } from './sync/outbound/warp-changes.js';
+import { applyCreditLimit } from './warp/account-rules.js';
+import { queueCompanyWriteBack } from './warp/accounts.js';
+import { valueOf } from './warp/result.js';
+import { queueUserWriteBack } from './warp/users.js';
 import { type BackgroundWork, startBackgroundWork } from './worker.js';
 
 /**
@@ -53,6 +61,8 @@ export interface Service {
   };
   /** The background loops; undefined in an API-only process. */
   work: BackgroundWork | undefined;
+  /** The `/api/v1` route table (what the OpenAPI document and the typed test client are built from). */
+  routes: readonly ApiRoute[];
   /** Binds the HTTP port; the bundled simulator then delivers its webhooks there. Returns the address. */
   listen(): Promise<string>;
   /** Stops accepting requests, waits for in-flight ones, stops workers and the simulator, closes the database. */
@@ -93,17 +103,19 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     // Inbound sync: webhook inbox → cache, with write-backs, dependent updates and onboarding as hooks.
     const closedWon = closedWonStagesFrom(gateway, logger);
     const hooks = createInboundHooks({
-      pushCompanyProperties,
-      pushUser: pushUserByRowId,
-      onCreditLimitChange: async (tx, customerId) => {
-        await applyCreditLimit(tx, customerId);
+      pushCompanyProperties: queueCompanyWriteBack,
+      pushUser: queueUserWriteBack,
+      onCreditLimitChange: async (tx, ban) => {
+        valueOf(await applyCreditLimit({ tx }, ban));
       },
-      onDealStageChange: dealWonTrigger(closedWon, () => work?.onboarding.wake()),
+      onDealStageChange: dealWonTrigger(closedWon),
     });
-    if (runsWorkers(config)) work = await startBackgroundWork(config, { pool: db.pool, gateway, logger, metrics, hooks, closedWon, appId });
+    const schedules = resolveSchedules(SCHEDULES, config.schedules.cron);
+    if (runsWorkers(config)) work = await startBackgroundWork(config, { db, gateway, logger, metrics, hooks, closedWon, appId, schedules });
     registerOutboundMetrics(metrics, db.pool);
 
-    // Without local workers, the worker processes find new work at their next poll.
+    // A committed webhook batch wakes the inbox workers here at once, and in every process by NOTIFY.
+    const inboxNotifier = createNotifier({ pool: db.pool, channel: INBOX_QUEUE.channel, logger });
     const routes: ApiRoute[] = runsApi(config)
       ? [
           ...keyRoutes(db.pool),
@@ -111,16 +123,21 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
           ...trunkRoutes(db.pool),
           ...numberRoutes(db.pool),
           ...userRoutes(db.pool),
+          ...campaignRoutes(db.pool),
           ...deadLetterRoutes(db.pool),
           ...conflictRoutes(db.pool),
           ...auditRoutes(db.pool),
-          ...syncRoutes({ pool: db.pool, onQueued: () => work?.jobs.wake() }),
+          ...syncRoutes({ pool: db.pool }),
+          ...scheduleRoutes(db.pool, schedules),
           ...usageRoutes({ pool: db.pool, metrics, ...config.usage }),
           ...webhookRoutes({
             db: db.pool,
             authenticator: clientSecret ? createWebhookAuthenticator({ clientSecret, ...config.webhooks }) : undefined,
             bodyLimitBytes: config.webhooks.bodyLimitBytes,
-            onAccepted: () => work?.inbox.wake(),
+            onAccepted: () => {
+              work?.inbox.wake();
+              inboxNotifier.notify();
+            },
           }),
         ]
       : [];
@@ -146,6 +163,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       db,
       hubspot: { ...connection, description, simulator: bundled },
       work,
+      routes,
       listen: async () => {
         const address = await app.listen({ port: config.http.port, host: config.http.host });
         // The bundled simulator sends its webhooks to us, so an edit made in it (its /__sim/ui-edit
@@ -155,6 +173,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       },
       close: async () => {
         await app.close();
+        await inboxNotifier.stop();
         await work?.stop();
         await connection.close();
         await bundled?.close();

@@ -5,9 +5,10 @@ import { type CliCommand, UsageError } from './command.js';
 import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
 import { provisionCommand } from './commands/provision.js';
+import { schedulesCommand } from './commands/schedules.js';
 import { usageCommand } from './commands/usage.js';
 
-const COMMANDS: readonly CliCommand[] = [keysCommand, migrateCommand, provisionCommand, usageCommand];
+const COMMANDS: readonly CliCommand[] = [keysCommand, migrateCommand, provisionCommand, schedulesCommand, usageCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

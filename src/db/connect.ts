@@ -1,7 +1,7 @@
 import type { Logger } from '../lib/logger.js';
 import { ensureDatabase, startEmbeddedDatabase } from './embedded.js';
 import { migrate } from './migrate.js';
-import { createPool, type Pool } from './pool.js';
+import { createPool, describeConnectionError, type Pool } from './pool.js';
 
 export interface DatabaseSettings {
   url: string | undefined;
@@ -12,6 +12,8 @@ export interface DatabaseSettings {
 
 export interface Database {
   pool: Pool;
+  /** The connection string, for parts that need connections of their own (the job runtime's pool). */
+  url: string;
   /** Where we are connected, without the password: printed at start. */
   description: string;
   close(): Promise<void>;
@@ -32,9 +34,9 @@ export async function openDatabase(settings: DatabaseSettings, logger: Logger): 
     stopEmbedded = () => embedded.stop();
     logger.debug({ dataDir: settings.embeddedDir, owned: embedded.owned }, 'embedded PostgreSQL ready');
   }
-  const pool = createPool(url, settings.poolMax);
+  const pool = createPool(url, settings.poolMax, (error) => logger.warn(describeConnectionError(error), 'database connection lost; it is replaced at the next checkout'));
   try {
-    const applied = await migrate(pool);
+    const applied = await migrate(pool, { logger });
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
   } catch (error) {
     await pool.end();
@@ -44,6 +46,7 @@ export async function openDatabase(settings: DatabaseSettings, logger: Logger): 
   const description = describe(url, settings.url ? 'external' : `embedded, data in ${settings.embeddedDir}`);
   return {
     pool,
+    url,
     description,
     close: async () => {
       await pool.end();

@@ -197,6 +197,7 @@ export function embeddedPostgresUsable(): { ok: true } | { ok: false; reason: st
 /** Creates `name` on the server unless it exists; returns its connection string. */
 export async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
   const client = new pg.Client({ connectionString: adminUrl });
+  client.on('error', () => undefined); // a lost connection fails the query below; it must not crash the process
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);

@@ -2,6 +2,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { runMigrations as runJobSchemaMigrations } from 'graphile-worker';
+
+import { graphileLogger } from '../lib/graphile-logger.js';
+import type { Logger } from '../lib/logger.js';
 import type { Pool } from './pool.js';
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
@@ -27,8 +31,14 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<MigrationFil
  * Applies pending forward-only migrations, each in its own transaction. A session-level advisory
  * lock serialises instances that start at the same moment: the second waits, then finds nothing
  * left to do. Returns the names applied by this call.
+ *
+ * The job system's own schema (`graphile_worker`, see src/jobs/) is migrated first, by the library
+ * (it serialises concurrent starts itself), so every database that has our tables also has the job
+ * queue, and our migrations may queue jobs with `graphile_worker.add_job`.
  */
-export async function migrate(pool: Pool, dir = MIGRATIONS_DIR): Promise<string[]> {
+export async function migrate(pool: Pool, options: { dir?: string; logger?: Logger } = {}): Promise<string[]> {
+  const { dir = MIGRATIONS_DIR, logger } = options;
+  await runJobSchemaMigrations({ pgPool: pool, ...(logger ? { logger: graphileLogger(logger) } : {}) });
   const migrations = await readMigrations(dir);
   const client = await pool.connect();
   try {

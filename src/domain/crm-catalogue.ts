@@ -74,6 +74,7 @@ export const CRM_PROPERTIES = [
   row('company', 'warp_sms_enabled',     'warp',    boolField(),                          'sms_enabled',    'smsEnabled',   'WARP SMS enabled', 'Messaging enabled'),
   row('company', 'warp_tcr_brand_id',    'warp',    textField(),                          'tcr_brand_id',   'tcrBrandId',   'WARP TCR brand id', '10DLC brand registration id', { parse: parseText(100) }),
   row('company', 'warp_resporg_status',  'warp',    selectField(RESPORG_STATUSES),        'resporg_status', 'resporgStatus', 'WARP RespOrg status', 'Toll-free RespOrg status'),
+  row('company', 'warp_10dlc_campaign_count', 'warp', numberField(),                     null,             'campaignCount', 'WARP 10DLC campaigns', 'Registered 10DLC messaging campaigns'),
 
   row('contact', 'email',                'hubspot', builtIn('string', 320),               'email',          null,           'Email', 'Email', { pii: true }),
   row('contact', 'firstname',            'hubspot', builtIn('string', 200),               'firstname',      null,           'First name', 'First name', { pii: true }),

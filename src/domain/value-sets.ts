@@ -38,3 +38,21 @@ export type NumberStatus = (typeof NUMBER_STATUSES)[number];
 
 export const TICKET_ISSUE_TYPES = ['voice', 'sms', 'billing', 'api', 'portal'] as const;
 export const TICKET_SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+
+/** TCR's standard campaign use cases (special ones need carrier vetting and are not offered). */
+export const CAMPAIGN_USE_CASES = [
+  '2FA',
+  'ACCOUNT_NOTIFICATION',
+  'CUSTOMER_CARE',
+  'DELIVERY_NOTIFICATION',
+  'FRAUD_ALERT',
+  'HIGHER_EDUCATION',
+  'LOW_VOLUME',
+  'M2M',
+  'MARKETING',
+  'MIXED',
+  'POLLING_VOTING',
+  'PUBLIC_SERVICE_ANNOUNCEMENT',
+  'SECURITY_ALERT',
+] as const;
+export type CampaignUseCase = (typeof CAMPAIGN_USE_CASES)[number];

@@ -5,6 +5,7 @@ import type { Server as HttpsServer } from 'node:https';
 
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
+import { z } from 'zod';
 
 import type { Pool } from '../db/pool.js';
 import type { Logger } from '../lib/logger.js';
@@ -76,12 +77,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const routes = [
     ...deps.routes,
     defineRoute({
+      operationId: 'openapi',
       method: 'GET',
       url: '/openapi.json',
       access: 'read',
       tag: 'meta',
       summary: 'This description (OpenAPI 3.1), generated from the route table',
-      success: { status: 200, description: 'The OpenAPI document' },
+      success: { status: 200, description: 'The OpenAPI document', schema: z.record(z.string(), z.unknown()) },
       handler: async () => openApi,
     }),
   ];

@@ -2,14 +2,24 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 
+import { isDatabaseUnavailable } from '../db/pool.js';
 import { AppError } from '../lib/errors.js';
 
 /** The one error body every endpoint returns: `{"error":{"code","message"}}` (+ `details` for 4xx). */
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
 }
+
+/** The same body as a schema: what the OpenAPI document references and clients parse errors with. */
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.string().describe('Stable, machine-readable'),
+    message: z.string().describe('For people; never internals'),
+    details: z.unknown().optional().describe('Per-field problems of a 400'),
+  }),
+});
 
 export const errorBody = (code: string, message: string, details?: unknown): ErrorBody => ({
   error: details === undefined ? { code, message } : { code, message, details },
@@ -104,6 +114,11 @@ export function installErrorHandling(app: FastifyInstance): void {
     const status = (error as FastifyError).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
       return reply.status(status).send(errorBody('bad_request', 'The request could not be processed'));
+    }
+    if (isDatabaseUnavailable(error)) {
+      // A PostgreSQL restart or failover: nothing was committed, the client may simply try again.
+      request.log.warn({ err: error }, 'database unavailable');
+      return reply.status(503).header('retry-after', '5').send(errorBody('database_unavailable', 'The database is unavailable; try again shortly'));
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send(errorBody('internal_error', 'Internal server error'));

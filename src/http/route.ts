@@ -21,20 +21,37 @@ export interface RouteInput<P, Q, B> {
 }
 
 /**
- * One `/api/v1` endpoint: its path, who may call it, the schemas its input is parsed with, and the
- * handler. The same definition drives routing, input parsing and the OpenAPI description, so the
- * three cannot drift apart.
+ * The refusals a route declares, by status, with what they mean there. 400 (bad input), 401 (no
+ * or bad credentials), 403 (scope), 413 and 415 (body too large, not JSON) apply by the route's
+ * shape and are documented for every route they can happen on (openapi.ts).
  */
-export interface ApiRoute<P = unknown, Q = unknown, B = unknown> {
+export type DeclaredErrors = Partial<Record<403 | 404 | 409 | 503, string>>;
+
+/**
+ * One `/api/v1` endpoint: its path, who may call it, the schemas its input is parsed with, the
+ * schema of its success response, the refusals it answers, and the handler. The same definition
+ * drives routing, input parsing, the OpenAPI description and the typed test client, so they
+ * cannot drift apart. Schemas are kept as types (not just their outputs): a client needs what a
+ * schema accepts (`z.input`), the handler what it produces (`z.output`).
+ */
+export interface ApiRoute<
+  Id extends string = string,
+  PS extends z.ZodType = z.ZodType,
+  QS extends z.ZodType = z.ZodType,
+  BS extends z.ZodType = z.ZodType,
+  RS extends z.ZodType = z.ZodType,
+> {
+  /** Stable name of the operation: OpenAPI's `operationId`, and what the typed client calls. */
+  operationId: Id;
   method: HttpMethod;
   /** Path below /api/v1, in Fastify syntax (`/keys/:id`). */
   url: string;
   access: RouteAccess;
   summary: string;
   tag: string;
-  params?: z.ZodType<P>;
-  query?: z.ZodType<Q>;
-  body?: z.ZodType<B>;
+  params?: PS;
+  query?: QS;
+  body?: BS;
   /** A body limit above the app's (usage batches); with `acceptsGzip`, it applies to the inflated body. */
   bodyLimitBytes?: number;
   /** Accept `Content-Encoding: gzip` request bodies. */
@@ -45,12 +62,20 @@ export interface ApiRoute<P = unknown, Q = unknown, B = unknown> {
    * every string of the body is skipped. NULs and unpaired surrogates are still refused.
    */
   checksSensitiveText?: boolean;
-  /** Documented success status and description; errors use the shared error schema. */
-  success: { status: number; description: string };
-  handler(input: RouteInput<P, Q, B>): Promise<unknown>;
+  /** A body the handler reads itself (webhooks: only after the signature): documented, not parsed here. */
+  documentedBody?: z.ZodType;
+  success: { status: number; description: string; schema: RS };
+  errors?: DeclaredErrors;
+  handler(input: RouteInput<z.output<PS>, z.output<QS>, z.output<BS>>): Promise<z.input<RS>>;
 }
 
-/** Keeps each route's generic types while collecting them in one array. */
-export function defineRoute<P = undefined, Q = undefined, B = undefined>(route: ApiRoute<P, Q, B>): ApiRoute {
+/** Keeps each route's types (for the typed client) while it is collected with others. */
+export function defineRoute<
+  const Id extends string,
+  PS extends z.ZodType = z.ZodUndefined,
+  QS extends z.ZodType = z.ZodUndefined,
+  BS extends z.ZodType = z.ZodUndefined,
+  RS extends z.ZodType = z.ZodType,
+>(route: ApiRoute<Id, PS, QS, BS, RS>): ApiRoute<Id, PS, QS, BS, RS> {
   return route;
 }

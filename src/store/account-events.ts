@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.js';
+import { fetchLimit, type Page, type PageRequest, toPage } from '../lib/paging.js';
 
 /**
  * WARP account and service events (docs/architecture.md "Glossary": account event), written to HubSpot as timeline
@@ -20,6 +21,7 @@ export const ACCOUNT_EVENT_KINDS = [
   'numbers_ported',
   'numbers_released',
   'e911_updated',
+  'campaign_registered',
 ] as const;
 export type AccountEventKind = (typeof ACCOUNT_EVENT_KINDS)[number];
 
@@ -95,12 +97,18 @@ export async function findAccountEvents(db: Queryable, ids: readonly string[]): 
   return rows.map(toEvent);
 }
 
-export async function listAccountEvents(db: Queryable, customerId: string): Promise<AccountEvent[]> {
+/**
+ * A customer's events in the order they happened (`occurredAt`, which callers may backdate, then
+ * id). The cursor is the last event's id; the page continues after that event's position.
+ */
+export async function listAccountEvents(db: Queryable, customerId: string, page: PageRequest): Promise<Page<AccountEvent>> {
   const { rows } = await db.query<AccountEventRow>(
-    `SELECT ${COLUMNS} FROM account_events WHERE customer_id = $1 ORDER BY occurred_at, id`,
-    [customerId],
+    `SELECT ${COLUMNS} FROM account_events
+     WHERE customer_id = $1 AND ($2::bigint IS NULL OR (occurred_at, id) > (SELECT occurred_at, id FROM account_events WHERE id = $2))
+     ORDER BY occurred_at, id LIMIT $3`,
+    [customerId, page.cursor ?? null, fetchLimit(page)],
   );
-  return rows.map(toEvent);
+  return toPage(rows.map(toEvent), page, (e) => e.id);
 }
 
 /**

@@ -1,10 +1,11 @@
 import type { Queryable } from '../db/pool.js';
-import type { AccountStatus, PaymentMethod, PaymentStatus } from '../domain/value-sets.js';
+import type { AccountStatus, PaymentMethod, PaymentStatus, ResporgStatus } from '../domain/value-sets.js';
+import { fetchLimit, type Page, type PageRequest, toPage } from '../lib/paging.js';
 
 /**
- * The slice of the `customers` table the outbound side needs: find an account by BAN, apply the
- * WARP-owned account facts (status, payment method and status), and read what the company write
- * carries, with the exact trunk and number counts (the roll-ups) computed from the cache.
+ * The WARP side of the `customers` table: find and search accounts, apply the WARP-owned account
+ * facts (status, payment, API/SMS switches, 10DLC brand, RespOrg status), and read what the
+ * company write carries, with the exact roll-ups (trunks, numbers, campaigns) computed from the cache.
  */
 
 export interface Account {
@@ -12,6 +13,7 @@ export interface Account {
   ban: string | null;
   hubspotCompanyId: string | null;
   name: string | null;
+  domain: string | null;
   status: AccountStatus;
   creditLimit: number | null;
   paymentMethod: PaymentMethod | null;
@@ -22,10 +24,11 @@ export interface Account {
   apiEnabled: boolean;
   smsEnabled: boolean;
   tcrBrandId: string | null;
-  resporgStatus: string | null;
-  /** Live trunks and numbers not released: the `warp_trunk_count` / `warp_number_count` roll-ups. */
+  resporgStatus: ResporgStatus | null;
+  /** Live trunks, numbers not released, registered 10DLC campaigns: the roll-ups sent to HubSpot. */
   trunkCount: number;
   numberCount: number;
+  campaignCount: number;
 }
 
 interface AccountRow {
@@ -33,6 +36,7 @@ interface AccountRow {
   ban: string | null;
   hubspot_company_id: string | null;
   name: string | null;
+  domain: string | null;
   status: AccountStatus;
   credit_limit: string | null;
   payment_method: PaymentMethod | null;
@@ -43,15 +47,17 @@ interface AccountRow {
   api_enabled: boolean;
   sms_enabled: boolean;
   tcr_brand_id: string | null;
-  resporg_status: string | null;
+  resporg_status: ResporgStatus | null;
   trunk_count: string;
   number_count: string;
+  campaign_count: string;
 }
 
-const SELECT = `SELECT c.id, c.ban, c.hubspot_company_id, c.name, c.status, c.credit_limit, c.payment_method, c.payment_status,
+const SELECT = `SELECT c.id, c.ban, c.hubspot_company_id, c.name, c.domain, c.status, c.credit_limit, c.payment_method, c.payment_status,
   c.mrr, c.mtd_minutes, c.mtd_spend, c.api_enabled, c.sms_enabled, c.tcr_brand_id, c.resporg_status,
   (SELECT count(*) FROM trunks t WHERE t.customer_id = c.id AND t.deleted_at IS NULL) AS trunk_count,
-  (SELECT count(*) FROM numbers n WHERE n.customer_id = c.id AND n.deleted_at IS NULL AND n.status <> 'released') AS number_count
+  (SELECT count(*) FROM numbers n WHERE n.customer_id = c.id AND n.deleted_at IS NULL AND n.status <> 'released') AS number_count,
+  (SELECT count(*) FROM messaging_campaigns m WHERE m.customer_id = c.id) AS campaign_count
   FROM customers c`;
 
 const num = (value: string | null): number | null => (value === null ? null : Number(value));
@@ -61,6 +67,7 @@ const toAccount = (row: AccountRow): Account => ({
   ban: row.ban,
   hubspotCompanyId: row.hubspot_company_id,
   name: row.name,
+  domain: row.domain,
   status: row.status,
   creditLimit: num(row.credit_limit),
   paymentMethod: row.payment_method,
@@ -74,6 +81,7 @@ const toAccount = (row: AccountRow): Account => ({
   resporgStatus: row.resporg_status,
   trunkCount: Number(row.trunk_count),
   numberCount: Number(row.number_count),
+  campaignCount: Number(row.campaign_count),
 });
 
 export async function findAccountByBan(db: Queryable, ban: string): Promise<Account | null> {
@@ -96,10 +104,42 @@ export async function findAccount(db: Queryable, customerId: string): Promise<Ac
   return (await findAccounts(db, [customerId]))[0] ?? null;
 }
 
+export interface AccountSearch {
+  /** Part of the name or domain, or the start of the BAN (any letter case). */
+  q?: string | undefined;
+  name?: string | undefined;
+  domain?: string | undefined;
+  ban?: string | undefined;
+}
+
+/**
+ * Accounts (customers with a BAN: only those are addressable by the API), oldest first, filtered
+ * by every given criterion. Substrings are matched with `strpos`, so `%` and `_` in the input are
+ * plain characters, not LIKE wildcards.
+ */
+export async function searchAccounts(db: Queryable, search: AccountSearch, page: PageRequest): Promise<Page<Account>> {
+  const { rows } = await db.query<AccountRow>(
+    `${SELECT} WHERE c.ban IS NOT NULL AND c.deleted_at IS NULL
+       AND ($1::text IS NULL OR strpos(lower(c.name), lower($1)) > 0 OR strpos(lower(c.domain), lower($1)) > 0 OR starts_with(c.ban, $1))
+       AND ($2::text IS NULL OR strpos(lower(c.name), lower($2)) > 0)
+       AND ($3::text IS NULL OR strpos(lower(c.domain), lower($3)) > 0)
+       AND ($4::text IS NULL OR c.ban = $4)
+       AND ($5::bigint IS NULL OR c.id > $5)
+     ORDER BY c.id LIMIT $6`,
+    [search.q ?? null, search.name ?? null, search.domain ?? null, search.ban ?? null, page.cursor ?? null, fetchLimit(page)],
+  );
+  return toPage(rows.map(toAccount), page, (a) => a.id);
+}
+
+/** The WARP-owned account facts; undefined leaves a fact as it is, null (brand id) clears it. */
 export interface AccountPatch {
   status?: AccountStatus | undefined;
   paymentMethod?: PaymentMethod | undefined;
   paymentStatus?: PaymentStatus | undefined;
+  apiEnabled?: boolean | undefined;
+  smsEnabled?: boolean | undefined;
+  tcrBrandId?: string | null | undefined;
+  resporgStatus?: ResporgStatus | undefined;
 }
 
 /** Applies WARP-owned account facts; returns the account before and after (null if unknown). */
@@ -108,9 +148,21 @@ export async function updateAccountRow(db: Queryable, customerId: string, patch:
   if (!before) return null;
   await db.query(
     `UPDATE customers SET status = COALESCE($2, status), payment_method = COALESCE($3, payment_method),
-       payment_status = COALESCE($4, payment_status), version = version + 1, updated_at = now()
+       payment_status = COALESCE($4, payment_status), api_enabled = COALESCE($5, api_enabled), sms_enabled = COALESCE($6, sms_enabled),
+       tcr_brand_id = CASE WHEN $7 THEN $8 ELSE tcr_brand_id END, resporg_status = COALESCE($9, resporg_status),
+       version = version + 1, updated_at = now()
      WHERE id = $1`,
-    [customerId, patch.status ?? null, patch.paymentMethod ?? null, patch.paymentStatus ?? null],
+    [
+      customerId,
+      patch.status ?? null,
+      patch.paymentMethod ?? null,
+      patch.paymentStatus ?? null,
+      patch.apiEnabled ?? null,
+      patch.smsEnabled ?? null,
+      patch.tcrBrandId !== undefined,
+      patch.tcrBrandId ?? null,
+      patch.resporgStatus ?? null,
+    ],
   );
   return { before: toAccount(before), after: (await findAccount(db, customerId))! };
 }

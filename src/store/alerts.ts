@@ -48,3 +48,12 @@ export async function recordAlertDelivery(db: Queryable, id: string, error: stri
     [id, error],
   );
 }
+
+/** True when an alert of `kind` was raised in the last `withinMs`: a standing condition alerts once, not every minute. */
+export async function alertRaisedWithin(db: Queryable, kind: string, withinMs: number): Promise<boolean> {
+  const { rows } = await db.query<{ found: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM ops_alerts WHERE kind = $1 AND created_at > now() - make_interval(secs => $2 / 1000.0)) AS found`,
+    [kind, withinMs],
+  );
+  return rows[0]?.found ?? false;
+}

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 import type { Queryable } from '../db/pool.js';
+import { fetchLimit, type Page, type PageRequest, toPage } from '../lib/paging.js';
 
 // `usage:write` is the switches' integration key: it posts usage records and nothing else, and no
 // other scope but admin may post them (docs/usage.md "Access").
@@ -60,13 +61,15 @@ export async function createApiKey(db: Queryable, name: string, scopes: ApiKeySc
   return { key, apiKey: toApiKey(rows[0]!) };
 }
 
-export async function listApiKeys(db: Queryable, includeRevoked = false): Promise<ApiKey[]> {
+/** Keys, oldest first: one page (the API), or every one when no page is asked for (the CLI). */
+export async function listApiKeys(db: Queryable, includeRevoked: boolean, page?: PageRequest): Promise<Page<ApiKey>> {
   const { rows } = await db.query<ApiKeyRow>(
     `SELECT id, name, prefix, scopes, created_at, last_used_at, revoked_at FROM api_keys
-     WHERE $1 OR revoked_at IS NULL ORDER BY id`,
-    [includeRevoked],
+     WHERE ($1 OR revoked_at IS NULL) AND ($2::bigint IS NULL OR id > $2) ORDER BY id LIMIT $3`,
+    [includeRevoked, page?.cursor ?? null, page ? fetchLimit(page) : null],
   );
-  return rows.map(toApiKey);
+  const keys = rows.map(toApiKey);
+  return page ? toPage(keys, page, (k) => k.id) : { items: keys, nextCursor: null };
 }
 
 /** Revokes by id or by name; returns the revoked key, or null if no active key matched. */

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.js';
+import { fetchLimit, type Page, type PageRequest, toPage } from '../lib/paging.js';
 
 /**
  * The audit trail: one append-only row per change to the cache. The table refuses UPDATE, DELETE
@@ -43,18 +44,19 @@ interface AuditRow {
   changes: AuditChanges;
 }
 
-/** Newest first; `beforeId` pages backwards. */
+/** Newest first: each page continues with older entries. */
 export async function listAudit(
   db: Queryable,
-  filter: { entityType?: string | undefined; entityId?: string | undefined; beforeId?: string | undefined; limit: number },
-): Promise<AuditRecord[]> {
+  filter: { entityType?: string | undefined; entityId?: string | undefined },
+  page: PageRequest,
+): Promise<Page<AuditRecord>> {
   const { rows } = await db.query<AuditRow>(
     `SELECT id, at, entity_type, entity_id, source, event, inbox_id, changes FROM audit_log
      WHERE ($1::text IS NULL OR entity_type = $1) AND ($2::text IS NULL OR entity_id = $2) AND ($3::bigint IS NULL OR id < $3)
      ORDER BY id DESC LIMIT $4`,
-    [filter.entityType ?? null, filter.entityId ?? null, filter.beforeId ?? null, filter.limit],
+    [filter.entityType ?? null, filter.entityId ?? null, page.cursor ?? null, fetchLimit(page)],
   );
-  return rows.map((r) => ({
+  const records = rows.map((r) => ({
     id: String(r.id),
     at: r.at,
     entityType: r.entity_type,
@@ -64,4 +66,5 @@ export async function listAudit(
     inboxId: r.inbox_id === null ? null : String(r.inbox_id),
     changes: r.changes,
   }));
+  return toPage(records, page, (r) => r.id);
 }

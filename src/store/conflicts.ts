@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool.js';
 import type { SyncSide } from '../domain/crm-catalogue.js';
+import { fetchLimit, type Page, type PageRequest, toPage } from '../lib/paging.js';
 
 /** Changes from the side that does not own a field: kept for review (docs/product-rules.md "Field ownership"). */
 
@@ -46,19 +47,20 @@ export async function recordConflict(db: Queryable, c: NewConflict): Promise<voi
   );
 }
 
-/** Newest first; `beforeId` pages backwards. */
+/** Newest first: each page continues with older conflicts. */
 export async function listConflicts(
   db: Queryable,
-  filter: { objectType?: string | undefined; objectId?: string | undefined; beforeId?: string | undefined; limit: number },
-): Promise<Conflict[]> {
+  filter: { objectType?: string | undefined; objectId?: string | undefined },
+  page: PageRequest,
+): Promise<Page<Conflict>> {
   const { rows } = await db.query<ConflictRow>(
     `SELECT id, detected_at, object_type, object_id, property, owner, hubspot_value, warp_value, hubspot_source, changed_at, resolution, inbox_id
      FROM sync_conflicts
      WHERE ($1::text IS NULL OR object_type = $1) AND ($2::text IS NULL OR object_id = $2) AND ($3::bigint IS NULL OR id < $3)
      ORDER BY id DESC LIMIT $4`,
-    [filter.objectType ?? null, filter.objectId ?? null, filter.beforeId ?? null, filter.limit],
+    [filter.objectType ?? null, filter.objectId ?? null, page.cursor ?? null, fetchLimit(page)],
   );
-  return rows.map((r) => ({
+  const conflicts = rows.map((r) => ({
     id: String(r.id),
     detectedAt: r.detected_at,
     objectType: r.object_type,
@@ -72,4 +74,5 @@ export async function listConflicts(
     resolution: r.resolution,
     inboxId: r.inbox_id === null ? null : String(r.inbox_id),
   }));
+  return toPage(conflicts, page, (c) => c.id);
 }

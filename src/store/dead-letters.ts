@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.js';
+import { fetchLimit, type Page, type PageRequest, toPage } from '../lib/paging.js';
 import type { AttemptError, OutboxObjectType } from './outbox.js';
 
 /**
@@ -70,12 +71,13 @@ export async function insertDeadLetter(db: Queryable, letter: NewDeadLetter): Pr
   return toDeadLetter(rows[0]!);
 }
 
-export async function listDeadLetters(db: Queryable, filter: { status?: DeadLetterStatus | undefined; limit: number; afterId?: string | undefined }): Promise<DeadLetter[]> {
+/** Oldest first. */
+export async function listDeadLetters(db: Queryable, filter: { status?: DeadLetterStatus | undefined }, page: PageRequest): Promise<Page<DeadLetter>> {
   const { rows } = await db.query<DeadLetterRow>(
-    `SELECT ${COLUMNS} FROM dead_letters WHERE ($1::text IS NULL OR status = $1) AND id > $2 ORDER BY id LIMIT $3`,
-    [filter.status ?? null, filter.afterId ?? '0', filter.limit],
+    `SELECT ${COLUMNS} FROM dead_letters WHERE ($1::text IS NULL OR status = $1) AND ($2::bigint IS NULL OR id > $2) ORDER BY id LIMIT $3`,
+    [filter.status ?? null, page.cursor ?? null, fetchLimit(page)],
   );
-  return rows.map(toDeadLetter);
+  return toPage(rows.map(toDeadLetter), page, (d) => d.id);
 }
 
 /** Closes an open dead letter (retried or discarded); null when it is not open. */

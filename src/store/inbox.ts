@@ -3,8 +3,9 @@ import { type PublicError, storedPublicError } from '../lib/errors.js';
 
 /**
  * The webhook inbox: verified events are committed here before HubSpot gets its 2xx, then
- * processed by any number of workers (`FOR UPDATE SKIP LOCKED` claims with a lease, so a crashed
- * worker's events are claimed again when the lease runs out).
+ * processed by any number of workers. Claims, leases and retries are the queue mechanics shared
+ * with the outbox (src/queue/, INBOX_QUEUE); completing and failing an event are fenced by the
+ * worker's lease, so a worker whose lease was taken over changes nothing.
  */
 
 export interface NewInboxEvent {
@@ -36,17 +37,34 @@ export async function acceptWebhookBatch(db: Queryable, replayKeys: readonly str
   return rows[0]!.fresh;
 }
 
-/** Locks up to `limit` stored request bodies not yet expanded into events (oldest first). */
+/**
+ * Locks up to `limit` stored request bodies not yet expanded into events (oldest first); batches
+ * set aside (quarantined) are skipped, so one that cannot be expanded never blocks the others.
+ */
 export async function claimWebhookBatches(db: Queryable, limit: number): Promise<Array<{ id: string; body: string }>> {
   const { rows } = await db.query<{ id: string; body: string }>(
-    `SELECT id, body FROM webhook_batches WHERE expanded_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+    `SELECT id, body FROM webhook_batches WHERE expanded_at IS NULL AND quarantined_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
     [limit],
   );
   return rows.map((r) => ({ id: String(r.id), body: r.body }));
 }
 
-export async function markWebhookBatchesExpanded(db: Queryable, ids: string[]): Promise<void> {
-  await db.query(`UPDATE webhook_batches SET expanded_at = now() WHERE id = ANY($1::bigint[])`, [ids]);
+/** When the oldest batch still waiting for expansion arrived (null: none waits). */
+export async function oldestUnexpandedBatch(db: Queryable): Promise<Date | null> {
+  const { rows } = await db.query<{ oldest: Date | null }>(
+    `SELECT (SELECT received_at FROM webhook_batches WHERE expanded_at IS NULL AND quarantined_at IS NULL ORDER BY id LIMIT 1) AS oldest`,
+  );
+  return rows[0]?.oldest ?? null;
+}
+
+/** The batches are now inbox events: their bodies (personal data included) are no longer needed. */
+export async function markWebhookBatchesExpanded(db: Queryable, ids: readonly string[]): Promise<void> {
+  await db.query(`UPDATE webhook_batches SET expanded_at = now(), body = NULL WHERE id = ANY($1::bigint[])`, [[...ids]]);
+}
+
+/** Sets a batch that cannot be expanded aside, with why, for a person to look at; its body is kept. */
+export async function quarantineWebhookBatch(db: Queryable, id: string, error: string): Promise<void> {
+  await db.query(`UPDATE webhook_batches SET quarantined_at = now(), error = left($2, 1000) WHERE id = $1`, [id, error]);
 }
 
 /** Adds events to the inbox; events already there (retries, duplicates) are skipped. Returns how many were new. */
@@ -84,6 +102,33 @@ export async function pruneReplayGuard(db: Queryable, keep: { signedMs: number; 
   return rowCount ?? 0;
 }
 
+/**
+ * Retention: deletes up to `limit` finished events (applied, ignored or failed) processed more than
+ * `olderThanMs` ago. Bounded, so a large backlog is deleted in short transactions.
+ */
+export async function deleteFinishedInboxEvents(db: Queryable, olderThanMs: number, limit: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM webhook_inbox WHERE id IN (
+       SELECT id FROM webhook_inbox
+       WHERE status IN ('applied', 'ignored', 'failed') AND processed_at < now() - make_interval(secs => $1 / 1000.0)
+       LIMIT $2)`,
+    [olderThanMs, limit],
+  );
+  return rowCount ?? 0;
+}
+
+/** Retention: deletes up to `limit` expanded or quarantined batches received more than `olderThanMs` ago. */
+export async function deleteOldWebhookBatches(db: Queryable, olderThanMs: number, limit: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM webhook_batches WHERE id IN (
+       SELECT id FROM webhook_batches
+       WHERE received_at < now() - make_interval(secs => $1 / 1000.0) AND (expanded_at IS NOT NULL OR quarantined_at IS NOT NULL)
+       LIMIT $2)`,
+    [olderThanMs, limit],
+  );
+  return rowCount ?? 0;
+}
+
 export interface InboxRow {
   id: string;
   subscriptionType: string;
@@ -93,7 +138,8 @@ export interface InboxRow {
   attempts: number;
 }
 
-interface InboxDbRow {
+/** An event as a claim returns it (src/queue/tables.ts, INBOX_QUEUE.returning). */
+export interface InboxDbRow {
   id: string;
   subscription_type: string;
   object_id: string | null;
@@ -102,63 +148,46 @@ interface InboxDbRow {
   attempts: number;
 }
 
-/**
- * Claims up to `limit` due events for `leaseMs`, at most the earliest unfinished event of each
- * object: a later event of the object waits until the earlier one is applied (or has failed for
- * good), so events are applied per object in `occurredAt` order even with many workers. The
- * processor's per-object advisory lock and per-field versions remain the safety net.
- */
-export async function claimInboxEvents(db: Queryable, limit: number, leaseMs: number): Promise<InboxRow[]> {
-  const { rows } = await db.query<InboxDbRow>(
-    `UPDATE webhook_inbox SET status = 'processing', attempts = attempts + 1,
-       locked_until = now() + make_interval(secs => $2 / 1000.0)
-     WHERE id IN (
-       SELECT id FROM webhook_inbox
-       WHERE status IN ('pending', 'processing') AND next_attempt_at <= now()
-         AND (locked_until IS NULL OR locked_until < now())
-         AND NOT EXISTS (
-           SELECT 1 FROM webhook_inbox earlier
-           WHERE earlier.object_id = webhook_inbox.object_id
-             AND split_part(earlier.subscription_type, '.', 1) = split_part(webhook_inbox.subscription_type, '.', 1)
-             AND earlier.status IN ('pending', 'processing')
-             AND (earlier.occurred_at, earlier.id) < (webhook_inbox.occurred_at, webhook_inbox.id))
-       ORDER BY occurred_at, id
-       LIMIT $1
-       FOR UPDATE SKIP LOCKED)
-     RETURNING id, subscription_type, object_id, occurred_at, event, attempts`,
-    [limit, leaseMs],
-  );
-  return rows
-    .map((r) => ({ id: String(r.id), subscriptionType: r.subscription_type, objectId: r.object_id, occurredAt: r.occurred_at, event: r.event, attempts: r.attempts }))
-    .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || Number(a.id) - Number(b.id));
-}
+export const toInboxRow = (r: InboxDbRow): InboxRow => ({
+  id: String(r.id),
+  subscriptionType: r.subscription_type,
+  objectId: r.object_id,
+  occurredAt: r.occurred_at,
+  event: r.event,
+  attempts: r.attempts,
+});
 
 export type InboxOutcomeStatus = 'applied' | 'ignored';
 
-/** Marks an event done, in the same transaction as its effect (exactly once in effect). */
-export async function completeInboxEvent(db: Queryable, id: string, status: InboxOutcomeStatus, outcome: string): Promise<void> {
-  await db.query(
-    `UPDATE webhook_inbox SET status = $2, outcome = $3, processed_at = now(), locked_until = NULL, last_error = NULL WHERE id = $1`,
-    [id, status, outcome],
+/**
+ * Marks an event done, in the same transaction as its effect (exactly once in effect). False when
+ * `owner` no longer holds the lease: the caller rolls its transaction back.
+ */
+export async function completeInboxEvent(db: Queryable, id: string, owner: string, status: InboxOutcomeStatus, outcome: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE webhook_inbox SET status = $3, outcome = $4, processed_at = now(), locked_until = NULL, lease_owner = NULL, last_error = NULL, last_error_code = NULL
+     WHERE id = $1 AND lease_owner = $2`,
+    [id, owner, status, outcome],
   );
+  return (rowCount ?? 0) > 0;
 }
 
-/** Schedules a retry with back-off, or gives up (`failed`) after `maxAttempts`. */
-export async function failInboxEvent(db: Queryable, id: string, error: PublicError, maxAttempts: number, retryInMs: number): Promise<void> {
+/** Gives up on an event for good (`failed`): its attempts are used up. */
+export async function failInboxEvent(db: Queryable, id: string, owner: string, error: PublicError): Promise<void> {
   await db.query(
-    `UPDATE webhook_inbox SET
-       status = CASE WHEN attempts >= $3 THEN 'failed' ELSE 'pending' END,
-       processed_at = CASE WHEN attempts >= $3 THEN now() END,
-       last_error = left($2, 1000), last_error_code = $5, locked_until = NULL,
-       next_attempt_at = now() + make_interval(secs => $4 / 1000.0)
-     WHERE id = $1`,
-    [id, error.message, maxAttempts, retryInMs, error.code],
+    `UPDATE webhook_inbox SET status = 'failed', processed_at = now(), last_error = left($3, 1000), last_error_code = $4,
+       locked_until = NULL, lease_owner = NULL
+     WHERE id = $1 AND lease_owner = $2`,
+    [id, owner, error.message, error.code],
   );
 }
 
 export interface InboxStats {
-  /** Requests stored but not yet expanded into events. */
+  /** Requests stored but not yet expanded into events, and when the oldest of them arrived. */
   unexpandedBatches: number;
+  oldestUnexpandedReceivedAt: Date | null;
+  /** Requests set aside because they could not be expanded. */
+  quarantinedBatches: number;
   pending: number;
   failed: number;
   oldestPendingReceivedAt: Date | null;
@@ -172,9 +201,10 @@ export interface InboxStats {
  */
 export async function inboxStats(db: Queryable): Promise<InboxStats> {
   const [batches, counts, errors] = await Promise.all([
-    db.query<{ n: number; oldest: Date | null }>(
-      `SELECT (SELECT count(*)::int FROM webhook_batches WHERE expanded_at IS NULL) AS n,
-              (SELECT received_at FROM webhook_batches WHERE expanded_at IS NULL ORDER BY id LIMIT 1) AS oldest`,
+    db.query<{ n: number; oldest: Date | null; quarantined: number }>(
+      `SELECT (SELECT count(*)::int FROM webhook_batches WHERE expanded_at IS NULL AND quarantined_at IS NULL) AS n,
+              (SELECT received_at FROM webhook_batches WHERE expanded_at IS NULL AND quarantined_at IS NULL ORDER BY id LIMIT 1) AS oldest,
+              (SELECT count(*)::int FROM webhook_batches WHERE quarantined_at IS NOT NULL AND expanded_at IS NULL) AS quarantined`,
     ),
     db.query<{ pending: number; failed: number; oldest: Date | null; last_applied: Date | null }>(
       `SELECT (SELECT count(*)::int FROM webhook_inbox WHERE status IN ('pending', 'processing')) AS pending,
@@ -192,6 +222,8 @@ export async function inboxStats(db: Queryable): Promise<InboxStats> {
   const oldest = [b.oldest, c.oldest].filter((d): d is Date => d !== null).sort((x, y) => x.getTime() - y.getTime())[0] ?? null;
   return {
     unexpandedBatches: b.n,
+    oldestUnexpandedReceivedAt: b.oldest,
+    quarantinedBatches: b.quarantined,
     pending: c.pending,
     failed: c.failed,
     oldestPendingReceivedAt: oldest,

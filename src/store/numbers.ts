@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool.js';
 import type { NumberCapability, NumberStatus, NumberType } from '../domain/value-sets.js';
+import { fetchLimit, type Page, type PageRequest, toPage } from '../lib/paging.js';
 
 export interface PhoneNumber {
   id: string;
@@ -71,16 +72,19 @@ export interface NewNumber {
   status: 'active' | 'porting';
 }
 
-/** Inserts a number; a released number may be bought again, so it replaces the released row. */
-export async function insertNumber(db: Queryable, customerId: string, input: NewNumber): Promise<PhoneNumber> {
+/**
+ * Inserts a number; a released number may be bought again, so it replaces the released row. Null
+ * when the number is in use (not released), by this customer or another.
+ */
+export async function insertNumber(db: Queryable, customerId: string, input: NewNumber): Promise<PhoneNumber | null> {
   await db.query(`DELETE FROM numbers WHERE number = $1 AND status = 'released'`, [input.number]);
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO numbers (number, customer_id, trunk_id, type, capabilities, monthly_cost, e911_address, cnam, status)
      VALUES ($1, $2, (SELECT id FROM trunks WHERE trunk_id = $3 AND customer_id = $2 AND deleted_at IS NULL), $4, $5, $6, $7, $8, $9)
-     RETURNING id`,
+     ON CONFLICT (number) DO NOTHING RETURNING id`,
     [input.number, customerId, input.trunkId ?? null, input.type, [...input.capabilities], input.monthlyCost, input.e911Address ?? null, input.cnam ?? null, input.status],
   );
-  return findById(db, rows[0]!.id);
+  return rows[0] ? findById(db, rows[0].id) : null;
 }
 
 export interface NumberPatch {
@@ -91,8 +95,8 @@ export interface NumberPatch {
   status?: NumberStatus | undefined;
 }
 
-/** Applies the given fields (undefined = unchanged, null = cleared); null when no such number. */
-export async function updateNumberRow(db: Queryable, number: string, patch: NumberPatch): Promise<PhoneNumber | null> {
+/** Applies the given fields (undefined = unchanged, null = cleared); null when the customer has no such number. */
+export async function updateNumberRow(db: Queryable, customerId: string, number: string, patch: NumberPatch): Promise<PhoneNumber | null> {
   const { rows } = await db.query<{ id: string }>(
     `UPDATE numbers n SET
        trunk_id = CASE WHEN $2 THEN (SELECT id FROM trunks t WHERE t.trunk_id = $3 AND t.customer_id = n.customer_id AND t.deleted_at IS NULL) ELSE n.trunk_id END,
@@ -102,7 +106,7 @@ export async function updateNumberRow(db: Queryable, number: string, patch: Numb
        status = COALESCE($9, n.status),
        release_after = CASE WHEN $9 = 'released' THEN now() ELSE n.release_after END,
        version = n.version + 1, updated_at = now()
-     WHERE n.number = $1 AND n.deleted_at IS NULL AND n.status <> 'released' RETURNING n.id`,
+     WHERE n.number = $1 AND n.customer_id = $10 AND n.deleted_at IS NULL AND n.status <> 'released' RETURNING n.id`,
     [
       number,
       patch.trunkId !== undefined,
@@ -113,14 +117,10 @@ export async function updateNumberRow(db: Queryable, number: string, patch: Numb
       patch.cnam ?? null,
       patch.capabilities ? [...patch.capabilities] : null,
       patch.status ?? null,
+      customerId,
     ],
   );
   return rows[0] ? findById(db, rows[0].id) : null;
-}
-
-export async function findNumber(db: Queryable, number: string): Promise<PhoneNumber | null> {
-  const { rows } = await db.query<NumberRow>(`${SELECT} WHERE n.number = $1 AND n.deleted_at IS NULL`, [number]);
-  return rows[0] ? toNumber(rows[0]) : null;
 }
 
 export async function findNumbers(db: Queryable, numbers: readonly string[]): Promise<PhoneNumber[]> {
@@ -128,14 +128,15 @@ export async function findNumbers(db: Queryable, numbers: readonly string[]): Pr
   return rows.map(toNumber);
 }
 
-export async function listNumbers(db: Queryable, customerId: string): Promise<PhoneNumber[]> {
+/** Numbers of a customer not released, oldest first. */
+export async function listNumbers(db: Queryable, customerId: string, page: PageRequest): Promise<Page<PhoneNumber>> {
   const { rows } = await db.query<NumberRow>(
-    `${SELECT} WHERE n.customer_id = $1 AND n.deleted_at IS NULL AND n.status <> 'released' ORDER BY n.id`,
-    [customerId],
+    `${SELECT} WHERE n.customer_id = $1 AND n.deleted_at IS NULL AND n.status <> 'released' AND ($2::bigint IS NULL OR n.id > $2)
+     ORDER BY n.id LIMIT $3`,
+    [customerId, page.cursor ?? null, fetchLimit(page)],
   );
-  return rows.map(toNumber);
+  return toPage(rows.map(toNumber), page, (n) => n.id);
 }
-
 
 /**
  * Marks a customer's live numbers for release once `releaseAfter` has passed (churn, docs/product-rules.md "Dependent updates");

@@ -45,18 +45,15 @@ export async function startOnboarding(db: Queryable, dealId: string, companyId: 
   return (rowCount ?? 0) > 0;
 }
 
-/** Claims one due onboarding for `leaseMs`. */
-export async function claimOnboarding(db: Queryable, leaseMs: number): Promise<Onboarding | null> {
-  const { rows } = await db.query<OnboardingRow>(
-    `UPDATE onboardings SET attempts = attempts + 1, locked_until = now() + make_interval(secs => $1 / 1000.0), updated_at = now()
-     WHERE hubspot_deal_id = (
-       SELECT hubspot_deal_id FROM onboardings
-       WHERE status = 'pending' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())
-       ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-     RETURNING ${COLUMNS}`,
-    [leaseMs],
-  );
+/** The onboarding of a deal, or null if none was started. */
+export async function loadOnboarding(db: Queryable, dealId: string): Promise<Onboarding | null> {
+  const { rows } = await db.query<OnboardingRow>(`SELECT ${COLUMNS} FROM onboardings WHERE hubspot_deal_id = $1`, [dealId]);
   return rows[0] ? toOnboarding(rows[0]) : null;
+}
+
+/** An attempt starts: recorded for the status shown to operators. */
+export async function recordOnboardingAttempt(db: Queryable, dealId: string, attempt: number): Promise<void> {
+  await db.query(`UPDATE onboardings SET attempts = $2, updated_at = now() WHERE hubspot_deal_id = $1`, [dealId, attempt]);
 }
 
 /** Records a finished step (and what it produced), in the transaction of the step's own writes. */
@@ -76,16 +73,15 @@ export async function completeOnboardingStep(
 }
 
 export async function finishOnboarding(db: Queryable, dealId: string): Promise<void> {
-  await db.query(`UPDATE onboardings SET status = 'done', locked_until = NULL, last_error = NULL, updated_at = now() WHERE hubspot_deal_id = $1`, [dealId]);
+  await db.query(`UPDATE onboardings SET status = 'done', last_error = NULL, updated_at = now() WHERE hubspot_deal_id = $1`, [dealId]);
 }
 
-/** Schedules a retry, or gives up (`failed`) after `maxAttempts`. */
-export async function failOnboarding(db: Queryable, dealId: string, error: string, maxAttempts: number, retryInMs: number): Promise<void> {
+/** Records a failed attempt; `final`: no retry follows, the onboarding is `failed`. */
+export async function failOnboarding(db: Queryable, dealId: string, error: string, final: boolean): Promise<void> {
   await db.query(
-    `UPDATE onboardings SET status = CASE WHEN attempts >= $3 THEN 'failed' ELSE 'pending' END,
-       last_error = left($2, 1000), locked_until = NULL, next_attempt_at = now() + make_interval(secs => $4 / 1000.0), updated_at = now()
+    `UPDATE onboardings SET status = CASE WHEN $3 THEN 'failed' ELSE 'pending' END, last_error = left($2, 1000), updated_at = now()
      WHERE hubspot_deal_id = $1`,
-    [dealId, error, maxAttempts, retryInMs],
+    [dealId, error, final],
   );
 }
 

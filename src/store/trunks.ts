@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/pool.js';
 import type { TrunkStatus } from '../domain/value-sets.js';
 import { randomHexId } from '../lib/ids.js';
+import { fetchLimit, type Page, type PageRequest, toPage } from '../lib/paging.js';
 
 export interface Trunk {
   id: string;
@@ -100,8 +101,8 @@ export interface TrunkPatch {
   partitionId?: string | null | undefined;
 }
 
-/** Applies the given fields (undefined = unchanged) to a live trunk; null when there is none. */
-export async function updateTrunkRow(db: Queryable, trunkId: string, patch: TrunkPatch): Promise<Trunk | null> {
+/** Applies the given fields (undefined = unchanged) to a live trunk of the customer; null when there is none. */
+export async function updateTrunkRow(db: Queryable, customerId: string, trunkId: string, patch: TrunkPatch): Promise<Trunk | null> {
   const { rows } = await db.query<TrunkRow>(
     `UPDATE trunks SET
        name = COALESCE($2, name),
@@ -110,7 +111,7 @@ export async function updateTrunkRow(db: Queryable, trunkId: string, patch: Trun
        monthly_minutes = COALESCE($5, monthly_minutes),
        partition_id = CASE WHEN $6 THEN $7 ELSE partition_id END,
        version = version + 1, updated_at = now()
-     WHERE trunk_id = $1 AND deleted_at IS NULL RETURNING ${COLUMNS}`,
+     WHERE trunk_id = $1 AND customer_id = $8 AND deleted_at IS NULL RETURNING ${COLUMNS}`,
     [
       trunkId,
       patch.name ?? null,
@@ -119,6 +120,7 @@ export async function updateTrunkRow(db: Queryable, trunkId: string, patch: Trun
       patch.monthlyMinutes ?? null,
       patch.partitionId !== undefined,
       patch.partitionId ?? null,
+      customerId,
     ],
   );
   return rows[0] ? toTrunk(rows[0]) : null;
@@ -140,19 +142,20 @@ export async function setTrunkStatusRows(
   return rows.map(toTrunk);
 }
 
-export async function softDeleteTrunk(db: Queryable, trunkId: string): Promise<Trunk | null> {
+export async function softDeleteTrunk(db: Queryable, customerId: string, trunkId: string): Promise<Trunk | null> {
   const { rows } = await db.query<TrunkRow>(
     `UPDATE trunks SET deleted_at = now(), version = version + 1, updated_at = now()
-     WHERE trunk_id = $1 AND deleted_at IS NULL RETURNING ${COLUMNS}`,
-    [trunkId],
+     WHERE trunk_id = $1 AND customer_id = $2 AND deleted_at IS NULL RETURNING ${COLUMNS}`,
+    [trunkId, customerId],
   );
   return rows[0] ? toTrunk(rows[0]) : null;
 }
 
-export async function findTrunk(db: Queryable, trunkId: string, options: { includeDeleted?: boolean } = {}): Promise<Trunk | null> {
+/** The customer's trunk with this id (live unless asked); null when there is none (or it is another customer's). */
+export async function findCustomerTrunk(db: Queryable, customerId: string, trunkId: string, options: { includeDeleted?: boolean } = {}): Promise<Trunk | null> {
   const { rows } = await db.query<TrunkRow>(
-    `SELECT ${COLUMNS} FROM trunks WHERE trunk_id = $1 AND ($2 OR deleted_at IS NULL)`,
-    [trunkId, options.includeDeleted ?? false],
+    `SELECT ${COLUMNS} FROM trunks WHERE trunk_id = $1 AND customer_id = $2 AND ($3 OR deleted_at IS NULL)`,
+    [trunkId, customerId, options.includeDeleted ?? false],
   );
   return rows[0] ? toTrunk(rows[0]) : null;
 }
@@ -181,12 +184,13 @@ export async function findTrunkOwners(db: Queryable, trunkIds: readonly string[]
   return rows.map((r) => ({ trunkId: r.trunk_id, id: String(r.id), customerId: String(r.customer_id), deletedAtMs: r.deleted_ms }));
 }
 
-export async function listTrunks(db: Queryable, customerId: string): Promise<Trunk[]> {
+/** Live trunks of a customer, oldest first. */
+export async function listTrunks(db: Queryable, customerId: string, page: PageRequest): Promise<Page<Trunk>> {
   const { rows } = await db.query<TrunkRow>(
-    `SELECT ${COLUMNS} FROM trunks WHERE customer_id = $1 AND deleted_at IS NULL ORDER BY id`,
-    [customerId],
+    `SELECT ${COLUMNS} FROM trunks WHERE customer_id = $1 AND deleted_at IS NULL AND ($2::bigint IS NULL OR id > $2) ORDER BY id LIMIT $3`,
+    [customerId, page.cursor ?? null, fetchLimit(page)],
   );
-  return rows.map(toTrunk);
+  return toPage(rows.map(toTrunk), page, (t) => t.id);
 }
 
 /** Live trunks of a customer in one of the given statuses (for account-level status changes). */

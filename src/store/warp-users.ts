@@ -1,6 +1,8 @@
+import { lockForTransaction } from '../db/locks.js';
 import type { Queryable } from '../db/pool.js';
 import type { UserRole } from '../domain/value-sets.js';
 import { randomHexId } from '../lib/ids.js';
+import { fetchLimit, type Page, type PageRequest, toPage } from '../lib/paging.js';
 
 /**
  * WARP portal users as the outbound side writes and reads them (the `users` table). Only the
@@ -68,24 +70,53 @@ export interface NewWarpUser {
 }
 
 /**
- * Creates a WARP user. A contact already cached from HubSpot with the same email (and no WARP id
- * yet) is adopted instead, so the person stays one row and one HubSpot contact.
+ * Creates a WARP user. `adoptRowId` names a contact already cached from HubSpot (same email, no
+ * WARP id yet) that becomes this user instead of a new row, so the person stays one row and one
+ * HubSpot contact; the caller decides whether that contact may be adopted.
  */
-export async function insertWarpUser(db: Queryable, customerId: string, input: NewWarpUser): Promise<WarpUser> {
-  const adopted = await db.query<WarpUserRow>(
-    `UPDATE users SET user_id = $1, customer_id = $2, role = $4, twofa_enabled = $5, api_key_count = $6,
-       firstname = COALESCE(firstname, $7), lastname = COALESCE(lastname, $8), version = version + 1, updated_at = now()
-     WHERE id = (SELECT id FROM users WHERE lower(email) = lower($3) AND user_id IS NULL AND deleted_at IS NULL ORDER BY id LIMIT 1)
-     RETURNING ${COLUMNS}`,
-    [input.userId ?? newUserId(), customerId, input.email, input.role, input.twofaEnabled ?? false, input.apiKeyCount ?? 0, input.firstname ?? null, input.lastname ?? null],
-  );
-  if (adopted.rows[0]) return toUser(adopted.rows[0]);
+export async function insertWarpUser(db: Queryable, customerId: string, input: NewWarpUser, adoptRowId?: string): Promise<WarpUser> {
+  const values = [input.userId ?? newUserId(), customerId, input.email, input.role, input.twofaEnabled ?? false, input.apiKeyCount ?? 0, input.firstname ?? null, input.lastname ?? null];
+  if (adoptRowId !== undefined) {
+    const adopted = await db.query<WarpUserRow>(
+      `UPDATE users SET user_id = $1, customer_id = $2, role = $4, twofa_enabled = $5, api_key_count = $6,
+         firstname = COALESCE(firstname, $7), lastname = COALESCE(lastname, $8), version = version + 1, updated_at = now()
+       WHERE id = $9 AND user_id IS NULL AND lower(email) = lower($3) RETURNING ${COLUMNS}`,
+      [...values, adoptRowId],
+    );
+    if (adopted.rows[0]) return toUser(adopted.rows[0]);
+  }
   const { rows } = await db.query<WarpUserRow>(
-    `INSERT INTO users (user_id, customer_id, email, firstname, lastname, role, twofa_enabled, api_key_count)
+    `INSERT INTO users (user_id, customer_id, email, role, twofa_enabled, api_key_count, firstname, lastname)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
-    [input.userId ?? newUserId(), customerId, input.email, input.firstname ?? null, input.lastname ?? null, input.role, input.twofaEnabled ?? false, input.apiKeyCount ?? 0],
+    values,
   );
   return toUser(rows[0]!);
+}
+
+/**
+ * Serialises everything that decides who owns an email address (user creation, linking) for the
+ * rest of the transaction: the check "no other WARP user has it" then holds until commit.
+ */
+export async function lockEmail(tx: Queryable, email: string): Promise<void> {
+  await lockForTransaction(tx, `user-email:${email.toLowerCase()}`);
+}
+
+/** The live WARP user with this email (compared without letter case), if any. */
+export async function findWarpUserByEmail(db: Queryable, email: string): Promise<WarpUser | null> {
+  const { rows } = await db.query<WarpUserRow>(
+    `SELECT ${COLUMNS} FROM users WHERE lower(email) = lower($1) AND user_id IS NOT NULL AND deleted_at IS NULL ORDER BY id LIMIT 1`,
+    [email],
+  );
+  return rows[0] ? toUser(rows[0]) : null;
+}
+
+/** Live contacts cached from HubSpot with this email and no WARP user yet (normally at most one). */
+export async function findUnclaimedContacts(db: Queryable, email: string): Promise<WarpUser[]> {
+  const { rows } = await db.query<WarpUserRow>(
+    `SELECT ${COLUMNS} FROM users WHERE lower(email) = lower($1) AND user_id IS NULL AND deleted_at IS NULL ORDER BY id`,
+    [email],
+  );
+  return rows.map(toUser);
 }
 
 export interface WarpUserPatch {
@@ -118,21 +149,12 @@ export async function findWarpUsers(db: Queryable, userIds: readonly string[]): 
   return rows.map(toUser);
 }
 
-export async function listWarpUsers(db: Queryable, customerId: string): Promise<WarpUser[]> {
+/** The WARP users of a customer, oldest first. */
+export async function listWarpUsers(db: Queryable, customerId: string, page: PageRequest): Promise<Page<WarpUser>> {
   const { rows } = await db.query<WarpUserRow>(
-    `SELECT ${COLUMNS} FROM users WHERE customer_id = $1 AND deleted_at IS NULL AND user_id IS NOT NULL ORDER BY id`,
-    [customerId],
+    `SELECT ${COLUMNS} FROM users WHERE customer_id = $1 AND deleted_at IS NULL AND user_id IS NOT NULL AND ($2::bigint IS NULL OR id > $2)
+     ORDER BY id LIMIT $3`,
+    [customerId, page.cursor ?? null, fetchLimit(page)],
   );
-  return rows.map(toUser);
-}
-
-export async function setUserHubspotIds(db: Queryable, pairs: ReadonlyArray<{ userId: string; hubspotId: string }>): Promise<void> {
-  if (pairs.length === 0) return;
-  await db.query(
-    `UPDATE users u SET hubspot_contact_id = p.hubspot_id
-     FROM unnest($1::text[], $2::text[]) AS p(user_id, hubspot_id)
-     WHERE u.user_id = p.user_id AND u.hubspot_contact_id IS NULL
-       AND NOT EXISTS (SELECT 1 FROM users x WHERE x.hubspot_contact_id = p.hubspot_id)`,
-    [pairs.map((p) => p.userId), pairs.map((p) => p.hubspotId)],
-  );
+  return toPage(rows.map(toUser), page, (u) => u.id);
 }

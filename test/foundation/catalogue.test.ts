@@ -66,7 +66,7 @@ describe('the CRM catalogue', () => {
     expect(new Set(columns).size).toBe(columns.length);
     const uncachedHubSpotFields = CRM_PROPERTIES.filter((p) => ['company', 'contact', 'deal'].includes(p.object) && p.owner === 'hubspot' && p.column === null);
     expect(uncachedHubSpotFields).toEqual([]);
-    expect(ROLLUP_PROPERTIES).toEqual(['warp_trunk_count', 'warp_number_count']);
+    expect(ROLLUP_PROPERTIES).toEqual(['warp_trunk_count', 'warp_number_count', 'warp_10dlc_campaign_count']);
     expect(WARP_COMPANY_PROPERTIES).toContain('warp_ban');
     expect(WARP_COMPANY_PROPERTIES).not.toContain('warp_credit_limit');
   });

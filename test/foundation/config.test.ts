@@ -51,6 +51,26 @@ describe('loadConfig', () => {
     expect(loadConfig({ HUBSPOT_ACCESS_TOKEN: 'pat-na1-x' }).hubspot.baseUrl).toBe('https://api.hubapi.com');
   });
 
+  it('stops on a schedule setting that is not a cron expression, naming the setting', () => {
+    let error: unknown;
+    try {
+      loadConfig({ SCHEDULE_RETENTION_CRON: '61 * * * *', SCHEDULE_CUSTOMER_RECONCILE_CRON: 'daily' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(2);
+    expect(problems.find((p) => p.startsWith('SCHEDULE_RETENTION_CRON'))).toMatch(/: not a valid cron expression .*Too large value '61' in minutes range.*\(got "61 \* \* \* \*"\)$/);
+    expect(problems.find((p) => p.startsWith('SCHEDULE_CUSTOMER_RECONCILE_CRON'))).toMatch(/: not a valid cron expression .*'daily'/);
+  });
+
+  it('times each schedule from its setting, with the catalogue default when unset or empty', () => {
+    const config = loadConfig({ SCHEDULE_RETENTION_CRON: ' */5 * * * * ', SCHEDULE_CUSTOMER_RECONCILE_CRON: '' });
+    expect(config.schedules.cron).toEqual({ 'customer-reconcile': '30 1 * * *', retention: '*/5 * * * *' });
+    expect(config.schedules.retentionDays).toBe(30);
+  });
+
   it('with NODE_ENV=production, refuses to start without a token, a client secret and DATABASE_URL (no simulator, no embedded database)', () => {
     const problems = problemsOf({ NODE_ENV: 'production', HOST: '0.0.0.0' });
     expect(problems).toEqual(expect.arrayContaining([

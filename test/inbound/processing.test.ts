@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { withTransaction } from '../../src/db/pool.js';
-import { createTrunk, setTrunkStatus } from '../../src/sync/outbound/warp-changes.js';
+import { valueOf } from '../../src/warp/result.js';
+import { createTrunk, setTrunkStatus } from '../../src/warp/trunks.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { waitFor } from '../support/wait.js';
@@ -139,10 +140,11 @@ describe('inbox processing', () => {
     await post([propertyChange(1001, 'name', 'Spender Inc', t)]);
     await settle();
     const customerId = String((await customer('1001'))!['id']);
-    await db.pool.query(`UPDATE customers SET mtd_spend = 500 WHERE id = $1`, [customerId]);
+    // An onboarded customer (it has a BAN) that has spent 500 this month.
+    const { ban } = (await db.pool.query<{ ban: string }>(`UPDATE customers SET mtd_spend = 500, ban = nextval('ban_seq')::text WHERE id = $1 RETURNING ban`, [customerId])).rows[0]!;
     const [first, second] = await withTransaction(db.pool, async (tx) => {
-      const a = await createTrunk(tx, { customerId, name: 'A', ipAddresses: [], concurrentCalls: 5, monthlyMinutes: 1000 });
-      const b = await createTrunk(tx, { customerId, name: 'B', ipAddresses: [], concurrentCalls: 5, monthlyMinutes: 1000 });
+      const a = valueOf(await createTrunk({ tx }, ban, { name: 'A', ipAddresses: [], concurrentCalls: 5, monthlyMinutes: 1000 }));
+      const b = valueOf(await createTrunk({ tx }, ban, { name: 'B', ipAddresses: [], concurrentCalls: 5, monthlyMinutes: 1000 }));
       await setTrunkStatus(tx, [b.trunkId], 'suspended', 'fraud_review');
       return [a, b];
     });
@@ -173,7 +175,7 @@ describe('inbox processing', () => {
     await settle();
     const customerId = String((await customer(hubspotId))!['id']);
     await db.pool.query(`UPDATE customers SET ban = '771101' WHERE id = $1`, [customerId]);
-    await withTransaction(db.pool, (tx) => createTrunk(tx, { customerId, name: 'R', ipAddresses: [], concurrentCalls: 5, monthlyMinutes: 1000 }));
+    valueOf(await createTrunk({ pool: db.pool }, '771101', { name: 'R', ipAddresses: [], concurrentCalls: 5, monthlyMinutes: 1000 }));
     await db.pool.query(`DELETE FROM outbox`);
     // The cache keeps mtd_spend as numeric(14,2): '0.00'. HubSpot's '0' is the same value.
     await post([

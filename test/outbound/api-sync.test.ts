@@ -17,7 +17,7 @@ describe('WARP API → outbox → HubSpot (simulator)', () => {
   it('refuses invalid input before writing anything', async () => {
     const { ban } = await f.createCustomer();
     const writesBefore = f.sim.requestLog({ method: 'POST' }).length;
-    const bad: Array<[string, string, unknown, number, string]> = [
+    const bad: Array<['POST', string, unknown, number, string]> = [
       ['POST', `/customers/${ban}/trunks`, trunkBody({ ipAddresses: ['300.1.1.1'] }), 400, 'invalid_request'],
       ['POST', `/customers/${ban}/trunks`, trunkBody({ concurrentCalls: 0 }), 400, 'invalid_request'],
       ['POST', `/customers/${ban}/trunks`, trunkBody({ monthlyMinutes: -5 }), 400, 'invalid_request'],
@@ -31,24 +31,23 @@ describe('WARP API → outbox → HubSpot (simulator)', () => {
       ['POST', '/customers/999999/trunks', trunkBody(), 404, 'not_found'],
     ];
     for (const [method, url, body, status, code] of bad) {
-      const response = await f.api(method as 'POST', url, body);
-      expect({ url, body, status: response.status, code: response.body.error.code }).toEqual({ url, body, status, code });
+      const response = await f.api.raw(method, url, body);
+      expect({ url, body, status: response.status, code: response.error?.code }).toEqual({ url, body, status, code });
     }
-    const refused = await f.api('POST', `/customers/${ban}/events`, { type: 'credit_limit_changed' });
-    expect(refused.body.error.message).toContain('owned by hubspot');
+    const refused = await f.api.refusal('recordAccountEvent', { params: { ban }, body: { type: 'credit_limit_changed' } });
+    expect(refused.message).toContain('owned by hubspot');
     for (const table of ['trunks', 'numbers', 'users', 'outbox', 'account_events']) expect(await count(table)).toBe(0);
     expect(f.sim.requestLog({ method: 'POST' }).length).toBe(writesBefore);
   });
 
   it('writes trunks and numbers to HubSpot with associations, notes and exact roll-ups', async () => {
     const customer = await f.createCustomer();
-    const created = await f.api('POST', `/customers/${customer.ban}/trunks`, trunkBody({ partitionId: 'ABC123' }));
-    expect(created.status).toBe(201);
-    const trunkId = created.body.trunkId;
-    const number = await f.api('POST', `/customers/${customer.ban}/numbers`, {
-      number: '+13035551000', type: 'local', capabilities: ['voice', 'sms'], monthlyCost: 1, trunkId, e911Address: '123 Main St', cnam: 'ACME CORP',
+    const params = { ban: customer.ban };
+    const { trunkId } = await f.api.call('createTrunk', { params, body: trunkBody({ partitionId: 'ABC123' }) });
+    await f.api.call('addNumber', {
+      params,
+      body: { number: '+13035551000', type: 'local', capabilities: ['voice', 'sms'], monthlyCost: 1, trunkId, e911Address: '123 Main St', cnam: 'ACME CORP' },
     });
-    expect(number.status).toBe(201);
     await outboxDrained(f.db);
 
     const trunks = await f.records('trunks', ['name', 'trunk_id', 'company_id', 'status', 'ip_addresses', 'concurrent_calls', 'partition_id'], ['companies']);
@@ -72,14 +71,14 @@ describe('WARP API → outbox → HubSpot (simulator)', () => {
     expect(full.map((b) => b.properties['hs_note_body']).join('\n')).toMatch(/SIP trunk trunk_\w+ created\.[\s\S]*Number \+13035551000 purchased\./);
 
     // The local record learned its HubSpot id; the events are marked sent.
-    const local = await f.api('GET', `/customers/${customer.ban}/trunks/${trunkId}`);
-    expect(local.body.hubspotObjectId).toBe(trunk.id);
-    const events = await f.api('GET', `/customers/${customer.ban}/events`);
-    expect(events.body.events.every((e: { sentAt: string | null }) => e.sentAt !== null)).toBe(true);
+    const local = await f.api.call('getTrunk', { params: { ...params, trunkId } });
+    expect(local.hubspotObjectId).toBe(trunk.id);
+    const { events } = await f.api.call('listAccountEvents', { params });
+    expect(events.every((e) => e.sentAt !== null)).toBe(true);
 
     // Delete: archived in HubSpot, roll-up back to 0 trunks.
-    expect((await f.api('DELETE', `/customers/${customer.ban}/numbers/%2B13035551000`)).status).toBe(200);
-    expect((await f.api('DELETE', `/customers/${customer.ban}/trunks/${trunkId}`)).status).toBe(200);
+    expect((await f.api.call('releaseNumber', { params: { ...params, number: '+13035551000' } })).status).toBe('released');
+    expect((await f.api.call('deleteTrunk', { params: { ...params, trunkId } })).deletedAt).not.toBeNull();
     await outboxDrained(f.db);
     expect((await f.records('trunks', ['trunk_id'])).some((t) => t.properties['trunk_id'] === trunkId)).toBe(false);
     const after = await f.service.hubspot.gateway.getObject('companies', customer.companyId, { properties: ['warp_trunk_count', 'warp_number_count'] });
@@ -88,27 +87,27 @@ describe('WARP API → outbox → HubSpot (simulator)', () => {
 
   it('syncs users (role, 2FA, key count — never keys) and account events with dependent trunk updates', async () => {
     const customer = await f.createCustomer();
-    const trunk = await f.api('POST', `/customers/${customer.ban}/trunks`, trunkBody());
-    const user = await f.api('POST', `/customers/${customer.ban}/users`, { email: 'ops@acme.test', firstname: 'Jo', role: 'admin', apiKeyCount: 2 });
-    expect(user.status).toBe(201);
-    expect((await f.api('PATCH', `/customers/${customer.ban}/users/${user.body.userId}`, { twofaEnabled: true, lastLogin: '2026-01-17T10:00:00Z' })).status).toBe(200);
-    const suspended = await f.api('POST', `/customers/${customer.ban}/events`, { type: 'suspend' });
-    expect(suspended.body.status).toBe('suspended');
-    expect((await f.api('GET', `/customers/${customer.ban}/trunks/${trunk.body.trunkId}`)).body.status).toBe('suspended');
-    await f.api('POST', `/customers/${customer.ban}/events`, { type: 'payment_method_changed', paymentMethod: 'ach' });
+    const params = { ban: customer.ban };
+    const trunk = await f.api.call('createTrunk', { params, body: trunkBody() });
+    const user = await f.api.call('createUser', { params, body: { email: 'ops@acme.test', firstname: 'Jo', role: 'admin', apiKeyCount: 2 } });
+    expect((await f.api.call('updateUser', { params: { ...params, userId: user.userId }, body: { twofaEnabled: true, lastLogin: '2026-01-17T10:00:00Z' } })).twofaEnabled).toBe(true);
+    const suspended = await f.api.call('recordAccountEvent', { params, body: { type: 'suspend' } });
+    expect(suspended.status).toBe('suspended');
+    expect((await f.api.call('getTrunk', { params: { ...params, trunkId: trunk.trunkId } })).status).toBe('suspended');
+    await f.api.call('recordAccountEvent', { params, body: { type: 'payment_method_changed', paymentMethod: 'ach' } });
     await outboxDrained(f.db);
 
     const contacts = await f.records('contacts', ['email'], ['companies']);
     const contact = contacts.find((c) => c.properties['email'] === 'ops@acme.test')!;
     const full = await f.service.hubspot.gateway.getObject('contacts', contact.id, { properties: ['warp_user_id', 'warp_role', 'warp_2fa_enabled', 'warp_api_key_count', 'warp_last_login'] });
-    expect(full.properties).toMatchObject({ warp_user_id: user.body.userId, warp_role: 'admin', warp_2fa_enabled: 'true', warp_api_key_count: '2' });
+    expect(full.properties).toMatchObject({ warp_user_id: user.userId, warp_role: 'admin', warp_2fa_enabled: 'true', warp_api_key_count: '2' });
     const company = await f.service.hubspot.gateway.getObject('companies', customer.companyId, { properties: ['warp_status', 'warp_payment_method'] });
     expect(company.properties).toMatchObject({ warp_status: 'suspended', warp_payment_method: 'ach' });
-    const trunkInHubSpot = async () => (await f.records('trunks', ['trunk_id', 'status'])).find((t) => t.properties['trunk_id'] === trunk.body.trunkId)?.properties['status'];
+    const trunkInHubSpot = async () => (await f.records('trunks', ['trunk_id', 'status'])).find((t) => t.properties['trunk_id'] === trunk.trunkId)?.properties['status'];
     expect(await trunkInHubSpot()).toBe('suspended');
 
-    await f.api('POST', `/customers/${customer.ban}/events`, { type: 'reactivate' });
-    expect((await f.api('GET', `/customers/${customer.ban}/trunks/${trunk.body.trunkId}`)).body.status).toBe('active');
+    await f.api.call('recordAccountEvent', { params, body: { type: 'reactivate' } });
+    expect((await f.api.call('getTrunk', { params: { ...params, trunkId: trunk.trunkId } })).status).toBe('active');
     await outboxDrained(f.db);
     expect(await trunkInHubSpot()).toBe('active');
     const reactivated = await f.service.hubspot.gateway.getObject('companies', customer.companyId, { properties: ['warp_status'] });
@@ -117,11 +116,12 @@ describe('WARP API → outbox → HubSpot (simulator)', () => {
 
   it('churn disables the trunks and marks the numbers for release after the grace period', async () => {
     const customer = await f.createCustomer();
-    const trunk = await f.api('POST', `/customers/${customer.ban}/trunks`, trunkBody());
-    expect((await f.api('POST', `/customers/${customer.ban}/numbers`, { number: '+13035557700', type: 'local', capabilities: ['voice'], monthlyCost: 1 })).status).toBe(201);
+    const params = { ban: customer.ban };
+    const trunk = await f.api.call('createTrunk', { params, body: trunkBody() });
+    await f.api.call('addNumber', { params, body: { number: '+13035557700', type: 'local', capabilities: ['voice'], monthlyCost: 1 } });
     const occurredAt = '2026-11-01T12:00:00.000Z';
-    expect((await f.api('POST', `/customers/${customer.ban}/events`, { type: 'churn', occurredAt })).body.status).toBe('churned');
-    expect((await f.api('GET', `/customers/${customer.ban}/trunks/${trunk.body.trunkId}`)).body.status).toBe('disabled');
+    expect((await f.api.call('recordAccountEvent', { params, body: { type: 'churn', occurredAt } })).status).toBe('churned');
+    expect((await f.api.call('getTrunk', { params: { ...params, trunkId: trunk.trunkId } })).status).toBe('disabled');
     const { rows } = await f.db.pool.query<{ status: string; release_after: Date }>(`SELECT status, release_after FROM numbers WHERE number = '+13035557700'`);
     expect(rows[0]?.status).toBe('pending_release');
     expect(rows[0]?.release_after.toISOString()).toBe('2026-12-01T12:00:00.000Z'); // 30 days of grace
@@ -129,19 +129,18 @@ describe('WARP API → outbox → HubSpot (simulator)', () => {
     const company = await f.service.hubspot.gateway.getObject('companies', customer.companyId, { properties: ['warp_status'] });
     expect(company.properties['warp_status']).toBe('churned');
     const trunks = await f.records('trunks', ['trunk_id', 'status']);
-    expect(trunks.find((t) => t.properties['trunk_id'] === trunk.body.trunkId)?.properties['status']).toBe('disabled');
+    expect(trunks.find((t) => t.properties['trunk_id'] === trunk.trunkId)?.properties['status']).toBe('disabled');
   });
 
   it('never sends an API key or a card number to HubSpot', async () => {
     // Self-contained: only what this test makes WARP send is checked, and it must send something.
     f.sim.clearRequestLog();
     const customer = await f.createCustomer();
-    const user = await f.api('POST', `/customers/${customer.ban}/users`, { email: 'keys@acme.test', firstname: 'Kay', role: 'developer', apiKeyCount: 3 });
-    expect(user.status).toBe(201);
+    await f.api.call('createUser', { params: { ban: customer.ban }, body: { email: 'keys@acme.test', firstname: 'Kay', role: 'developer', apiKeyCount: 3 } });
     // Secrets in API input are refused at the door, so they are never stored, let alone sent.
-    expect((await f.api('POST', `/customers/${customer.ban}/trunks`, trunkBody({ name: 'whk_abcdefghijklmnop' }))).status).toBe(400);
-    expect((await f.api('POST', `/customers/${customer.ban}/trunks`, trunkBody({ name: 'card 4111 1111 1111 1111' }))).status).toBe(400);
-    expect((await f.api('POST', `/customers/${customer.ban}/trunks`, trunkBody({ name: 'Plain trunk' }))).status).toBe(201);
+    expect((await f.api.raw('POST', `/customers/${customer.ban}/trunks`, trunkBody({ name: 'whk_abcdefghijklmnop' }))).status).toBe(400);
+    expect((await f.api.raw('POST', `/customers/${customer.ban}/trunks`, trunkBody({ name: 'card 4111 1111 1111 1111' }))).status).toBe(400);
+    expect((await f.api.call('createTrunk', { params: { ban: customer.ban }, body: trunkBody({ name: 'Plain trunk' }) })).name).toBe('Plain trunk');
     await outboxDrained(f.db);
     const writes = f.sim.requestLog().filter((entry) => entry.method !== 'GET');
     expect(JSON.stringify(writes.map((entry) => entry.body ?? null))).toMatch(/"warp_api_key_count":"?3"?/);

@@ -2,7 +2,9 @@ import http from 'node:http';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { claim, type OutboxObjectType } from '../../src/store/outbox.js';
+import { claim } from '../../src/queue/lease.js';
+import { OUTBOX_QUEUE } from '../../src/queue/tables.js';
+import type { OutboxObjectType } from '../../src/store/outbox.js';
 import { freePort, startTs } from '../support/process.js';
 import { type OutboundFixture, outboundEnv, outboxDrained, startOutboundFixture, trunkBody, waitFor } from './support.js';
 
@@ -19,9 +21,9 @@ describe('coalescing', () => {
 
   it('sends ten edits of a trunk as one write with the latest values and one timeline entry', async () => {
     const customer = await f.createCustomer();
-    const trunk = await f.api('POST', `/customers/${customer.ban}/trunks`, trunkBody());
+    const trunk = await f.api.call('createTrunk', { params: { ban: customer.ban }, body: trunkBody() });
     for (let i = 1; i <= 10; i++) {
-      expect((await f.api('PATCH', `/customers/${customer.ban}/trunks/${trunk.body.trunkId}`, { concurrentCalls: 100 + i })).status).toBe(200);
+      expect((await f.api.call('updateTrunk', { params: { ban: customer.ban, trunkId: trunk.trunkId }, body: { concurrentCalls: 100 + i } })).concurrentCalls).toBe(100 + i);
     }
     const since = f.sim.requestLog().at(-1)?.seq ?? 0;
     f.startWorkers();
@@ -32,8 +34,8 @@ describe('coalescing', () => {
     expect(JSON.stringify(upserts[0]!.body)).toContain('"concurrent_calls":"110"');
     const noteWrites = writes.filter((w) => w.path.startsWith('/crm/v3/objects/notes/batch/create'));
     expect(noteWrites).toHaveLength(1);
-    const events = await f.api('GET', `/customers/${customer.ban}/events`);
-    expect(events.body.events.map((e) => [e.kind, e.changeCount])).toEqual([['trunk_created', 1], ['trunk_modified', 10]]);
+    const { events } = await f.api.call('listAccountEvents', { params: { ban: customer.ban } });
+    expect(events.map((e) => [e.kind, e.changeCount])).toEqual([['trunk_created', 1], ['trunk_modified', 10]]);
   });
 });
 
@@ -65,23 +67,23 @@ describe('HubSpot faults, dead letters and alerts', () => {
   it('retries after injected 5xx and writes the record once', async () => {
     const customer = await f.createCustomer();
     f.sim.addFault({ kind: 'status', status: 503, count: 2, pathPrefix: TRUNK_UPSERT });
-    const trunk = await f.api('POST', `/customers/${customer.ban}/trunks`, trunkBody());
+    const trunk = await f.api.call('createTrunk', { params: { ban: customer.ban }, body: trunkBody() });
     await outboxDrained(f.db);
-    expect(await trunkInHubSpot(trunk.body.trunkId)).toHaveLength(1);
+    expect(await trunkInHubSpot(trunk.trunkId)).toHaveLength(1);
     expect(f.sim.requestLog({ pathPrefix: TRUNK_UPSERT }).map((r) => r.status)).toEqual([503, 503, 200]);
-    expect((await f.api('GET', '/dead-letters')).body.deadLetters).toHaveLength(0);
+    expect((await f.api.call('listDeadLetters', {})).deadLetters).toHaveLength(0);
   });
 
   it('dead-letters after three failed attempts, alerts ops, and retries through the API', async () => {
     const customer = await f.createCustomer();
     f.sim.addFault({ kind: 'status', status: 502, count: 3, pathPrefix: TRUNK_UPSERT });
-    const trunk = await f.api('POST', `/customers/${customer.ban}/trunks`, trunkBody());
+    const trunk = await f.api.call('createTrunk', { params: { ban: customer.ban }, body: trunkBody() });
     await outboxDrained(f.db);
-    const letters = (await f.api('GET', '/dead-letters')).body.deadLetters;
+    const letters = (await f.api.call('listDeadLetters', {})).deadLetters;
     expect(letters).toHaveLength(1);
-    expect(letters[0]).toMatchObject({ objectType: 'trunk', recordKey: trunk.body.trunkId, status: 'open' });
+    expect(letters[0]).toMatchObject({ objectType: 'trunk', recordKey: trunk.trunkId, status: 'open' });
     expect(letters[0]!.errors.map((e) => e.status)).toEqual([502, 502, 502]);
-    expect(await trunkInHubSpot(trunk.body.trunkId)).toHaveLength(0);
+    expect(await trunkInHubSpot(trunk.trunkId)).toHaveLength(0);
     await waitFor(async () => alerts.length > 0, 5_000, 'the alert webhook');
     expect(JSON.stringify(alerts[0])).toContain('dead-lettered');
     const recorded = await f.db.pool.query<{ delivered_at: Date | null }>(`SELECT delivered_at FROM ops_alerts`);
@@ -91,12 +93,12 @@ describe('HubSpot faults, dead letters and alerts', () => {
     expect(metrics).toContain('warp_hubspot_dead_letters_open 1');
     expect(metrics).toContain('warp_hubspot_outbox_depth 0');
 
-    const retried = await f.api('POST', `/dead-letters/${letters[0]!.id}/retry`);
-    expect(retried.body.status).toBe('retried');
+    const retried = await f.api.call('retryDeadLetter', { params: { id: letters[0]!.id } });
+    expect(retried.status).toBe('retried');
     await outboxDrained(f.db);
-    expect(await trunkInHubSpot(trunk.body.trunkId)).toHaveLength(1);
-    expect((await f.api('POST', `/dead-letters/${letters[0]!.id}/retry`)).status).toBe(409);
-    expect((await f.api('GET', '/dead-letters')).body.deadLetters).toHaveLength(0);
+    expect(await trunkInHubSpot(trunk.trunkId)).toHaveLength(1);
+    expect(await f.api.refusal('retryDeadLetter', { params: { id: letters[0]!.id } })).toMatchObject({ status: 409, code: 'dead_letter_closed' });
+    expect((await f.api.call('listDeadLetters', {})).deadLetters).toHaveLength(0);
   });
 
   it('dead-letters only the failed records of a 207, and discards through the API', async () => {
@@ -104,20 +106,20 @@ describe('HubSpot faults, dead letters and alerts', () => {
     const gateway = f.service.hubspot.gateway;
     // HubSpot refuses a trunk whose status is not an option of the property: one input of the batch.
     await gateway.updateProperty('trunks', 'status', { options: ['active', 'suspended', 'disabled'].map((value, i) => ({ value, label: value, displayOrder: i, hidden: false })) });
-    const ok = await f.api('POST', `/customers/${customer.ban}/trunks`, trunkBody({ name: 'ok' }));
-    const refused = await f.api('POST', `/customers/${customer.ban}/trunks`, trunkBody({ name: 'refused' }));
-    await f.api('PATCH', `/customers/${customer.ban}/trunks/${refused.body.trunkId}`, { status: 'limited' });
+    const ok = await f.api.call('createTrunk', { params: { ban: customer.ban }, body: trunkBody({ name: 'ok' }) });
+    const refused = await f.api.call('createTrunk', { params: { ban: customer.ban }, body: trunkBody({ name: 'refused' }) });
+    await f.api.call('updateTrunk', { params: { ban: customer.ban, trunkId: refused.trunkId }, body: { status: 'limited' } });
     await outboxDrained(f.db);
-    expect(await trunkInHubSpot(ok.body.trunkId)).toHaveLength(1);
-    const letters = (await f.api('GET', '/dead-letters')).body.deadLetters;
-    expect(letters.map((l) => l.recordKey)).toEqual([refused.body.trunkId]);
+    expect(await trunkInHubSpot(ok.trunkId)).toHaveLength(1);
+    const letters = (await f.api.call('listDeadLetters', {})).deadLetters;
+    expect(letters.map((l) => l.recordKey)).toEqual([refused.trunkId]);
     expect(letters[0]!.errors).toHaveLength(1);
     expect(letters[0]!.errors[0]!.message).toContain('VALIDATION_ERROR');
 
-    const discarded = await f.api('POST', `/dead-letters/${letters[0]!.id}/discard`);
-    expect(discarded.body.status).toBe('discarded');
-    expect((await f.api('GET', '/dead-letters')).body.deadLetters).toHaveLength(0);
-    expect((await f.api('GET', '/dead-letters?status=discarded')).body.deadLetters).toHaveLength(1);
+    const discarded = await f.api.call('discardDeadLetter', { params: { id: letters[0]!.id } });
+    expect(discarded.status).toBe('discarded');
+    expect((await f.api.call('listDeadLetters', {})).deadLetters).toHaveLength(0);
+    expect((await f.api.call('listDeadLetters', { query: { status: 'discarded' } })).deadLetters).toHaveLength(1);
   });
 });
 
@@ -133,11 +135,11 @@ describe('a worker that dies mid-batch', () => {
   it('loses nothing and duplicates nothing once its lease expires, even after HubSpot accepted its writes', async () => {
     const customer = await f.createCustomer();
     const trunks: string[] = [];
-    for (let i = 0; i < 5; i++) trunks.push((await f.api('POST', `/customers/${customer.ban}/trunks`, trunkBody({ name: `t${i}` }))).body.trunkId);
+    for (let i = 0; i < 5; i++) trunks.push((await f.api.call('createTrunk', { params: { ban: customer.ban }, body: trunkBody({ name: `t${i}` }) })).trunkId);
 
     // The dead worker: it claimed everything, then got as far as HubSpot accepting the trunk upsert
     // and the notes, and died before recording anything.
-    for (const type of ['company', 'trunk', 'event'] as OutboxObjectType[]) await claim(f.db.pool, type, 100, 'dead-worker', 1000);
+    for (const type of ['company', 'trunk', 'event'] as OutboxObjectType[]) await claim(f.db.pool, OUTBOX_QUEUE, { owner: 'dead-worker', leaseMs: 1000, limit: 100, readyParams: [type] });
     const gateway = f.service.hubspot.gateway;
     await gateway.batchUpsert('trunks', trunks.map((id) => ({ id, idProperty: 'trunk_id', properties: { name: 'stale' } })));
     const { rows: events } = await f.db.pool.query<{ id: string }>('UPDATE account_events SET dispatched_at = now() RETURNING id');
@@ -152,8 +154,8 @@ describe('a worker that dies mid-batch', () => {
     expect(inHubSpot.map((t) => t.properties['name']).sort()).toEqual(['t0', 't1', 't2', 't3', 't4']);
     const notes = await f.records('notes', ['hs_note_body']);
     for (const e of events) expect(notes.filter((n) => n.properties['hs_note_body']?.includes(`warp-event-${e.id}]`))).toHaveLength(1);
-    const sent = await f.api('GET', `/customers/${customer.ban}/events`);
-    expect(sent.body.events.every((e) => e.sentAt !== null)).toBe(true);
+    const sent = await f.api.call('listAccountEvents', { params: { ban: customer.ban } });
+    expect(sent.events.every((e) => e.sentAt !== null)).toBe(true);
   });
 });
 
@@ -169,7 +171,7 @@ describe('the note marker of a retried event', () => {
   it('is not found in a note someone else wrote, or in a note on another company (L12)', async () => {
     const customer = await f.createCustomer();
     const other = await f.createCustomer();
-    await f.api('POST', `/customers/${customer.ban}/trunks`, trunkBody({ name: 'marker-test' }));
+    await f.api.call('createTrunk', { params: { ban: customer.ban }, body: trunkBody({ name: 'marker-test' }) });
     // As after an attempt that died before HubSpot answered: the retry looks for the marker first.
     const { rows: events } = await f.db.pool.query<{ id: string }>('UPDATE account_events SET dispatched_at = now() WHERE customer_id = $1 RETURNING id', [customer.id]);
     expect(events.length).toBeGreaterThan(0);
@@ -200,7 +202,7 @@ describe('a worker process killed with SIGKILL mid-batch', () => {
   it('leaves its batch to the next worker: every change arrives once', async () => {
     const customer = await f.createCustomer();
     const trunks: string[] = [];
-    for (let i = 0; i < 5; i++) trunks.push((await f.api('POST', `/customers/${customer.ban}/trunks`, trunkBody({ name: `k${i}` }))).body.trunkId);
+    for (let i = 0; i < 5; i++) trunks.push((await f.api.call('createTrunk', { params: { ban: customer.ban }, body: trunkBody({ name: `k${i}` }) })).trunkId);
     // HubSpot is slow to answer the trunk upsert: the child is killed while it waits.
     f.sim.addFault({ kind: 'latency', latencyMs: 3_000, count: 1, pathPrefix: TRUNK_UPSERT });
     const child = startTs('src/main.ts', [], {
@@ -222,7 +224,7 @@ describe('a worker process killed with SIGKILL mid-batch', () => {
     const notes = await f.records('notes', ['hs_note_body']);
     const { rows: events } = await f.db.pool.query<{ id: string }>('SELECT id FROM account_events');
     for (const e of events) expect(notes.filter((n) => n.properties['hs_note_body']?.includes(`warp-event-${e.id}]`))).toHaveLength(1);
-    expect((await f.api('GET', '/dead-letters')).body.deadLetters).toHaveLength(0);
+    expect((await f.api.call('listDeadLetters', {})).deadLetters).toHaveLength(0);
   }, 90_000);
 
   const leasedTrunks = async (): Promise<number> =>

@@ -7,6 +7,7 @@ import { type RunningSimulator, type SimulatorOptions, startSimulator } from '..
 import { createApiKey } from '../../src/store/api-keys.js';
 import { type OutboxWorkers } from '../../src/sync/outbound/outbox-worker.js';
 import { startOutboundSync } from '../../src/sync/outbound/outbound-sync.js';
+import { type ApiClient, apiClient } from '../support/api-client.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { waitFor } from '../support/wait.js';
@@ -18,23 +19,12 @@ export { waitFor };
  * fresh database. The simulator runs at a time scale so windows and back-offs take milliseconds;
  * the gateway is given the same (scaled) burst window.
  */
-/** The response fields tests read (each route returns a subset of them). */
-export interface ApiBody {
-  error: { code: string; message: string };
-  trunkId: string;
-  userId: string;
-  status: string;
-  hubspotObjectId: string | null;
-  events: Array<{ kind: string; sentAt: string | null; changeCount: number }>;
-  deadLetters: Array<{ id: string; objectType: string; recordKey: string; errors: Array<{ message: string; status?: number }>; payload: unknown; status: string }>;
-  id: string;
-}
-
 export interface OutboundFixture {
   db: TestDatabase;
   sim: RunningSimulator;
   service: TestService;
-  api(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown): Promise<{ status: number; body: ApiBody }>;
+  /** The API with an admin key (test/support/api-client.ts). */
+  api: ApiClient;
   /** A customer whose company exists in the simulator (as after onboarding). */
   createCustomer(name?: string): Promise<{ id: string; ban: string; companyId: string }>;
   /** Starts extra outbox workers in this process (e.g. after creating changes with workers: 0). */
@@ -75,15 +65,7 @@ export async function startOutboundFixture(options: { env?: Record<string, strin
     db,
     sim,
     service,
-    api: async (method, url, body) => {
-      const response = await service.app.inject({
-        method,
-        url: `/api/v1${url}`,
-        headers: { authorization: `Bearer ${key}` },
-        ...(body === undefined ? {} : { payload: body as object }),
-      });
-      return { status: response.statusCode, body: (response.body ? JSON.parse(response.body) : {}) as ApiBody };
-    },
+    api: apiClient(service.app, service.routes, key),
     createCustomer: async (name = `Acme ${randomUUID().slice(0, 8)}`) => {
       const company = await gateway.createObject('companies', { properties: { name } });
       const { rows } = await db.pool.query<{ id: string; ban: string }>(

@@ -33,15 +33,15 @@ it('writes an event as a timeline event when its kind has a template (and as a n
   const templateId = ((await response.json()) as { id: string }).id;
 
   const customer = await f.createCustomer();
-  const trunk = await f.api('POST', `/customers/${customer.ban}/trunks`, trunkBody());
-  expect(trunk.status).toBe(201);
-  await f.api('POST', `/customers/${customer.ban}/events`, { type: 'suspend' }); // no template: a note
+  const trunk = await f.api.call('createTrunk', { params: { ban: customer.ban }, body: trunkBody() });
+  expect(trunk.status).toBe('active');
+  await f.api.call('recordAccountEvent', { params: { ban: customer.ban }, body: { type: 'suspend' } }); // no template: a note
   f.startWorkers({ HUBSPOT_TIMELINE_TEMPLATES: JSON.stringify({ trunk_created: templateId }) });
   await outboxDrained(f.db);
 
   const timelineWrites = f.sim.requestLog().filter((r) => r.method === 'POST' && r.path.includes('/timeline/v3/events') && r.status < 300);
   expect(timelineWrites).toHaveLength(1);
-  expect(JSON.stringify(timelineWrites[0]!.body)).toContain(trunk.body.trunkId);
+  expect(JSON.stringify(timelineWrites[0]!.body)).toContain(trunk.trunkId);
   const events = Object.values(f.sim.state().timelineEvents);
   expect(events).toHaveLength(1);
   expect(events[0]).toMatchObject({ eventTemplateId: templateId, objectId: customer.companyId });

@@ -45,7 +45,7 @@ export const keysCommand: CliCommand = {
       }
       case 'list': {
         const { values } = parseArgs({ args: rest, options: { all: { type: 'boolean', default: false } }, strict: true });
-        const keys = await withDb(context, (db) => listApiKeys(db.pool, values.all));
+        const keys = (await withDb(context, (db) => listApiKeys(db.pool, values.all))).items;
         if (keys.length === 0) context.out('No API keys. Create one with: npm run cli -- keys create --name NAME --scopes read');
         for (const k of keys) context.out(describeKey(k));
         return;

@@ -7,9 +7,10 @@ import type { ApiKey } from '../../store/api-keys.js';
 import { DEAD_LETTER_STATUSES, type DeadLetter, findDeadLetter, listDeadLetters } from '../../store/dead-letters.js';
 import type { AttemptError } from '../../store/outbox.js';
 import { discardDeadLetter, retryDeadLetter } from '../../sync/outbound/dead-letters.js';
+import { pageQuery, pageRequest, pageSchema, presentPage } from '../paging.js';
 import { defineRoute } from '../route.js';
-import { numericId, pageLimit } from '../schemas.js';
-import { iso } from './customer-scope.js';
+import { numericId } from '../schemas.js';
+import { iso, isoTime } from './customer-scope.js';
 
 /**
  * Records the outbound sync gave up on: inspect, retry (back into the outbox) or discard. What was
@@ -32,7 +33,27 @@ function attemptCode(error: AttemptError): string {
 
 const mayWrite = (key: ApiKey | null): boolean => key !== null && (key.scopes.includes('write') || key.scopes.includes('admin'));
 
-const presentDeadLetter = (letter: DeadLetter, key: ApiKey | null) => {
+const deadLetterView = z.object({
+  id: z.string(),
+  objectType: z.string(),
+  recordKey: z.string(),
+  payload: z.unknown().describe('What was to be sent (refused values replaced); null for read keys'),
+  errors: z.array(
+    z.object({
+      at: z.string(),
+      code: z.string(),
+      status: z.number().int().nullable(),
+      correlationId: z.string().nullable(),
+      message: z.string().optional().describe('HubSpot’s or the sync’s own words; write keys only'),
+    }),
+  ),
+  correlationId: z.string().nullable(),
+  status: z.enum(DEAD_LETTER_STATUSES),
+  createdAt: isoTime,
+  resolvedAt: isoTime.nullable(),
+});
+
+const presentDeadLetter = (letter: DeadLetter, key: ApiKey | null): z.input<typeof deadLetterView> => {
   const full = mayWrite(key);
   return {
     id: letter.id,
@@ -55,35 +76,33 @@ const presentDeadLetter = (letter: DeadLetter, key: ApiKey | null) => {
 };
 
 const idParams = z.object({ id: numericId('a dead-letter id') });
+const NO_LETTER = { 404: 'No dead letter with this id' };
+const CLOSED = { ...NO_LETTER, 409: '`dead_letter_closed`: already retried or discarded' };
 
 export function deadLetterRoutes(pool: Pool) {
   return [
     defineRoute({
+      operationId: 'listDeadLetters',
       method: 'GET',
       url: '/dead-letters',
       access: 'read',
       tag: 'dead-letters',
-      summary: 'List dead letters (default: open ones), oldest first; page with `after`; payloads and HubSpot messages need `write`',
-      query: z
-        .object({
-          status: z.enum(DEAD_LETTER_STATUSES).default('open'),
-          limit: pageLimit(500, 100),
-          after: numericId('a dead-letter id').optional(),
-        })
-        .strict(),
-      success: { status: 200, description: 'Dead letters' },
-      handler: async ({ query, apiKey }) => ({
-        deadLetters: (await listDeadLetters(pool, { status: query.status, limit: query.limit, afterId: query.after })).map((l) => presentDeadLetter(l, apiKey)),
-      }),
+      summary: 'List dead letters (default: open ones), oldest first; payloads and HubSpot messages need `write`',
+      query: z.object({ status: z.enum(DEAD_LETTER_STATUSES).default('open'), ...pageQuery }).strict(),
+      success: { status: 200, description: 'One page of dead letters', schema: pageSchema('deadLetters', deadLetterView) },
+      handler: async ({ query, apiKey }) =>
+        presentPage('deadLetters', await listDeadLetters(pool, { status: query.status }, pageRequest(query)), (l) => presentDeadLetter(l, apiKey)),
     }),
     defineRoute({
+      operationId: 'getDeadLetter',
       method: 'GET',
       url: '/dead-letters/:id',
       access: 'read',
       tag: 'dead-letters',
       summary: 'One dead letter with every attempt’s error',
       params: idParams,
-      success: { status: 200, description: 'The dead letter' },
+      success: { status: 200, description: 'The dead letter', schema: deadLetterView },
+      errors: NO_LETTER,
       handler: async ({ params, apiKey }) => {
         const letter = await findDeadLetter(pool, params.id);
         if (!letter) throw notFound(`No dead letter ${params.id}`);
@@ -91,23 +110,27 @@ export function deadLetterRoutes(pool: Pool) {
       },
     }),
     defineRoute({
+      operationId: 'retryDeadLetter',
       method: 'POST',
       url: '/dead-letters/:id/retry',
       access: 'write',
       tag: 'dead-letters',
       summary: 'Put the record back in the outbox (its current state is sent, with fresh attempts)',
       params: idParams,
-      success: { status: 200, description: 'The dead letter, now retried' },
+      success: { status: 200, description: 'The dead letter, now retried', schema: deadLetterView },
+      errors: CLOSED,
       handler: async ({ params, apiKey }) => presentDeadLetter(await retryDeadLetter(pool, params.id), apiKey),
     }),
     defineRoute({
+      operationId: 'discardDeadLetter',
       method: 'POST',
       url: '/dead-letters/:id/discard',
       access: 'write',
       tag: 'dead-letters',
       summary: 'Close a dead letter without retrying it',
       params: idParams,
-      success: { status: 200, description: 'The dead letter, now discarded' },
+      success: { status: 200, description: 'The dead letter, now discarded', schema: deadLetterView },
+      errors: CLOSED,
       handler: async ({ params, apiKey }) => presentDeadLetter(await discardDeadLetter(pool, params.id), apiKey),
     }),
   ];

@@ -1,16 +1,33 @@
 import { z } from 'zod';
 
-import { type Pool, type Queryable, withTransaction } from '../../db/pool.js';
-import { notFound } from '../../lib/errors.js';
+import type { Pool } from '../../db/pool.js';
 import { TRUNK_STATUSES } from '../../domain/value-sets.js';
-import { findTrunk, listTrunks, type Trunk } from '../../store/trunks.js';
-import { createTrunk, deleteTrunk, updateTrunk } from '../../sync/outbound/warp-changes.js';
+import type { Trunk } from '../../store/trunks.js';
+import { createTrunk, deleteTrunk, getTrunk, listTrunks, updateTrunk } from '../../warp/trunks.js';
+import { pageQuery, pageRequest, pageSchema, presentPage } from '../paging.js';
 import { defineRoute } from '../route.js';
-import { banParams, customerIdByBan, iso, safeText } from './customer-scope.js';
+import { valueOrRefusal } from '../warp-results.js';
+import { banParams, iso, isoTime, safeText } from './customer-scope.js';
 
-/** SIP trunks of a customer. Every change is queued for HubSpot in the same transaction. */
+/** SIP trunks of a customer (src/warp/trunks.ts); every change is queued for HubSpot. */
 
-export const presentTrunk = (trunk: Trunk) => ({
+export const trunkView = z.object({
+  trunkId: z.string(),
+  name: z.string(),
+  status: z.enum(TRUNK_STATUSES),
+  /** Why the trunk is not active: `account_suspended`, `account_churned`, `credit_limit_reached`, `api`. */
+  statusReason: z.string().nullable(),
+  ipAddresses: z.array(z.string()),
+  concurrentCalls: z.number().int(),
+  monthlyMinutes: z.number().int(),
+  partitionId: z.string().nullable(),
+  createdDate: z.iso.date(),
+  hubspotObjectId: z.string().nullable(),
+  updatedAt: isoTime,
+  deletedAt: isoTime.nullable(),
+});
+
+export const presentTrunk = (trunk: Trunk): z.input<typeof trunkView> => ({
   trunkId: trunk.trunkId,
   name: trunk.name,
   status: trunk.status,
@@ -48,21 +65,17 @@ const patchBody = z
     status: z.enum(TRUNK_STATUSES).optional(),
   })
   .strict()
-  .refine((body) => Object.keys(body).length > 0, 'send at least one field to change');
+  .refine((body) => Object.keys(body).length > 0, 'send at least one field to change')
+  .meta({ minProperties: 1 });
 
 const trunkParams = banParams.extend({ trunkId: z.string().regex(/^trunk_[A-Za-z0-9_]+$/, 'a trunk id looks like trunk_…') });
-
-/** The trunk, if it belongs to the customer the BAN names; 404 otherwise. */
-async function ownedTrunk(db: Queryable, ban: string, trunkId: string): Promise<Trunk> {
-  const customerId = await customerIdByBan(db, ban);
-  const trunk = await findTrunk(db, trunkId);
-  if (!trunk || trunk.customerId !== customerId) throw notFound(`No trunk ${trunkId} for BAN ${ban}`);
-  return trunk;
-}
+const NO_TRUNK = { 404: 'No customer with this BAN, or no such trunk of it' };
 
 export function trunkRoutes(pool: Pool) {
+  const deps = { pool };
   return [
     defineRoute({
+      operationId: 'createTrunk',
       method: 'POST',
       url: '/customers/:ban/trunks',
       access: 'write',
@@ -70,35 +83,37 @@ export function trunkRoutes(pool: Pool) {
       summary: 'Create a SIP trunk (synced to HubSpot with a timeline entry)',
       params: banParams,
       body: createBody,
-      success: { status: 201, description: 'The new trunk' },
-      handler: async ({ params, body }) =>
-        presentTrunk(
-          await withTransaction(pool, async (tx) => {
-            return createTrunk(tx, { customerId: await customerIdByBan(tx, params.ban), ...body });
-          }),
-        ),
+      success: { status: 201, description: 'The new trunk', schema: trunkView },
+      errors: { 404: 'No customer with this BAN' },
+      handler: async ({ params, body }) => presentTrunk(valueOrRefusal(await createTrunk(deps, params.ban, body))),
     }),
     defineRoute({
+      operationId: 'listTrunks',
       method: 'GET',
       url: '/customers/:ban/trunks',
       access: 'read',
       tag: 'trunks',
-      summary: 'List the live trunks of a customer',
+      summary: 'List the live trunks of a customer, oldest first',
       params: banParams,
-      success: { status: 200, description: 'Trunks' },
-      handler: async ({ params }) => ({ trunks: (await listTrunks(pool, await customerIdByBan(pool, params.ban))).map(presentTrunk) }),
+      query: z.object(pageQuery).strict(),
+      success: { status: 200, description: 'One page of trunks', schema: pageSchema('trunks', trunkView) },
+      errors: { 404: 'No customer with this BAN' },
+      handler: async ({ params, query }) => presentPage('trunks', valueOrRefusal(await listTrunks(deps, params.ban, pageRequest(query))), presentTrunk),
     }),
     defineRoute({
+      operationId: 'getTrunk',
       method: 'GET',
       url: '/customers/:ban/trunks/:trunkId',
       access: 'read',
       tag: 'trunks',
       summary: 'One trunk',
       params: trunkParams,
-      success: { status: 200, description: 'The trunk' },
-      handler: async ({ params }) => presentTrunk(await ownedTrunk(pool, params.ban, params.trunkId)),
+      success: { status: 200, description: 'The trunk', schema: trunkView },
+      errors: NO_TRUNK,
+      handler: async ({ params }) => presentTrunk(valueOrRefusal(await getTrunk(deps, params.ban, params.trunkId))),
     }),
     defineRoute({
+      operationId: 'updateTrunk',
       method: 'PATCH',
       url: '/customers/:ban/trunks/:trunkId',
       access: 'write',
@@ -106,30 +121,21 @@ export function trunkRoutes(pool: Pool) {
       summary: 'Change a trunk (configuration and/or status); edits in quick succession make one HubSpot write',
       params: trunkParams,
       body: patchBody,
-      success: { status: 200, description: 'The updated trunk' },
-      handler: async ({ params, body }) =>
-        presentTrunk(
-          await withTransaction(pool, async (tx) => {
-            await ownedTrunk(tx, params.ban, params.trunkId);
-            return (await updateTrunk(tx, params.trunkId, body))!;
-          }),
-        ),
+      success: { status: 200, description: 'The updated trunk', schema: trunkView },
+      errors: NO_TRUNK,
+      handler: async ({ params, body }) => presentTrunk(valueOrRefusal(await updateTrunk(deps, params.ban, { trunkId: params.trunkId, ...body }))),
     }),
     defineRoute({
+      operationId: 'deleteTrunk',
       method: 'DELETE',
       url: '/customers/:ban/trunks/:trunkId',
       access: 'write',
       tag: 'trunks',
       summary: 'Delete a trunk (archived in HubSpot)',
       params: trunkParams,
-      success: { status: 200, description: 'The deleted trunk' },
-      handler: async ({ params }) =>
-        presentTrunk(
-          await withTransaction(pool, async (tx) => {
-            await ownedTrunk(tx, params.ban, params.trunkId);
-            return (await deleteTrunk(tx, params.trunkId))!;
-          }),
-        ),
+      success: { status: 200, description: 'The deleted trunk', schema: trunkView },
+      errors: NO_TRUNK,
+      handler: async ({ params }) => presentTrunk(valueOrRefusal(await deleteTrunk(deps, params.ban, params.trunkId))),
     }),
   ];
 }

@@ -1,20 +1,34 @@
 import { z } from 'zod';
 
-import { type Pool, withTransaction } from '../../db/pool.js';
-import { notFound } from '../../lib/errors.js';
+import type { Pool } from '../../db/pool.js';
 import { USER_ROLES } from '../../domain/value-sets.js';
-import { listWarpUsers, type WarpUser } from '../../store/warp-users.js';
-import { createUser, updateUser } from '../../sync/outbound/warp-changes.js';
+import type { WarpUser } from '../../store/warp-users.js';
+import { createUser, listUsers, updateUser } from '../../warp/users.js';
+import { pageQuery, pageRequest, pageSchema, presentPage } from '../paging.js';
 import { defineRoute } from '../route.js';
 import { emailAddress } from '../schemas.js';
-import { banParams, customerIdByBan, iso, safeText } from './customer-scope.js';
+import { valueOrRefusal } from '../warp-results.js';
+import { banParams, iso, isoTime, safeText } from './customer-scope.js';
 
 /**
- * WARP portal users of a customer. Only facts about API keys travel (their count), never a key:
- * the bodies are strict, so a request that tries to send key values is refused.
+ * WARP portal users of a customer (src/warp/users.ts). Only facts about API keys travel (their
+ * count), never a key: the bodies are strict, so a request that tries to send key values is refused.
  */
 
-const presentUser = (user: WarpUser) => ({
+export const userView = z.object({
+  userId: z.string(),
+  email: z.string().nullable(),
+  firstname: z.string().nullable(),
+  lastname: z.string().nullable(),
+  role: z.enum(USER_ROLES).nullable(),
+  twofaEnabled: z.boolean(),
+  lastLogin: isoTime.nullable(),
+  apiKeyCount: z.number().int(),
+  lastApiCall: isoTime.nullable(),
+  hubspotContactId: z.string().nullable(),
+});
+
+const presentUser = (user: WarpUser): z.input<typeof userView> => ({
   userId: user.userId,
   email: user.email,
   firstname: user.firstname,
@@ -49,33 +63,43 @@ const patchBody = z
     lastApiCall: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
   })
   .strict()
-  .refine((body) => Object.keys(body).length > 0, 'send at least one field to change');
+  .refine((body) => Object.keys(body).length > 0, 'send at least one field to change')
+  .meta({ minProperties: 1 });
 
 export function userRoutes(pool: Pool) {
+  const deps = { pool };
   return [
     defineRoute({
+      operationId: 'createUser',
       method: 'POST',
       url: '/customers/:ban/users',
       access: 'write',
       tag: 'users',
-      summary: 'Create a WARP user (synced to the HubSpot contact with the same email)',
+      summary: 'Create a WARP user (synced to the HubSpot contact with the same email; one WARP user per email)',
       params: banParams,
       body: createBody,
-      success: { status: 201, description: 'The user' },
-      handler: async ({ params, body }) =>
-        presentUser(await withTransaction(pool, async (tx) => createUser(tx, await customerIdByBan(tx, params.ban), body))),
+      success: { status: 201, description: 'The user', schema: userView },
+      errors: {
+        404: 'No customer with this BAN',
+        409: "`email_taken`: another WARP user has this email (compared without case), or it is a HubSpot contact of another customer's company",
+      },
+      handler: async ({ params, body }) => presentUser(valueOrRefusal(await createUser(deps, params.ban, body))),
     }),
     defineRoute({
+      operationId: 'listUsers',
       method: 'GET',
       url: '/customers/:ban/users',
       access: 'read',
       tag: 'users',
-      summary: 'List the WARP users of a customer',
+      summary: 'List the WARP users of a customer, oldest first',
       params: banParams,
-      success: { status: 200, description: 'Users' },
-      handler: async ({ params }) => ({ users: (await listWarpUsers(pool, await customerIdByBan(pool, params.ban))).map(presentUser) }),
+      query: z.object(pageQuery).strict(),
+      success: { status: 200, description: 'One page of users', schema: pageSchema('users', userView) },
+      errors: { 404: 'No customer with this BAN' },
+      handler: async ({ params, query }) => presentPage('users', valueOrRefusal(await listUsers(deps, params.ban, pageRequest(query))), presentUser),
     }),
     defineRoute({
+      operationId: 'updateUser',
       method: 'PATCH',
       url: '/customers/:ban/users/:userId',
       access: 'write',
@@ -83,12 +107,9 @@ export function userRoutes(pool: Pool) {
       summary: 'Update role, 2FA, last login or API key count of a user',
       params: banParams.extend({ userId: z.string().regex(/^usr_[A-Za-z0-9_]+$/, 'a user id looks like usr_…') }),
       body: patchBody,
-      success: { status: 200, description: 'The updated user' },
-      handler: async ({ params, body }) => {
-        const user = await withTransaction(pool, async (tx) => updateUser(tx, await customerIdByBan(tx, params.ban), params.userId, body));
-        if (!user) throw notFound(`No user ${params.userId} for BAN ${params.ban}`);
-        return presentUser(user);
-      },
+      success: { status: 200, description: 'The updated user', schema: userView },
+      errors: { 404: 'No customer with this BAN, or no such user of it' },
+      handler: async ({ params, body }) => presentUser(valueOrRefusal(await updateUser(deps, params.ban, { userId: params.userId, ...body }))),
     }),
   ];
 }

@@ -1,5 +1,8 @@
+import { z } from 'zod';
+
 import type { InboundObjectType } from '../../domain/hubspot-objects.js';
 import { receiveWebhook, type WebhookReceiverDeps } from '../../sync/inbound/receive-webhook.js';
+import { MAX_EVENTS_PER_BATCH, webhookEventSchema } from '../../sync/inbound/webhook-events.js';
 import { defineRoute } from '../route.js';
 
 export interface WebhookRouteDeps extends WebhookReceiverDeps {
@@ -16,13 +19,17 @@ export interface WebhookRouteDeps extends WebhookReceiverDeps {
 export function webhookRoutes(deps: WebhookRouteDeps) {
   const receive = (only: InboundObjectType | undefined) =>
     defineRoute({
+      operationId: only ? `receive_${only}_webhook` : 'receive_webhook',
       method: 'POST',
       url: only ? `/webhooks/hubspot/${only}` : '/webhooks/hubspot',
       access: 'webhook',
       tag: 'webhooks',
       summary: only ? `HubSpot ${only} webhook events (signed)` : 'HubSpot webhook events of any object (signed)',
       bodyLimitBytes: deps.bodyLimitBytes,
-      success: { status: 200, description: 'The batch is stored durably; its events are processed asynchronously' },
+      // Read and checked by the receiver only after the signature; each event is checked at expansion.
+      documentedBody: z.array(webhookEventSchema).max(MAX_EVENTS_PER_BATCH),
+      success: { status: 200, description: 'The batch is stored durably; its events are processed asynchronously', schema: z.object({ received: z.number().int() }) },
+      errors: { 403: 'The source address is not allowed', 503: 'No HUBSPOT_CLIENT_SECRET is configured' },
       handler: async ({ request }) => {
         const result = await receiveWebhook(
           deps,

@@ -1,11 +1,22 @@
+import { z } from 'zod';
+
 import { type Pool, withTransaction } from '../../db/pool.js';
+import { addJob } from '../../jobs/add-job.js';
+import { defineTask, type ScheduledRun, type TaskContext, type TaskDefinition, type TaskSpec } from '../../jobs/task.js';
 import { publicError, toError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import { type JobRunner, startJobRunner } from '../poll-loop.js';
 import { appendAudit } from '../../store/audit.js';
 import { CACHE_TABLES, listCachedHubspotIds, lockCachedRecord, setCachedDeleted } from '../../store/cache-records.js';
 import { advanceFieldVersion, LIFECYCLE } from '../../store/field-versions.js';
-import { claimSyncJob, finishSyncJob, reportSyncJobProgress, type SyncJob } from '../../store/sync-jobs.js';
+import {
+  enqueueSyncJob,
+  finishSyncJob,
+  markSyncJobRunning,
+  reportSyncJobProgress,
+  requeueSyncJob,
+  type SyncJob,
+  type SyncJobKind,
+} from '../../store/sync-jobs.js';
 import type { InboundHooks } from './apply-field.js';
 import { applySnapshot } from './apply-snapshot.js';
 import type { CrmReader } from './crm-reader.js';
@@ -18,19 +29,27 @@ import type { InboundObjectType } from '../../domain/hubspot-objects.js';
  * the cache) and reconcile (the same walk, plus cache rows HubSpot no longer lists are marked
  * deleted). Both apply records through the same ownership rules as webhooks, so drift in fields
  * HubSpot owns is repaired here, and drift in fields WARP owns is recorded and written back.
+ *
+ * Each job is a `sync_jobs` row (what the status endpoint shows) plus a graphile-worker job in the
+ * serial `customer-sync` queue: never two walks at once across instances, retried with back-off,
+ * resumed elsewhere when its instance dies. The daily reconcile schedule runs in the same queue.
  */
 
-export interface SyncJobRunnerOptions {
+export interface CustomerSyncOptions {
   pool: Pool;
   logger: Logger;
   reader: CrmReader;
   hooks: Omit<InboundHooks, 'needsFetch'>;
-  pollIntervalMs: number;
 }
 
-export type SyncJobRunner = JobRunner;
+export const CUSTOMER_SYNC_QUEUE = 'customer-sync';
 
-const LEASE_MS = 5 * 60_000;
+export const CUSTOMER_SYNC_TASK: TaskSpec<{ syncJobId: string }> = {
+  name: 'customer-sync',
+  payload: z.object({ syncJobId: z.string().regex(/^\d+$/) }),
+  queue: CUSTOMER_SYNC_QUEUE,
+  maxAttempts: 3,
+};
 /** Companies first, so contacts and deals find their customer when they link to it. */
 const JOB_OBJECTS: Readonly<Record<SyncJob['kind'], InboundObjectType[]>> = {
   import: ['company', 'contact'],
@@ -39,7 +58,7 @@ const JOB_OBJECTS: Readonly<Record<SyncJob['kind'], InboundObjectType[]>> = {
 
 type Progress = Record<string, Record<string, number>>;
 
-async function runJob(options: SyncJobRunnerOptions, job: SyncJob, signal: AbortSignal): Promise<Progress> {
+async function runJob(options: CustomerSyncOptions, job: SyncJob, signal: AbortSignal): Promise<Progress> {
   const { pool, reader } = options;
   const hooks: InboundHooks = { ...options.hooks, needsFetch: () => undefined };
   const progress: Progress = {};
@@ -60,7 +79,7 @@ async function runJob(options: SyncJobRunnerOptions, job: SyncJob, signal: Abort
       }
       counts['read'] = (counts['read'] ?? 0) + page.records.length;
       after = page.after;
-      await reportSyncJobProgress(pool, job.id, progress, LEASE_MS);
+      await reportSyncJobProgress(pool, job.id, progress);
     } while (after);
     if (job.kind === 'reconcile') counts['deleted'] = await markMissingDeleted(pool, objectType, seen, startedAt);
   }
@@ -91,24 +110,63 @@ async function markMissingDeleted(pool: Pool, objectType: InboundObjectType, see
   return deleted;
 }
 
-export function startSyncJobRunner(options: SyncJobRunnerOptions): SyncJobRunner {
-  const runNext = async (signal: AbortSignal): Promise<boolean> => {
-    const job = await claimSyncJob(options.pool, LEASE_MS);
-    if (!job) return false;
-    options.logger.info({ jobId: job.id, kind: job.kind }, 'sync job started');
-    try {
-      const progress = await runJob(options, job, signal);
-      await finishSyncJob(options.pool, job.id, 'succeeded', progress, null);
-      options.logger.info({ jobId: job.id, kind: job.kind, progress }, 'sync job finished');
-    } catch (error) {
-      // Stopping mid-job leaves it running with a lease; another process (or the next start) resumes it.
-      if (signal.aborted) return false;
-      const err = toError(error);
-      await finishSyncJob(options.pool, job.id, 'failed', job.progress, publicError(err));
-      options.logger.error({ jobId: job.id, kind: job.kind, err }, 'sync job failed');
-    }
-    return true;
-  };
+/**
+ * Queues an import or reconcile, or returns the one of that kind already queued or running (two
+ * imports at once would only double the HubSpot calls); the job commits with its row.
+ */
+export async function queueCustomerSync(pool: Pool, kind: SyncJobKind): Promise<{ job: SyncJob; created: boolean }> {
+  return withTransaction(pool, async (tx) => {
+    const queued = await enqueueSyncJob(tx, kind);
+    if (queued.created) await addJob(tx, CUSTOMER_SYNC_TASK, { syncJobId: queued.job.id }, { jobKey: `customer-sync:${queued.job.id}` });
+    return queued;
+  });
+}
 
-  return startJobRunner({ pollIntervalMs: options.pollIntervalMs, logger: options.logger, name: 'sync job runner', runOnce: runNext });
+/** Runs one sync job to its end; a failure is recorded (queued again, or failed on the last attempt) and rethrown. */
+async function execute(options: CustomerSyncOptions, job: SyncJob, context: TaskContext): Promise<Progress> {
+  const { pool, logger } = options;
+  logger.info({ jobId: job.id, kind: job.kind, attempt: context.attempt }, 'sync job started');
+  try {
+    const progress = await runJob(options, job, context.signal);
+    await finishSyncJob(pool, job.id, 'succeeded', progress, null);
+    logger.info({ jobId: job.id, kind: job.kind, progress }, 'sync job finished');
+    return progress;
+  } catch (error) {
+    const err = toError(error);
+    // Stopped by a shutdown, or failed with attempts left: another attempt resumes it.
+    if (context.signal.aborted || !context.finalAttempt) await requeueSyncJob(pool, job.id, publicError(err));
+    else await finishSyncJob(pool, job.id, 'failed', job.progress, publicError(err));
+    logger.error({ jobId: job.id, kind: job.kind, attempt: context.attempt, err }, 'sync job failed');
+    throw err;
+  }
+}
+
+/** The task behind POST /sync/customers/hubspot and /reconcile. */
+export function customerSyncTask(options: CustomerSyncOptions): TaskDefinition {
+  return defineTask(CUSTOMER_SYNC_TASK, async ({ syncJobId }, context) => {
+    const job = await markSyncJobRunning(options.pool, syncJobId, context.attempt);
+    if (!job) return; // finished already: adopted by the scheduled reconcile, or run twice
+    await execute(options, job, context).catch((error: unknown) => {
+      // The last attempt's failure is recorded on the row; the job itself ends here.
+      if (context.finalAttempt && !context.signal.aborted) return;
+      throw error;
+    });
+  });
+}
+
+/**
+ * The daily reconcile schedule's work: reconciles now, adopting a reconcile that was queued
+ * meanwhile (it then has nothing left to do), and returns the counts for the run history. It runs
+ * in the `customer-sync` queue, so no other walk runs at the same time.
+ */
+export async function reconcileNow(options: CustomerSyncOptions, context: ScheduledRun): Promise<Record<string, number>> {
+  const { job } = await withTransaction(options.pool, (tx) => enqueueSyncJob(tx, 'reconcile'));
+  const running = await markSyncJobRunning(options.pool, job.id, context.attempt);
+  if (!running) return {};
+  const progress = await execute(options, running, context);
+  const counts: Record<string, number> = {};
+  for (const [objectType, byOutcome] of Object.entries(progress)) {
+    for (const [outcome, n] of Object.entries(byOutcome)) counts[`${objectType}.${outcome}`] = n;
+  }
+  return counts;
 }

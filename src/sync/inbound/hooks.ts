@@ -12,8 +12,8 @@ export interface InboundHookParts {
   pushCompanyProperties?: (tx: PoolClient, customerId: string, properties: string[]) => Promise<void>;
   /** Queues a cached contact's WARP-owned values for HubSpot; false when it is no WARP user. */
   pushUser?: (tx: PoolClient, userRowId: string) => Promise<boolean>;
-  /** A customer's credit limit changed (docs/product-rules.md "Dependent updates"). */
-  onCreditLimitChange?: (tx: PoolClient, customerId: string) => Promise<void>;
+  /** The credit limit of a WARP account (a company with a BAN) changed: its dependent updates. */
+  onCreditLimitChange?: (tx: PoolClient, ban: string) => Promise<void>;
   /** A deal's stage changed (onboarding starts on closed-won). */
   onDealStageChange?: (tx: PoolClient, deal: CachedRecord) => Promise<void>;
 }
@@ -34,7 +34,9 @@ export function createInboundHooks(parts: InboundHookParts): Omit<InboundHooks, 
       }
     },
     afterChange: async (tx, objectType, record, changedColumns) => {
-      if (objectType === 'company' && changedColumns.includes('credit_limit')) await parts.onCreditLimitChange?.(tx, record.id);
+      // A company without a BAN is no WARP account yet: it has no trunks to limit.
+      const ban = record.values['ban'];
+      if (objectType === 'company' && changedColumns.includes('credit_limit') && ban) await parts.onCreditLimitChange?.(tx, ban);
       if (objectType === 'deal' && changedColumns.includes('stage')) await parts.onDealStageChange?.(tx, record);
     },
   };

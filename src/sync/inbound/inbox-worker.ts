@@ -1,34 +1,32 @@
+import type { Registry } from 'prom-client';
+
 import { type Pool, withTransaction } from '../../db/pool.js';
 import { publicError, toError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import { startPollLoops } from '../poll-loop.js';
-import {
-  claimInboxEvents,
-  claimWebhookBatches,
-  completeInboxEvent,
-  failInboxEvent,
-  type InboxRow,
-  insertInboxEvents,
-  markWebhookBatchesExpanded,
-  pruneReplayGuard,
-} from '../../store/inbox.js';
+import { claim, retryLater, withHeartbeat } from '../../queue/lease.js';
+import { startQueueRunner } from '../../queue/runner.js';
+import { INBOX_QUEUE } from '../../queue/tables.js';
+import { completeInboxEvent, failInboxEvent, type InboxDbRow, type InboxRow, toInboxRow } from '../../store/inbox.js';
+import type { AlertSink } from '../outbound/ops-alerts.js';
 import type { InboundHooks } from './apply-field.js';
 import { applyEvent, type EventOutcome } from './apply-event.js';
 import { applySnapshot } from './apply-snapshot.js';
 import type { CrmReader } from './crm-reader.js';
 import type { InboundMetrics } from './metrics.js';
+import { checkExpansionLag, EXPANSION_LAG_ALERT_MS, expandWebhookBatches } from './batch-expansion.js';
 import { lockObject } from './object-lock.js';
-import type { ReplayGuardRetention } from './webhook-auth.js';
-import { eventObjectId, eventTarget, toInboxEvents, webhookBatchSchema, webhookEventSchema } from './webhook-events.js';
+import { eventObjectId, eventTarget, webhookEventSchema } from './webhook-events.js';
 import { syncedProperties } from '../../domain/crm-catalogue.js';
 import type { InboundObjectType } from '../../domain/hubspot-objects.js';
 
 /**
- * Inbox workers: claim due events (`FOR UPDATE SKIP LOCKED`, leased), apply each in its own
- * transaction under the object's lock, in `occurredAt` order, and mark the row done in that same
- * transaction. Any number of workers in any number of processes may run. Records that need a full
- * read (creation, merge, restore) are fetched in batches after each claim. Before that, stored
- * request bodies are expanded into one inbox row per event, duplicates dropped by the dedupe key.
+ * Inbox workers: claim due events (src/queue/: leased, fenced by owner, attempts counted at claim,
+ * heartbeat while the round runs), apply each in its own transaction under the object's lock, in
+ * `occurredAt` order, and mark the row done in that same transaction. Any number of workers in any
+ * number of processes may run; a new batch wakes them through NOTIFY. Records that need a full read
+ * (creation, merge, restore) are fetched in batches after each claim. Before that, stored request
+ * bodies are expanded into one inbox row per event (batch-expansion.ts), duplicates dropped by the
+ * dedupe key.
  */
 
 export interface InboxWorkerOptions {
@@ -43,9 +41,11 @@ export interface InboxWorkerOptions {
   batchSize: number;
   pollIntervalMs: number;
   maxAttempts: number;
-  /** How long the webhook replay guard remembers what it saw (see webhook-auth.ts). */
-  replayGuard: ReplayGuardRetention;
   metrics?: InboundMetrics | undefined;
+  /** Quarantined batches and stuck expansion are reported here. */
+  alerts: Omit<AlertSink, 'db' | 'logger'>;
+  /** Where the inbox's LISTEN connection reports whether it is up and how often it reconnected. */
+  registry?: Registry | undefined;
 }
 
 export interface InboxWorkers {
@@ -56,31 +56,32 @@ export interface InboxWorkers {
   stop(): Promise<void>;
 }
 
-/** A crashed worker's claim is taken over after this long. */
+/**
+ * A crashed worker's claim is taken over after this long; a live worker's claims are renewed by
+ * its heartbeat while the round runs (long rounds fetch full records from HubSpot).
+ */
 const LEASE_MS = 60_000;
-const RETRY_BASE_MS = 1_000;
-const RETRY_MAX_MS = 5 * 60_000;
-const PRUNE_EVERY_MS = 60_000;
-const eventSchema = webhookEventSchema;
-/** Request bodies expanded per transaction (≤ 100 events each). */
-const EXPAND_BATCHES = 20;
+/** Retry back-off of a failing event: 1 s doubling to 5 minutes. */
+const RETRY_BACKOFF = { baseMs: 1_000, maxMs: 5 * 60_000 };
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+/** The event's lease passed to another worker while this one applied it: its transaction is rolled back. */
+class LeaseLost extends Error {
+  override name = 'LeaseLost';
 }
 
 export function startInboxWorkers(options: InboxWorkerOptions): InboxWorkers {
-  // Aborted by stop(): in-flight HubSpot reads end early and rounds stop between events.
-  const stopped = new AbortController();
-  const { signal } = stopped;
-  let lastPruneMs = 0;
+  const { pool, logger } = options;
+  const alerts: AlertSink = { ...options.alerts, db: pool, logger };
+  let lagCheckedAtMs = 0;
 
-  const processRow = async (row: InboxRow, fetches: Map<InboundObjectType, Set<string>>): Promise<void> => {
-    const parsed = eventSchema.safeParse(row.event);
+  const processRow = async (row: InboxRow, owner: string, fetches: Map<InboundObjectType, Set<string>>): Promise<void> => {
+    if (row.attempts > options.maxAttempts) {
+      // Claimed that often without an outcome: its worker died during every attempt.
+      options.metrics?.eventDone('failed');
+      await failInboxEvent(pool, row.id, owner, { code: 'worker_lost', message: `claimed ${row.attempts} times without an outcome (the worker stopped during every attempt)` });
+      return;
+    }
+    const parsed = webhookEventSchema.safeParse(row.event);
     const hooks: InboundHooks = {
       ...options.hooks,
       needsFetch: (objectType, id) => {
@@ -89,92 +90,82 @@ export function startInboxWorkers(options: InboxWorkerOptions): InboxWorkers {
       },
     };
     try {
-      await withTransaction(options.pool, async (tx): Promise<EventOutcome> => {
+      const outcome = await withTransaction(pool, async (tx): Promise<EventOutcome> => {
         // An event that does not pass its schema was kept at expansion to be recorded, not applied.
-        let outcome: EventOutcome = 'invalid_event';
+        let result: EventOutcome = 'invalid_event';
         if (parsed.success) {
           const target = eventTarget(parsed.data);
           const objectId = eventObjectId(parsed.data);
           if (target.objectType && objectId) await lockObject(tx, target.objectType, objectId);
-          outcome = await applyEvent({ tx, hooks, appId: options.appId, inboxId: row.id }, parsed.data);
+          result = await applyEvent({ tx, hooks, appId: options.appId, inboxId: row.id }, parsed.data);
         }
-        await completeInboxEvent(tx, row.id, outcome === 'applied' ? 'applied' : 'ignored', outcome);
-        return outcome;
-      }).then((outcome) => options.metrics?.eventDone(outcome));
+        if (!(await completeInboxEvent(tx, row.id, owner, result === 'applied' ? 'applied' : 'ignored', result))) throw new LeaseLost(`inbox event ${row.id} is leased by another worker now`);
+        return result;
+      });
+      options.metrics?.eventDone(outcome);
     } catch (error) {
-      options.metrics?.eventDone('failed');
       const err = toError(error);
-      const retryInMs = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(row.attempts, 20));
-      options.logger.warn({ inboxId: row.id, type: row.subscriptionType, objectId: row.objectId, attempts: row.attempts, err }, 'inbox event failed');
-      await failInboxEvent(options.pool, row.id, publicError(err), options.maxAttempts, retryInMs);
+      if (err instanceof LeaseLost) {
+        logger.warn({ inboxId: row.id }, err.message);
+        return;
+      }
+      options.metrics?.eventDone('failed');
+      logger.warn({ inboxId: row.id, type: row.subscriptionType, objectId: row.objectId, attempts: row.attempts, err }, 'inbox event failed');
+      // What the status endpoint may show of it: a stable code and a scrubbed message.
+      const shown = publicError(err);
+      if (row.attempts >= options.maxAttempts) await failInboxEvent(pool, row.id, owner, shown);
+      else await retryLater(pool, INBOX_QUEUE, row.id, owner, JSON.stringify(shown), RETRY_BACKOFF);
     }
   };
 
   /** Reads the records that need it, ≤ 100 per call, and applies them. Failures leave them to reconcile. */
-  const fetchRecords = async (fetches: Map<InboundObjectType, Set<string>>): Promise<void> => {
+  const fetchRecords = async (fetches: Map<InboundObjectType, Set<string>>, signal: AbortSignal): Promise<void> => {
     const reader = options.reader;
     if (!reader) return;
     for (const [objectType, ids] of fetches) {
       try {
         const records = await reader.readBatch(objectType, [...ids], syncedProperties(objectType), signal);
         for (const record of records) {
-          await withTransaction(options.pool, (tx) => applySnapshot(tx, { ...options.hooks, needsFetch: () => undefined }, objectType, record, 'fetch'));
+          await withTransaction(pool, (tx) => applySnapshot(tx, { ...options.hooks, needsFetch: () => undefined }, objectType, record, 'fetch'));
         }
       } catch (error) {
         if (signal.aborted) return;
-        options.logger.warn({ objectType, count: ids.size, err: toError(error) }, 'fetching full records failed; reconcile will repair them');
+        logger.warn({ objectType, count: ids.size, err: toError(error) }, 'fetching full records failed; reconcile will repair them');
       }
     }
   };
 
-  /** Turns stored request bodies into inbox events, in the transaction that marks them expanded. */
-  const expandBatches = (): Promise<number> =>
-    withTransaction(options.pool, async (tx) => {
-      const batches = await claimWebhookBatches(tx, EXPAND_BATCHES);
-      if (batches.length === 0) return 0;
-      const events = batches.flatMap((batch) => {
-        // Verified and schema-checked at the door; checked again because the row is input too.
-        const parsed = webhookBatchSchema.safeParse(parseJson(batch.body));
-        if (parsed.success) return toInboxEvents(parsed.data);
-        options.logger.error({ batchId: batch.id }, 'stored webhook batch does not parse; skipped');
-        return [];
-      });
-      if (events.length > 0) await insertInboxEvents(tx, events);
-      await markWebhookBatchesExpanded(tx, batches.map((b) => b.id));
-      return batches.length;
-    });
-
-  const runOnce = async (): Promise<number> => {
-    const expanded = await expandBatches();
-    const rows = await claimInboxEvents(options.pool, options.batchSize, LEASE_MS);
+  const runOnce = async (owner: string, signal: AbortSignal): Promise<number> => {
+    const expanded = await expandWebhookBatches({ pool, logger, alerts });
+    if (Date.now() - lagCheckedAtMs > EXPANSION_LAG_ALERT_MS) {
+      lagCheckedAtMs = Date.now();
+      await checkExpansionLag({ pool, logger, alerts });
+    }
+    const rows = (await claim<InboxDbRow>(pool, INBOX_QUEUE, { owner, leaseMs: LEASE_MS, limit: options.batchSize }))
+      .map(toInboxRow)
+      .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || Number(a.id) - Number(b.id));
+    if (rows.length === 0) return expanded;
     const fetches = new Map<InboundObjectType, Set<string>>();
-    for (const row of rows) {
-      if (signal.aborted) break;
-      await processRow(row, fetches);
-    }
-    await fetchRecords(fetches);
-    if (Date.now() - lastPruneMs > PRUNE_EVERY_MS) {
-      lastPruneMs = Date.now();
-      await pruneReplayGuard(options.pool, options.replayGuard);
-    }
+    const onError = (error: unknown): void => logger.warn({ err: toError(error) }, 'inbox lease extension failed');
+    await withHeartbeat(pool, INBOX_QUEUE, { ids: rows.map((r) => r.id), owner, leaseMs: LEASE_MS, onError }, async () => {
+      for (const row of rows) {
+        if (signal.aborted) break;
+        await processRow(row, owner, fetches);
+      }
+      await fetchRecords(fetches, signal);
+    });
     return expanded + rows.length;
   };
 
-  const loops = startPollLoops({
-    count: options.workers,
+  const runner = startQueueRunner({
+    name: 'inbox',
+    workers: options.workers,
     pollIntervalMs: options.pollIntervalMs,
-    logger: options.logger,
-    name: 'inbox worker',
-    runOnce: async () => (await runOnce()) > 0,
+    logger,
+    pool,
+    channel: INBOX_QUEUE.channel,
+    metrics: options.registry,
+    runOnce: async (owner, signal) => (await runOnce(owner, signal)) > 0,
   });
-  return {
-    wake: () => loops.wake(),
-    drain: async () => {
-      while ((await runOnce()) > 0);
-    },
-    stop: async () => {
-      stopped.abort();
-      await loops.stop();
-    },
-  };
+  return { wake: () => runner.wake(), drain: () => runner.drain(), stop: () => runner.stop() };
 }

@@ -21,6 +21,8 @@ export function createInboundMetrics(registry: Registry, pool: Pool): InboundMet
     { name: 'warp_hubspot_inbox_depth', help: 'Webhook events waiting to be applied', value: (s) => s.pending },
     { name: 'warp_hubspot_inbox_failed', help: 'Webhook events that failed every attempt', value: (s) => s.failed },
     { name: 'warp_hubspot_inbox_lag_seconds', help: 'Age of the oldest webhook event not yet applied', value: (s) => ageSeconds(s.oldestPendingReceivedAt) },
+    { name: 'warp_hubspot_inbox_unexpanded_age_seconds', help: 'Age of the oldest stored webhook batch not yet expanded into events', value: (s) => ageSeconds(s.oldestUnexpandedReceivedAt) },
+    { name: 'warp_hubspot_inbox_quarantined_batches', help: 'Stored webhook batches set aside because they could not be expanded', value: (s) => s.quarantinedBatches },
   ]);
   return { eventDone: (outcome) => events.inc({ outcome }) };
 }

@@ -1,3 +1,4 @@
+import { lockForTransaction } from '../../db/locks.js';
 import type { Queryable } from '../../db/pool.js';
 
 /**
@@ -5,5 +6,5 @@ import type { Queryable } from '../../db/pool.js';
  * transaction, so per-object ordering holds even when its events were claimed by different workers.
  */
 export async function lockObject(tx: Queryable, objectType: string, objectId: string): Promise<void> {
-  await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`hubspot:${objectType}:${objectId}`]);
+  await lockForTransaction(tx, `hubspot:${objectType}:${objectId}`);
 }

@@ -1,27 +1,34 @@
-import { type Pool, withTransaction } from '../../db/pool.js';
+import { z } from 'zod';
+
+import { type Pool, type Queryable, withTransaction } from '../../db/pool.js';
 import type { HubSpotGateway } from '../../hubspot/gateway.js';
+import { addJob } from '../../jobs/add-job.js';
+import { defineTask, type TaskDefinition, type TaskSpec } from '../../jobs/task.js';
 import { toError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import { type JobRunner, startJobRunner } from '../poll-loop.js';
 import { appendAudit } from '../../store/audit.js';
 import { ensureCachedRecord, readCachedRecord } from '../../store/cache-records.js';
 import {
-  claimOnboarding,
   completeOnboardingStep,
   ensureBan,
   failOnboarding,
   findWelcomeEmail,
   finishOnboarding,
   forgetWelcomeEmail,
+  loadOnboarding,
   type Onboarding,
   type OnboardingStep,
+  recordOnboardingAttempt,
   recordWelcomeEmail,
+  startOnboarding,
 } from '../../store/onboardings.js';
 import type { InboundHooks } from '../inbound/apply-field.js';
 import { applySnapshot } from '../inbound/apply-snapshot.js';
 import type { CrmReader } from '../inbound/crm-reader.js';
 import { lockObject } from '../inbound/object-lock.js';
-import { createTrunk, pushCompanyProperties, recordAccountEvent } from '../outbound/warp-changes.js';
+import { queueCompanyWriteBack, recordAccountEvent } from '../../warp/accounts.js';
+import { valueOf } from '../../warp/result.js';
+import { createTrunk } from '../../warp/trunks.js';
 import type { WelcomeMailer } from './mailer.js';
 import { syncedProperties } from '../../domain/crm-catalogue.js';
 
@@ -31,7 +38,8 @@ import { syncedProperties } from '../../domain/crm-catalogue.js';
  * first trunk, and record the timeline entry. The row per deal lists the steps done; each step
  * commits its effect together with its "done" mark, so a replayed deal-won never repeats a step
  * and a crash resumes at the first step not done. The email is at most once: `sending` is
- * committed before the SMTP call.
+ * committed before the SMTP call. Each onboarding is a graphile-worker job (key `onboarding:<deal>`),
+ * retried with back-off and resumed on another instance when its own dies.
  */
 
 export type OnboardingHubSpot = Pick<HubSpotGateway, 'listAssociations' | 'createObject' | 'associateDefault' | 'getObject'>;
@@ -44,24 +52,32 @@ export interface OnboardingOptions {
   hooks: Omit<InboundHooks, 'needsFetch'>;
   /** undefined without SMTP settings: the email is recorded and logged as not sent. */
   mailer: WelcomeMailer | undefined;
-  pollIntervalMs: number;
-  maxAttempts: number;
+}
+
+export const ONBOARDING_TASK: TaskSpec<{ dealId: string }> = {
+  name: 'onboarding',
+  payload: z.object({ dealId: z.string().regex(/^\d+$/) }),
+  maxAttempts: 10,
+};
+
+/**
+ * Starts onboarding for a won deal in the caller's transaction (the inbox event's): the row and its
+ * job commit together. A deal already started (replay, stage back and forth) is left alone.
+ */
+export async function queueOnboarding(tx: Queryable, dealId: string, companyId: string | null): Promise<void> {
+  if (await startOnboarding(tx, dealId, companyId)) await addJob(tx, ONBOARDING_TASK, { dealId }, { jobKey: `onboarding:${dealId}` });
 }
 
 /** The first trunk of a new customer; the customer adds its IP addresses in the console. */
 export const FIRST_TRUNK = { name: 'Primary trunk', ipAddresses: [] as string[], concurrentCalls: 10, monthlyMinutes: 10_000 };
 
-const LEASE_MS = 2 * 60_000;
-const RETRY_BASE_MS = 2_000;
-const RETRY_MAX_MS = 10 * 60_000;
-
 type Step = (state: Onboarding) => Promise<void>;
 
 export function createOnboardingSteps(options: OnboardingOptions): Record<OnboardingStep, Step> {
   const { pool, hubspot, logger } = options;
-  const customerOf = (state: Onboarding): string => {
+  const banOf = (state: Onboarding): string => {
     if (!state.customerId || !state.ban) throw new Error('onboarding state lacks the customer; the customer step must run first');
-    return state.customerId;
+    return state.ban;
   };
 
   return {
@@ -97,7 +113,7 @@ export function createOnboardingSteps(options: OnboardingOptions): Record<Onboar
         const { ban, assigned } = await ensureBan(tx, record.id);
         if (assigned) {
           await appendAudit(tx, { entityType: 'customer', entityId: companyId, source: 'onboarding', event: `deal ${state.dealId} won`, changes: { ban: { before: null, after: ban } } });
-          await pushCompanyProperties(tx, record.id, ['warp_ban', 'warp_status']);
+          await queueCompanyWriteBack(tx, record.id, ['warp_ban', 'warp_status']);
         }
         await completeOnboardingStep(tx, state.dealId, 'customer', { customerId: record.id, ban });
         return { customerId: record.id, ban };
@@ -106,7 +122,7 @@ export function createOnboardingSteps(options: OnboardingOptions): Record<Onboar
     },
 
     welcome_email: async (state) => {
-      customerOf(state);
+      banOf(state);
       const previous = await findWelcomeEmail(pool, state.dealId);
       if (previous?.status === 'sending') {
         // A crash during the SMTP call: it may have gone out. Never risk a second email.
@@ -119,17 +135,17 @@ export function createOnboardingSteps(options: OnboardingOptions): Record<Onboar
     },
 
     first_trunk: async (state) => {
-      const customerId = customerOf(state);
+      const ban = banOf(state);
       await withTransaction(pool, async (tx) => {
-        await createTrunk(tx, { customerId, ...FIRST_TRUNK });
+        valueOf(await createTrunk({ tx }, ban, FIRST_TRUNK));
         await completeOnboardingStep(tx, state.dealId, 'first_trunk');
       });
     },
 
     timeline: async (state) => {
-      const customerId = customerOf(state);
+      const ban = banOf(state);
       await withTransaction(pool, async (tx) => {
-        await recordAccountEvent(tx, { customerId }, { kind: 'account_created', fields: { ban: state.ban, hubspot_deal_id: state.dealId } });
+        valueOf(await recordAccountEvent({ tx }, ban, { kind: 'account_created', fields: { ban, hubspot_deal_id: state.dealId } }));
         await completeOnboardingStep(tx, state.dealId, 'timeline');
       });
     },
@@ -162,30 +178,27 @@ async function sendWelcome(options: OnboardingOptions, state: Onboarding): Promi
   logger.info({ dealId: state.dealId, contactId }, 'welcome email sent');
 }
 
-export type OnboardingRunner = JobRunner;
-
 const STEP_ORDER: readonly OnboardingStep[] = ['company', 'customer', 'welcome_email', 'first_trunk', 'timeline'];
 
-export function startOnboardingRunner(options: OnboardingOptions): OnboardingRunner {
+export function onboardingTask(options: OnboardingOptions): TaskDefinition {
   const steps = createOnboardingSteps(options);
-  const runNext = async (signal: AbortSignal): Promise<boolean> => {
-    const state = await claimOnboarding(options.pool, LEASE_MS);
-    if (!state) return false;
+  return defineTask(ONBOARDING_TASK, async ({ dealId }, context) => {
+    const state = await loadOnboarding(options.pool, dealId);
+    if (state?.status !== 'pending') return;
+    await recordOnboardingAttempt(options.pool, dealId, context.attempt);
     try {
       for (const step of STEP_ORDER) {
-        if (signal.aborted) return true;
+        context.signal.throwIfAborted();
         if (!state.stepsDone.includes(step)) await steps[step](state);
       }
-      await finishOnboarding(options.pool, state.dealId);
-      options.logger.info({ dealId: state.dealId, ban: state.ban }, 'onboarding done');
+      await finishOnboarding(options.pool, dealId);
+      options.logger.info({ dealId, ban: state.ban }, 'onboarding done');
     } catch (error) {
       const err = toError(error);
-      const retryInMs = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(state.attempts, 20));
-      options.logger.warn({ dealId: state.dealId, attempts: state.attempts, err }, 'onboarding step failed; will resume');
-      await failOnboarding(options.pool, state.dealId, err.message, options.maxAttempts, retryInMs);
+      const final = context.finalAttempt && !context.signal.aborted;
+      options.logger.warn({ dealId, attempt: context.attempt, err }, final ? 'onboarding failed for good' : 'onboarding step failed; will resume');
+      await failOnboarding(options.pool, dealId, err.message, final);
+      if (!final) throw err;
     }
-    return true;
-  };
-
-  return startJobRunner({ pollIntervalMs: options.pollIntervalMs, logger: options.logger, name: 'onboarding runner', runOnce: runNext });
+  });
 }

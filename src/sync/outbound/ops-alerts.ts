@@ -10,6 +10,9 @@ import { insertAlert, recordAlertDelivery } from '../../store/alerts.js';
  * sync: its error is recorded on the alert.
  */
 
+/** Alert webhook calls must never hold up a worker for long. */
+export const ALERT_WEBHOOK_TIMEOUT_MS = 5_000;
+
 export interface AlertSink {
   db: Queryable;
   logger: Logger;

@@ -1,13 +1,13 @@
+import type { Registry } from 'prom-client';
+
 import type { Pool } from '../../db/pool.js';
 import type { HubSpotGateway } from '../../hubspot/gateway.js';
 import type { Logger } from '../../lib/logger.js';
 import { ACCOUNT_EVENT_KINDS } from '../../store/account-events.js';
 import { outboundHubSpot } from './gateway-adapter.js';
+import { ALERT_WEBHOOK_TIMEOUT_MS } from './ops-alerts.js';
 import { type OutboxWorkers, type OutboxWorkerSettings, startOutboxWorkers } from './outbox-worker.js';
 import type { TimelineTemplates } from './send-common.js';
-
-/** Alert webhook calls must never hold up a worker for long. */
-const ALERT_WEBHOOK_TIMEOUT_MS = 5_000;
 
 /** Template ids for known event kinds only; a typo in the setting must not silently drop events. */
 function timelineTemplates(configured: Record<string, string>): TimelineTemplates {
@@ -27,7 +27,7 @@ export interface OutboundSyncSettings extends OutboxWorkerSettings {
  * Starts the outbound sync's workers; the composition root calls `stop()` on shutdown before the
  * pool closes. With `workers: 0` nothing runs here.
  */
-export function startOutboundSync(options: { pool: Pool; gateway: HubSpotGateway; logger: Logger; settings: OutboundSyncSettings }): OutboxWorkers {
+export function startOutboundSync(options: { pool: Pool; gateway: HubSpotGateway; logger: Logger; settings: OutboundSyncSettings; metrics?: Registry }): OutboxWorkers {
   const { settings: config } = options;
   const templates = timelineTemplates(config.timelineTemplates);
   if (config.workers === 0) return { stop: () => Promise.resolve() };
@@ -38,6 +38,7 @@ export function startOutboundSync(options: { pool: Pool; gateway: HubSpotGateway
       logger: options.logger.child({ component: 'outbound-sync' }),
       alerts: { webhookUrl: config.alertWebhookUrl, webhookTimeoutMs: ALERT_WEBHOOK_TIMEOUT_MS },
       timelineTemplates: templates,
+      metrics: options.metrics,
     },
     config,
   );

@@ -1,20 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { Registry } from 'prom-client';
 
-import type { Pool, PoolClient } from '../../db/pool.js';
+import type { Pool } from '../../db/pool.js';
 import { toError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import {
-  type AttemptError,
-  claim,
-  complete,
-  defer,
-  extendLease,
-  OUTBOX_CHANNEL,
-  type OutboxEntry,
-  type OutboxObjectType,
-  scheduleRetry,
-} from '../../store/outbox.js';
+import { claim, defer, retryLater, withHeartbeat } from '../../queue/lease.js';
+import { startQueueRunner } from '../../queue/runner.js';
+import { OUTBOX_QUEUE } from '../../queue/tables.js';
+import { type AttemptError, complete, type OutboxEntry, type OutboxObjectType, type OutboxRow, toEntry } from '../../store/outbox.js';
 import { deadLetter } from './dead-letters.js';
 import type { OutboundHubSpot } from './hubspot-port.js';
 import { type AlertSink, raiseAlert } from './ops-alerts.js';
@@ -24,9 +16,11 @@ import { sendCompanies, sendContacts, sendNumbers, sendTrunks } from './send-obj
 
 /**
  * Outbox workers: any number per process, any number of processes. Each loop claims a leased batch
- * of one object type (FOR UPDATE SKIP LOCKED), sends it, and records one outcome per record:
- * done, deferred, retried later with exponential back-off, or dead-lettered (with an ops alert)
- * after the last attempt. Idle workers wake on NOTIFY from `enqueue`, or poll.
+ * of one object type (src/queue/: FOR UPDATE SKIP LOCKED, attempts counted at claim, heartbeat),
+ * sends it, and records one outcome per record: done, deferred, retried later with the queue's
+ * back-off, or dead-lettered (with an ops alert) after the last attempt. A record claimed more
+ * often than the attempts allow (its worker died during every send) is dead-lettered unsent.
+ * Idle workers wake on NOTIFY from `enqueue` (in any process), or poll.
  *
  * Crash safety: a claim is a lease. A worker killed mid-batch leaves leased rows that become
  * claimable when the lease expires; the retry re-sends the record's current state as an upsert by
@@ -45,7 +39,7 @@ export interface OutboxWorkerSettings {
   leaseMs: number;
   /** Attempts per record before it is dead-lettered (docs/product-rules.md "Retries and alerts"). */
   maxAttempts: number;
-  /** First retry delay; doubled per attempt, with ±20 % jitter. */
+  /** First retry delay; doubled per attempt (at most RETRY_MAX_DELAY_MS), with ±20 % jitter. */
   retryBaseDelayMs: number;
   /** Delay before looking again at a record that was not ready (its company not in HubSpot yet). */
   deferDelayMs: number;
@@ -57,6 +51,7 @@ export interface OutboxWorkerDeps {
   logger: Logger;
   alerts: Omit<AlertSink, 'db' | 'logger'>;
   timelineTemplates: TimelineTemplates;
+  metrics?: Registry | undefined;
 }
 
 export interface OutboxWorkers {
@@ -76,84 +71,37 @@ const SENDERS: Record<OutboxObjectType, Sender> = {
   event: sendEvents,
 };
 
-const JITTER = 0.2;
+/** The longest retry delay of a record (the back-off doubles up to it). */
+const RETRY_MAX_DELAY_MS = 10 * 60_000;
 
-export function retryDelayMs(attemptsBefore: number, baseMs: number): number {
-  return Math.round(baseMs * 2 ** attemptsBefore * (1 - JITTER + Math.random() * 2 * JITTER));
-}
-
-export function startOutboxWorkers(deps: OutboxWorkerDeps, settings: OutboxWorkerSettings, signal?: AbortSignal): OutboxWorkers {
-  const stopping = new AbortController();
-  signal?.addEventListener('abort', () => stopping.abort(), { once: true });
-  const wakers = new Set<() => void>();
-  const wakeAll = (): void => {
-    for (const wake of wakers) wake();
-  };
-  const listener = listen(deps, wakeAll);
+export function startOutboxWorkers(deps: OutboxWorkerDeps, settings: OutboxWorkerSettings): OutboxWorkers {
   const ctx: SendContext = { pool: deps.pool, hubspot: deps.hubspot, timelineTemplates: deps.timelineTemplates };
   const sink: AlertSink = { ...deps.alerts, db: deps.pool, logger: deps.logger };
-
-  const idle = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        wakers.delete(done);
-        stopping.signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      wakers.add(done);
-      stopping.signal.addEventListener('abort', done, { once: true });
-    });
-
-  const loop = async (index: number): Promise<void> => {
-    const owner = `${process.pid}-${randomBytes(3).toString('hex')}-${index}`;
-    while (!stopping.signal.aborted) {
-      try {
-        let worked = false;
-        for (const type of TYPE_ORDER) {
-          if (stopping.signal.aborted) break;
-          const entries = await claim(deps.pool, type, settings.batchSize, owner, settings.leaseMs);
-          if (entries.length === 0) continue;
-          worked = true;
-          await processBatch(ctx, sink, deps.logger, settings, owner, type, entries);
-        }
-        if (!worked) await idle(settings.pollIntervalMs);
-      } catch (error) {
-        // The database is unreachable or a bug: keep the loop alive, leased rows come back later.
-        deps.logger.error({ err: toError(error), worker: owner }, 'outbox worker iteration failed');
-        await sleep(settings.pollIntervalMs).catch(() => undefined);
+  const runner = startQueueRunner({
+    name: 'outbox',
+    workers: settings.workers,
+    pollIntervalMs: settings.pollIntervalMs,
+    logger: deps.logger,
+    pool: deps.pool,
+    channel: OUTBOX_QUEUE.channel,
+    metrics: deps.metrics,
+    runOnce: async (owner, signal) => {
+      let worked = false;
+      for (const type of TYPE_ORDER) {
+        if (signal.aborted) break;
+        const rows = await claim<OutboxRow>(deps.pool, OUTBOX_QUEUE, { owner, leaseMs: settings.leaseMs, limit: settings.batchSize, readyParams: [type] });
+        if (rows.length === 0) continue;
+        worked = true;
+        const entries = rows.map(toEntry).sort((a, b) => Number(a.id) - Number(b.id));
+        await processBatch(ctx, sink, deps.logger, settings, owner, type, entries);
       }
-    }
-  };
-
-  const loops = Array.from({ length: settings.workers }, (_, i) => loop(i));
-  return {
-    stop: async () => {
-      stopping.abort();
-      await Promise.all(loops);
-      const client = await listener;
-      if (client) {
-        await client.query(`UNLISTEN ${OUTBOX_CHANNEL}`).catch(() => undefined);
-        client.release();
-      }
+      return worked;
     },
-  };
+  });
+  return { stop: () => runner.stop() };
 }
 
-/** A dedicated connection LISTENing on the outbox channel; null (poll only) when it fails. */
-async function listen(deps: OutboxWorkerDeps, wake: () => void): Promise<PoolClient | null> {
-  try {
-    const client = await deps.pool.connect();
-    client.on('notification', wake);
-    client.on('error', (error) => deps.logger.warn({ err: toError(error) }, 'outbox LISTEN connection lost; polling'));
-    await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
-    return client;
-  } catch (error) {
-    deps.logger.warn({ err: toError(error) }, 'outbox LISTEN unavailable; polling');
-    return null;
-  }
-}
+type DeadLettered = { entry: OutboxEntry; error: AttemptError };
 
 async function processBatch(
   ctx: SendContext,
@@ -164,21 +112,48 @@ async function processBatch(
   type: OutboxObjectType,
   entries: OutboxEntry[],
 ): Promise<void> {
-  // Heartbeat: a slow send (waiting for the rate budget) must not lose its lease to another worker.
-  const ids = entries.map((e) => e.id);
-  const heartbeat = setInterval(() => {
-    extendLease(ctx.pool, ids, owner, settings.leaseMs).catch((error: unknown) => logger.warn({ err: toError(error) }, 'lease extension failed'));
-  }, Math.max(50, Math.floor(settings.leaseMs / 3)));
-  let outcomes;
-  try {
-    outcomes = await SENDERS[type](ctx, entries);
-  } finally {
-    clearInterval(heartbeat);
+  const live = entries.filter((e) => e.attempts <= settings.maxAttempts);
+  const dead = await deadLetterExhausted(ctx, owner, entries.filter((e) => e.attempts > settings.maxAttempts));
+  if (live.length > 0) dead.push(...(await sendAndRecord(ctx, logger, settings, owner, type, live)));
+  if (dead.length > 0) {
+    const first = dead[0]!.error;
+    await raiseAlert(sink, 'outbound_dead_letter', `${dead.length} ${type} record(s) could not be written to HubSpot and were dead-lettered`, {
+      objectType: type,
+      records: dead.length,
+      attempts: dead.map((d) => d.entry.attempts),
+      firstError: first.message,
+      status: first.status,
+      correlationId: first.correlationId,
+    });
   }
+}
+
+/** Claimed more often than the attempts allow without an outcome: the worker died during every send. */
+async function deadLetterExhausted(ctx: SendContext, owner: string, exhausted: readonly OutboxEntry[]): Promise<DeadLettered[]> {
+  const dead: DeadLettered[] = [];
+  for (const entry of exhausted) {
+    const error: AttemptError = { at: new Date().toISOString(), message: `claimed ${entry.attempts} times without an outcome (the worker stopped during every attempt)` };
+    if (await deadLetter(ctx.pool, entry, owner, null, [...entry.errors, error])) dead.push({ entry, error });
+  }
+  return dead;
+}
+
+/** Sends the batch (its leases kept alive meanwhile) and records each record's outcome. */
+async function sendAndRecord(
+  ctx: SendContext,
+  logger: Logger,
+  settings: OutboxWorkerSettings,
+  owner: string,
+  type: OutboxObjectType,
+  entries: OutboxEntry[],
+): Promise<DeadLettered[]> {
+  const onError = (error: unknown): void => logger.warn({ err: toError(error) }, 'outbox lease extension failed');
+  const held = { ids: entries.map((e) => e.id), owner, leaseMs: settings.leaseMs, onError };
+  const outcomes = await withHeartbeat(ctx.pool, OUTBOX_QUEUE, held, () => SENDERS[type](ctx, entries));
 
   const done: OutboxEntry[] = [];
   const deferred: OutboxEntry[] = [];
-  const dead: Array<{ entry: OutboxEntry; error: AttemptError }> = [];
+  const dead: DeadLettered[] = [];
   for (const entry of entries) {
     const outcome: EntryOutcome = outcomes.get(entry);
     switch (outcome.kind) {
@@ -191,8 +166,8 @@ async function processBatch(
       case 'failed': {
         const { failure } = outcome;
         const error: AttemptError = { at: new Date().toISOString(), message: failure.message, status: failure.status, correlationId: failure.correlationId };
-        if (failure.retryable && entry.attempts + 1 < settings.maxAttempts) {
-          await scheduleRetry(ctx.pool, entry, owner, error, retryDelayMs(entry.attempts, settings.retryBaseDelayMs));
+        if (failure.retryable && entry.attempts < settings.maxAttempts) {
+          await retryLater(ctx.pool, OUTBOX_QUEUE, entry.id, owner, JSON.stringify([error]), { baseMs: settings.retryBaseDelayMs, maxMs: RETRY_MAX_DELAY_MS });
         } else if (await deadLetter(ctx.pool, entry, owner, outcome.payload, [...entry.errors, error])) {
           dead.push({ entry, error });
         }
@@ -201,17 +176,7 @@ async function processBatch(
     }
   }
   await complete(ctx.pool, done, owner);
-  await defer(ctx.pool, deferred, owner, settings.deferDelayMs);
+  await defer(ctx.pool, OUTBOX_QUEUE, deferred.map((e) => e.id), owner, settings.deferDelayMs);
   logger.debug({ type, claimed: entries.length, done: done.length, deferred: deferred.length, deadLettered: dead.length }, 'outbox batch');
-  if (dead.length > 0) {
-    const first = dead[0]!.error;
-    await raiseAlert(sink, 'outbound_dead_letter', `${dead.length} ${type} record(s) could not be written to HubSpot and were dead-lettered`, {
-      objectType: type,
-      records: dead.length,
-      attempts: dead.map((d) => d.entry.attempts + 1),
-      firstError: first.message,
-      status: first.status,
-      correlationId: first.correlationId,
-    });
-  }
+  return dead;
 }

@@ -1,9 +1,11 @@
+import { withTransaction } from '../../db/pool.js';
 import { CRM_OBJECTS } from '../../domain/hubspot-objects.js';
 import { type Account, findAccounts, setAccountHubspotIds } from '../../store/accounts.js';
+import { linkUserToContact } from '../../store/contact-links.js';
 import { findNumbers, type PhoneNumber, setNumberHubspotIds } from '../../store/numbers.js';
 import type { OutboxEntry } from '../../store/outbox.js';
 import { findTrunks, setTrunkHubspotIds, type Trunk } from '../../store/trunks.js';
-import { findWarpUsers, setUserHubspotIds, type WarpUser } from '../../store/warp-users.js';
+import { findWarpUsers, type WarpUser } from '../../store/warp-users.js';
 import {
   ALLOWED_PROPERTIES,
   companyProperties,
@@ -168,8 +170,22 @@ export async function sendContacts(ctx: SendContext, entries: readonly OutboxEnt
   if (upserted) {
     const written = splitOutcome(outcomes, upserts, upserted);
     await callFor(outcomes, written, () => ctx.hubspot.associateDefault(CRM_OBJECTS.contact.path, CRM_OBJECTS.company.path, written.map((w) => ({ fromId: w.hubspotId, toId: w.companyId }))));
-    await setUserHubspotIds(ctx.pool, written.map((w) => ({ userId: w.record.userId, hubspotId: w.hubspotId })));
+    await linkContacts(ctx, outcomes, written);
     for (const w of written) if (!outcomes.has(w.entry)) outcomes.done(w.entry);
   }
   return outcomes;
+}
+
+/**
+ * Records which contact each upsert landed on (store/contact-links.ts). A contact that belongs to
+ * another WARP user or to another customer's company is not linked: the entry fails for good with
+ * the reason, so a person sees it as a dead letter instead of the link silently never happening.
+ */
+async function linkContacts(ctx: SendContext, outcomes: Outcomes, written: ReadonlyArray<Item<WarpUser> & { hubspotId: string }>): Promise<void> {
+  await withTransaction(ctx.pool, async (tx) => {
+    for (const w of written) {
+      const link = await linkUserToContact(tx, w.record.userId, w.hubspotId);
+      if (!link.linked && !link.gone) outcomes.fail(w.entry, { message: link.reason, status: undefined, correlationId: undefined, retryable: false }, w.properties);
+    }
+  });
 }

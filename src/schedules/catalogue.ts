@@ -1,0 +1,56 @@
+/**
+ * Every schedule of the product, one entry each (see README.md in this folder for how to add
+ * one). This module is data only: config.ts reads it to parse each schedule's cron setting, the
+ * composition root binds each entry's `task` to the work it names.
+ */
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+
+export interface ScheduleDefinition {
+  /**
+   * Stable name, used by the API and CLI and as graphile-worker's crontab identifier: renaming a
+   * schedule forgets its history, so its missed slots are not filled.
+   */
+  name: string;
+  description: string;
+  /** The environment variable whose cron expression (5 fields, UTC) times it. */
+  cronSetting: `SCHEDULE_${string}_CRON`;
+  defaultCron: string;
+  /** Slots missed while no instance ran (an outage, a deploy) run once each, up to this far back. */
+  fillWindowMs: number;
+  /** The scheduled work it runs: a key of the work map the composition root supplies. */
+  task: string;
+  /**
+   * The serial queue its runs join; default `schedule:<name>`, so a slow run never overlaps the
+   * next. Share a queue with other jobs that must not run beside it.
+   */
+  queue?: string;
+  /** Attempts per slot (retried with graphile-worker's back-off); default 3. */
+  maxAttempts?: number;
+}
+
+export const SCHEDULES = [
+  {
+    name: 'customer-reconcile',
+    description: 'Full customer reconciliation: HubSpot companies, contacts and deals against the cache, drift repaired per field ownership',
+    cronSetting: 'SCHEDULE_CUSTOMER_RECONCILE_CRON',
+    defaultCron: '30 1 * * *',
+    fillWindowMs: DAY_MS,
+    task: 'customer-reconcile',
+    // Never beside an import or a manual reconcile: they walk the same records.
+    queue: 'customer-sync',
+  },
+  {
+    name: 'retention',
+    description: 'Deletes finished webhook inbox events and batches older than RETENTION_DAYS, and expired replay guards',
+    cronSetting: 'SCHEDULE_RETENTION_CRON',
+    defaultCron: '0 2 * * *',
+    fillWindowMs: DAY_MS,
+    task: 'retention',
+  },
+] as const satisfies readonly ScheduleDefinition[];
+
+/** The names of the work the product's schedules run: the composition root must supply each. */
+export type ScheduledTaskName = (typeof SCHEDULES)[number]['task'];

@@ -1,0 +1,44 @@
+import type { Pool } from '../db/pool.js';
+import type { HubSpotGateway } from '../hubspot/gateway.js';
+import type { ScheduledWork, TaskDefinition } from '../jobs/task.js';
+import type { Logger } from '../lib/logger.js';
+import type { InboundHooks } from './inbound/apply-field.js';
+import { customerSyncTask, reconcileNow } from './inbound/customer-sync.js';
+import { crmReaderFromGateway } from './inbound/gateway-reader.js';
+import { cleanUpInbound } from './inbound/retention.js';
+import type { ReplayGuardRetention } from './inbound/webhook-auth.js';
+import type { WelcomeMailer } from './onboarding/mailer.js';
+import { onboardingTask } from './onboarding/onboarding.js';
+
+/**
+ * The sync side's background work for the job system: the tasks its code queues (import and
+ * reconcile, onboarding) and the work its schedules run, keyed by the names the schedule catalogue
+ * (src/schedules/catalogue.ts) uses.
+ */
+
+export interface BackgroundTaskDeps {
+  pool: Pool;
+  logger: Logger;
+  gateway: HubSpotGateway;
+  hooks: Omit<InboundHooks, 'needsFetch'>;
+  mailer: WelcomeMailer | undefined;
+  /** Finished inbox events and stored webhook batches are deleted after this long. */
+  retentionMs: number;
+  /** How long the webhook replay guard must remember what it saw. */
+  replayGuard: ReplayGuardRetention;
+}
+
+export function backgroundTasks(deps: BackgroundTaskDeps): { tasks: TaskDefinition[]; work: Record<string, ScheduledWork> } {
+  const { pool, logger, hooks } = deps;
+  const customerSync = { pool, logger: logger.child({ component: 'customer-sync' }), reader: crmReaderFromGateway(deps.gateway, 'backfill'), hooks };
+  return {
+    tasks: [
+      customerSyncTask(customerSync),
+      onboardingTask({ pool, logger: logger.child({ component: 'onboarding' }), hubspot: deps.gateway, reader: crmReaderFromGateway(deps.gateway, 'realtime'), hooks, mailer: deps.mailer }),
+    ],
+    work: {
+      'customer-reconcile': (run) => reconcileNow(customerSync, run),
+      retention: (run) => cleanUpInbound(pool, { retentionMs: deps.retentionMs, replayGuard: deps.replayGuard }, run.signal),
+    },
+  };
+}
