@@ -10,18 +10,24 @@ function deferred() {
   return { promise, release };
 }
 
+/** A queue whose first statement waits for `gate`; `runs` lists each statement's items. */
+function gatedQueue(maxMergedSize: number, answer: (items: readonly string[]) => string[]) {
+  const gate = deferred();
+  const runs: string[][] = [];
+  const queue = createMergeQueue(
+    async (items: readonly string[]) => {
+      runs.push([...items]);
+      if (runs.length === 1) await gate.promise;
+      return answer(items);
+    },
+    { maxInFlight: 1, maxMergedSize },
+  );
+  return { gate, runs, queue };
+}
+
 describe('merge queue', () => {
   it('runs at most maxInFlight statements and merges what waits meanwhile, up to maxMergedSize', async () => {
-    const gate = deferred();
-    const runs: string[][] = [];
-    const queue = createMergeQueue(
-      async (items: readonly string[]) => {
-        runs.push([...items]);
-        if (runs.length === 1) await gate.promise;
-        return items.map((item) => `done ${item}`);
-      },
-      { maxInFlight: 1, maxMergedSize: 5 },
-    );
+    const { gate, runs, queue } = gatedQueue(5, (items) => items.map((item) => `done ${item}`));
     const answers = [queue.submit('a', 1), queue.submit('b', 2), queue.submit('c', 2), queue.submit('d', 2)];
     expect(runs).toEqual([['a']]);
     expect(queue.waiting()).toBe(3);
@@ -39,17 +45,10 @@ describe('merge queue', () => {
   });
 
   it('runs the items of a failed merged statement one by one, so only the failing one fails', async () => {
-    const gate = deferred();
-    const runs: string[][] = [];
-    const queue = createMergeQueue(
-      async (items: readonly string[]) => {
-        runs.push([...items]);
-        if (runs.length === 1) await gate.promise;
-        if (items.includes('bad')) throw new Error('bad item');
-        return [...items];
-      },
-      { maxInFlight: 1, maxMergedSize: 10 },
-    );
+    const { gate, runs, queue } = gatedQueue(10, (items) => {
+      if (items.includes('bad')) throw new Error('bad item');
+      return [...items];
+    });
     const first = queue.submit('first', 1);
     const answers = [queue.submit('x', 1), queue.submit('bad', 1), queue.submit('y', 1)].map((p) => p.then((v) => v, (e: Error) => e.message));
     gate.release();
