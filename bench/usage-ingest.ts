@@ -120,8 +120,10 @@ async function buildHistory(url: string, days: number, perDay: number): Promise<
         await client.query('SET synchronous_commit = off');
         for (let day = work.shift(); day; day = work.shift()) {
           const partition = pg.escapeIdentifier(`usage_calls_p${day.replaceAll('-', '')}`);
+          // The registry takes the rows this statement wrote, not the whole partition: the empty
+          // phase may have written into yesterday's partition (a run just after midnight UTC).
           await client.query(
-            `INSERT INTO ${partition} (call_id, version, trunk_id, customer_id, outbound, started_at, answered_at, ended_at, billable_seconds, sip_code, cost, from_number, to_number)
+            `WITH raw AS (INSERT INTO ${partition} (call_id, version, trunk_id, customer_id, outbound, started_at, answered_at, ended_at, billable_seconds, sip_code, cost, from_number, to_number)
              SELECT 'call_' || t.tag || '_' || to_hex(ms) || '_h' || g, 1, t.id, t.customer_id, g % 3 <> 0, s,
                CASE WHEN g % 5 < 3 THEN s + interval '4 s' END, s + interval '64 s', CASE WHEN g % 5 < 3 THEN 60 ELSE 0 END,
                CASE WHEN g % 5 < 3 THEN 200 ELSE 486 END, CASE WHEN g % 5 < 3 THEN 0.0125 ELSE 0 END,
@@ -129,12 +131,11 @@ async function buildHistory(url: string, days: number, perDay: number): Promise<
              FROM generate_series(1, $2::int) g
              CROSS JOIN LATERAL (SELECT $1::bigint + g::bigint * 86399000 / $2 AS ms) m
              CROSS JOIN LATERAL (SELECT timestamptz 'epoch' + ms * interval '1 ms' AS s) ts
-             JOIN bench_trunks t ON t.n = g % ${CUSTOMERS * TRUNKS_PER_CUSTOMER}`,
+             JOIN bench_trunks t ON t.n = g % ${CUSTOMERS * TRUNKS_PER_CUSTOMER}
+             RETURNING call_id, version, trunk_id, customer_id, started_at, outbound, answered_at IS NOT NULL AS ok, billable_seconds, cost)
+             INSERT INTO usage_record_versions (kind, record_id, version, trunk_id, customer_id, started_at, outbound, ok, billable_seconds, cost)
+             SELECT 'c', call_id, version, trunk_id, customer_id, started_at, outbound, ok, billable_seconds, cost FROM raw`,
             [Date.parse(`${day}T00:00:00Z`), perDay],
-          );
-          await client.query(
-            `INSERT INTO usage_record_versions (kind, record_id, version, trunk_id, customer_id, started_at, outbound, ok, billable_seconds, cost)
-             SELECT 'c', call_id, version, trunk_id, customer_id, started_at, outbound, answered_at IS NOT NULL, billable_seconds, cost FROM ${partition}`,
           );
         }
       } finally {
