@@ -150,16 +150,19 @@ async function buildHistory(url: string, days: number, perDay: number): Promise<
   } finally {
     client.release();
   }
-  // Roll-up rows of the history (their sizes matter for the upserts, their values do not).
+  // Roll-up rows of the history (their sizes matter for the upserts, their values do not); the
+  // empty phase's own rows of yesterday, if any, stay as they are.
   await pool.query(
     `INSERT INTO usage_trunk_hours (trunk_id, hour, customer_id, calls_attempted, calls_completed, billable_seconds, spend)
      SELECT t.id, h, t.customer_id, 100, 60, 3600, 0.75 FROM trunks t
-     CROSS JOIN generate_series($1::timestamptz, $2::timestamptz - interval '1 hour', interval '1 hour') h`,
+     CROSS JOIN generate_series($1::timestamptz, $2::timestamptz - interval '1 hour', interval '1 hour') h
+     ON CONFLICT DO NOTHING`,
     [`${historyDays[0]}T00:00:00Z`, `${today}T00:00:00Z`],
   );
   await pool.query(
     `INSERT INTO usage_customer_days (customer_id, day, calls_attempted, spend)
-     SELECT c.id, d::date, 10000, 75 FROM customers c CROSS JOIN generate_series($1::date, $2::date - 1, interval '1 day') d`,
+     SELECT c.id, d::date, 10000, 75 FROM customers c CROSS JOIN generate_series($1::date, $2::date - 1, interval '1 day') d
+     ON CONFLICT DO NOTHING`,
     [historyDays[0], today],
   );
   await pool.query('DROP TABLE bench_trunks');
