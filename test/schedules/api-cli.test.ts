@@ -1,9 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { createApiKey } from '../../src/store/api-keys.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { runTs } from '../support/process.js';
 import { startTestService, type TestService } from '../support/service.js';
+
+// These tests start the service or the CLI as processes (tsx compiles on start): on a busy
+// 2-core machine one start can take tens of seconds, more than the suite's default 30 s per test.
+vi.setConfig({ testTimeout: 180_000 });
 
 describe('schedules API and CLI', () => {
   let db: TestDatabase;
