@@ -2,6 +2,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import { createLogger } from '../../src/lib/logger.js';
 import { createApiKey } from '../../src/store/api-keys.js';
+import { enqueue } from '../../src/store/outbox.js';
+import { dayNoteKey } from '../../src/store/usage-day-notes.js';
 import { usageWork } from '../../src/worker.js';
 import { type OutboundFixture, outboxDrained, startOutboundFixture, trunkBody, waitFor } from '../outbound/support.js';
 import { callRecord } from './fixtures.js';
@@ -109,20 +111,30 @@ it('writes one daily summary note per customer-day and edits it when a late corr
   expect(note).toContain('ACD: 1 min');
   expect((await company())['warp_mtd_minutes']).toBe(String(Number((await cache()).mtd_minutes)));
 
-  // The switch re-rates one of yesterday's calls: the same note shows the new spend.
-  expect(await postCalls([call('y-1', todayStart - DAY_MS + 10 * HOUR_MS, '3.00', 2)])).toMatchObject({ corrected: 1 });
+  // The switch re-rates one of yesterday's calls: the same note shows the new spend. (Spend stays
+  // under the credit limit of 10 whether yesterday is in this month or not.)
+  expect(await postCalls([call('y-1', todayStart - DAY_MS + 10 * HOUR_MS, '1.00', 2)])).toMatchObject({ corrected: 1 });
   expect(await run('usage-live')).toMatchObject({ notesCorrected: 1 });
   await drained();
   const edited = await summaries();
   expect(edited).toHaveLength(1);
-  expect(edited[0]).toContain('Daily spend: 3.50 USD');
+  expect(edited[0]).toContain('Daily spend: 1.50 USD');
   expect(edited[0]).toContain('Corrected');
   expect((await company())['warp_mtd_spend']).toBe(String(Number((await cache()).mtd_spend)));
   expect(await run('usage-live')).toMatchObject({ notesCorrected: 0 });
+
+  // HubSpot created the note but the worker died before recording it: the retry adopts that note.
+  const noteRow = async () => (await f.db.pool.query<{ hubspot_note_id: string | null }>('SELECT hubspot_note_id FROM usage_day_notes WHERE customer_id = $1 AND day = $2', [customer.id, yesterday])).rows[0]!;
+  const { hubspot_note_id: noteId } = await noteRow();
+  await f.db.pool.query('UPDATE usage_day_notes SET hubspot_note_id = NULL, sent_revision = 0 WHERE customer_id = $1 AND day = $2', [customer.id, yesterday]);
+  await enqueue(f.db.pool, [{ objectType: 'usage_note', recordKey: dayNoteKey(customer.id, yesterday) }]);
+  await drained();
+  expect(await summaries()).toHaveLength(1);
+  expect((await noteRow()).hubspot_note_id).toBe(noteId);
 });
 
 it('limits the trunks at 100 % of the credit limit from real spend, and restores them below it', async () => {
-  await postCalls([call('t-2', todayCallStart + 1_000, '5.00')]);
+  expect(await postCalls([call('t-2', todayCallStart + 1_000, '5.00')])).toMatchObject({ accepted: 1 });
   expect(await run('usage-live')).toMatchObject({ creditLimitChecks: 1, thresholdAlerts: 0 });
   await drained();
   const status = async () => (await f.db.pool.query<{ status: string }>('SELECT status FROM trunks WHERE trunk_id = $1', [trunkId])).rows[0]!.status;
