@@ -15,6 +15,15 @@ export const dayNoteMarker = (customerId: string, day: string): string => `warp-
 /** Where the note sits on the timeline: the last second of the day it sums up. */
 export const dayNoteTime = (day: string): Date => new Date(dayStartMs(day) + DAY_MS - 1000);
 
+/** `4.65575` → `4.66`: a decimal string rounded half up to cents, exactly (no floating point). */
+export function roundToCents(decimal: string): string {
+  const [whole = '0', fraction = ''] = decimal.split('.');
+  const thousandths = BigInt(whole + fraction.padEnd(3, '0').slice(0, 3));
+  const cents = (thousandths + 5n) / 10n;
+  const text = cents.toString().padStart(3, '0');
+  return `${text.slice(0, -2)}.${text.slice(-2)}`;
+}
+
 const percent = (ratio: number | null): string => (ratio === null ? 'n/a' : `${(ratio * 100).toFixed(1)} %`);
 
 export function dayNoteBody(row: DayFigures, correctedAt: Date | null): string {
@@ -24,7 +33,7 @@ export function dayNoteBody(row: DayFigures, correctedAt: Date | null): string {
     `Calls completed: ${f.calls_completed}`,
     `Minutes used: ${f.minutes_used}`,
     `SMS sent: ${f.sms_sent}`,
-    `Daily spend: ${f.spend} USD`,
+    `Daily spend: ${roundToCents(f.spend)} USD`,
     `ASR: ${percent(f.asr)}`,
     `ACD: ${f.acd === null ? 'n/a' : `${f.acd} min`}`,
   ];
