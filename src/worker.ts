@@ -103,7 +103,6 @@ export function usageWork(pool: Pool, logger: Logger, metrics: Registry | undefi
   const sink = { ...alerts, db: pool, logger: logger.child({ component: 'usage-sync' }) };
   return usagePushWork({
     pool,
-    logger: sink.logger,
     metrics: createUsagePushMetrics(metrics),
     creditLimit: { limitedReason: CREDIT_LIMIT_REASON, apply: (ban) => applyCreditLimit({ pool }, ban, 'spend') },
     deliverAlert: (alert) => deliverAlert(sink, alert),

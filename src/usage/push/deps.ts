@@ -1,12 +1,10 @@
 import type { Pool } from '../../db/pool.js';
-import type { Logger } from '../../lib/logger.js';
 import type { OpsAlert } from '../../store/alerts.js';
 import type { UsagePushMetrics } from './metrics.js';
 
 /** What the usage schedules need; the composition root supplies the parts that live in other layers. */
 export interface UsagePushDeps {
   pool: Pool;
-  logger: Logger;
   metrics: UsagePushMetrics;
   /**
    * The credit-limit rule (src/warp/account-rules.ts, applied with spend as its cause) and the
