@@ -22,6 +22,8 @@ export const ACCOUNT_EVENT_KINDS = [
   'numbers_released',
   'e911_updated',
   'campaign_registered',
+  'platform_incident',
+  'escalation_triggered',
 ] as const;
 export type AccountEventKind = (typeof ACCOUNT_EVENT_KINDS)[number];
 

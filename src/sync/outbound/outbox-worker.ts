@@ -13,6 +13,7 @@ import { type AlertSink, raiseAlert } from './ops-alerts.js';
 import type { EntryOutcome, Sender, SendContext, TimelineTemplates } from './send-common.js';
 import { sendEvents } from './send-events.js';
 import { sendCompanies, sendContacts, sendNumbers, sendTrunks } from './send-objects.js';
+import { sendTicketNotes, sendTickets } from './send-tickets.js';
 
 /**
  * Outbox workers: any number per process, any number of processes. Each loop claims a leased batch
@@ -51,6 +52,8 @@ export interface OutboxWorkerDeps {
   logger: Logger;
   alerts: Omit<AlertSink, 'db' | 'logger'>;
   timelineTemplates: TimelineTemplates;
+  /** The ticket pipeline auto-tickets are created in (HubSpot's default: `0`). */
+  ticketPipeline?: string | undefined;
   metrics?: Registry | undefined;
 }
 
@@ -61,7 +64,8 @@ export interface OutboxWorkers {
 
 // Companies first: trunks, numbers, contacts and notes need the company's HubSpot id. Trunks
 // before numbers, which are associated with them.
-const TYPE_ORDER: readonly OutboxObjectType[] = ['company', 'contact', 'trunk', 'number', 'event'];
+// Tickets before their notes, which need the ticket's HubSpot id.
+const TYPE_ORDER: readonly OutboxObjectType[] = ['company', 'contact', 'trunk', 'number', 'event', 'ticket', 'ticket_note'];
 
 const SENDERS: Record<OutboxObjectType, Sender> = {
   company: sendCompanies,
@@ -69,13 +73,15 @@ const SENDERS: Record<OutboxObjectType, Sender> = {
   trunk: sendTrunks,
   number: sendNumbers,
   event: sendEvents,
+  ticket: sendTickets,
+  ticket_note: sendTicketNotes,
 };
 
 /** The longest retry delay of a record (the back-off doubles up to it). */
 const RETRY_MAX_DELAY_MS = 10 * 60_000;
 
 export function startOutboxWorkers(deps: OutboxWorkerDeps, settings: OutboxWorkerSettings): OutboxWorkers {
-  const ctx: SendContext = { pool: deps.pool, hubspot: deps.hubspot, timelineTemplates: deps.timelineTemplates };
+  const ctx: SendContext = { pool: deps.pool, hubspot: deps.hubspot, timelineTemplates: deps.timelineTemplates, ticketPipeline: deps.ticketPipeline };
   const sink: AlertSink = { ...deps.alerts, db: deps.pool, logger: deps.logger };
   const runner = startQueueRunner({
     name: 'outbox',
