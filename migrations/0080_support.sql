@@ -62,6 +62,7 @@ CREATE TABLE support_alerts (
   received_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX support_alerts_window ON support_alerts (trigger, received_at);
+CREATE INDEX support_alerts_ticket ON support_alerts (ticket_id, customer_id) WHERE outcome = 'suppressed';
 
 -- The ticket cache: every HubSpot ticket we heard of (webhooks, WARP's own writes, fetches), so
 -- WARP knows each customer's open tickets. Properties apply in time order per property.

@@ -85,9 +85,14 @@ const toTicket = (r: Row): SupportTicket => ({
   closedAt: r.closed_at,
 });
 
+/** Serializes every decision about one alert key across instances until the transaction ends. */
+export async function lockAlertKey(tx: Queryable, alertKey: string): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtext('support-key:' || $1))`, [alertKey]);
+}
+
 /**
- * Serializes every decision about one trigger (open, recur, storm) across instances until the
- * transaction ends: five identical requests at once make one ticket and four recurrences.
+ * Serializes every decision that may open a ticket for one trigger (open, recur, storm) across instances until the
+ * transaction ends, so the storm count (distinct customers) is exact.
  */
 export async function lockTrigger(tx: Queryable, trigger: string): Promise<void> {
   await tx.query(`SELECT pg_advisory_xact_lock(hashtext('support-trigger:' || $1))`, [trigger]);

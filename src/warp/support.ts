@@ -4,7 +4,7 @@ import type { TicketSeverity } from '../domain/value-sets.js';
 import { insertAlert } from '../store/alerts.js';
 import { enqueue, type OutboxChange } from '../store/outbox.js';
 import {
-  closeTicketRow, customersTripped, findOpenTicket, insertAlertRow, insertTicket, insertTicketNote, listCustomerTickets, lockDueEscalations, lockTrigger,
+  closeTicketRow, customersTripped, findOpenTicket, insertAlertRow, insertTicket, insertTicketNote, listCustomerTickets, lockAlertKey, lockDueEscalations, lockTrigger,
   markEscalated, recordRecurrence, type SupportTicket, suppressedBefore,
 } from '../store/support-tickets.js';
 import { cachedPriority, type CachedTicket, listCachedTickets } from '../store/ticket-cache.js';
@@ -16,9 +16,10 @@ import { fail, ok, type Result } from './result.js';
 /**
  * Auto-tickets (docs/support.md): one open ticket per alert key (trigger + customer + trunk),
  * recurrences as notes on it, storms as one platform ticket, SLA escalation, closing when the
- * trigger clears. Every decision about one trigger is taken under that trigger's lock, in the
- * transaction that records it and queues the HubSpot writes (outbox: `ticket`, `ticket_note`), so
- * concurrent requests and instances can never open two tickets for one key.
+ * trigger clears. Every decision about a key is taken under that key's lock, and every decision
+ * that may open a ticket also under its trigger's lock (storms count customers per trigger), in
+ * the transaction that records it and queues the HubSpot writes (outbox: `ticket`,
+ * `ticket_note`), so concurrent requests and instances can never open two tickets for one key.
  */
 
 export interface StormSettings {
@@ -50,8 +51,10 @@ export function raiseAutoTicket(deps: WarpDeps, input: AutoTicketInput, storm: S
   const { trigger, definition, ban, data, at } = input;
   return customerCommand<RaisedTicket>(deps, ban, async (tx, customerId) => {
     if (!(await findCustomerTrunk(tx, customerId, data.trunk_id))) return fail('not_found', `Customer ${ban} has no trunk ${data.trunk_id}`);
-    await lockTrigger(tx, trigger);
+    // Locks in one order everywhere (key, then trigger): recurrences of different keys run side by
+    // side; only a decision that may open a ticket waits for the trigger.
     const key = alertKey(trigger, ban, data.trunk_id);
+    await lockAlertKey(tx, key);
     const open = await findOpenTicket(tx, key);
     if (open) {
       await recordRecurrence(tx, open.id, at, data);
@@ -60,6 +63,13 @@ export function raiseAutoTicket(deps: WarpDeps, input: AutoTicketInput, storm: S
       await enqueue(tx, [noteChange(noteId)]);
       return ok({ ticket: open, outcome: 'recurrence' });
     }
+    const storming = await findOpenTicket(tx, stormAlertKey(trigger));
+    if (storming && (await suppressedBefore(tx, storming.id, customerId))) {
+      // Already part of this storm (and told so): counted, nothing more to write.
+      await insertAlertRow(tx, { trigger, customerId, alertKey: key, outcome: 'suppressed', ticketId: storming.id, at });
+      return ok({ ticket: storming, outcome: 'suppressed' });
+    }
+    await lockTrigger(tx, trigger);
     const tripped = await customersTripped(tx, trigger, new Date(at.getTime() - storm.windowMs), customerId);
     if (tripped > storm.customers) return ok(await suppressInStorm(tx, input, customerId, key, tripped, storm));
 
