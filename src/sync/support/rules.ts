@@ -1,5 +1,5 @@
 import type { Pool } from '../../db/pool.js';
-import { alertKey, TRIGGERS } from '../../domain/support.js';
+import { alertKey, type TriggerName, triggerOf } from '../../domain/support.js';
 import { claimRuleHour, type TrunkHour, trunkHourFigures } from '../../store/support-rules.js';
 import { findOpenTicket, lastAlertOf, listOpenTickets, setHealthyHours } from '../../store/support-tickets.js';
 import { closeClearedTicket, raiseAutoTicket, type StormSettings } from '../../warp/support.js';
@@ -22,8 +22,10 @@ export interface RuleSettings {
 type Verdict = { tripped: true; data: Record<string, unknown> & { trunk_id: string } } | { tripped: false } | null;
 
 interface Rule {
-  trigger: keyof typeof TRIGGERS;
+  trigger: TriggerName;
   judge(hour: TrunkHour, settings: RuleSettings): Verdict;
+  /** The note that closes the ticket. */
+  cleared(trunkId: string, hours: number, settings: RuleSettings): string;
 }
 
 export const RULES: readonly Rule[] = [
@@ -35,6 +37,7 @@ export const RULES: readonly Rule[] = [
       if (asr >= s.asrThreshold) return { tripped: false };
       return { tripped: true, data: { trunk_id: h.trunkId, current_asr: Math.round(asr * 10_000) / 10_000, threshold: s.asrThreshold, period: 'last_hour', attempts: h.attempts } };
     },
+    cleared: (trunkId, hours, s) => `Cleared: ASR back at or above ${Math.round(s.asrThreshold * 100)}% for ${hours} consecutive hours on ${trunkId}; closing.`,
   },
 ];
 
@@ -47,7 +50,7 @@ export async function evaluateRules(pool: Pool, settings: RuleSettings & { storm
   const figures = await trunkHourFigures(pool, hour);
   const counts = { trunksJudged: 0, raised: 0, healthy: 0, closed: 0 };
   for (const rule of RULES) {
-    const definition = TRIGGERS[rule.trigger];
+    const definition = triggerOf(rule.trigger)!;
     for (const figure of figures) {
       const verdict = rule.judge(figure, settings);
       if (!verdict) continue;
@@ -63,7 +66,7 @@ export async function evaluateRules(pool: Pool, settings: RuleSettings & { storm
         counts.healthy += 1;
         const healthy = open.healthyHours + 1;
         if (healthy < HEALTHY_HOURS_TO_CLOSE) await setHealthyHours(pool, open.id, healthy);
-        else if (valueOf(await closeClearedTicket({ pool }, open, `Cleared: ASR back at or above ${Math.round(settings.asrThreshold * 100)}% for ${healthy} consecutive hours on ${figure.trunkId}; closing.`, hourEnd))) counts.closed += 1;
+        else if (valueOf(await closeClearedTicket({ pool }, open, rule.cleared(figure.trunkId, healthy, settings), hourEnd))) counts.closed += 1;
       }
     }
     counts.closed += await closeQuietStorms(pool, rule.trigger, hourEnd);
