@@ -108,22 +108,10 @@ export async function findTickets(db: Queryable, ids: readonly string[]): Promis
   return rows.map(toTicket);
 }
 
-export interface NewSupportTicket {
-  alertKey: string;
-  trigger: string;
-  customerId: string | null;
-  trunkId: string | null;
-  isStorm: boolean;
-  severity: string;
-  priority: string;
-  issueType: string;
-  issueCategory: string;
-  subject: string;
-  content: string;
-  details: Record<string, unknown>;
-  openedAt: Date;
-  slaBreachAt: Date;
-}
+export type NewSupportTicket = Pick<
+  SupportTicket,
+  'alertKey' | 'trigger' | 'customerId' | 'trunkId' | 'isStorm' | 'severity' | 'priority' | 'issueType' | 'issueCategory' | 'subject' | 'content' | 'details' | 'openedAt' | 'slaBreachAt'
+>;
 
 export async function insertTicket(tx: Queryable, t: NewSupportTicket): Promise<SupportTicket> {
   const { rows } = await tx.query<{ id: string }>(
