@@ -30,7 +30,7 @@ CREATE TABLE api_keys (
   CONSTRAINT api_keys_key_hash_key UNIQUE (key_hash),
   CONSTRAINT api_keys_name_check CHECK (((length(name) >= 1) AND (length(name) <= 100))),
   CONSTRAINT api_keys_pkey PRIMARY KEY (id),
-  CONSTRAINT api_keys_scopes_check CHECK (((scopes <@ ARRAY['read'::text, 'write'::text, 'admin'::text, 'usage:write'::text]) AND (cardinality(scopes) > 0)))
+  CONSTRAINT api_keys_scopes_check CHECK (((scopes <@ ARRAY['read'::text, 'write'::text, 'admin'::text, 'usage:write'::text, 'support:write'::text]) AND (cardinality(scopes) > 0)))
 );
 CREATE UNIQUE INDEX api_keys_active_name ON api_keys USING btree (name) WHERE (revoked_at IS NULL);
 
@@ -263,7 +263,7 @@ CREATE TABLE outbox (
   lease_until timestamp with time zone,
   lease_owner text,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
-  CONSTRAINT outbox_object_type_check CHECK ((object_type = ANY (ARRAY['company'::text, 'contact'::text, 'trunk'::text, 'number'::text, 'event'::text, 'usage_note'::text]))),
+  CONSTRAINT outbox_object_type_check CHECK ((object_type = ANY (ARRAY['company'::text, 'contact'::text, 'trunk'::text, 'number'::text, 'event'::text, 'ticket'::text, 'ticket_note'::text, 'usage_note'::text]))),
   CONSTRAINT outbox_object_type_record_key_key UNIQUE (object_type, record_key),
   CONSTRAINT outbox_pkey PRIMARY KEY (id)
 );
@@ -296,6 +296,79 @@ CREATE TABLE schema_migrations (
   applied_at timestamp with time zone NOT NULL DEFAULT now(),
   CONSTRAINT schema_migrations_pkey PRIMARY KEY (version)
 );
+
+CREATE TABLE support_alerts (
+  id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  trigger text NOT NULL,
+  customer_id bigint NOT NULL,
+  alert_key text NOT NULL,
+  outcome text NOT NULL,
+  ticket_id bigint,
+  received_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT support_alerts_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),
+  CONSTRAINT support_alerts_outcome_check CHECK ((outcome = ANY (ARRAY['created'::text, 'recurrence'::text, 'suppressed'::text]))),
+  CONSTRAINT support_alerts_pkey PRIMARY KEY (id),
+  CONSTRAINT support_alerts_ticket_id_fkey FOREIGN KEY (ticket_id) REFERENCES support_tickets(id)
+);
+CREATE INDEX support_alerts_ticket ON support_alerts USING btree (ticket_id, customer_id) WHERE (outcome = 'suppressed'::text);
+CREATE INDEX support_alerts_window ON support_alerts USING btree (trigger, received_at);
+
+CREATE TABLE support_portal_check (
+  singleton boolean NOT NULL DEFAULT true,
+  missing text[] NOT NULL,
+  checked_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT support_portal_check_pkey PRIMARY KEY (singleton),
+  CONSTRAINT support_portal_check_singleton_check CHECK (singleton)
+);
+
+CREATE TABLE support_ticket_notes (
+  id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  ticket_id bigint NOT NULL,
+  kind text NOT NULL,
+  body text NOT NULL,
+  occurred_at timestamp with time zone NOT NULL DEFAULT now(),
+  dispatched_at timestamp with time zone,
+  hubspot_id text,
+  sent_at timestamp with time zone,
+  CONSTRAINT support_ticket_notes_kind_check CHECK ((kind = ANY (ARRAY['recurrence'::text, 'cleared'::text, 'escalation'::text]))),
+  CONSTRAINT support_ticket_notes_pkey PRIMARY KEY (id),
+  CONSTRAINT support_ticket_notes_ticket_id_fkey FOREIGN KEY (ticket_id) REFERENCES support_tickets(id)
+);
+CREATE INDEX support_ticket_notes_ticket ON support_ticket_notes USING btree (ticket_id, id);
+
+CREATE TABLE support_tickets (
+  id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  alert_key text NOT NULL,
+  trigger text NOT NULL,
+  customer_id bigint,
+  trunk_id text,
+  is_storm boolean NOT NULL DEFAULT false,
+  severity text NOT NULL,
+  priority text NOT NULL,
+  issue_type text NOT NULL,
+  issue_category text NOT NULL,
+  subject text NOT NULL,
+  content text NOT NULL,
+  details jsonb NOT NULL DEFAULT '{}'::jsonb,
+  status text NOT NULL DEFAULT 'open'::text,
+  hubspot_id text,
+  recurrences integer NOT NULL DEFAULT 0,
+  healthy_hours integer NOT NULL DEFAULT 0,
+  rule_hour timestamp with time zone,
+  opened_at timestamp with time zone NOT NULL DEFAULT now(),
+  last_alert_at timestamp with time zone NOT NULL DEFAULT now(),
+  sla_breach_at timestamp with time zone NOT NULL,
+  escalated_at timestamp with time zone,
+  closed_at timestamp with time zone,
+  CONSTRAINT support_tickets_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),
+  CONSTRAINT support_tickets_hubspot_id_key UNIQUE (hubspot_id),
+  CONSTRAINT support_tickets_pkey PRIMARY KEY (id),
+  CONSTRAINT support_tickets_severity_check CHECK ((severity = ANY (ARRAY['critical'::text, 'high'::text, 'medium'::text, 'low'::text]))),
+  CONSTRAINT support_tickets_status_check CHECK ((status = ANY (ARRAY['open'::text, 'closed'::text])))
+);
+CREATE INDEX support_tickets_customer ON support_tickets USING btree (customer_id, opened_at);
+CREATE UNIQUE INDEX support_tickets_open_key ON support_tickets USING btree (alert_key) WHERE (status = 'open'::text);
+CREATE INDEX support_tickets_sla ON support_tickets USING btree (sla_breach_at) WHERE ((status = 'open'::text) AND (escalated_at IS NULL));
 
 CREATE TABLE sync_conflicts (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
@@ -339,6 +412,41 @@ CREATE TABLE sync_jobs (
   CONSTRAINT sync_jobs_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'succeeded'::text, 'failed'::text])))
 );
 CREATE INDEX sync_jobs_recent ON sync_jobs USING btree (created_at DESC);
+
+CREATE TABLE ticket_cache (
+  hubspot_id text NOT NULL,
+  customer_id bigint,
+  subject text,
+  pipeline text,
+  stage text,
+  priority text,
+  alert_key text,
+  severity text,
+  trunk_id text,
+  issue_type text,
+  issue_category text,
+  versions jsonb NOT NULL DEFAULT '{}'::jsonb,
+  needs_fetch boolean NOT NULL DEFAULT false,
+  deleted_at timestamp with time zone,
+  merged_into text,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT ticket_cache_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),
+  CONSTRAINT ticket_cache_pkey PRIMARY KEY (hubspot_id)
+);
+CREATE INDEX ticket_cache_customer ON ticket_cache USING btree (customer_id) WHERE (deleted_at IS NULL);
+CREATE INDEX ticket_cache_fetch ON ticket_cache USING btree (hubspot_id) WHERE needs_fetch;
+
+CREATE TABLE ticket_stages (
+  pipeline text NOT NULL,
+  stage text NOT NULL,
+  label text NOT NULL,
+  display_order integer NOT NULL,
+  ticket_state text NOT NULL,
+  read_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT ticket_stages_pkey PRIMARY KEY (pipeline, stage),
+  CONSTRAINT ticket_stages_ticket_state_check CHECK ((ticket_state = ANY (ARRAY['OPEN'::text, 'CLOSED'::text])))
+);
 
 CREATE TABLE trunks (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,

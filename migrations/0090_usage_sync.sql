@@ -58,7 +58,8 @@ CREATE TABLE usage_sync_cursor (
 );
 INSERT INTO usage_sync_cursor DEFAULT VALUES;
 
--- Daily usage summary notes go out through the outbox like every other HubSpot write.
+-- Daily usage summary notes go out through the outbox like every other HubSpot write
+-- (the ticket kinds are 0080's).
 ALTER TABLE outbox DROP CONSTRAINT outbox_object_type_check;
 ALTER TABLE outbox ADD CONSTRAINT outbox_object_type_check
-  CHECK (object_type IN ('company', 'contact', 'trunk', 'number', 'event', 'usage_note'));
+  CHECK (object_type IN ('company', 'contact', 'trunk', 'number', 'event', 'ticket', 'ticket_note', 'usage_note'));

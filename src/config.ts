@@ -106,6 +106,11 @@ const envSchema = z.object({
   JOB_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(4),
   RETENTION_DAYS: positiveInt.default(30),
   USAGE_RAW_RETENTION_DAYS: positiveInt.max(3650).default(35),
+  SUPPORT_TICKET_PIPELINE: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/).default('0'),
+  SUPPORT_STORM_CUSTOMERS: positiveInt.default(20),
+  SUPPORT_STORM_WINDOW_MINUTES: positiveInt.max(1440).default(15),
+  SUPPORT_ASR_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
+  SUPPORT_ASR_MIN_ATTEMPTS: positiveInt.default(50),
   USAGE_BODY_LIMIT_BYTES: positiveInt.default(16 * 1024 * 1024),
   HUBSPOT_TIMELINE_TEMPLATES: optionalString.pipe(
     z
@@ -200,6 +205,8 @@ export interface Config {
   };
   /** Usage ingest: days of raw records kept, and the body limit of the usage routes (after gunzip). */
   usage: { rawRetentionDays: number; bodyLimitBytes: number };
+  /** Auto-tickets (docs/support.md): pipeline, storm threshold and window, the ASR rule. */
+  support: { ticketPipeline: string; stormCustomers: number; stormWindowMs: number; asrThreshold: number; asrMinAttempts: number };
 }
 
 export class ConfigError extends Error {
@@ -327,5 +334,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timelineTemplates: e.HUBSPOT_TIMELINE_TEMPLATES ?? {},
     },
     usage: { rawRetentionDays: e.USAGE_RAW_RETENTION_DAYS, bodyLimitBytes: e.USAGE_BODY_LIMIT_BYTES },
+    support: {
+      ticketPipeline: e.SUPPORT_TICKET_PIPELINE,
+      stormCustomers: e.SUPPORT_STORM_CUSTOMERS,
+      stormWindowMs: e.SUPPORT_STORM_WINDOW_MINUTES * 60_000,
+      asrThreshold: e.SUPPORT_ASR_THRESHOLD,
+      asrMinAttempts: e.SUPPORT_ASR_MIN_ATTEMPTS,
+    },
   });
 }

@@ -18,6 +18,7 @@ import { scheduleRoutes } from './http/routes/schedules.js';
 import { syncRoutes } from './http/routes/sync.js';
 import { trunkRoutes } from './http/routes/trunks.js';
 import { usageRoutes } from './http/routes/usage.js';
+import { supportRoutes } from './http/routes/support.js';
 import { userRoutes } from './http/routes/users.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import { connectHubSpot, type HubSpotConnection, provisionAtStart } from './hubspot/connection.js';
@@ -130,6 +131,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
           ...syncRoutes({ pool: db.pool }),
           ...scheduleRoutes(db.pool, schedules),
           ...usageRoutes({ pool: db.pool, metrics, ...config.usage }),
+          ...supportRoutes(db.pool, { customers: config.support.stormCustomers, windowMs: config.support.stormWindowMs }),
           ...webhookRoutes({
             db: db.pool,
             authenticator: clientSecret ? createWebhookAuthenticator({ clientSecret, ...config.webhooks }) : undefined,

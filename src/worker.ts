@@ -82,11 +82,13 @@ export async function startBackgroundWork(config: Config, deps: BackgroundDeps):
     const retentionMs = config.schedules.retentionDays * DAY_MS;
     const mailer = config.smtp.url ? smtpWelcomeMailer(config.smtp.url, config.smtp.from) : undefined;
     const replayGuard = replayGuardRetention(config.webhooks.maxFutureSkewMs);
-    const background = backgroundTasks({ pool, logger, gateway, hooks, mailer, retentionMs, replayGuard });
+    const { support } = config;
+    const supportRules = { asrThreshold: support.asrThreshold, asrMinAttempts: support.asrMinAttempts, storm: { customers: support.stormCustomers, windowMs: support.stormWindowMs } };
+    const background = backgroundTasks({ pool, logger, gateway, hooks, mailer, retentionMs, replayGuard, support: supportRules, alerts });
     const work = { ...background.work, ...usageWork(pool, logger, metrics, alerts) };
     const jobs = await startSchedules({ databaseUrl: db.url, pool, logger, metrics, concurrency: config.jobs.concurrency, ...background, work, schedules: deps.schedules, historyRetentionMs: retentionMs });
     stoppers.push(() => jobs.stop());
-    const outbound = startOutboundSync({ pool, gateway, logger, settings: config.outbound, metrics });
+    const outbound = startOutboundSync({ pool, gateway, logger, settings: config.outbound, metrics, ticketPipeline: support.ticketPipeline });
     stoppers.push(() => outbound.stop());
     return { inbox, jobs, outbound, stop };
   } catch (error) {

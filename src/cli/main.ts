@@ -6,9 +6,10 @@ import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
 import { provisionCommand } from './commands/provision.js';
 import { schedulesCommand } from './commands/schedules.js';
+import { supportCommand } from './commands/support.js';
 import { usageCommand } from './commands/usage.js';
 
-const COMMANDS: readonly CliCommand[] = [keysCommand, migrateCommand, provisionCommand, schedulesCommand, usageCommand];
+const COMMANDS: readonly CliCommand[] = [keysCommand, migrateCommand, provisionCommand, schedulesCommand, supportCommand, usageCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -5,7 +5,7 @@ import {
 import type { CrmObject, InboundObjectType } from './hubspot-objects.js';
 import {
   ACCOUNT_STATUSES, CUSTOMER_TIERS, NUMBER_CAPABILITIES, NUMBER_TYPES, PAYMENT_METHODS, PAYMENT_STATUSES, RESPORG_STATUSES,
-  TICKET_ISSUE_TYPES, TICKET_SEVERITIES, TRUNK_STATUSES, USER_ROLES,
+  TICKET_CATEGORIES, TICKET_ISSUE_TYPES, TICKET_SEVERITIES, TRUNK_STATUSES, USER_ROLES,
 } from './value-sets.js';
 
 /**
@@ -101,6 +101,8 @@ export const CRM_PROPERTIES = [
   row('ticket',  'warp_severity',        'warp',    selectField(TICKET_SEVERITIES),       null,             null,           'WARP severity', 'Severity set by WARP'),
   row('ticket',  'warp_sla_breach',      'warp',    datetimeField(),                      null,             null,           'WARP SLA breach', 'When the SLA will be breached'),
   row('ticket',  'warp_technical_details', 'warp',  textareaField(),                      null,             null,           'WARP technical details', 'JSON with technical data'),
+  row('ticket',  'warp_issue_category',  'warp',    selectField(TICKET_CATEGORIES),       null,             null,           'WARP issue category', 'Category within the issue type'),
+  row('ticket',  'warp_alert_key',       'warp',    textField({ unique: true }),          null,             null,           'WARP alert key', 'Trigger, customer and trunk of an auto-ticket: one open ticket per key'),
 
   // Custom objects: every field is WARP's; HubSpot only displays them.
   row('trunk',   'name',                 'warp',    textField(),                          null,             'name',         'Name', 'Trunk name'),

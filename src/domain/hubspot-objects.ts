@@ -31,4 +31,6 @@ export function inboundObjectByTypeId(typeId: string): InboundObjectType | undef
 /** HubSpot-defined association type ids (category `HUBSPOT_DEFINED`). */
 export const ASSOCIATION_TYPE_IDS = {
   noteToCompany: 190,
+  noteToTicket: 228,
+  ticketToPrimaryCompany: 26,
 } as const;

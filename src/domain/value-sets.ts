@@ -38,6 +38,17 @@ export type NumberStatus = (typeof NUMBER_STATUSES)[number];
 
 export const TICKET_ISSUE_TYPES = ['voice', 'sms', 'billing', 'api', 'portal'] as const;
 export const TICKET_SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+export type TicketSeverity = (typeof TICKET_SEVERITIES)[number];
+
+/** The sixteen ticket categories, four per issue type (domain/support.ts groups them). */
+export const TICKET_CATEGORIES_BY_TYPE = {
+  voice: ['call_quality', 'call_failures', 'routing_problems', 'codec_issues'],
+  sms: ['sms_delivery_failures', 'registration_10dlc', 'mms_problems', 'campaign_issues'],
+  billing: ['invoice_disputes', 'payment_failures', 'tax_questions', 'rate_inquiries'],
+  api: ['api_errors', 'integration_help', 'configuration_assistance', 'number_porting'],
+} as const;
+export const TICKET_CATEGORIES = Object.values(TICKET_CATEGORIES_BY_TYPE).flat();
+export type TicketCategory = (typeof TICKET_CATEGORIES)[number];
 
 /** TCR's standard campaign use cases (special ones need carrier vetting and are not offered). */
 export const CAMPAIGN_USE_CASES = [

@@ -75,6 +75,22 @@ export const SCHEDULES = [
     fillWindowMs: 3 * DAY_MS,
     task: 'usage-daily',
   },
+  {
+    name: 'support-sla',
+    description: 'SLA escalation: open tickets past warp_sla_breach get priority raised one step, notes and an ops alert, once',
+    cronSetting: 'SCHEDULE_SUPPORT_SLA_CRON',
+    defaultCron: '*/5 * * * *',
+    fillWindowMs: 10 * MINUTE_MS,
+    task: 'support-sla',
+  },
+  {
+    name: 'support-rules',
+    description: 'Auto-ticket rules on the last full hour of trunk roll-ups (ASR per trunk): raise, recur, close after 2 healthy hours',
+    cronSetting: 'SCHEDULE_SUPPORT_RULES_CRON',
+    defaultCron: '5 * * * *',
+    fillWindowMs: DAY_MS,
+    task: 'support-rules',
+  },
 ] as const satisfies readonly ScheduleDefinition[];
 
 /** The names of the work the product's schedules run: the composition root must supply each. */

@@ -27,6 +27,8 @@ export const ACCOUNT_EVENT_KINDS = [
   'spend_limit_reached',
   'spend_below_limit',
   'first_successful_call',
+  'platform_incident',
+  'escalation_triggered',
 ] as const;
 export type AccountEventKind = (typeof ACCOUNT_EVENT_KINDS)[number];
 

@@ -5,7 +5,7 @@ import { fetchLimit, type Page, type PageRequest, toPage } from '../lib/paging.j
 
 // `usage:write` is the switches' integration key: it posts usage records and nothing else, and no
 // other scope but admin may post them (docs/usage.md "Access").
-export const API_KEY_SCOPES = ['read', 'write', 'admin', 'usage:write'] as const;
+export const API_KEY_SCOPES = ['read', 'write', 'admin', 'usage:write', 'support:write'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 export interface ApiKey {

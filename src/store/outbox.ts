@@ -7,7 +7,7 @@ import type { Queryable } from '../db/pool.js';
  * coalesced into it.
  */
 
-export const OUTBOX_OBJECT_TYPES = ['company', 'contact', 'trunk', 'number', 'event', 'usage_note'] as const;
+export const OUTBOX_OBJECT_TYPES = ['company', 'contact', 'trunk', 'number', 'event', 'usage_note', 'ticket', 'ticket_note'] as const;
 export type OutboxObjectType = (typeof OUTBOX_OBJECT_TYPES)[number];
 
 /** Wakes idle workers (the outbox queue's LISTEN channel); delivered only when the enqueuing transaction commits. */
@@ -57,7 +57,7 @@ export const toEntry = (row: OutboxRow): OutboxEntry => ({
 export interface OutboxChange {
   objectType: OutboxObjectType;
   recordKey: string;
-  /** Company rows: the WARP-owned properties to send (none: all of them). */
+  /** Company rows: the WARP-owned properties to send (none: all of them); ticket rows: what changed. */
   fields?: readonly string[] | undefined;
 }
 

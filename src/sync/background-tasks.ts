@@ -9,6 +9,11 @@ import { cleanUpInbound } from './inbound/retention.js';
 import type { ReplayGuardRetention } from './inbound/webhook-auth.js';
 import type { WelcomeMailer } from './onboarding/mailer.js';
 import { onboardingTask } from './onboarding/onboarding.js';
+import type { AlertSink } from './outbound/ops-alerts.js';
+import { escalateTickets } from './support/escalation.js';
+import { evaluateRules, type RuleSettings } from './support/rules.js';
+import { ticketFetchTask } from './support/ticket-fetch.js';
+import type { StormSettings } from '../warp/support.js';
 
 /**
  * The sync side's background work for the job system: the tasks its code queues (import and
@@ -26,6 +31,9 @@ export interface BackgroundTaskDeps {
   retentionMs: number;
   /** How long the webhook replay guard must remember what it saw. */
   replayGuard: ReplayGuardRetention;
+  /** Auto-ticket rules and storms (docs/support.md). */
+  support: RuleSettings & { storm: StormSettings };
+  alerts: Omit<AlertSink, 'db' | 'logger'>;
 }
 
 export function backgroundTasks(deps: BackgroundTaskDeps): { tasks: TaskDefinition[]; work: Record<string, ScheduledWork> } {
@@ -35,10 +43,13 @@ export function backgroundTasks(deps: BackgroundTaskDeps): { tasks: TaskDefiniti
     tasks: [
       customerSyncTask(customerSync),
       onboardingTask({ pool, logger: logger.child({ component: 'onboarding' }), hubspot: deps.gateway, reader: crmReaderFromGateway(deps.gateway, 'realtime'), hooks, mailer: deps.mailer }),
+      ticketFetchTask({ pool, gateway: deps.gateway }),
     ],
     work: {
       'customer-reconcile': (run) => reconcileNow(customerSync, run),
       retention: (run) => cleanUpInbound(pool, { retentionMs: deps.retentionMs, replayGuard: deps.replayGuard }, run.signal),
+      'support-sla': (run) => escalateTickets(pool, { ...deps.alerts, db: pool, logger: logger.child({ component: 'support' }) }, run.slotAt, run.signal),
+      'support-rules': (run) => evaluateRules(pool, deps.support, run.slotAt),
     },
   };
 }

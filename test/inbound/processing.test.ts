@@ -96,7 +96,7 @@ describe('inbox processing', () => {
       propertyChange(701, 'name', 'Echo Co', t),
       propertyChange(701, 'industry', 'ours', t + 1, { changeSource: 'INTEGRATION', sourceId: APP_ID }),
       propertyChange(701, 'favourite_colour', 'blue', t + 2),
-      { ...propertyChange(801, 'subject', 'x', t + 3), subscriptionType: 'ticket.propertyChange' },
+      { ...propertyChange(801, 'price', 'x', t + 3), subscriptionType: 'product.propertyChange' },
       // Deletion arrives after a restore that happened later: the restore wins.
       { ...propertyChange(701, 'x', '', t + 20), subscriptionType: 'company.restore', propertyName: undefined, propertyValue: undefined },
       { ...propertyChange(701, 'x', '', t + 10), subscriptionType: 'company.deletion', propertyName: undefined, propertyValue: undefined },
@@ -111,7 +111,7 @@ describe('inbox processing', () => {
       'company.propertyChange:applied',
       'company.propertyChange:echo',
       'company.propertyChange:unknown_property',
-      'ticket.propertyChange:unknown_object',
+      'product.propertyChange:unknown_object',
       'company.deletion:applied',
       'company.restore:applied',
     ]);

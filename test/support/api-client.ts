@@ -7,6 +7,7 @@ import type { ApiRoute } from '../../src/http/route.js';
 import type { accountRoutes } from '../../src/http/routes/accounts.js';
 import type { auditRoutes } from '../../src/http/routes/audit.js';
 import type { campaignRoutes } from '../../src/http/routes/campaigns.js';
+import type { supportRoutes } from '../../src/http/routes/support.js';
 import type { conflictRoutes } from '../../src/http/routes/conflicts.js';
 import type { deadLetterRoutes } from '../../src/http/routes/dead-letters.js';
 import type { keyRoutes } from '../../src/http/routes/keys.js';
@@ -31,6 +32,7 @@ type Routes =
   | ReturnType<typeof deadLetterRoutes>[number]
   | ReturnType<typeof keyRoutes>[number]
   | ReturnType<typeof numberRoutes>[number]
+  | ReturnType<typeof supportRoutes>[number]
   | ReturnType<typeof syncRoutes>[number]
   | ReturnType<typeof trunkRoutes>[number]
   | ReturnType<typeof usageRoutes>[number]

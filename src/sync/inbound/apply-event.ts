@@ -12,6 +12,7 @@ import {
 import { advanceFieldVersion, LIFECYCLE } from '../../store/field-versions.js';
 import { blankContactEventValues, erasePersonalColumns } from '../../store/privacy.js';
 import { applyField, type FieldContext, type InboundHooks } from './apply-field.js';
+import { applyTicketEvent, isTicketEvent } from './apply-ticket.js';
 import { crmProperty } from '../../domain/crm-catalogue.js';
 import type { InboundObjectType } from '../../domain/hubspot-objects.js';
 import { eventObjectId, eventTarget, type WebhookEvent } from './webhook-events.js';
@@ -52,6 +53,8 @@ export function isEcho(event: WebhookEvent, appId: string | undefined): boolean 
 }
 
 export async function applyEvent(ctx: ApplyContext, event: WebhookEvent): Promise<EventOutcome> {
+  // Tickets have a cache of their own (no field ownership, no write-backs).
+  if (isTicketEvent(event)) return applyTicketEvent(ctx.tx, event);
   const { objectType, kind, type } = eventTarget(event);
   if (!objectType) return 'unknown_object';
   const objectId = eventObjectId(event);

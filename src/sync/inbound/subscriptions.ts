@@ -1,5 +1,6 @@
 import { syncedProperties } from '../../domain/crm-catalogue.js';
 import { INBOUND_OBJECT_TYPES } from '../../domain/hubspot-objects.js';
+import { CACHED_TICKET_PROPERTIES } from '../../store/ticket-cache.js';
 
 export interface WebhookSubscription {
   eventType: string;
@@ -18,5 +19,13 @@ export function inboundWebhookSubscriptions(): WebhookSubscription[] {
   return INBOUND_OBJECT_TYPES.flatMap((objectType) => [
     ...OBJECT_EVENTS.map((event) => ({ eventType: `${objectType}.${event}` })),
     ...syncedProperties(objectType).map((propertyName) => ({ eventType: `${objectType}.propertyChange`, propertyName })),
-  ]);
+  ]).concat(ticketWebhookSubscriptions());
+}
+
+/** The ticket cache's subscriptions (docs/support.md "Ticket cache"). */
+export function ticketWebhookSubscriptions(): WebhookSubscription[] {
+  return [
+    ...['creation', 'deletion', 'merge', 'restore', 'associationChange'].map((event) => ({ eventType: `ticket.${event}` })),
+    ...CACHED_TICKET_PROPERTIES.map((propertyName) => ({ eventType: 'ticket.propertyChange', propertyName })),
+  ];
 }

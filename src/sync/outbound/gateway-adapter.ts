@@ -46,21 +46,33 @@ export function outboundHubSpot(gateway: HubSpotGateway): OutboundHubSpot {
           PRIORITY,
         ),
       ),
-    findNotesByMarker: async (markers) => {
-      const found = new Map<string, string>();
-      // One search per marker keeps each query trivially within HubSpot's filter limits; retried
-      // events are rare, so the extra requests do not matter. The token search (which splits on
-      // hyphens) and the company filter narrow the candidates; the exact bracketed marker decides.
-      for (const { marker, companyId } of markers) {
-        const filters = [
-          { propertyName: 'hs_note_body', operator: 'CONTAINS_TOKEN' as const, value: marker },
-          { propertyName: 'associations.company', operator: 'EQ' as const, value: companyId },
-        ];
-        const page = await gateway.search('notes', { filterGroups: [{ filters }], properties: ['hs_note_body'], limit: 10 }, PRIORITY);
-        const note = page.results.find((n) => (n.properties['hs_note_body'] ?? '').includes(`[${marker}]`));
-        if (note) found.set(marker, note.id);
-      }
-      return found;
+    findNotesByMarker: (markers) => notesByMarker(gateway, 'company', markers.map((m) => ({ marker: m.marker, objectId: m.companyId }))),
+    createTicketNotes: async (notes) =>
+      outcome(
+        await gateway.batchCreate(
+          'notes',
+          notes.map((n) => ({ properties: n.properties, associations: [{ toObjectId: n.ticketId, associationTypeId: ASSOCIATION_TYPE_IDS.noteToTicket }] })),
+          PRIORITY,
+        ),
+      ),
+    findTicketNotesByMarker: (markers) => notesByMarker(gateway, 'ticket', markers.map((m) => ({ marker: m.marker, objectId: m.ticketId }))),
+    associateTickets: async (toObjectType, pairs, primary) => {
+      const list = pairs.map((p) => ({ fromId: p.ticketId, toId: p.toId }));
+      const result = primary
+        ? await gateway.batchAssociate('tickets', toObjectType, list.map((p) => ({ ...p, types: [{ associationCategory: 'HUBSPOT_DEFINED' as const, associationTypeId: ASSOCIATION_TYPE_IDS.ticketToPrimaryCompany }] })), PRIORITY)
+        : await gateway.batchAssociateDefault('tickets', toObjectType, list, PRIORITY);
+      throwFailures(`associate tickets->${toObjectType}`, result.failures);
+    },
+    readTicketPortal: async () => {
+      const [pipelines, properties] = await Promise.all([gateway.listPipelines('tickets', PRIORITY), gateway.listProperties('tickets', PRIORITY)]);
+      return {
+        pipelines: pipelines.map((p) => ({
+          id: p.id,
+          stages: p.stages.map((s) => ({ id: s.id, label: s.label, displayOrder: s.displayOrder ?? 0, ticketState: typeof s.metadata?.['ticketState'] === 'string' ? s.metadata['ticketState'] : undefined })),
+        })),
+        properties: properties.map((p) => p.name),
+        priorities: (properties.find((p) => p.name === 'hs_ticket_priority')?.options ?? []).map((o) => o.value),
+      };
     },
     createTimelineEvents: async (events) => {
       const result: BatchOutcome = { results: [], failures: [] };
@@ -81,4 +93,24 @@ export function outboundHubSpot(gateway: HubSpotGateway): OutboundHubSpot {
       return result;
     },
   };
+}
+
+/**
+ * Note ids by marker, for notes on the given record whose body carries the exact bracketed marker.
+ * One search per marker keeps each query trivially within HubSpot's filter limits; retried notes
+ * are rare, so the extra requests do not matter. The token search (which splits on hyphens) and
+ * the association filter narrow the candidates; the exact bracketed marker decides.
+ */
+async function notesByMarker(gateway: HubSpotGateway, on: 'company' | 'ticket', markers: ReadonlyArray<{ marker: string; objectId: string }>): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  for (const { marker, objectId } of markers) {
+    const filters = [
+      { propertyName: 'hs_note_body', operator: 'CONTAINS_TOKEN' as const, value: marker },
+      { propertyName: `associations.${on}`, operator: 'EQ' as const, value: objectId },
+    ];
+    const page = await gateway.search('notes', { filterGroups: [{ filters }], properties: ['hs_note_body'], limit: 10 }, PRIORITY);
+    const note = page.results.find((n) => (n.properties['hs_note_body'] ?? '').includes(`[${marker}]`));
+    if (note) found.set(marker, note.id);
+  }
+  return found;
 }

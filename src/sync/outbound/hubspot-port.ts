@@ -45,6 +45,18 @@ export interface TimelineEventToCreate {
   tokens: Record<string, string | number>;
 }
 
+export interface TicketNoteToCreate {
+  properties: OutgoingProperties;
+  ticketId: string;
+}
+
+/** What the ticket sender reads of the portal: pipelines with their stages' ticketState, and the property names and priority options. */
+export interface TicketPortal {
+  pipelines: ReadonlyArray<{ id: string; stages: ReadonlyArray<{ id: string; label: string; displayOrder: number; ticketState: string | undefined }> }>;
+  properties: readonly string[];
+  priorities: readonly string[];
+}
+
 export interface OutboundHubSpot {
   batchUpsert(objectType: string, idProperty: string, inputs: ReadonlyArray<{ id: string; properties: OutgoingProperties }>): Promise<BatchOutcome>;
   batchUpdate(objectType: string, inputs: ReadonlyArray<{ id: string; properties: OutgoingProperties }>): Promise<BatchOutcome>;
@@ -59,6 +71,12 @@ export interface OutboundHubSpot {
    * marker (`[warp-event-42]`): a note someone else wrote, or one on another company, never counts.
    */
   findNotesByMarker(markers: ReadonlyArray<{ marker: string; companyId: string }>): Promise<Map<string, string>>;
+  /** Notes associated with tickets; and their ids by marker, as for company notes. */
+  createTicketNotes(notes: readonly TicketNoteToCreate[]): Promise<BatchOutcome>;
+  findTicketNotesByMarker(markers: ReadonlyArray<{ marker: string; ticketId: string }>): Promise<Map<string, string>>;
+  /** Ticket ↔ company as the primary company; ticket ↔ custom object record (a trunk) unlabelled. */
+  associateTickets(toObjectType: string, pairs: ReadonlyArray<{ ticketId: string; toId: string }>, primary: boolean): Promise<void>;
+  readTicketPortal(): Promise<TicketPortal>;
   /** Creates timeline events; an event whose id exists already counts as created. */
   createTimelineEvents(events: readonly TimelineEventToCreate[]): Promise<BatchOutcome>;
 }

@@ -33,6 +33,8 @@ export const ALLOWED_PROPERTIES = {
   contact: names(OUTGOING.contact),
   trunk: names(OUTGOING.trunk),
   number: names(OUTGOING.number),
+  // A ticket: HubSpot's own fields WARP sets when it raises one, and the WARP ticket properties.
+  ticket: new Set(['subject', 'content', 'hs_pipeline', 'hs_pipeline_stage', 'hs_ticket_priority', ...propertiesOf('ticket').map((p) => p.name)]),
   // A note is its body and its place on the timeline; nothing else.
   note: new Set(['hs_note_body', 'hs_timestamp']),
 } as const;
@@ -79,6 +81,8 @@ const HEADLINES: Record<AccountEventKind, (f: AccountEvent['fields']) => string>
   spend_limit_reached: () => 'Spend reached the credit limit: trunks limited.',
   spend_below_limit: () => 'Spend is below the credit limit again: limited trunks restored.',
   first_successful_call: () => 'First successful call.',
+  platform_incident: (f) => `Affected by a platform incident (${String(f.trigger)}): tracked in one platform ticket instead of a ticket for this customer.`,
+  escalation_triggered: (f) => `Escalation triggered: ticket "${String(f.subject)}" passed its SLA time unresolved; priority raised to ${String(f.priority)}.`,
 };
 
 /** Marker in every note body, so a retry can find a note an earlier attempt already created. */

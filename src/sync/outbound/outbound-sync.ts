@@ -27,7 +27,15 @@ export interface OutboundSyncSettings extends OutboxWorkerSettings {
  * Starts the outbound sync's workers; the composition root calls `stop()` on shutdown before the
  * pool closes. With `workers: 0` nothing runs here.
  */
-export function startOutboundSync(options: { pool: Pool; gateway: HubSpotGateway; logger: Logger; settings: OutboundSyncSettings; metrics?: Registry }): OutboxWorkers {
+export function startOutboundSync(options: {
+  pool: Pool;
+  gateway: HubSpotGateway;
+  logger: Logger;
+  settings: OutboundSyncSettings;
+  metrics?: Registry;
+  /** The ticket pipeline auto-tickets are created in (SUPPORT_TICKET_PIPELINE). */
+  ticketPipeline?: string;
+}): OutboxWorkers {
   const { settings: config } = options;
   const templates = timelineTemplates(config.timelineTemplates);
   if (config.workers === 0) return { stop: () => Promise.resolve() };
@@ -38,6 +46,7 @@ export function startOutboundSync(options: { pool: Pool; gateway: HubSpotGateway
       logger: options.logger.child({ component: 'outbound-sync' }),
       alerts: { webhookUrl: config.alertWebhookUrl, webhookTimeoutMs: ALERT_WEBHOOK_TIMEOUT_MS },
       timelineTemplates: templates,
+      ticketPipeline: options.ticketPipeline,
       metrics: options.metrics,
     },
     config,

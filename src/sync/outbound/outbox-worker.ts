@@ -14,6 +14,7 @@ import type { EntryOutcome, Sender, SendContext, TimelineTemplates } from './sen
 import { sendEvents } from './send-events.js';
 import { sendCompanies, sendContacts, sendNumbers, sendTrunks } from './send-objects.js';
 import { sendUsageNotes } from './send-usage-notes.js';
+import { sendTicketNotes, sendTickets } from './send-tickets.js';
 
 /**
  * Outbox workers: any number per process, any number of processes. Each loop claims a leased batch
@@ -52,6 +53,8 @@ export interface OutboxWorkerDeps {
   logger: Logger;
   alerts: Omit<AlertSink, 'db' | 'logger'>;
   timelineTemplates: TimelineTemplates;
+  /** The ticket pipeline auto-tickets are created in (HubSpot's default: `0`). */
+  ticketPipeline?: string | undefined;
   metrics?: Registry | undefined;
 }
 
@@ -62,7 +65,8 @@ export interface OutboxWorkers {
 
 // Companies first: trunks, numbers, contacts and notes need the company's HubSpot id. Trunks
 // before numbers, which are associated with them.
-const TYPE_ORDER: readonly OutboxObjectType[] = ['company', 'contact', 'trunk', 'number', 'event', 'usage_note'];
+// Tickets before their notes, which need the ticket's HubSpot id.
+const TYPE_ORDER: readonly OutboxObjectType[] = ['company', 'contact', 'trunk', 'number', 'event', 'usage_note', 'ticket', 'ticket_note'];
 
 const SENDERS: Record<OutboxObjectType, Sender> = {
   company: sendCompanies,
@@ -71,13 +75,15 @@ const SENDERS: Record<OutboxObjectType, Sender> = {
   number: sendNumbers,
   event: sendEvents,
   usage_note: sendUsageNotes,
+  ticket: sendTickets,
+  ticket_note: sendTicketNotes,
 };
 
 /** The longest retry delay of a record (the back-off doubles up to it). */
 const RETRY_MAX_DELAY_MS = 10 * 60_000;
 
 export function startOutboxWorkers(deps: OutboxWorkerDeps, settings: OutboxWorkerSettings): OutboxWorkers {
-  const ctx: SendContext = { pool: deps.pool, hubspot: deps.hubspot, timelineTemplates: deps.timelineTemplates };
+  const ctx: SendContext = { pool: deps.pool, hubspot: deps.hubspot, timelineTemplates: deps.timelineTemplates, ticketPipeline: deps.ticketPipeline };
   const sink: AlertSink = { ...deps.alerts, db: deps.pool, logger: deps.logger };
   const runner = startQueueRunner({
     name: 'outbox',

@@ -50,6 +50,8 @@ export interface SendContext {
   pool: Pool;
   hubspot: OutboundHubSpot;
   timelineTemplates: TimelineTemplates;
+  /** The ticket pipeline auto-tickets are created in; default HubSpot's `0`. */
+  ticketPipeline?: string | undefined;
 }
 
 export type Sender = (ctx: SendContext, entries: readonly OutboxEntry[]) => Promise<Outcomes>;
