@@ -38,9 +38,6 @@ describe('schedules API and CLI', () => {
     expect(schedules.slice(0, 2).map((s) => [s['name'], s['cron'], s['setting'], s['status'], s['lastRun']])).toEqual([
       ['customer-reconcile', '30 1 * * *', 'SCHEDULE_CUSTOMER_RECONCILE_CRON', 'never_run', null],
       ['retention', '15 3 * * *', 'SCHEDULE_RETENTION_CRON', 'never_run', null],
-      ['usage-live', '*/5 * * * *', 'SCHEDULE_USAGE_LIVE_CRON', 'never_run', null],
-      ['usage-hourly', '5 * * * *', 'SCHEDULE_USAGE_HOURLY_CRON', 'never_run', null],
-      ['usage-daily', '15 0 * * *', 'SCHEDULE_USAGE_DAILY_CRON', 'never_run', null],
     ]);
     expect(schedules.map((s) => s['name'])).toEqual(SCHEDULES.map((s) => s.name));
     const next = new Date(schedules[1]!['nextRunAt'] as string);

@@ -62,6 +62,7 @@ it('the hourly ASR rule raises a ticket from the roll-ups and closes it after tw
       return callRecord(c.trunkId, { startedAt: new Date(at).toISOString(), answeredAt: ok ? new Date(at + 5_000).toISOString() : null, endedAt: new Date(at + 20_000).toISOString(), billableSeconds: ok ? 15 : 0, sipCode: ok ? 200 : 503 });
     });
   const ingested = await f.api.call('ingestCalls', { body: { records: [...hourOfCalls(h0, 12), ...hourOfCalls(h0 + HOUR_MS, 45), ...hourOfCalls(h0 + 2 * HOUR_MS, 50)] } });
+  expect(ingested.rejected).toEqual([]);
   expect(ingested.accepted).toBe(180);
 
   expect(await evaluateRules(f.db.pool, rules, new Date(h0 + HOUR_MS + 5 * 60_000))).toMatchObject({ raised: 1, closed: 0 });
