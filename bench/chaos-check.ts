@@ -170,7 +170,7 @@ export async function checkInvariants(pool: Pool, state: SimState, ledger: Ledge
     }
     compare(`company of BAN ${account.ban}`, 'company', companyProperties(account, []), record);
     for (const p of hubspotOwned) {
-      const cached = companyRows.get(account.id)?.[p.column!] ?? null;
+      const cached = companyRows.get(account.id)?.[p.column] ?? null;
       const parsed = p.parse(record.properties[p.name] ?? '');
       if (parsed !== undefined && !sameValue(p, parsed, cached === null ? null : String(cached))) lost.push(`BAN ${account.ban} ${p.name}: HubSpot ${JSON.stringify(record.properties[p.name] ?? '')}, cache ${JSON.stringify(cached)}`);
     }
