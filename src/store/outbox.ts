@@ -7,8 +7,25 @@ import type { Queryable } from '../db/pool.js';
  * coalesced into it.
  */
 
-export const OUTBOX_OBJECT_TYPES = ['company', 'contact', 'trunk', 'number', 'event'] as const;
+export const OUTBOX_OBJECT_TYPES = ['company', 'contact', 'trunk', 'number', 'event', 'association'] as const;
 export type OutboxObjectType = (typeof OUTBOX_OBJECT_TYPES)[number];
+
+/** Records whose HubSpot associations are outbox work of their own (kind `association`). */
+export const ASSOCIATED_RECORD_TYPES = ['trunk', 'number', 'contact'] as const;
+export type AssociatedRecordType = (typeof ASSOCIATED_RECORD_TYPES)[number];
+
+/** The outbox row that makes a record's HubSpot associations match WARP's rows. */
+export const associationChange = (recordType: AssociatedRecordType, recordKey: string): OutboxChange => ({
+  objectType: 'association',
+  recordKey: `${recordType}:${recordKey}`,
+});
+
+/** `number:+15551234567` → its record type and key; undefined for a key no writer makes. */
+export function parseAssociationKey(key: string): { recordType: AssociatedRecordType; recordKey: string } | undefined {
+  const at = key.indexOf(':');
+  const recordType = key.slice(0, at) as AssociatedRecordType;
+  return at > 0 && ASSOCIATED_RECORD_TYPES.includes(recordType) ? { recordType, recordKey: key.slice(at + 1) } : undefined;
+}
 
 /** Wakes idle workers (the outbox queue's LISTEN channel); delivered only when the enqueuing transaction commits. */
 export const OUTBOX_CHANNEL = 'outbox';

@@ -11,6 +11,7 @@ import { deadLetter } from './dead-letters.js';
 import type { OutboundHubSpot } from './hubspot-port.js';
 import { type AlertSink, raiseAlert } from './ops-alerts.js';
 import type { EntryOutcome, Sender, SendContext, TimelineTemplates } from './send-common.js';
+import { sendAssociations } from './send-associations.js';
 import { sendEvents } from './send-events.js';
 import { sendCompanies, sendContacts, sendNumbers, sendTrunks } from './send-objects.js';
 
@@ -59,9 +60,9 @@ export interface OutboxWorkers {
   stop(): Promise<void>;
 }
 
-// Companies first: trunks, numbers, contacts and notes need the company's HubSpot id. Trunks
-// before numbers, which are associated with them.
-const TYPE_ORDER: readonly OutboxObjectType[] = ['company', 'contact', 'trunk', 'number', 'event'];
+// Companies first: trunks, numbers, contacts and notes need the company's HubSpot id. Associations
+// last: they need the HubSpot ids of both ends.
+const TYPE_ORDER: readonly OutboxObjectType[] = ['company', 'contact', 'trunk', 'number', 'event', 'association'];
 
 const SENDERS: Record<OutboxObjectType, Sender> = {
   company: sendCompanies,
@@ -69,6 +70,7 @@ const SENDERS: Record<OutboxObjectType, Sender> = {
   trunk: sendTrunks,
   number: sendNumbers,
   event: sendEvents,
+  association: sendAssociations,
 };
 
 /** The longest retry delay of a record (the back-off doubles up to it). */
