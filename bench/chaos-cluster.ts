@@ -67,6 +67,8 @@ export interface Instance {
   live: boolean;
   /** Exits we did not cause (a crash), with the last lines it wrote. */
   crashes: string[];
+  /** We asked it to stop (kill -9 or SIGTERM): its exit is not a crash. */
+  stopping: boolean;
 }
 
 export interface Cluster {
@@ -80,11 +82,12 @@ export interface Cluster {
 }
 
 export function createCluster(options: { count: number; dir: string; env: Record<string, string> }): Cluster {
-  const instances: Instance[] = Array.from({ length: options.count }, (_, i) => ({ index: i + 1, port: 0, child: undefined, live: false, crashes: [] }));
+  const instances: Instance[] = Array.from({ length: options.count }, (_, i) => ({ index: i + 1, port: 0, child: undefined, live: false, crashes: [], stopping: false }));
   const logs = new Map<number, WriteStream>();
 
   const launch = async (instance: Instance): Promise<void> => {
     if (instance.port === 0) instance.port = await freePort();
+    instance.stopping = false;
     const log = logs.get(instance.index) ?? createWriteStream(path.join(options.dir, `instance-${instance.index}.log`), { flags: 'a' });
     logs.set(instance.index, log);
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
@@ -102,8 +105,8 @@ export function createCluster(options: { count: number; dir: string; env: Record
     child.stderr?.on('data', keep);
     child.once('exit', (code, signal) => {
       instance.live = false;
-      // SIGKILL is ours (kill), SIGTERM ours (stopAll); anything else is a crash.
-      if (signal !== 'SIGKILL' && signal !== 'SIGTERM') instance.crashes.push(`exit ${code ?? signal}: ${tail.split('\n').slice(-6).join('\n')}`);
+      // Our kill -9 and our SIGTERM (a graceful exit with code 0) are not crashes; anything else is.
+      if (!instance.stopping) instance.crashes.push(`exit ${code ?? signal}: ${tail.split('\n').slice(-6).join('\n')}`);
     });
     await new Promise<void>((resolve, reject) => {
       let seen = '';
@@ -127,6 +130,7 @@ export function createCluster(options: { count: number; dir: string; env: Record
     new Promise((resolve) => {
       const child = instance.child;
       instance.live = false;
+      instance.stopping = true;
       if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('exit', () => resolve());
       child.kill(signal);
