@@ -137,8 +137,19 @@ export async function complete(db: Queryable, entries: readonly OutboxEntry[], o
   );
 }
 
-/** Removes a row that has been moved to the dead-letter table (same transaction as the insert). */
+/**
+ * Takes a row out of the queue as it is moved to the dead-letter table (same transaction as the
+ * insert). A row that received a newer change while it was being sent is not deleted: that change
+ * is released with a fresh start, so dead-lettering the failed attempt never loses it. False when
+ * another worker owns the row now.
+ */
 export async function remove(db: Queryable, entry: OutboxEntry, owner: string): Promise<boolean> {
-  const { rowCount } = await db.query('DELETE FROM outbox WHERE id = $1 AND lease_owner = $2', [entry.id, owner]);
-  return (rowCount ?? 0) > 0;
+  const { rowCount } = await db.query('DELETE FROM outbox WHERE id = $1 AND lease_owner = $2 AND seq = $3', [entry.id, owner, entry.seq]);
+  if ((rowCount ?? 0) > 0) return true;
+  const kept = await db.query(
+    `UPDATE outbox SET lease_until = NULL, lease_owner = NULL, attempts = 0, errors = '[]', available_at = now()
+     WHERE id = $1 AND lease_owner = $2`,
+    [entry.id, owner],
+  );
+  return (kept.rowCount ?? 0) > 0;
 }
