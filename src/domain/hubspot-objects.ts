@@ -31,4 +31,5 @@ export function inboundObjectByTypeId(typeId: string): InboundObjectType | undef
 /** HubSpot-defined association type ids (category `HUBSPOT_DEFINED`). */
 export const ASSOCIATION_TYPE_IDS = {
   noteToCompany: 190,
+  companyToDeal: 342,
 } as const;
