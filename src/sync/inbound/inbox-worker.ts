@@ -9,13 +9,13 @@ import { INBOX_QUEUE } from '../../queue/tables.js';
 import { completeInboxEvent, failInboxEvent, type InboxDbRow, type InboxRow, toInboxRow } from '../../store/inbox.js';
 import type { AlertSink } from '../outbound/ops-alerts.js';
 import type { InboundHooks } from './apply-field.js';
-import { applyEvent, type EventOutcome } from './apply-event.js';
+import { applyEvent, type EventOutcome, isEcho } from './apply-event.js';
 import { applySnapshot } from './apply-snapshot.js';
 import type { CrmReader } from './crm-reader.js';
 import type { InboundMetrics } from './metrics.js';
 import { checkExpansionLag, EXPANSION_LAG_ALERT_MS, expandWebhookBatches } from './batch-expansion.js';
 import { lockObject } from './object-lock.js';
-import { eventObjectId, eventTarget, webhookEventSchema } from './webhook-events.js';
+import { eventObjectId, eventTarget, ignoredOutcome, webhookEventSchema } from './webhook-events.js';
 import { syncedProperties } from '../../domain/crm-catalogue.js';
 import type { InboundObjectType } from '../../domain/hubspot-objects.js';
 
@@ -96,7 +96,9 @@ export function startInboxWorkers(options: InboxWorkerOptions): InboxWorkers {
         if (parsed.success) {
           const target = eventTarget(parsed.data);
           const objectId = eventObjectId(parsed.data);
-          if (target.objectType && objectId) await lockObject(tx, target.objectType, objectId);
+          // Events decided without applying them (stored before that was done at expansion, or echoes) take no lock.
+          const decided = ignoredOutcome(parsed.data) !== undefined || isEcho(parsed.data, options.appId);
+          if (target.objectType && objectId && !decided) await lockObject(tx, target.objectType, objectId);
           result = await applyEvent({ tx, hooks, appId: options.appId, inboxId: row.id }, parsed.data);
         }
         if (!(await completeInboxEvent(tx, row.id, owner, result === 'applied' ? 'applied' : 'ignored', result))) throw new LeaseLost(`inbox event ${row.id} is leased by another worker now`);
