@@ -84,23 +84,22 @@ export async function run(args: string[]): Promise<void> {
   const simulator = await startSimulatorProcess(['--burst-limit', String(BURST_LIMIT), '--client-secret', SECRET]);
   const pool = createPool(database.url, 4);
   pool.on('error', () => undefined); // the PostgreSQL restart ends this pool's idle connections too
-  const cluster = createCluster({
-    count: instanceCount,
-    dir,
-    env: {
-      DATABASE_URL: database.url,
-      DATABASE_POOL_MAX: '8',
-      HUBSPOT_ACCESS_TOKEN: 'chaos-token',
-      HUBSPOT_BASE_URL: simulator.url,
-      HUBSPOT_CLIENT_SECRET: SECRET,
-      HUBSPOT_APP_ID: '7654321',
-      HUBSPOT_BURST_LIMIT: String(BURST_LIMIT),
-      HUBSPOT_BURST_WINDOW_MS: String(BURST_WINDOW_MS),
-      HUBSPOT_REQUEST_TIMEOUT_MS: '4000',
-      LOG_LEVEL: 'warn',
-    },
-  });
+  const env: Record<string, string> = {
+    DATABASE_URL: database.url,
+    DATABASE_POOL_MAX: '8',
+    HUBSPOT_ACCESS_TOKEN: 'chaos-token',
+    HUBSPOT_BASE_URL: simulator.url,
+    HUBSPOT_CLIENT_SECRET: SECRET,
+    HUBSPOT_APP_ID: '7654321',
+    HUBSPOT_BURST_LIMIT: String(BURST_LIMIT),
+    HUBSPOT_BURST_WINDOW_MS: String(BURST_WINDOW_MS),
+    HUBSPOT_REQUEST_TIMEOUT_MS: '4000',
+    LOG_LEVEL: 'warn',
+  };
+  const cluster = createCluster({ count: instanceCount, dir, env });
   const door = await startWebhookFrontDoor(cluster);
+  // HubSpot signs (v3) the URL it calls: the front door's, not an instance's.
+  env['WEBHOOK_PUBLIC_BASE_URL'] = door.url;
   const requests: Array<{ atMs: number; status: number; fault?: string }> = [];
   let lastSeq = 0;
   const collectRequests = async (): Promise<void> => {

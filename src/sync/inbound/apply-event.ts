@@ -122,7 +122,7 @@ async function applyLifecycle(
   if (restored) changes['deleted'] = { before: 'true', after: 'false' };
   await appendAudit(ctx.tx, { entityType: entity, entityId: objectId, source: SOURCE, event: type, inboxId: ctx.inboxId, changes });
   // Property events follow creation only for subscribed properties, and restore sends none.
-  ctx.hooks.needsFetch(objectType, objectId);
+  await ctx.hooks.needsFetch(objectType, objectId);
   return created || restored ? 'applied' : 'no_change';
 }
 
@@ -163,7 +163,7 @@ async function applyMerge(ctx: ApplyContext, event: WebhookEvent, objectType: In
       await appendAudit(ctx.tx, { entityType: entity, entityId: candidate, source: SOURCE, event: type, inboxId: ctx.inboxId, changes: { merged_into: { before: null, after: survivorId } } });
     }
   }
-  ctx.hooks.needsFetch(objectType, survivorId);
+  await ctx.hooks.needsFetch(objectType, survivorId);
   return 'applied';
 }
 
