@@ -262,4 +262,15 @@ describe('inbox processing', () => {
     await settle();
     expect(await customer('3100')).toMatchObject({ name: 'Busy Co', payment_terms: 'NET45' });
   });
+
+  it('a HubSpot value the cache cannot hold fails its event at once; the next edit of the company is applied (L5)', async () => {
+    const t = Date.now() - 10_000;
+    await post([propertyChange(3200, 'name', 'Overflow Co', t)]);
+    await settle();
+    await post([propertyChange(3200, 'warp_credit_limit', '99999999999999999999', t + 1, { eventId: 900_001 })]);
+    await post([propertyChange(3200, 'warp_credit_limit', '75000', t + 2, { eventId: 900_002 })]);
+    await waitFor(async () => (String((await customer('3200'))?.['credit_limit']) === '75000.00' ? true : undefined), 5_000, 'the valid edit applied');
+    const failed = await db.pool.query<{ attempts: number; last_error_code: string | null }>(`SELECT attempts, last_error_code FROM webhook_inbox WHERE object_id = '3200' AND status = 'failed'`);
+    expect(failed.rows.map((r) => r.attempts)).toEqual([1]);
+  });
 });

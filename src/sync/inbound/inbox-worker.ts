@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 
-import { type Pool, withTransaction } from '../../db/pool.js';
+import { isDataException, type Pool, withTransaction } from '../../db/pool.js';
 import { publicError, toError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { claim, retryLater, withHeartbeat } from '../../queue/lease.js';
@@ -113,7 +113,9 @@ export function startInboxWorkers(options: InboxWorkerOptions): InboxWorkers {
       logger.warn({ inboxId: row.id, type: row.subscriptionType, objectId: row.objectId, attempts: row.attempts, err }, 'inbox event failed');
       // What the status endpoint may show of it: a stable code and a scrubbed message.
       const shown = publicError(err);
-      if (row.attempts >= options.maxAttempts) await failInboxEvent(pool, row.id, owner, shown);
+      // A value the cache cannot hold fails the same way every time (L5): it fails at once, and the
+      // object's later events are not held up behind its retries.
+      if (row.attempts >= options.maxAttempts || isDataException(err)) await failInboxEvent(pool, row.id, owner, shown);
       else await retryLater(pool, INBOX_QUEUE, row.id, owner, JSON.stringify(shown), RETRY_BACKOFF);
     }
   };
