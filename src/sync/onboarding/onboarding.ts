@@ -31,7 +31,7 @@ import { queueCompanyWriteBack, recordAccountEvent } from '../../warp/accounts.j
 import { valueOf } from '../../warp/result.js';
 import { createTrunk } from '../../warp/trunks.js';
 import type { WelcomeMailer } from './mailer.js';
-import { syncedProperties } from '../../domain/crm-catalogue.js';
+import { syncedProperties, WARP_COMPANY_PROPERTIES } from '../../domain/crm-catalogue.js';
 import { ASSOCIATION_TYPE_IDS } from '../../domain/hubspot-objects.js';
 
 /**
@@ -121,7 +121,8 @@ export function createOnboardingSteps(options: OnboardingOptions): Record<Onboar
         const { ban, assigned } = await ensureBan(tx, record.id);
         if (assigned) {
           await appendAudit(tx, { entityType: 'customer', entityId: companyId, source: 'onboarding', event: `deal ${state.dealId} won`, changes: { ban: { before: null, after: ban } } });
-          await queueCompanyWriteBack(tx, record.id, ['warp_ban', 'warp_status']);
+          // Every WARP-owned property, not just the BAN: a new customer's counts and flags start in HubSpot too.
+          await queueCompanyWriteBack(tx, record.id, WARP_COMPANY_PROPERTIES);
         }
         await completeOnboardingStep(tx, state.dealId, 'customer', { customerId: record.id, ban });
         return { customerId: record.id, ban };
