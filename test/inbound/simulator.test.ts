@@ -171,9 +171,9 @@ describe('inbound sync against the simulator over HTTP', () => {
     // `industry` has no webhook subscription here: only the full read brings it.
     const created = await uiEdit({ objectType: 'companies', action: 'create', properties: { name: 'Read Later Co', industry: 'Telecom' } });
     const id = String(created['id']);
-    await waitFor(async () => ((await db.pool.query(`SELECT 1 FROM pending_fetches WHERE hubspot_id = $1 AND last_error IS NOT NULL`, [id])).rowCount === 1 ? true : undefined), 15_000, 'a failed read kept');
+    await waitFor(async () => ((await db.pool.query(`SELECT 1 FROM pending_fetches WHERE hubspot_id = $1 AND last_error IS NOT NULL`, [id])).rowCount === 1 ? true : undefined), 40_000, 'a failed read kept');
     sim.clearFaults();
     await waitFor(async () => ((await customer(id))?.['industry'] === 'Telecom' ? true : undefined), 30_000, 'the record read once HubSpot answers');
     await waitFor(async () => ((await db.pool.query(`SELECT 1 FROM pending_fetches WHERE hubspot_id = $1`, [id])).rowCount === 0 ? true : undefined), 5_000, 'the fetch done');
-  });
+  }, 90_000);
 });
