@@ -166,6 +166,7 @@ describe('inbound sync against the simulator over HTTP', () => {
   });
 
   it('a full read that fails is kept and retried, not dropped (durable pending fetches, M7)', async () => {
+    sim.configureWebhooks(`${base}/api/v1/webhooks/hubspot`, [{ eventType: 'company.creation' }, { eventType: 'company.propertyChange', propertyName: 'name' }]);
     // Every batch read of companies fails until the failure is on record: the creation's full read must survive it.
     sim.addFault({ kind: 'status', status: 503, count: 10_000, pathPrefix: '/crm/v3/objects/companies/batch/read' });
     // `industry` has no webhook subscription here: only the full read brings it.
