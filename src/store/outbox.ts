@@ -7,7 +7,7 @@ import type { Queryable } from '../db/pool.js';
  * coalesced into it.
  */
 
-export const OUTBOX_OBJECT_TYPES = ['company', 'contact', 'trunk', 'number', 'event', 'association'] as const;
+export const OUTBOX_OBJECT_TYPES = ['company', 'contact', 'trunk', 'number', 'event', 'usage_note', 'association'] as const;
 export type OutboxObjectType = (typeof OUTBOX_OBJECT_TYPES)[number];
 
 /** Records whose HubSpot associations are outbox work of their own (kind `association`). */

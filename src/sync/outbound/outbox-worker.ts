@@ -14,6 +14,7 @@ import type { EntryOutcome, Sender, SendContext, TimelineTemplates } from './sen
 import { sendAssociations } from './send-associations.js';
 import { sendEvents } from './send-events.js';
 import { sendCompanies, sendContacts, sendNumbers, sendTrunks } from './send-objects.js';
+import { sendUsageNotes } from './send-usage-notes.js';
 
 /**
  * Outbox workers: any number per process, any number of processes. Each loop claims a leased batch
@@ -68,7 +69,7 @@ export interface OutboxWorkers {
 
 // Companies first: trunks, numbers, contacts and notes need the company's HubSpot id. Associations
 // last: they need the HubSpot ids of both ends.
-const TYPE_ORDER: readonly OutboxObjectType[] = ['company', 'contact', 'trunk', 'number', 'event', 'association'];
+const TYPE_ORDER: readonly OutboxObjectType[] = ['company', 'contact', 'trunk', 'number', 'event', 'usage_note', 'association'];
 
 const SENDERS: Record<OutboxObjectType, Sender> = {
   company: sendCompanies,
@@ -76,6 +77,7 @@ const SENDERS: Record<OutboxObjectType, Sender> = {
   trunk: sendTrunks,
   number: sendNumbers,
   event: sendEvents,
+  usage_note: sendUsageNotes,
   association: sendAssociations,
 };
 
