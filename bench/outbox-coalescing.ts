@@ -22,7 +22,7 @@ export async function run(): Promise<void> {
     const gateway = benchGateway(pool, sim.url, TIME_SCALE);
     await provision(gateway);
     const customer = await createCustomer(pool, gateway, 'Coalescing Corp');
-    const settings = { workers: 2, batchSize: 100, pollIntervalMs: 50, leaseMs: 30_000, maxAttempts: 3, retryBaseDelayMs: 200, deferDelayMs: 200 };
+    const settings = { workers: 2, batchSize: 100, pollIntervalMs: 50, leaseMs: 30_000, maxAttempts: 3, retryBudgetMs: 0, retryBaseDelayMs: 200, deferDelayMs: 200 };
     const deps = {
       pool,
       hubspot: outboundHubSpot(gateway),

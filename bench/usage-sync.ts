@@ -32,7 +32,7 @@ export async function run(args: string[]): Promise<void> {
     const ingest = createIngestDeps({ pool, retentionDays: 35 });
     const work = usageWork(pool, createLogger({ level: 'warn' }), undefined, { webhookUrl: undefined, webhookTimeoutMs: 1_000 });
     const tick = () => work['usage-live']({ slotAt: new Date(), signal: new AbortController().signal });
-    const settings = { workers: 2, batchSize: 100, pollIntervalMs: 50, leaseMs: 30_000, maxAttempts: 3, retryBaseDelayMs: 200, deferDelayMs: 200 };
+    const settings = { workers: 2, batchSize: 100, pollIntervalMs: 50, leaseMs: 30_000, maxAttempts: 3, retryBudgetMs: 0, retryBaseDelayMs: 200, deferDelayMs: 200 };
     const outbound = { pool, hubspot: outboundHubSpot(gateway), logger: createLogger({ level: 'warn' }), alerts: { webhookUrl: undefined, webhookTimeoutMs: 1_000 }, timelineTemplates: {} };
     const sync = async (what: string): Promise<void> => {
       const workers = startOutboxWorkers(outbound, settings);

@@ -263,11 +263,22 @@ CREATE TABLE outbox (
   lease_until timestamp with time zone,
   lease_owner text,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
-  CONSTRAINT outbox_object_type_check CHECK ((object_type = ANY (ARRAY['company'::text, 'contact'::text, 'trunk'::text, 'number'::text, 'event'::text, 'ticket'::text, 'ticket_note'::text, 'usage_note'::text]))),
+  CONSTRAINT outbox_object_type_check CHECK ((object_type = ANY (ARRAY['company'::text, 'contact'::text, 'trunk'::text, 'number'::text, 'event'::text, 'ticket'::text, 'ticket_note'::text, 'usage_note'::text, 'association'::text]))),
   CONSTRAINT outbox_object_type_record_key_key UNIQUE (object_type, record_key),
   CONSTRAINT outbox_pkey PRIMARY KEY (id)
 );
 CREATE INDEX outbox_ready ON outbox USING btree (object_type, available_at, id);
+
+CREATE TABLE pending_fetches (
+  object_type text NOT NULL,
+  hubspot_id text NOT NULL,
+  attempts integer NOT NULL DEFAULT 0,
+  available_at timestamp with time zone NOT NULL DEFAULT now(),
+  last_error text,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT pending_fetches_pkey PRIMARY KEY (object_type, hubspot_id)
+);
+CREATE INDEX pending_fetches_due ON pending_fetches USING btree (available_at);
 
 CREATE TABLE schedule_runs (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,

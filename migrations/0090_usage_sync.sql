@@ -62,4 +62,4 @@ INSERT INTO usage_sync_cursor DEFAULT VALUES;
 -- (the ticket kinds are 0080's).
 ALTER TABLE outbox DROP CONSTRAINT outbox_object_type_check;
 ALTER TABLE outbox ADD CONSTRAINT outbox_object_type_check
-  CHECK (object_type IN ('company', 'contact', 'trunk', 'number', 'event', 'ticket', 'ticket_note', 'usage_note'));
+  CHECK (object_type IN ('company', 'contact', 'trunk', 'number', 'event', 'ticket', 'ticket_note', 'usage_note', 'association'));

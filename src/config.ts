@@ -100,6 +100,7 @@ const envSchema = z.object({
   OUTBOX_POLL_INTERVAL_MS: positiveInt.default(1_000),
   OUTBOX_LEASE_MS: positiveInt.default(30_000),
   OUTBOX_MAX_ATTEMPTS: positiveInt.default(3),
+  OUTBOX_RETRY_BUDGET_MS: z.coerce.number().int().min(0).default(15 * 60_000),
   OUTBOX_RETRY_BASE_DELAY_MS: positiveInt.default(2_000),
   OUTBOX_DEFER_DELAY_MS: positiveInt.default(5_000),
   OPS_ALERT_WEBHOOK_URL: optionalUrl,
@@ -196,6 +197,8 @@ export interface Config {
     pollIntervalMs: number;
     leaseMs: number;
     maxAttempts: number;
+    /** How long a record failing for passing reasons (5xx, 429, timeouts) keeps being retried. */
+    retryBudgetMs: number;
     retryBaseDelayMs: number;
     deferDelayMs: number;
     /** Slack-compatible incoming webhook for ops alerts; unset: alerts are recorded and logged. */
@@ -328,6 +331,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pollIntervalMs: e.OUTBOX_POLL_INTERVAL_MS,
       leaseMs: e.OUTBOX_LEASE_MS,
       maxAttempts: e.OUTBOX_MAX_ATTEMPTS,
+      retryBudgetMs: e.OUTBOX_RETRY_BUDGET_MS,
       retryBaseDelayMs: e.OUTBOX_RETRY_BASE_DELAY_MS,
       deferDelayMs: e.OUTBOX_DEFER_DELAY_MS,
       alertWebhookUrl: e.OPS_ALERT_WEBHOOK_URL,

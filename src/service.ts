@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/connect.js';
 import { readMigrations } from './db/migrate.js';
+import { withSessionLock } from './db/locks.js';
 import { buildApp } from './http/build-app.js';
 import type { ApiRoute } from './http/route.js';
 import { accountRoutes } from './http/routes/accounts.js';
@@ -96,7 +97,8 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     });
     const { gateway } = hubspot;
     // Provisioning writes to HubSpot: the process that syncs does it, API-only ones never call HubSpot.
-    if (config.hubspot.provisionAtStart && runsWorkers(config)) await provisionAtStart(gateway, logger);
+    // Instances started together take turns (an advisory lock): the second finds the portal done.
+    if (config.hubspot.provisionAtStart && runsWorkers(config)) await withSessionLock(db.pool, 'hubspot-provisioning', () => provisionAtStart(gateway, logger));
     // With the bundled simulator, its app id and secret are ours: its webhooks verify, our writes are echoes.
     const appId = config.hubspot.appId ?? (simulator ? String(simulator.appId) : undefined);
     const clientSecret = config.hubspot.clientSecret ?? simulator?.clientSecret;

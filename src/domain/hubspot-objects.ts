@@ -33,4 +33,5 @@ export const ASSOCIATION_TYPE_IDS = {
   noteToCompany: 190,
   noteToTicket: 228,
   ticketToPrimaryCompany: 26,
+  companyToDeal: 342,
 } as const;

@@ -38,6 +38,22 @@ export interface RequestSpec {
   bucket?: Bucket;
   priority: Priority;
   signal?: AbortSignal | undefined;
+  /**
+   * A POST that creates records: after a failure that may have reached HubSpot (no answer, a
+   * 5xx) it is not sent again, since it would create them twice; the caller resolves it (looks
+   * the record up first). Failures HubSpot refused before doing anything (429, 423, 477, a
+   * connection never made) are retried as usual.
+   */
+  createsRecords?: boolean;
+}
+
+/** Whether a failed request may have been carried out by HubSpot all the same. */
+function mayHaveApplied(error: HubSpotError): boolean {
+  if (error.status === 429 || error.status === 423 || error.status === 477) return false;
+  if (error.status >= 500) return true;
+  if (error.status !== 0) return false;
+  const code = (error.cause as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  return code !== 'ECONNREFUSED';
 }
 
 export interface HttpClientOptions {
@@ -86,7 +102,7 @@ export class HttpClient {
         const untilResetMs = await this.recordRateLimit(bucket, error, outcome.headers);
         if (error.policy === RATE_LIMIT_POLICIES.daily) throw error.withRetryAfter(error.retryAfterMs ?? untilResetMs);
         this.options.logger.warn({ operation: spec.operation, policy: error.policy, attempt }, 'HubSpot rate limit hit; waiting for the budget');
-      } else if (error.kind !== 'retryable') {
+      } else if (error.kind !== 'retryable' || (spec.createsRecords && mayHaveApplied(error))) {
         throw error;
       }
       if (attempt >= retry.maxAttempts) throw error;

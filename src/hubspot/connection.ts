@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 
 import type { Logger } from '../lib/logger.js';
 import { createHubSpotGateway, type HubSpotGateway } from './gateway.js';
-import { applyProvisioning, formatReport, planProvisioning } from './provision.js';
+import { formatReport, provisionPortal } from './provision.js';
 import type { RateBudgetStore, RateLimits } from './rate-budget.js';
 
 /**
@@ -69,15 +69,22 @@ export function connectHubSpot(
 /**
  * Provisioning at start: makes the portal match WARP's model; logs what it did. A failure is logged
  * and the service keeps running (webhooks still arrive; writes of missing properties will fail with
- * clear errors), so a HubSpot outage at start does not take the service down.
+ * clear errors), so a HubSpot outage at start does not take the service down. Instances started
+ * together are serialized by the caller (service.ts, an advisory lock); a 409 from a create made
+ * meanwhile by anyone else is planned again (provisionPortal). Returns whether the portal matches.
  */
-export async function provisionAtStart(gateway: HubSpotGateway, logger: Logger): Promise<void> {
+export async function provisionAtStart(gateway: HubSpotGateway, logger: Logger): Promise<boolean> {
   try {
-    const report = await applyProvisioning(await planProvisioning(gateway, { priority: 'realtime' }));
+    const report = await provisionPortal(gateway, { priority: 'realtime' });
     const summary = formatReport(report);
-    if (report.failed > 0 || report.conflicts > 0) logger.error({ report: summary }, 'HubSpot provisioning incomplete');
-    else logger.info({ writes: report.writes }, summary.at(-1) ?? 'HubSpot provisioning done');
+    if (report.failed > 0 || report.conflicts > 0) {
+      logger.error({ report: summary }, 'HubSpot provisioning incomplete');
+      return false;
+    }
+    logger.info({ writes: report.writes }, summary.at(-1) ?? 'HubSpot provisioning done');
+    return true;
   } catch (error) {
     logger.error({ err: error }, 'HubSpot provisioning failed before any change: could not read the portal');
+    return false;
   }
 }

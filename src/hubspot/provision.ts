@@ -39,6 +39,8 @@ export interface StepOutcome {
   step: ProvisionStep;
   status: StepStatus;
   error?: string;
+  /** The create was answered 409: it exists now (made by someone else meanwhile); planned again. */
+  createdMeanwhile?: boolean;
 }
 export interface ProvisionReport {
   outcomes: StepOutcome[];
@@ -278,7 +280,7 @@ export async function applyProvisioning(plan: ProvisionPlan): Promise<ProvisionR
       outcomes.push({ step, status: 'applied' });
     } catch (error) {
       failedSteps.add(step);
-      outcomes.push({ step, status: 'failed', error: describeError(step, error) });
+      outcomes.push({ step, status: 'failed', error: describeError(step, error), ...(isHubSpotError(error, 'conflict') ? { createdMeanwhile: true } : {}) });
     }
   }
   return {
@@ -287,6 +289,25 @@ export async function applyProvisioning(plan: ProvisionPlan): Promise<ProvisionR
     failed: outcomes.filter((o) => o.status === 'failed' || o.status === 'skipped').length,
     conflicts: outcomes.filter((o) => o.status === 'conflict').length,
   };
+}
+
+/** Rounds of plan and apply while something we meant to create turned out to exist (a 409). */
+const PROVISION_ROUNDS = 3;
+
+/**
+ * Plans and applies until the portal matches: a create answered 409 means someone else (another
+ * instance, a person) created that thing between our read and our write, so it is planned again
+ * from what HubSpot now has (it is then `exists`, or an `update`), and the steps that depended on
+ * it run. The report is the last round's, whose writes include the earlier rounds'.
+ */
+export async function provisionPortal(gateway: ProvisioningGateway, options: CallOptions = {}): Promise<ProvisionReport> {
+  let writes = 0;
+  for (let round = 1; ; round++) {
+    const report = await applyProvisioning(await planProvisioning(gateway, options));
+    writes += report.writes;
+    const raced = report.outcomes.some((o) => o.createdMeanwhile);
+    if (!raced || round >= PROVISION_ROUNDS) return { ...report, writes };
+  }
 }
 
 function describeError(step: ProvisionStep, error: unknown): string {

@@ -244,6 +244,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
         req.simFault = 'latency';
         await clock.sleep(f.latencyMs ?? 1_000);
         return false;
+      case 'drop-response':
+        // Carried out like any request; onSend then destroys the socket instead of answering.
+        req.simFault = 'drop-response';
+        return false;
       case 'drop':
         req.simFault = 'drop';
         log.push({ at: new Date().toISOString(), atMs: Date.now(), method: req.method, path: req.url, status: 0, requestBytes: Number(req.headers['content-length'] ?? 0), responseBytes: 0, durationMs: 0, fault: 'drop' });
@@ -286,12 +290,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   }
 
   app.addHook('onSend', async (req, _reply, payload) => {
+    if (req.simFault === 'drop-response') {
+      log.push({ at: new Date().toISOString(), atMs: Date.now(), method: req.method, path: req.url, status: 0, requestBytes: Number(req.headers['content-length'] ?? 0), responseBytes: 0, durationMs: 0, body: req.body, fault: 'drop-response' });
+      req.raw.socket.destroy();
+    }
     req.simResBytes = typeof payload === 'string' ? Buffer.byteLength(payload) : Buffer.isBuffer(payload) ? payload.length : 0;
     return payload;
   });
 
   app.addHook('onResponse', async (req, reply) => {
-    if (req.url.startsWith('/__sim')) return;
+    if (req.url.startsWith('/__sim') || req.simFault === 'drop-response') return;
     const elapsed = reply.elapsedTime;
     log.push({
       at: new Date(Date.now() - elapsed).toISOString(), atMs: Math.round(Date.now() - elapsed), method: req.method, path: req.url,

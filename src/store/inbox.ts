@@ -14,6 +14,8 @@ export interface NewInboxEvent {
   objectId: string | null;
   occurredAtMs: number;
   event: unknown;
+  /** An event decided without applying it: stored finished (`ignored` with this outcome), never claimed. */
+  ignored?: string | undefined;
 }
 
 /**
@@ -70,9 +72,10 @@ export async function quarantineWebhookBatch(db: Queryable, id: string, error: s
 /** Adds events to the inbox; events already there (retries, duplicates) are skipped. Returns how many were new. */
 export async function insertInboxEvents(db: Queryable, events: NewInboxEvent[]): Promise<number> {
   const { rowCount } = await db.query(
-    `INSERT INTO webhook_inbox (dedupe_key, subscription_type, object_id, occurred_at, event)
-     SELECT e.key, e.type, e.object_id, to_timestamp(e.occurred_ms / 1000.0), e.event
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::jsonb[]) AS e(key, type, object_id, occurred_ms, event)
+    `INSERT INTO webhook_inbox (dedupe_key, subscription_type, object_id, occurred_at, event, status, outcome, processed_at)
+     SELECT e.key, e.type, e.object_id, to_timestamp(e.occurred_ms / 1000.0), e.event,
+            CASE WHEN e.ignored IS NULL THEN 'pending' ELSE 'ignored' END, e.ignored, CASE WHEN e.ignored IS NOT NULL THEN now() END
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::jsonb[], $6::text[]) AS e(key, type, object_id, occurred_ms, event, ignored)
      ON CONFLICT (dedupe_key) DO NOTHING`,
     [
       events.map((e) => e.dedupeKey),
@@ -80,6 +83,7 @@ export async function insertInboxEvents(db: Queryable, events: NewInboxEvent[]):
       events.map((e) => e.objectId),
       events.map((e) => e.occurredAtMs),
       events.map((e) => JSON.stringify(e.event)),
+      events.map((e) => e.ignored ?? null),
     ],
   );
   return rowCount ?? 0;

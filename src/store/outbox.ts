@@ -7,8 +7,25 @@ import type { Queryable } from '../db/pool.js';
  * coalesced into it.
  */
 
-export const OUTBOX_OBJECT_TYPES = ['company', 'contact', 'trunk', 'number', 'event', 'usage_note', 'ticket', 'ticket_note'] as const;
+export const OUTBOX_OBJECT_TYPES = ['company', 'contact', 'trunk', 'number', 'event', 'usage_note', 'ticket', 'ticket_note', 'association'] as const;
 export type OutboxObjectType = (typeof OUTBOX_OBJECT_TYPES)[number];
+
+/** Records whose HubSpot associations are outbox work of their own (kind `association`). */
+export const ASSOCIATED_RECORD_TYPES = ['trunk', 'number', 'contact'] as const;
+export type AssociatedRecordType = (typeof ASSOCIATED_RECORD_TYPES)[number];
+
+/** The outbox row that makes a record's HubSpot associations match WARP's rows. */
+export const associationChange = (recordType: AssociatedRecordType, recordKey: string): OutboxChange => ({
+  objectType: 'association',
+  recordKey: `${recordType}:${recordKey}`,
+});
+
+/** `number:+15551234567` → its record type and key; undefined for a key no writer makes. */
+export function parseAssociationKey(key: string): { recordType: AssociatedRecordType; recordKey: string } | undefined {
+  const at = key.indexOf(':');
+  const recordType = key.slice(0, at) as AssociatedRecordType;
+  return at > 0 && ASSOCIATED_RECORD_TYPES.includes(recordType) ? { recordType, recordKey: key.slice(at + 1) } : undefined;
+}
 
 /** Wakes idle workers (the outbox queue's LISTEN channel); delivered only when the enqueuing transaction commits. */
 export const OUTBOX_CHANNEL = 'outbox';
@@ -120,8 +137,19 @@ export async function complete(db: Queryable, entries: readonly OutboxEntry[], o
   );
 }
 
-/** Removes a row that has been moved to the dead-letter table (same transaction as the insert). */
+/**
+ * Takes a row out of the queue as it is moved to the dead-letter table (same transaction as the
+ * insert). A row that received a newer change while it was being sent is not deleted: that change
+ * is released with a fresh start, so dead-lettering the failed attempt never loses it. False when
+ * another worker owns the row now.
+ */
 export async function remove(db: Queryable, entry: OutboxEntry, owner: string): Promise<boolean> {
-  const { rowCount } = await db.query('DELETE FROM outbox WHERE id = $1 AND lease_owner = $2', [entry.id, owner]);
-  return (rowCount ?? 0) > 0;
+  const { rowCount } = await db.query('DELETE FROM outbox WHERE id = $1 AND lease_owner = $2 AND seq = $3', [entry.id, owner, entry.seq]);
+  if ((rowCount ?? 0) > 0) return true;
+  const kept = await db.query(
+    `UPDATE outbox SET lease_until = NULL, lease_owner = NULL, attempts = 0, errors = '[]', available_at = now()
+     WHERE id = $1 AND lease_owner = $2`,
+    [entry.id, owner],
+  );
+  return (kept.rowCount ?? 0) > 0;
 }

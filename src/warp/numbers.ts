@@ -8,7 +8,7 @@ import {
   type PhoneNumber,
   updateNumberRow,
 } from '../store/numbers.js';
-import { enqueue } from '../store/outbox.js';
+import { associationChange, enqueue } from '../store/outbox.js';
 import { findCustomerTrunk } from '../store/trunks.js';
 import { eventChange, numberChange, rollupChange } from './changes.js';
 import { customerCommand, customerQuery, type WarpDeps } from './command.js';
@@ -58,6 +58,8 @@ export function updateNumber(deps: WarpDeps, ban: string, input: NumberUpdate): 
     const updated = await updateNumberRow(tx, customerId, number, patch);
     if (!updated) return numberNotFound(ban, number);
     const changes = [numberChange(updated.number)];
+    // A number moved to another trunk: its HubSpot associations must follow (the old one goes).
+    if (patch.trunkId !== undefined) changes.push(associationChange('number', updated.number));
     if (patch.e911Address !== undefined) {
       changes.push(
         await eventChange(tx, customerId, {

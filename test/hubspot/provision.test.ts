@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { applyProvisioning, formatPlan, planProvisioning } from '../../src/hubspot/provision.js';
+import { withSessionLock } from '../../src/db/locks.js';
+import { applyProvisioning, formatPlan, planProvisioning, provisionPortal } from '../../src/hubspot/provision.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { type GatewayFixture, startGatewayFixture } from '../support/hubspot.js';
 import { runTs } from '../support/process.js';
@@ -127,5 +128,30 @@ describe('npm run cli -- provision', () => {
     expect(result.stderr).toContain('provision failed');
     expect(result.stderr).toContain('no HubSpot simulator answers at http://127.0.0.1:1');
     expect(result.stderr).not.toContain('    at ');
+  });
+});
+
+describe('instances provisioning at the same moment (issue 17 item 7)', () => {
+  const numbersToTrunks = async () => {
+    const schemas = await fx.gateway().listSchemas();
+    const trunks = schemas.find((s) => s.name === 'trunks');
+    const numbers = schemas.find((s) => s.name === 'numbers');
+    return Boolean(trunks && numbers?.associations?.some((a) => a.toObjectTypeId === trunks.objectTypeId));
+  };
+
+  it('without coordination, a create answered 409 is planned again: both runs end complete', async () => {
+    fx.sim.reset({ seedDemo: true });
+    const reports = await Promise.all([provisionPortal(fx.gateway()), provisionPortal(fx.gateway()), provisionPortal(fx.gateway())]);
+    expect(reports.map((r) => r.failed)).toEqual([0, 0, 0]);
+    expect(await numbersToTrunks()).toBe(true);
+    expect((await planProvisioning(fx.gateway())).steps.filter((s) => s.action !== 'exists')).toEqual([]);
+  });
+
+  it('with the advisory lock, runs take turns: one does the writes, the others find the portal done', async () => {
+    fx.sim.reset({ seedDemo: true });
+    const reports = await Promise.all([1, 2, 3].map(() => withSessionLock(db.pool, 'hubspot-provisioning', () => provisionPortal(fx.gateway()))));
+    expect(reports.map((r) => r.failed)).toEqual([0, 0, 0]);
+    expect(reports.map((r) => r.writes).sort((a, b) => a - b).slice(0, 2)).toEqual([0, 0]);
+    expect(await numbersToTrunks()).toBe(true);
   });
 });

@@ -130,3 +130,27 @@ describe('errors that are never retried', () => {
     expect(requests()).toHaveLength(1);
   });
 });
+
+describe('creates are never sent twice after an ambiguous failure (M4)', () => {
+  const contactsNamed = async (firstname: string) => (await fx.gateway().listObjects('contacts', { limit: 100, properties: ['firstname'] })).results.filter((c) => c.properties['firstname'] === firstname).length;
+
+  it('an answer lost after HubSpot created the record: one request, one record, a retryable error for the caller', async () => {
+    fx.sim.addFault({ kind: 'drop-response', count: 1, method: 'POST', pathPrefix: '/crm/v3/objects/contacts' });
+    const error = await failure(hubspot.createObject('contacts', { properties: { firstname: 'Ambiguous' } }));
+    expect(error.kind).toBe('retryable');
+    expect(requests()).toHaveLength(1);
+    expect(await contactsNamed('Ambiguous')).toBe(1);
+  });
+
+  it('a 502 on a batch create is not re-sent; a 429 (refused before anything happened) is', async () => {
+    fx.sim.addFault({ kind: 'status', status: 502, count: 1, pathPrefix: '/crm/v3/objects/contacts/batch/create' });
+    const failed = await hubspot.batchCreate('contacts', [{ properties: { firstname: 'Once502' } }]);
+    expect(failed.failures.map((f) => f.retryable)).toEqual([true]);
+    expect(requests().map((r) => r.status)).toEqual([502]);
+    fx.sim.clearRequestLog();
+    fx.sim.addFault({ kind: 'status', status: 429, count: 1, pathPrefix: '/crm/v3/objects/contacts/batch/create' });
+    const created = await hubspot.batchCreate('contacts', [{ properties: { firstname: 'After429' } }]);
+    expect(created.failures).toEqual([]);
+    expect(requests().map((r) => r.status)).toEqual([429, 201]);
+  });
+});

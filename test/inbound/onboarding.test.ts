@@ -119,4 +119,44 @@ describe('onboarding of a won deal', () => {
       { status: 'not_sent', reason: 'no primary contact with an email address' },
     ]);
   });
+
+  // Issue 17 M3/M4: company creation in the crash window, and two runs of one onboarding at once.
+  const companiesNamed = async (name: string) => {
+    const page = await simHttp('GET', '/crm/v3/objects/companies?limit=100&properties=name');
+    return (page['results'] as Array<{ properties: Record<string, string> }>).filter((c) => c.properties['name'] === name).length;
+  };
+  const wonDealWithoutCompany = async (dealname: string) => {
+    const deal = String((await uiEdit({ objectType: 'deals', action: 'create', properties: { dealname, pipeline: 'default', dealstage: 'closedwon' } }))['id']);
+    expect(await sim.drainWebhooks()).toBe(true);
+    return deal;
+  };
+  const onboardingDone = async (deal: string) => {
+    await waitFor(async () => ((await db.pool.query<{ status: string }>(`SELECT status FROM onboardings WHERE hubspot_deal_id = $1`, [deal])).rows[0]?.status === 'done' ? true : undefined), 20_000);
+    await service.work!.jobs.drain();
+  };
+
+  it('a company create whose answer is lost is not sent twice; the retry finds it through the deal', async () => {
+    // HubSpot creates the company, then the connection drops before the answer arrives.
+    await simHttp('POST', '/__sim/faults', { kind: 'drop-response', count: 1, method: 'POST', pathPrefix: '/crm/v3/objects/companies' }, null);
+    const deal = await wonDealWithoutCompany('Lost Answer Inc - SIP');
+    await onboardingDone(deal);
+    expect(await companiesNamed('Lost Answer Inc - SIP')).toBe(1);
+    const customers = await db.pool.query(`SELECT c.ban FROM customers c JOIN onboardings o ON o.customer_id = c.id WHERE o.hubspot_deal_id = $1`, [deal]);
+    expect(customers.rows).toHaveLength(1);
+  });
+
+  it('two runs of one onboarding at once (a duplicated job) make one company and one BAN', async () => {
+    const deal = String((await uiEdit({ objectType: 'deals', action: 'create', properties: { dealname: 'Twice Run Co - SIP', pipeline: 'default', dealstage: 'contractsent' } }))['id']);
+    expect(await sim.drainWebhooks()).toBe(true);
+    // The deal's onboarding with two jobs at once, as when a job is handed on while its runner still works.
+    await db.pool.query(`INSERT INTO onboardings (hubspot_deal_id) VALUES ($1)`, [deal]);
+    await db.pool.query(
+      `SELECT graphile_worker.add_job('onboarding', json_build_object('dealId', $1::text), job_key => k || $1) FROM unnest(ARRAY['onboarding:', 'duplicate:']) AS k`,
+      [deal],
+    );
+    await onboardingDone(deal);
+    expect(await companiesNamed('Twice Run Co - SIP')).toBe(1);
+    expect(await count(`SELECT count(*) AS n FROM customers c JOIN onboardings o ON o.customer_id = c.id WHERE o.hubspot_deal_id = $1`, [deal])).toBe(1);
+  });
+
 });

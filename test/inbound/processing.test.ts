@@ -237,4 +237,40 @@ describe('inbox processing', () => {
     expect(await customer('2200')).toBeUndefined();
     expect(await customer('2300')).toMatchObject({ ban: '880001', name: 'Merged Away' });
   });
+
+  it('events the service ignores finish without the object lock and hold up none of the object\'s events (issue 17 item 10)', async () => {
+    const t = Date.now() - 20_000;
+    const companyAssociation = (i: number) => ({
+      ...propertyChange(0, 'x', '', t + i), subscriptionType: 'company.associationChange', objectId: undefined, propertyName: undefined, propertyValue: undefined,
+      associationType: 'COMPANY_TO_TICKET', fromObjectId: 3100, toObjectId: 50_000 + i, associationRemoved: false, eventId: 700_000 + i,
+    });
+    await post([propertyChange(3100, 'name', 'Busy Co', t)]);
+    await settle();
+    // Someone holds the company's lock (a long apply of one of its events) while 300 ignored events arrive.
+    const held = await db.pool.connect();
+    try {
+      await held.query('BEGIN');
+      await held.query(`SELECT pg_advisory_xact_lock(hashtextextended('hubspot:company:3100', 0))`);
+      for (let batch = 0; batch < 3; batch++) await post(Array.from({ length: 100 }, (_, i) => companyAssociation(batch * 100 + i + 1)));
+      await post([propertyChange(3100, 'warp_payment_terms', 'NET45', t + 400, { eventId: 800_001 })]);
+      await waitFor(async () => (await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_inbox WHERE outcome = 'unsupported_association' AND object_id = '3100'`)).rows[0]!.n === 300 || undefined, 5_000, '300 ignored events');
+      expect((await db.pool.query(`SELECT DISTINCT status FROM webhook_inbox WHERE outcome = 'unsupported_association'`)).rows).toEqual([{ status: 'ignored' }]);
+    } finally {
+      await held.query('ROLLBACK');
+      held.release();
+    }
+    await settle();
+    expect(await customer('3100')).toMatchObject({ name: 'Busy Co', payment_terms: 'NET45' });
+  });
+
+  it('a HubSpot value the cache cannot hold fails its event at once; the next edit of the company is applied (L5)', async () => {
+    const t = Date.now() - 10_000;
+    await post([propertyChange(3200, 'name', 'Overflow Co', t)]);
+    await settle();
+    await post([propertyChange(3200, 'warp_credit_limit', '99999999999999999999', t + 1, { eventId: 900_001 })]);
+    await post([propertyChange(3200, 'warp_credit_limit', '75000', t + 2, { eventId: 900_002 })]);
+    await waitFor(async () => (String((await customer('3200'))?.['credit_limit']) === '75000.00' ? true : undefined), 5_000, 'the valid edit applied');
+    const failed = await db.pool.query<{ attempts: number; last_error_code: string | null }>(`SELECT attempts, last_error_code FROM webhook_inbox WHERE object_id = '3200' AND status = 'failed'`);
+    expect(failed.rows.map((r) => r.attempts)).toEqual([1]);
+  });
 });

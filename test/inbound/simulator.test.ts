@@ -164,4 +164,17 @@ describe('inbound sync against the simulator over HTTP', () => {
       return (contact['properties'] as Record<string, string>)['warp_role'] === 'admin' ? true : undefined;
     });
   });
+
+  it('a full read that fails is kept and retried, not dropped (durable pending fetches, M7)', async () => {
+    sim.configureWebhooks(`${base}/api/v1/webhooks/hubspot`, [{ eventType: 'company.creation' }, { eventType: 'company.propertyChange', propertyName: 'name' }]);
+    // Every batch read of companies fails until the failure is on record: the creation's full read must survive it.
+    sim.addFault({ kind: 'status', status: 503, count: 10_000, pathPrefix: '/crm/v3/objects/companies/batch/read' });
+    // `industry` has no webhook subscription here: only the full read brings it.
+    const created = await uiEdit({ objectType: 'companies', action: 'create', properties: { name: 'Read Later Co', industry: 'Telecom' } });
+    const id = String(created['id']);
+    await waitFor(async () => ((await db.pool.query(`SELECT 1 FROM pending_fetches WHERE hubspot_id = $1 AND last_error IS NOT NULL`, [id])).rowCount === 1 ? true : undefined), 40_000, 'a failed read kept');
+    sim.clearFaults();
+    await waitFor(async () => ((await customer(id))?.['industry'] === 'Telecom' ? true : undefined), 30_000, 'the record read once HubSpot answers');
+    await waitFor(async () => ((await db.pool.query(`SELECT 1 FROM pending_fetches WHERE hubspot_id = $1`, [id])).rowCount === 0 ? true : undefined), 5_000, 'the fetch done');
+  }, 90_000);
 });

@@ -55,7 +55,8 @@ describe('HubSpot faults, dead letters and alerts', () => {
     await new Promise<void>((resolve) => alertServer.listen(0, '127.0.0.1', resolve));
     const { port } = alertServer.address() as { port: number };
     // One HTTP attempt per gateway call, so every injected 5xx is an outbox attempt.
-    f = await startOutboundFixture({ env: { HUBSPOT_MAX_ATTEMPTS: '1', OPS_ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/hook` } });
+    // No retry budget: a record is dead-lettered after its attempts (retry-budget.test.ts has the budget).
+    f = await startOutboundFixture({ env: { HUBSPOT_MAX_ATTEMPTS: '1', OUTBOX_RETRY_BUDGET_MS: '0', OPS_ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/hook` } });
   });
   afterAll(async () => {
     await f.close();

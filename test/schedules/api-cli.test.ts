@@ -22,7 +22,7 @@ describe('schedules API and CLI', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    service = await startTestService(db, { SCHEDULE_RETENTION_CRON: '15 3 * * *' });
+    service = await startTestService(db, { SCHEDULE_RETENTION_CRON: '15 3 * * *', SCHEDULE_CUSTOMER_RECONCILE_CRON: '30 1 1 1 *' });
     base = await service.app.listen({ port: 0, host: '127.0.0.1' });
     key = (await createApiKey(db.pool, 'schedules-test', ['read'])).key;
   });
@@ -36,7 +36,7 @@ describe('schedules API and CLI', () => {
     expect(status).toBe(200);
     const schedules = body['schedules'] as Array<Record<string, unknown>>;
     expect(schedules.slice(0, 2).map((s) => [s['name'], s['cron'], s['setting'], s['status'], s['lastRun']])).toEqual([
-      ['customer-reconcile', '30 1 * * *', 'SCHEDULE_CUSTOMER_RECONCILE_CRON', 'never_run', null],
+      ['customer-reconcile', '30 1 1 1 *', 'SCHEDULE_CUSTOMER_RECONCILE_CRON', 'never_run', null],
       ['retention', '15 3 * * *', 'SCHEDULE_RETENTION_CRON', 'never_run', null],
     ]);
     expect(schedules.map((s) => s['name'])).toEqual(SCHEDULES.map((s) => s.name));
@@ -46,7 +46,7 @@ describe('schedules API and CLI', () => {
   });
 
   it('runs one slot from the command line, idempotent per slot, and shows it in the run history', async () => {
-    const env = { DATABASE_URL: db.url, SCHEDULE_RETENTION_CRON: '15 3 * * *' };
+    const env = { DATABASE_URL: db.url, SCHEDULE_RETENTION_CRON: '15 3 * * *', SCHEDULE_CUSTOMER_RECONCILE_CRON: '30 1 1 1 *' };
     const run = await runTs('src/cli/main.ts', ['schedules', 'run', 'retention', '--at', '2026-05-01T03:15:00Z', '--wait-s', '60'], env, 90_000);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -65,7 +65,7 @@ describe('schedules API and CLI', () => {
     const list = await runTs('src/cli/main.ts', ['schedules', 'list'], env);
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/retention\s+15 3 \* \* \*\s+succeeded\s+2026-05-01T03:15:00.000Z/);
-    expect(list.stdout).toMatch(/customer-reconcile\s+30 1 \* \* \*\s+never_run/);
+    expect(list.stdout).toMatch(/customer-reconcile\s+30 1 1 1 \*\s+never_run/);
   });
 
   it('answers 404 for runs of an unknown schedule', async () => {

@@ -13,9 +13,8 @@ import { advanceFieldVersion, LIFECYCLE } from '../../store/field-versions.js';
 import { blankContactEventValues, erasePersonalColumns } from '../../store/privacy.js';
 import { applyField, type FieldContext, type InboundHooks } from './apply-field.js';
 import { applyTicketEvent, isTicketEvent } from './apply-ticket.js';
-import { crmProperty } from '../../domain/crm-catalogue.js';
 import type { InboundObjectType } from '../../domain/hubspot-objects.js';
-import { eventObjectId, eventTarget, type WebhookEvent } from './webhook-events.js';
+import { associationSide, eventObjectId, eventTarget, ignoredOutcome, type WebhookEvent } from './webhook-events.js';
 
 /**
  * Applies one HubSpot webhook event to the cache inside the caller's transaction (the caller holds
@@ -56,9 +55,9 @@ export async function applyEvent(ctx: ApplyContext, event: WebhookEvent): Promis
   // Tickets have a cache of their own (no field ownership, no write-backs).
   if (isTicketEvent(event)) return applyTicketEvent(ctx.tx, event);
   const { objectType, kind, type } = eventTarget(event);
-  if (!objectType) return 'unknown_object';
   const objectId = eventObjectId(event);
-  if (kind === undefined || objectId === undefined) return 'unknown_event';
+  const ignored = ignoredOutcome(event);
+  if (ignored || !objectType || kind === undefined || objectId === undefined) return ignored ?? 'unknown_event';
   const occurredAt = new Date(event.occurredAt);
   switch (kind) {
     case 'propertyChange':
@@ -88,7 +87,6 @@ async function applyPropertyChange(
   type: string,
 ): Promise<EventOutcome> {
   const property = event.propertyName ?? '';
-  if (!crmProperty(objectType, property)) return 'unknown_property';
   if (isEcho(event, ctx.appId)) return 'echo';
   const { record } = await ensureCachedRecord(ctx.tx, objectType, objectId);
   if (record.deleted) return 'deleted_object';
@@ -127,7 +125,7 @@ async function applyLifecycle(
   if (restored) changes['deleted'] = { before: 'true', after: 'false' };
   await appendAudit(ctx.tx, { entityType: entity, entityId: objectId, source: SOURCE, event: type, inboxId: ctx.inboxId, changes });
   // Property events follow creation only for subscribed properties, and restore sends none.
-  ctx.hooks.needsFetch(objectType, objectId);
+  await ctx.hooks.needsFetch(objectType, objectId);
   return created || restored ? 'applied' : 'no_change';
 }
 
@@ -168,21 +166,13 @@ async function applyMerge(ctx: ApplyContext, event: WebhookEvent, objectType: In
       await appendAudit(ctx.tx, { entityType: entity, entityId: candidate, source: SOURCE, event: type, inboxId: ctx.inboxId, changes: { merged_into: { before: null, after: survivorId } } });
     }
   }
-  ctx.hooks.needsFetch(objectType, survivorId);
+  await ctx.hooks.needsFetch(objectType, survivorId);
   return 'applied';
 }
 
 /** Contact ↔ company and deal ↔ company links; other association types are recorded only. */
 async function applyAssociation(ctx: ApplyContext, event: WebhookEvent, type: string): Promise<EventOutcome> {
-  const association = event.associationType ?? '';
-  const from = event.fromObjectId;
-  const to = event.toObjectId;
-  if (from === undefined || to === undefined) return 'unknown_event';
-  let side: { objectType: 'contact' | 'deal'; id: string; companyId: string } | undefined;
-  if (association === 'CONTACT_TO_COMPANY') side = { objectType: 'contact', id: from, companyId: to };
-  else if (association === 'COMPANY_TO_CONTACT') side = { objectType: 'contact', id: to, companyId: from };
-  else if (association === 'DEAL_TO_COMPANY') side = { objectType: 'deal', id: from, companyId: to };
-  else if (association === 'COMPANY_TO_DEAL') side = { objectType: 'deal', id: to, companyId: from };
+  const side = associationSide(event);
   if (!side) return 'unsupported_association';
   // The link is one field of the contact/deal; ordering uses its own version.
   const occurredAt = new Date(event.occurredAt);

@@ -33,8 +33,8 @@ export interface InboundHooks {
   writeBack(tx: PoolClient, objectType: InboundObjectType, record: CachedRecord, properties: string[]): Promise<boolean>;
   /** Cached fields changed: dependent updates (credit limit → trunks) and onboarding (deal stage). */
   afterChange(tx: PoolClient, objectType: InboundObjectType, record: CachedRecord, changedColumns: string[]): Promise<void>;
-  /** The full record must be fetched from HubSpot (creation, restore, merge). */
-  needsFetch(objectType: InboundObjectType, hubspotId: string): void;
+  /** The full record must be fetched from HubSpot (creation, restore, merge); the inbox queues it durably in `tx`. */
+  needsFetch(objectType: InboundObjectType, hubspotId: string): Promise<void> | void;
 }
 
 export interface FieldContext {

@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 
-import { type Pool, withTransaction } from '../../db/pool.js';
+import { isDataException, type Pool, withTransaction } from '../../db/pool.js';
 import { publicError, toError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { claim, retryLater, withHeartbeat } from '../../queue/lease.js';
@@ -9,13 +9,14 @@ import { INBOX_QUEUE } from '../../queue/tables.js';
 import { completeInboxEvent, failInboxEvent, type InboxDbRow, type InboxRow, toInboxRow } from '../../store/inbox.js';
 import type { AlertSink } from '../outbound/ops-alerts.js';
 import type { InboundHooks } from './apply-field.js';
-import { applyEvent, type EventOutcome } from './apply-event.js';
+import { applyEvent, type EventOutcome, isEcho } from './apply-event.js';
 import { applySnapshot } from './apply-snapshot.js';
 import type { CrmReader } from './crm-reader.js';
 import type { InboundMetrics } from './metrics.js';
 import { checkExpansionLag, EXPANSION_LAG_ALERT_MS, expandWebhookBatches } from './batch-expansion.js';
 import { lockObject } from './object-lock.js';
-import { eventObjectId, eventTarget, webhookEventSchema } from './webhook-events.js';
+import { claimFetches, finishFetches, type PendingFetch, queueFetch, retryFetches } from '../../store/pending-fetches.js';
+import { eventObjectId, eventTarget, ignoredOutcome, webhookEventSchema } from './webhook-events.js';
 import { syncedProperties } from '../../domain/crm-catalogue.js';
 import type { InboundObjectType } from '../../domain/hubspot-objects.js';
 
@@ -61,7 +62,9 @@ export interface InboxWorkers {
  * its heartbeat while the round runs (long rounds fetch full records from HubSpot).
  */
 const LEASE_MS = 60_000;
-/** Retry back-off of a failing event: 1 s doubling to 5 minutes. */
+/** Full reads claimed per round (one HubSpot batch read per object type). */
+const FETCHES_PER_ROUND = 100;
+/** Retry back-off of a failing event (and of a failed full read): 1 s doubling to 5 minutes. */
 const RETRY_BACKOFF = { baseMs: 1_000, maxMs: 5 * 60_000 };
 
 /** The event's lease passed to another worker while this one applied it: its transaction is rolled back. */
@@ -74,7 +77,7 @@ export function startInboxWorkers(options: InboxWorkerOptions): InboxWorkers {
   const alerts: AlertSink = { ...options.alerts, db: pool, logger };
   let lagCheckedAtMs = 0;
 
-  const processRow = async (row: InboxRow, owner: string, fetches: Map<InboundObjectType, Set<string>>): Promise<void> => {
+  const processRow = async (row: InboxRow, owner: string): Promise<void> => {
     if (row.attempts > options.maxAttempts) {
       // Claimed that often without an outcome: its worker died during every attempt.
       options.metrics?.eventDone('failed');
@@ -82,21 +85,18 @@ export function startInboxWorkers(options: InboxWorkerOptions): InboxWorkers {
       return;
     }
     const parsed = webhookEventSchema.safeParse(row.event);
-    const hooks: InboundHooks = {
-      ...options.hooks,
-      needsFetch: (objectType, id) => {
-        if (!fetches.has(objectType)) fetches.set(objectType, new Set());
-        fetches.get(objectType)!.add(id);
-      },
-    };
     try {
       const outcome = await withTransaction(pool, async (tx): Promise<EventOutcome> => {
+        // A full read the event needs is queued with it: it survives this worker (fetchRecords below).
+        const hooks: InboundHooks = { ...options.hooks, needsFetch: (objectType, id) => queueFetch(tx, objectType, id) };
         // An event that does not pass its schema was kept at expansion to be recorded, not applied.
         let result: EventOutcome = 'invalid_event';
         if (parsed.success) {
           const target = eventTarget(parsed.data);
           const objectId = eventObjectId(parsed.data);
-          if (target.objectType && objectId) await lockObject(tx, target.objectType, objectId);
+          // Events decided without applying them (stored before that was done at expansion, or echoes) take no lock.
+          const decided = ignoredOutcome(parsed.data) !== undefined || isEcho(parsed.data, options.appId);
+          if (target.objectType && objectId && !decided) await lockObject(tx, target.objectType, objectId);
           result = await applyEvent({ tx, hooks, appId: options.appId, inboxId: row.id }, parsed.data);
         }
         if (!(await completeInboxEvent(tx, row.id, owner, result === 'applied' ? 'applied' : 'ignored', result))) throw new LeaseLost(`inbox event ${row.id} is leased by another worker now`);
@@ -113,24 +113,35 @@ export function startInboxWorkers(options: InboxWorkerOptions): InboxWorkers {
       logger.warn({ inboxId: row.id, type: row.subscriptionType, objectId: row.objectId, attempts: row.attempts, err }, 'inbox event failed');
       // What the status endpoint may show of it: a stable code and a scrubbed message.
       const shown = publicError(err);
-      if (row.attempts >= options.maxAttempts) await failInboxEvent(pool, row.id, owner, shown);
+      // A value the cache cannot hold fails the same way every time (L5): it fails at once, and the
+      // object's later events are not held up behind its retries.
+      if (row.attempts >= options.maxAttempts || isDataException(err)) await failInboxEvent(pool, row.id, owner, shown);
       else await retryLater(pool, INBOX_QUEUE, row.id, owner, JSON.stringify(shown), RETRY_BACKOFF);
     }
   };
 
-  /** Reads the records that need it, ≤ 100 per call, and applies them. Failures leave them to reconcile. */
-  const fetchRecords = async (fetches: Map<InboundObjectType, Set<string>>, signal: AbortSignal): Promise<void> => {
+  /** Reads the queued records (any worker's), ≤ 100 per call, and applies them; a failed read is retried with back-off. */
+  const fetchRecords = async (signal: AbortSignal): Promise<void> => {
     const reader = options.reader;
     if (!reader) return;
-    for (const [objectType, ids] of fetches) {
+    const claimed = await claimFetches(pool, FETCHES_PER_ROUND, LEASE_MS);
+    const byType = new Map<InboundObjectType, PendingFetch[]>();
+    for (const f of claimed) byType.set(f.objectType, [...(byType.get(f.objectType) ?? []), f]);
+    for (const [objectType, pending] of byType) {
+      const ids = pending.map((p) => p.hubspotId);
       try {
-        const records = await reader.readBatch(objectType, [...ids], syncedProperties(objectType), signal);
+        const records = await reader.readBatch(objectType, ids, syncedProperties(objectType), signal);
         for (const record of records) {
           await withTransaction(pool, (tx) => applySnapshot(tx, { ...options.hooks, needsFetch: () => undefined }, objectType, record, 'fetch'));
         }
+        // A record HubSpot no longer has is done too: its deletion event follows.
+        await finishFetches(pool, objectType, ids);
       } catch (error) {
         if (signal.aborted) return;
-        logger.warn({ objectType, count: ids.size, err: toError(error) }, 'fetching full records failed; reconcile will repair them');
+        const attempts = Math.max(...pending.map((p) => p.attempts));
+        const delayMs = Math.min(RETRY_BACKOFF.maxMs, RETRY_BACKOFF.baseMs * 2 ** (attempts - 1));
+        logger.warn({ objectType, count: ids.length, attempts, err: toError(error) }, 'fetching full records failed; retrying later');
+        await retryFetches(pool, objectType, ids, delayMs, toError(error).message);
       }
     }
   };
@@ -144,15 +155,17 @@ export function startInboxWorkers(options: InboxWorkerOptions): InboxWorkers {
     const rows = (await claim<InboxDbRow>(pool, INBOX_QUEUE, { owner, leaseMs: LEASE_MS, limit: options.batchSize }))
       .map(toInboxRow)
       .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || Number(a.id) - Number(b.id));
-    if (rows.length === 0) return expanded;
-    const fetches = new Map<InboundObjectType, Set<string>>();
+    if (rows.length === 0) {
+      await fetchRecords(signal);
+      return expanded;
+    }
     const onError = (error: unknown): void => logger.warn({ err: toError(error) }, 'inbox lease extension failed');
     await withHeartbeat(pool, INBOX_QUEUE, { ids: rows.map((r) => r.id), owner, leaseMs: LEASE_MS, onError }, async () => {
       for (const row of rows) {
         if (signal.aborted) break;
-        await processRow(row, owner, fetches);
+        await processRow(row, owner);
       }
-      await fetchRecords(fetches, signal);
+      await fetchRecords(signal);
     });
     return expanded + rows.length;
   };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 
 import { z } from 'zod';
 
+import { crmProperty } from '../../domain/crm-catalogue.js';
 import { INBOUND_OBJECT_TYPES, type InboundObjectType, inboundObjectByTypeId } from '../../domain/hubspot-objects.js';
 import { storableJson } from '../../lib/text.js';
 
@@ -116,19 +117,57 @@ export function eventObjectId(event: WebhookEvent): string | undefined {
   return event.objectId ?? event.fromObjectId;
 }
 
+/** The cached record an association event links to a company, or undefined for associations the cache does not keep. */
+export function associationSide(event: WebhookEvent): { objectType: 'contact' | 'deal'; id: string; companyId: string } | undefined {
+  const from = event.fromObjectId;
+  const to = event.toObjectId;
+  if (from === undefined || to === undefined) return undefined;
+  switch (event.associationType) {
+    case 'CONTACT_TO_COMPANY': return { objectType: 'contact', id: from, companyId: to };
+    case 'COMPANY_TO_CONTACT': return { objectType: 'contact', id: to, companyId: from };
+    case 'DEAL_TO_COMPANY': return { objectType: 'deal', id: from, companyId: to };
+    case 'COMPANY_TO_DEAL': return { objectType: 'deal', id: to, companyId: from };
+    case undefined:
+    default: return undefined;
+  }
+}
+
+/** Outcomes decided by the event alone: such events are never applied. */
+export type EventIgnoredOutcome = 'unknown_object' | 'unknown_event' | 'unknown_property' | 'unsupported_association' | 'invalid_event';
+
+/**
+ * Whether the service ignores this event whatever the cache holds (an object or property it does
+ * not sync, an association it does not keep): such an event is stored already finished, so it
+ * takes no object lock and holds up none of its object's events (a busy company's thousands of
+ * association events). Undefined for events that must be applied in order.
+ */
+export function ignoredOutcome(event: WebhookEvent): EventIgnoredOutcome | undefined {
+  const { objectType, kind } = eventTarget(event);
+  if (!objectType) return 'unknown_object';
+  if (kind === undefined || eventObjectId(event) === undefined) return 'unknown_event';
+  if (kind === 'propertyChange' && !crmProperty(objectType, event.propertyName ?? '')) return 'unknown_property';
+  if (kind === 'associationChange') {
+    if (event.fromObjectId === undefined || event.toObjectId === undefined) return 'unknown_event';
+    if (!associationSide(event)) return 'unsupported_association';
+  }
+  return undefined;
+}
+
 export interface InboxEventRow {
   dedupeKey: string;
   subscriptionType: string;
   objectId: string | null;
   occurredAtMs: number;
   event: unknown;
+  /** Set for events stored already finished (ignored); the worker never sees them. */
+  ignored?: EventIgnoredOutcome | undefined;
 }
 
 /**
  * The inbox rows of a stored batch, one per event (the inbox deduplicates them). Text is made
  * storable first (batches stored before the door did so may hold NULs). An event that does not
- * pass its schema becomes a row of its own, keyed by its content and tied to no object (it holds
- * back no other event), which the worker records as `ignored` / `invalid_event`.
+ * pass its schema becomes a row of its own, keyed by its content and tied to no object, stored
+ * already finished as `ignored` / `invalid_event`; so are events the service ignores (`ignoredOutcome`).
  */
 export function toInboxEvents(events: ReadonlyArray<Record<string, unknown>>, receivedAtMs = Date.now()): InboxEventRow[] {
   return events.map((raw) => {
@@ -142,9 +181,11 @@ export function toInboxEvents(events: ReadonlyArray<Record<string, unknown>>, re
         objectId: null,
         occurredAtMs: receivedAtMs,
         event: stored,
+        ignored: 'invalid_event',
       };
     }
     const event = parsed.data;
-    return { dedupeKey: dedupeKey(event), subscriptionType: eventTarget(event).type, objectId: eventObjectId(event) ?? null, occurredAtMs: event.occurredAt, event: stored };
+    const ignored = ignoredOutcome(event);
+    return { dedupeKey: dedupeKey(event), subscriptionType: eventTarget(event).type, objectId: eventObjectId(event) ?? null, occurredAtMs: event.occurredAt, event: stored, ...(ignored ? { ignored } : {}) };
   });
 }

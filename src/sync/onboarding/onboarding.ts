@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { withSessionLock } from '../../db/locks.js';
 import { type Pool, type Queryable, withTransaction } from '../../db/pool.js';
 import type { HubSpotGateway } from '../../hubspot/gateway.js';
 import { addJob } from '../../jobs/add-job.js';
@@ -30,7 +31,8 @@ import { queueCompanyWriteBack, recordAccountEvent } from '../../warp/accounts.j
 import { valueOf } from '../../warp/result.js';
 import { createTrunk } from '../../warp/trunks.js';
 import type { WelcomeMailer } from './mailer.js';
-import { syncedProperties } from '../../domain/crm-catalogue.js';
+import { syncedProperties, WARP_COMPANY_PROPERTIES } from '../../domain/crm-catalogue.js';
+import { ASSOCIATION_TYPE_IDS } from '../../domain/hubspot-objects.js';
 
 /**
  * Onboarding of a won deal (docs/product-rules.md "Onboarding"): ensure the company, issue a BAN and
@@ -42,7 +44,7 @@ import { syncedProperties } from '../../domain/crm-catalogue.js';
  * retried with back-off and resumed on another instance when its own dies.
  */
 
-export type OnboardingHubSpot = Pick<HubSpotGateway, 'listAssociations' | 'createObject' | 'associateDefault' | 'getObject'>;
+export type OnboardingHubSpot = Pick<HubSpotGateway, 'listAssociations' | 'createObject' | 'getObject'>;
 
 export interface OnboardingOptions {
   pool: Pool;
@@ -93,9 +95,15 @@ export function createOnboardingSteps(options: OnboardingOptions): Record<Onboar
         companyId = associated[0]?.toObjectId ?? null;
       }
       if (!companyId) {
+        // Created already associated with the deal, in one call: if its answer is lost (a crash, a
+        // dropped connection; the gateway never re-sends a create), the retry finds it through the
+        // deal's associations above instead of creating a second company.
         const deal = await hubspot.getObject('deals', state.dealId, { properties: ['dealname'], priority: 'realtime' });
-        const created = await hubspot.createObject('companies', { properties: { name: deal.properties['dealname'] ?? `Deal ${state.dealId}` } }, { priority: 'realtime' });
-        await hubspot.associateDefault({ objectType: 'deals', id: state.dealId }, { objectType: 'companies', id: created.id }, { priority: 'realtime' });
+        const created = await hubspot.createObject(
+          'companies',
+          { properties: { name: deal.properties['dealname'] ?? `Deal ${state.dealId}` }, associations: [{ toObjectId: state.dealId, associationTypeId: ASSOCIATION_TYPE_IDS.companyToDeal }] },
+          { priority: 'realtime' },
+        );
         companyId = created.id;
       }
       await completeOnboardingStep(pool, state.dealId, 'company', { companyId });
@@ -113,7 +121,8 @@ export function createOnboardingSteps(options: OnboardingOptions): Record<Onboar
         const { ban, assigned } = await ensureBan(tx, record.id);
         if (assigned) {
           await appendAudit(tx, { entityType: 'customer', entityId: companyId, source: 'onboarding', event: `deal ${state.dealId} won`, changes: { ban: { before: null, after: ban } } });
-          await queueCompanyWriteBack(tx, record.id, ['warp_ban', 'warp_status']);
+          // Every WARP-owned property, not just the BAN: a new customer's counts and flags start in HubSpot too.
+          await queueCompanyWriteBack(tx, record.id, WARP_COMPANY_PROPERTIES);
         }
         await completeOnboardingStep(tx, state.dealId, 'customer', { customerId: record.id, ban });
         return { customerId: record.id, ban };
@@ -182,7 +191,9 @@ const STEP_ORDER: readonly OnboardingStep[] = ['company', 'customer', 'welcome_e
 
 export function onboardingTask(options: OnboardingOptions): TaskDefinition {
   const steps = createOnboardingSteps(options);
-  return defineTask(ONBOARDING_TASK, async ({ dealId }, context) => {
+  // One run per deal at a time across instances (a job handed on while its first runner still
+  // works, a duplicate job): the later run waits, then sees the steps the first one did.
+  return defineTask(ONBOARDING_TASK, ({ dealId }, context) => withSessionLock(options.pool, `onboarding:${dealId}`, async () => {
     const state = await loadOnboarding(options.pool, dealId);
     if (state?.status !== 'pending') return;
     await recordOnboardingAttempt(options.pool, dealId, context.attempt);
@@ -200,5 +211,5 @@ export function onboardingTask(options: OnboardingOptions): TaskDefinition {
       await failOnboarding(options.pool, dealId, err.message, final);
       if (!final) throw err;
     }
-  });
+  }));
 }

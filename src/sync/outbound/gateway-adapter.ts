@@ -10,14 +10,16 @@ import { ASSOCIATION_TYPE_IDS } from '../../domain/hubspot-objects.js';
 
 const PRIORITY = { priority: 'realtime' } as const;
 
+const failedInput = (f: BatchResult<unknown>['failures'][number]): FailedInput => ({ index: f.index, message: f.message, category: f.category, status: f.status, retryable: f.retryable });
+
 function outcome<I>(result: BatchResult<I>): BatchOutcome {
   return {
     results: result.results.map((r) => ({ id: r.id, properties: r.properties, inputIndex: r.inputIndex, isNew: r.new })),
-    failures: result.failures.map((f): FailedInput => ({ index: f.index, message: f.message, category: f.category, status: f.status, retryable: f.retryable })),
+    failures: result.failures.map(failedInput),
   };
 }
 
-/** Failed pairs fail the whole step (associations, archives): its retry is idempotent. */
+/** Failed archives fail the whole step: its retry is idempotent. */
 function throwFailures(operation: string, failures: ReadonlyArray<{ message: string; category: string; status: number; retryable: boolean }>): void {
   const first = failures[0];
   if (!first) return;
@@ -35,8 +37,13 @@ export function outboundHubSpot(gateway: HubSpotGateway): OutboundHubSpot {
     batchArchive: async (objectType, ids) => {
       throwFailures(`batchArchive ${objectType}`, (await gateway.batchArchive(objectType, [...ids], PRIORITY)).failures);
     },
-    associateDefault: async (fromObjectType, toObjectType, pairs) => {
-      throwFailures(`associate ${fromObjectType}->${toObjectType}`, (await gateway.batchAssociateDefault(fromObjectType, toObjectType, [...pairs], PRIORITY)).failures);
+    associateDefault: async (fromObjectType, toObjectType, pairs) =>
+      (await gateway.batchAssociateDefault(fromObjectType, toObjectType, [...pairs], PRIORITY)).failures.map(failedInput),
+    removeAssociations: async (fromObjectType, toObjectType, pairs) =>
+      (await gateway.batchRemoveAssociations(fromObjectType, toObjectType, [...pairs], PRIORITY)).failures.map(failedInput),
+    readAssociations: async (fromObjectType, toObjectType, ids) => {
+      const read = await gateway.batchReadAssociations(fromObjectType, toObjectType, [...ids], PRIORITY);
+      return new Map([...read].map(([id, targets]) => [id, targets.map((t) => t.toObjectId)]));
     },
     createNotes: async (notes) =>
       outcome(

@@ -31,6 +31,11 @@ export interface BatchOutcome {
   failures: FailedInput[];
 }
 
+export interface AssociationPair {
+  fromId: string;
+  toId: string;
+}
+
 export interface NoteToCreate {
   properties: OutgoingProperties;
   companyId: string;
@@ -62,9 +67,14 @@ export interface OutboundHubSpot {
   batchUpdate(objectType: string, inputs: ReadonlyArray<{ id: string; properties: OutgoingProperties }>): Promise<BatchOutcome>;
   /** Reads records by a unique property, to find the HubSpot id of one we never recorded. */
   batchReadByProperty(objectType: string, idProperty: string, values: readonly string[]): Promise<BatchOutcome>;
+  /** Archives records; archiving one that is gone already is not a failure. */
   batchArchive(objectType: string, ids: readonly string[]): Promise<void>;
-  /** Default (unlabelled) associations; associating twice is harmless. */
-  associateDefault(fromObjectType: string, toObjectType: string, pairs: ReadonlyArray<{ fromId: string; toId: string }>): Promise<void>;
+  /** Default (unlabelled) associations; associating twice is harmless. Only the pairs HubSpot refused come back. */
+  associateDefault(fromObjectType: string, toObjectType: string, pairs: readonly AssociationPair[]): Promise<FailedInput[]>;
+  /** Removes every association of each pair. Only the pairs HubSpot refused come back. */
+  removeAssociations(fromObjectType: string, toObjectType: string, pairs: readonly AssociationPair[]): Promise<FailedInput[]>;
+  /** The ids each record is associated with (a record with none maps to an empty list). */
+  readAssociations(fromObjectType: string, toObjectType: string, ids: readonly string[]): Promise<Map<string, string[]>>;
   createNotes(notes: readonly NoteToCreate[]): Promise<BatchOutcome>;
   /**
    * Note ids by marker, for notes on the given company whose body carries the exact bracketed

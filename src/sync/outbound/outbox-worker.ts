@@ -11,6 +11,7 @@ import { deadLetter } from './dead-letters.js';
 import type { OutboundHubSpot } from './hubspot-port.js';
 import { type AlertSink, raiseAlert } from './ops-alerts.js';
 import type { EntryOutcome, Sender, SendContext, TimelineTemplates } from './send-common.js';
+import { sendAssociations } from './send-associations.js';
 import { sendEvents } from './send-events.js';
 import { sendCompanies, sendContacts, sendNumbers, sendTrunks } from './send-objects.js';
 import { sendUsageNotes } from './send-usage-notes.js';
@@ -39,8 +40,14 @@ export interface OutboxWorkerSettings {
   pollIntervalMs: number;
   /** How long a claim stays with a worker without a heartbeat; a dead worker's rows return after it. */
   leaseMs: number;
-  /** Attempts per record before it is dead-lettered (docs/product-rules.md "Retries and alerts"). */
+  /**
+   * Attempts per record before it is dead-lettered (docs/product-rules.md "Retries and alerts"):
+   * of a record failing for passing reasons, only once `retryBudgetMs` is spent too; of a record
+   * whose worker died during every attempt (claims without an outcome), always.
+   */
   maxAttempts: number;
+  /** How long passing failures (5xx, 429, timeouts, connection errors) keep a record retried, from its first failure. */
+  retryBudgetMs: number;
   /** First retry delay; doubled per attempt (at most RETRY_MAX_DELAY_MS), with ±20 % jitter. */
   retryBaseDelayMs: number;
   /** Delay before looking again at a record that was not ready (its company not in HubSpot yet). */
@@ -63,10 +70,10 @@ export interface OutboxWorkers {
   stop(): Promise<void>;
 }
 
-// Companies first: trunks, numbers, contacts and notes need the company's HubSpot id. Trunks
-// before numbers, which are associated with them.
-// Tickets before their notes, which need the ticket's HubSpot id.
-const TYPE_ORDER: readonly OutboxObjectType[] = ['company', 'contact', 'trunk', 'number', 'event', 'usage_note', 'ticket', 'ticket_note'];
+// Companies first: trunks, numbers, contacts and notes need the company's HubSpot id. Tickets
+// before their notes, which need the ticket's HubSpot id. Associations last: they need the
+// HubSpot ids of both ends.
+const TYPE_ORDER: readonly OutboxObjectType[] = ['company', 'contact', 'trunk', 'number', 'event', 'usage_note', 'ticket', 'ticket_note', 'association'];
 
 const SENDERS: Record<OutboxObjectType, Sender> = {
   company: sendCompanies,
@@ -77,6 +84,7 @@ const SENDERS: Record<OutboxObjectType, Sender> = {
   usage_note: sendUsageNotes,
   ticket: sendTickets,
   ticket_note: sendTicketNotes,
+  association: sendAssociations,
 };
 
 /** The longest retry delay of a record (the back-off doubles up to it). */
@@ -120,8 +128,8 @@ async function processBatch(
   type: OutboxObjectType,
   entries: OutboxEntry[],
 ): Promise<void> {
-  const live = entries.filter((e) => e.attempts <= settings.maxAttempts);
-  const dead = await deadLetterExhausted(ctx, owner, entries.filter((e) => e.attempts > settings.maxAttempts));
+  const live = entries.filter((e) => !diedEveryTime(e, settings));
+  const dead = await deadLetterExhausted(ctx, owner, entries.filter((e) => diedEveryTime(e, settings)));
   if (live.length > 0) dead.push(...(await sendAndRecord(ctx, logger, settings, owner, type, live)));
   if (dead.length > 0) {
     const first = dead[0]!.error;
@@ -134,6 +142,19 @@ async function processBatch(
       correlationId: first.correlationId,
     });
   }
+}
+
+/** Claimed more often than the attempts allow without an outcome (each recorded failure is one): the worker died during every send. */
+const diedEveryTime = (entry: OutboxEntry, settings: OutboxWorkerSettings): boolean => entry.attempts - entry.errors.length > settings.maxAttempts;
+
+/**
+ * A passing failure is retried while attempts remain or the record's retry budget (from the first
+ * failure of its current streak) is not spent: a HubSpot outage of minutes needs no operator.
+ */
+function mayRetry(entry: OutboxEntry, settings: OutboxWorkerSettings, now: number): boolean {
+  if (entry.attempts < settings.maxAttempts) return true;
+  const firstFailure = entry.errors[0] ? Date.parse(entry.errors[0].at) : now;
+  return now - firstFailure < settings.retryBudgetMs;
 }
 
 /** Claimed more often than the attempts allow without an outcome: the worker died during every send. */
@@ -174,7 +195,7 @@ async function sendAndRecord(
       case 'failed': {
         const { failure } = outcome;
         const error: AttemptError = { at: new Date().toISOString(), message: failure.message, status: failure.status, correlationId: failure.correlationId };
-        if (failure.retryable && entry.attempts < settings.maxAttempts) {
+        if (failure.retryable && mayRetry(entry, settings, Date.now())) {
           await retryLater(ctx.pool, OUTBOX_QUEUE, entry.id, owner, JSON.stringify([error]), { baseMs: settings.retryBaseDelayMs, maxMs: RETRY_MAX_DELAY_MS });
         } else if (await deadLetter(ctx.pool, entry, owner, outcome.payload, [...entry.errors, error])) {
           dead.push({ entry, error });

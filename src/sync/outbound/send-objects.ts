@@ -3,7 +3,7 @@ import { CRM_OBJECTS } from '../../domain/hubspot-objects.js';
 import { type Account, findAccounts, setAccountHubspotIds } from '../../store/accounts.js';
 import { linkUserToContact } from '../../store/contact-links.js';
 import { findNumbers, type PhoneNumber, setNumberHubspotIds } from '../../store/numbers.js';
-import type { OutboxEntry } from '../../store/outbox.js';
+import { associationChange, enqueue, type OutboxEntry } from '../../store/outbox.js';
 import { findTrunks, setTrunkHubspotIds, type Trunk } from '../../store/trunks.js';
 import { findWarpUsers, type WarpUser } from '../../store/warp-users.js';
 import {
@@ -18,7 +18,8 @@ import { callFor, guarded, type Item, Outcomes, type SendContext, splitOutcome }
 /**
  * Senders for records (trunks, numbers, companies, contacts). Each reads the records' CURRENT
  * state (so coalesced edits go out once, with the latest values), makes one batch upsert by the
- * unique property, associates newly created records, and archives deleted ones.
+ * unique property, queues the associations of newly created records as outbox work of their own
+ * (send-associations.ts) in the transaction that stores their HubSpot ids, and archives deleted ones.
  */
 
 const byKey = <T>(rows: readonly T[], key: (row: T) => string): Map<string, T> => new Map(rows.map((row) => [key(row), row]));
@@ -28,6 +29,10 @@ async function accountsOf(ctx: SendContext, customerIds: readonly string[]): Pro
 }
 
 const COMPANY_NOT_SYNCED = 'the company has no HubSpot id yet';
+
+/** Written records that are new in HubSpot (or were recreated there): their associations are queued. */
+const fresh = <W extends { isNew: boolean; hubspotId: string; record: { hubspotObjectId: string | null } }>(written: readonly W[]): W[] =>
+  written.filter((w) => w.isNew || w.record.hubspotObjectId !== w.hubspotId);
 
 /** Archives deleted records: by their stored HubSpot id, else looked up by the unique property. */
 async function archive<T>(ctx: SendContext, outcomes: Outcomes, objectType: string, idProperty: string, items: ReadonlyArray<Item<T> & { hubspotId: string | null }>): Promise<void> {
@@ -64,9 +69,10 @@ export async function sendTrunks(ctx: SendContext, entries: readonly OutboxEntry
   const outcome = await callFor(outcomes, upserts, () => ctx.hubspot.batchUpsert(objectType, idProperty, upserts.map((u) => ({ id: u.record.trunkId, properties: u.properties }))));
   if (outcome) {
     const written = splitOutcome(outcomes, upserts, outcome);
-    const fresh = written.filter((w) => w.isNew || w.record.hubspotObjectId !== w.hubspotId);
-    await callFor(outcomes, fresh, () => ctx.hubspot.associateDefault(objectType, CRM_OBJECTS.company.path, fresh.map((w) => ({ fromId: w.hubspotId, toId: w.account.hubspotCompanyId! }))));
-    await setTrunkHubspotIds(ctx.pool, written.map((w) => ({ trunkId: w.record.trunkId, hubspotId: w.hubspotId })));
+    await withTransaction(ctx.pool, async (tx) => {
+      await setTrunkHubspotIds(tx, written.map((w) => ({ trunkId: w.record.trunkId, hubspotId: w.hubspotId })));
+      await enqueue(tx, fresh(written).map((w) => associationChange('trunk', w.record.trunkId)));
+    });
     for (const w of written) if (!outcomes.has(w.entry)) outcomes.done(w.entry);
   }
   await archive(ctx, outcomes, objectType, idProperty, deletions);
@@ -78,33 +84,26 @@ export async function sendNumbers(ctx: SendContext, entries: readonly OutboxEntr
   const { path: objectType, idProperty } = CRM_OBJECTS.number;
   const numbers = byKey(await findNumbers(ctx.pool, entries.map((e) => e.recordKey)), (n) => n.number);
   const accounts = await accountsOf(ctx, [...numbers.values()].map((n) => n.customerId));
-  const trunkIds = [...numbers.values()].map((n) => n.trunkId).filter((t): t is string => t !== null);
-  const trunks = byKey(await findTrunks(ctx.pool, trunkIds), (t) => t.trunkId);
-  const upserts: Array<Item<PhoneNumber> & { account: Account; trunkHubspotId: string | null }> = [];
+  const upserts: Array<Item<PhoneNumber> & { account: Account }> = [];
   const removals: Array<Item<PhoneNumber> & { hubspotId: string | null }> = [];
   for (const entry of entries) {
     const number = numbers.get(entry.recordKey);
     const account = number && accounts.get(number.customerId);
-    const trunk = number?.trunkId ? trunks.get(number.trunkId) : undefined;
     if (!number || !account) outcomes.done(entry);
     else if (number.deletedAt || number.status === 'released') removals.push({ entry, record: number, properties: {}, hubspotId: number.hubspotObjectId });
     else if (!account.hubspotCompanyId) outcomes.defer(entry, COMPANY_NOT_SYNCED);
-    else if (trunk && !trunk.deletedAt && !trunk.hubspotObjectId) outcomes.defer(entry, 'its trunk has no HubSpot id yet');
     else {
       const properties = numberProperties(number, account);
-      const trunkHubspotId = trunk && !trunk.deletedAt ? trunk.hubspotObjectId : null;
-      if (guarded(outcomes, entry, properties, ALLOWED_PROPERTIES.number)) upserts.push({ entry, record: number, properties, account, trunkHubspotId });
+      if (guarded(outcomes, entry, properties, ALLOWED_PROPERTIES.number)) upserts.push({ entry, record: number, properties, account });
     }
   }
   const outcome = await callFor(outcomes, upserts, () => ctx.hubspot.batchUpsert(objectType, idProperty, upserts.map((u) => ({ id: u.record.number, properties: u.properties }))));
   if (outcome) {
     const written = splitOutcome(outcomes, upserts, outcome);
-    const fresh = written.filter((w) => w.isNew || w.record.hubspotObjectId !== w.hubspotId);
-    await callFor(outcomes, fresh, () => ctx.hubspot.associateDefault(objectType, CRM_OBJECTS.company.path, fresh.map((w) => ({ fromId: w.hubspotId, toId: w.account.hubspotCompanyId! }))));
-    // The routing trunk can change on any update, so this association is (re)made every time.
-    const routed = written.filter((w) => w.trunkHubspotId !== null && !outcomes.has(w.entry));
-    await callFor(outcomes, routed, () => ctx.hubspot.associateDefault(objectType, CRM_OBJECTS.trunk.path, routed.map((w) => ({ fromId: w.hubspotId, toId: w.trunkHubspotId! }))));
-    await setNumberHubspotIds(ctx.pool, written.map((w) => ({ number: w.record.number, hubspotId: w.hubspotId })));
+    await withTransaction(ctx.pool, async (tx) => {
+      await setNumberHubspotIds(tx, written.map((w) => ({ number: w.record.number, hubspotId: w.hubspotId })));
+      await enqueue(tx, fresh(written).map((w) => associationChange('number', w.record.number)));
+    });
     for (const w of written) if (!outcomes.has(w.entry)) outcomes.done(w.entry);
   }
   await archive(ctx, outcomes, objectType, idProperty, removals);
@@ -169,7 +168,6 @@ export async function sendContacts(ctx: SendContext, entries: readonly OutboxEnt
   const upserted = await callFor(outcomes, upserts, () => ctx.hubspot.batchUpsert(CRM_OBJECTS.contact.path, 'email', upserts.map((u) => ({ id: u.record.email!, properties: u.properties }))));
   if (upserted) {
     const written = splitOutcome(outcomes, upserts, upserted);
-    await callFor(outcomes, written, () => ctx.hubspot.associateDefault(CRM_OBJECTS.contact.path, CRM_OBJECTS.company.path, written.map((w) => ({ fromId: w.hubspotId, toId: w.companyId }))));
     await linkContacts(ctx, outcomes, written);
     for (const w of written) if (!outcomes.has(w.entry)) outcomes.done(w.entry);
   }
@@ -185,7 +183,8 @@ async function linkContacts(ctx: SendContext, outcomes: Outcomes, written: Reado
   await withTransaction(ctx.pool, async (tx) => {
     for (const w of written) {
       const link = await linkUserToContact(tx, w.record.userId, w.hubspotId);
-      if (!link.linked && !link.gone) outcomes.fail(w.entry, { message: link.reason, status: undefined, correlationId: undefined, retryable: false }, w.properties);
+      if (link.linked) await enqueue(tx, [associationChange('contact', w.record.userId)]);
+      else if (!link.gone) outcomes.fail(w.entry, { message: link.reason, status: undefined, correlationId: undefined, retryable: false }, w.properties);
     }
   });
 }
