@@ -52,6 +52,16 @@ export function readCachedRecord(db: Queryable, objectType: CachedObjectType, hu
   return selectCachedRecord(db, objectType, hubspotId, false);
 }
 
+/** The rows of many HubSpot objects at once (no lock), by HubSpot id; ids never seen are absent. */
+export async function readCachedRecords(db: Queryable, objectType: CachedObjectType, hubspotIds: readonly string[]): Promise<Map<string, CachedRecord>> {
+  const { table, hubspotId: column } = CACHE_TABLES[objectType];
+  const { rows } = await db.query<{ row: Record<string, string | null> }>(
+    `SELECT ${textColumns('t')} AS row FROM ${ident(table)} t WHERE ${ident(column)} = ANY($1::text[])`,
+    [[...hubspotIds]],
+  );
+  return new Map(rows.map((r) => { const record = toCached(objectType, r.row); return [record.hubspotId, record]; }));
+}
+
 /** The row for a HubSpot object, created empty when it does not exist yet; locked. */
 export async function ensureCachedRecord(tx: Queryable, objectType: CachedObjectType, hubspotId: string): Promise<{ record: CachedRecord; created: boolean }> {
   const { table, hubspotId: column } = CACHE_TABLES[objectType];
