@@ -153,17 +153,6 @@ export async function unlinkCompany(tx: Queryable, objectType: 'contact' | 'deal
   return rows[0] ? { before: rows[0].before, after: null } : null;
 }
 
-/** HubSpot ids of live cache rows created before `createdBefore`, for reconcile's deletion check. */
-export async function listCachedHubspotIds(db: Queryable, objectType: CachedObjectType, createdBefore: Date): Promise<string[]> {
-  const { table, hubspotId } = CACHE_TABLES[objectType];
-  const { rows } = await db.query<{ id: string }>(
-    `SELECT ${ident(hubspotId)} AS id FROM ${ident(table)}
-     WHERE deleted_at IS NULL AND ${ident(hubspotId)} IS NOT NULL AND created_at < $1 ORDER BY id`,
-    [createdBefore],
-  );
-  return rows.map((r) => r.id);
-}
-
 export async function countCachedRecords(db: Queryable): Promise<Record<string, number>> {
   const { rows } = await db.query<{ customers: number; users: number; deals: number }>(
     `SELECT (SELECT count(*) FROM customers WHERE deleted_at IS NULL)::int AS customers,

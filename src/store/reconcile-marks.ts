@@ -21,11 +21,47 @@ export type MarkedType = keyof typeof MARKED_TABLES;
 
 const ident = pg.escapeIdentifier;
 
-/** Marks the rows of these keys as seen by the run. */
-export async function markSeen(tx: Queryable, type: MarkedType, keys: readonly string[], runId: string): Promise<void> {
+/**
+ * Marks the rows of these keys as seen by the run (`merged`: merged away in HubSpot; the mark is
+ * the negated run id, so the sweep skips them and links to them count as following from a merge).
+ */
+export async function markSeen(tx: Queryable, type: MarkedType, keys: readonly string[], runId: string, merged = false): Promise<void> {
   if (keys.length === 0) return;
   const { table, key } = MARKED_TABLES[type];
-  await tx.query(`UPDATE ${ident(table)} SET reconcile_seen = $2 WHERE ${ident(key)} = ANY($1::text[]) AND reconcile_seen IS DISTINCT FROM $2`, [[...keys], runId]);
+  const mark = merged ? `-${runId}` : runId;
+  await tx.query(`UPDATE ${ident(table)} SET reconcile_seen = $2 WHERE ${ident(key)} = ANY($1::text[]) AND reconcile_seen IS DISTINCT FROM $2`, [[...keys], mark]);
+}
+
+/** A record an association points to: its HubSpot id, and whether it is gone (deleted, merged, or not listed by the run). */
+export interface LinkTarget {
+  hubspotId: string | null;
+  gone: boolean;
+}
+
+const TARGET_TABLES = {
+  company: { table: 'customers', hubspotId: 'hubspot_company_id' },
+  trunk: { table: 'trunks', hubspotId: 'hubspot_object_id' },
+} as const;
+
+/**
+ * Companies or trunks by row id. `listedBy`: the run that has listed every record of that type, so
+ * a row it did not mark (created before it started) is gone from HubSpot even before the sweep.
+ */
+export async function linkTargets(
+  db: Queryable,
+  type: keyof typeof TARGET_TABLES,
+  rowIds: readonly string[],
+  listedBy: { runId: string; startedAt: Date } | null,
+): Promise<Map<string, LinkTarget>> {
+  if (rowIds.length === 0) return new Map();
+  const { table, hubspotId } = TARGET_TABLES[type];
+  const { rows } = await db.query<{ id: string; hubspot_id: string | null; gone: boolean }>(
+    `SELECT id::text, ${ident(hubspotId)} AS hubspot_id,
+       (deleted_at IS NOT NULL OR ($2::bigint IS NOT NULL AND created_at < $3 AND reconcile_seen IS DISTINCT FROM $2)) AS gone
+     FROM ${ident(table)} WHERE id = ANY($1::bigint[])`,
+    [[...new Set(rowIds)], listedBy?.runId ?? null, listedBy?.startedAt ?? null],
+  );
+  return new Map(rows.map((r) => [r.id, { hubspotId: r.hubspot_id, gone: r.gone }]));
 }
 
 export interface UnseenRow {
@@ -41,7 +77,7 @@ export async function unseenRows(db: Queryable, type: MarkedType, runId: string,
   const { table, key, live } = MARKED_TABLES[type];
   const { rows } = await db.query<{ id: string; key: string }>(
     `SELECT id::text, ${ident(key)} AS key FROM ${ident(table)}
-     WHERE id > $1 AND ${live} AND ${ident(key)} IS NOT NULL AND reconcile_seen IS DISTINCT FROM $2 AND created_at < $3
+     WHERE id > $1 AND ${live} AND ${ident(key)} IS NOT NULL AND reconcile_seen IS DISTINCT FROM $2::bigint AND reconcile_seen IS DISTINCT FROM -($2::bigint) AND created_at < $3
      ORDER BY id LIMIT $4`,
     [afterRowId, runId, startedBefore, limit],
   );
@@ -53,45 +89,6 @@ export async function countLiveRows(db: Queryable, type: MarkedType): Promise<nu
   const { table, key, live } = MARKED_TABLES[type];
   const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${ident(table)} WHERE ${live} AND ${ident(key)} IS NOT NULL`);
   return rows[0]?.n ?? 0;
-}
-
-/** One row of the association pass: the record's HubSpot id and the HubSpot id it should point to. */
-export interface AssociationRow {
-  rowId: string;
-  hubspotId: string;
-  /** WARP's key of the record (trunk id, number), for queueing its sync; null for cache rows. */
-  warpKey: string | null;
-  /** HubSpot id of the expected target; null when the record has none (or its target has no HubSpot id yet). */
-  targetHubspotId: string | null;
-  /** The expected target exists but is deleted (or gone from HubSpot): a difference that follows from other drift. */
-  targetGone: boolean;
-}
-
-const ASSOCIATION_QUERIES: Record<string, string> = {
-  'contact→company': `SELECT s.id::text AS row_id, s.hubspot_contact_id AS hubspot_id, NULL AS warp_key, c.hubspot_company_id AS target, (c.deleted_at IS NOT NULL) AS target_gone
-    FROM users s LEFT JOIN customers c ON c.id = s.customer_id
-    WHERE s.id > $1 AND s.deleted_at IS NULL AND s.hubspot_contact_id IS NOT NULL ORDER BY s.id LIMIT $2`,
-  'deal→company': `SELECT s.id::text AS row_id, s.hubspot_deal_id AS hubspot_id, NULL AS warp_key, c.hubspot_company_id AS target, (c.deleted_at IS NOT NULL) AS target_gone
-    FROM deals s LEFT JOIN customers c ON c.id = s.customer_id
-    WHERE s.id > $1 AND s.deleted_at IS NULL ORDER BY s.id LIMIT $2`,
-  'trunk→company': `SELECT s.id::text AS row_id, s.hubspot_object_id AS hubspot_id, s.trunk_id AS warp_key, c.hubspot_company_id AS target, (c.deleted_at IS NOT NULL) AS target_gone
-    FROM trunks s JOIN customers c ON c.id = s.customer_id
-    WHERE s.id > $1 AND s.deleted_at IS NULL AND s.hubspot_object_id IS NOT NULL ORDER BY s.id LIMIT $2`,
-  'number→company': `SELECT s.id::text AS row_id, s.hubspot_object_id AS hubspot_id, s.number AS warp_key, c.hubspot_company_id AS target, (c.deleted_at IS NOT NULL) AS target_gone
-    FROM numbers s JOIN customers c ON c.id = s.customer_id
-    WHERE s.id > $1 AND s.deleted_at IS NULL AND s.status <> 'released' AND s.hubspot_object_id IS NOT NULL ORDER BY s.id LIMIT $2`,
-  'number→trunk': `SELECT s.id::text AS row_id, s.hubspot_object_id AS hubspot_id, s.number AS warp_key, t.hubspot_object_id AS target,
-      (t.id IS NOT NULL AND (t.deleted_at IS NOT NULL OR t.hubspot_object_id IS NULL)) AS target_gone
-    FROM numbers s LEFT JOIN trunks t ON t.id = s.trunk_id
-    WHERE s.id > $1 AND s.deleted_at IS NULL AND s.status <> 'released' AND s.hubspot_object_id IS NOT NULL ORDER BY s.id LIMIT $2`,
-};
-
-/** The next rows of an association pair's pass, in row order after `afterRowId`. */
-export async function associationRows(db: Queryable, pair: string, afterRowId: string, limit: number): Promise<AssociationRow[]> {
-  const sql = ASSOCIATION_QUERIES[pair];
-  if (!sql) throw new Error(`no association query for ${pair}`);
-  const { rows } = await db.query<{ row_id: string; hubspot_id: string; warp_key: string | null; target: string | null; target_gone: boolean | null }>(sql, [afterRowId, limit]);
-  return rows.map((r) => ({ rowId: r.row_id, hubspotId: r.hubspot_id, warpKey: r.warp_key, targetHubspotId: r.target, targetGone: r.target_gone === true }));
 }
 
 /**

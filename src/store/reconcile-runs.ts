@@ -124,7 +124,7 @@ export async function markRunRunning(db: Queryable, id: string, attempt: number)
 export async function saveRunProgress(
   tx: Queryable,
   id: string,
-  progress: { cursors: Record<string, unknown>; report: Record<string, unknown>; requests: number },
+  progress: { cursors: object; report: object; requests: number },
 ): Promise<void> {
   await tx.query(`UPDATE reconcile_runs SET cursors = $2, report = $3, requests = $4 WHERE id = $1`, [
     id,
