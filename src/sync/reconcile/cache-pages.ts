@@ -42,7 +42,11 @@ export async function reconcileCachePage(ctx: PageContext, entry: CacheEntry, re
       report.created++;
       differs = true;
     } else {
-      const fields = entry.properties.filter((p) => p.column !== null && !sameAs(p, record.properties[p.name], row.values[p.column] ?? null));
+      // WARP-owned fields mean something only on WARP's records (a company with a BAN, a contact that is a WARP user).
+      const warpRecord = row.values[objectType === 'company' ? 'ban' : 'user_id'] != null;
+      const fields = entry.properties.filter(
+        (p) => p.column !== null && (p.owner === 'hubspot' || warpRecord) && !sameAs(p, record.properties[p.name], row.values[p.column] ?? null),
+      );
       for (const p of fields) count(report.fields, p.name);
       if (fields.length > 0) report.changed++;
       differs = fields.length > 0;

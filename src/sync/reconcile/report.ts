@@ -126,7 +126,7 @@ export function renderReport(report: DriftReport, dryRun: boolean): string[] {
   const lines: string[] = [];
   const verb = dryRun ? 'would ' : '';
   for (const entry of RECONCILE_CATALOGUE) {
-    const o = report.objects[entry.objectType];
+    const o = report.objects?.[entry.objectType];
     if (!o) continue;
     lines.push(`${entry.plural}: read ${o.read}, changed ${o.changed}, created ${o.created}, deleted ${o.deleted}, merged ${o.merged}, unknown ${o.unknown}, invalid ${o.invalid}`);
     for (const [field, n] of Object.entries(o.fields).sort()) {
@@ -136,7 +136,7 @@ export function renderReport(report: DriftReport, dryRun: boolean): string[] {
     for (const [action, n] of Object.entries(o.actions).sort()) lines.push(`  ${`(${action})`.padEnd(28)} ${String(n).padStart(8)}`);
     for (const s of o.samples) lines.push(`  ! ${s.id ?? '(no id)'}: ${s.problem}`);
   }
-  for (const [pair, a] of Object.entries(report.associations)) {
+  for (const [pair, a] of Object.entries(report.associations ?? {})) {
     const actions = Object.entries(a.actions).map(([k, n]) => `${verb}${k} ${n}`).join(', ');
     lines.push(`${pair}: compared ${a.compared}, differing ${a.differing}, following from other drift ${a.consequential}${actions ? `; ${actions}` : ''}`);
   }

@@ -9,7 +9,7 @@ import { reconcileCachePage } from './cache-pages.js';
 import { RECONCILE_CATALOGUE, type ReconcileEntry } from './catalogue.js';
 import type { PageContext } from './page-context.js';
 import { type DriftReport, objectReport, sample } from './report.js';
-import type { ReconcileSource, SourcePage } from './source.js';
+import type { ReconcileRecord, ReconcileSource, SourcePage } from './source.js';
 import { sweepUnseen } from './sweep.js';
 import { reconcileWarpPage } from './warp-pages.js';
 
@@ -29,7 +29,19 @@ import { reconcileWarpPage } from './warp-pages.js';
 export type TypeCursor =
   | { phase: 'list'; after?: string }
   | { phase: 'sweep'; afterRowId: string }
-  | { phase: 'search'; fromMs: number; toMs: number; equal: boolean; afterId?: string; after?: string }
+  | {
+      phase: 'search';
+      fromMs: number;
+      toMs: number;
+      equal: boolean;
+      afterId?: string;
+      after?: string;
+      /**
+       * Ids already compared at the latest timestamp of the window: a window that fills up walks
+       * that timestamp again by id, and skips these (at most 10,000, the size of one window).
+       */
+      seenAt?: { ms: number; ids: string[] };
+    }
   | { phase: 'done' };
 
 export interface RunnerDeps {
@@ -74,7 +86,8 @@ export async function executeRun(deps: RunnerDeps, run: ReconcileRun, signal: Ab
           await sweepUnseen(ctx, entry, rows);
           next = rows.length < SWEEP_PAGE ? { phase: 'done' } : { phase: 'sweep', afterRowId: rows.at(-1)!.rowId };
         } else {
-          await comparePage(ctx, entry, page!);
+          const fresh = current.phase === 'search' ? unseen(entry, current, page!) : page!;
+          await comparePage(ctx, entry, fresh);
           requests += page!.requests;
           next = nextCursor(entry, current, page!);
         }
@@ -126,27 +139,46 @@ async function comparePage(ctx: PageContext, entry: ReconcileEntry, page: Read):
   else await reconcileWarpPage(ctx, { ...entry, objectType: entry.objectType }, page.records);
 }
 
-const lastModifiedMs = (entry: ReconcileEntry, page: Read): number | null => {
-  const last = page.records.at(-1);
-  if (!last) return null;
-  const raw = last.properties[entry.lastModifiedProperty] ?? last.updatedAt;
-  const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
-  return Number.isFinite(ms) ? ms : null;
+const modifiedMs = (entry: ReconcileEntry, record: ReconcileRecord): number => {
+  const raw = record.properties[entry.lastModifiedProperty] ?? record.updatedAt;
+  return /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
 };
+
+type SearchCursor = Extract<TypeCursor, { phase: 'search' }>;
+
+/** The page without the records this window compared already (only possible when it walks a full timestamp again). */
+function unseen(entry: ReconcileEntry, cursor: SearchCursor, page: Read): Read {
+  const seen = cursor.seenAt;
+  if (!seen) return page;
+  const ids = new Set(seen.ids);
+  return { ...page, records: page.records.filter((r) => !(ids.has(r.id) && modifiedMs(entry, r) === seen.ms)) };
+}
+
+/** The window's ids at its latest timestamp, after this page. */
+function seenAfter(entry: ReconcileEntry, cursor: SearchCursor, page: Read): SearchCursor['seenAt'] {
+  let seen = cursor.seenAt;
+  for (const record of page.records) {
+    const ms = modifiedMs(entry, record);
+    if (!seen || ms > seen.ms) seen = { ms, ids: [record.id] };
+    else if (ms === seen.ms) seen = { ms, ids: [...seen.ids, record.id] };
+  }
+  return seen;
+}
 
 function nextCursor(entry: ReconcileEntry, cursor: Exclude<TypeCursor, { phase: 'sweep' | 'done' }>, page: Read): TypeCursor {
   if (cursor.phase === 'list') return page.after ? { phase: 'list', after: page.after } : { phase: 'sweep', afterRowId: '0' };
   const { fromMs, toMs } = cursor;
   const capped = page.after !== undefined && Number(page.after) >= SEARCH_MAX_RESULTS;
-  if (page.after && !capped) return { ...cursor, after: page.after };
   if (cursor.equal) {
     // The records at one timestamp, by id: a new query past the last id when this one is used up.
-    if (capped) return { phase: 'search', fromMs, toMs, equal: true, afterId: page.records.at(-1)?.id ?? cursor.afterId };
+    if (page.after && !capped) return { ...cursor, after: page.after };
+    if (capped) return { ...cursor, afterId: page.records.at(-1)?.id ?? cursor.afterId, after: undefined };
     return { phase: 'search', fromMs: fromMs + 1, toMs, equal: false };
   }
-  if (!capped) return { phase: 'done' };
-  // The window is full: walk the last timestamp on its own (by id), then go on after it.
-  const lastMs = lastModifiedMs(entry, page) ?? fromMs;
-  return { phase: 'search', fromMs: lastMs, toMs, equal: true };
+  const seenAt = seenAfter(entry, cursor, page);
+  if (page.after && !capped) return { ...cursor, after: page.after, ...(seenAt ? { seenAt } : {}) };
+  if (!capped || !seenAt) return { phase: 'done' };
+  // The window is full: walk its last timestamp on its own (by id), then go on after it.
+  return { phase: 'search', fromMs: seenAt.ms, toMs, equal: true, seenAt };
 }
 
