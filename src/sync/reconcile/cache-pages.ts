@@ -37,10 +37,13 @@ export async function reconcileCachePage(ctx: PageContext, entry: CacheEntry, re
   for (const record of records) {
     const row = cached.get(record.id);
     let differs = false;
+    // What goes through the apply path: every property of a record new to the cache, else only those that differ.
+    let apply: Record<string, string | null> = {};
     if (!row || row.deleted) {
       count(report.actions, row ? 'restore in the cache' : 'create in the cache');
       report.created++;
       differs = true;
+      apply = record.properties;
     } else {
       // WARP-owned fields mean something only on WARP's records (a company with a BAN, a contact that is a WARP user).
       const warpRecord = row.values[objectType === 'company' ? 'ban' : 'user_id'] != null;
@@ -50,6 +53,7 @@ export async function reconcileCachePage(ctx: PageContext, entry: CacheEntry, re
       for (const p of fields) count(report.fields, p.name);
       if (fields.length > 0) report.changed++;
       differs = fields.length > 0;
+      apply = Object.fromEntries(fields.map((p) => [p.name, record.properties[p.name] ?? null]));
     }
     if (pair && row && !row.deleted) {
       const link = associationReport(ctx.report, pair);
@@ -68,7 +72,7 @@ export async function reconcileCachePage(ctx: PageContext, entry: CacheEntry, re
     if (!differs || ctx.dryRun) continue;
     const outcomes = await applySnapshot(ctx.tx, ctx.hooks, objectType, {
       id: record.id,
-      properties: record.properties,
+      properties: apply,
       updatedAt: record.updatedAt,
       ...(record.associated.company ? { companyIds: record.associated.company } : {}),
     }, SOURCE);

@@ -72,11 +72,25 @@ export async function executeRun(deps: RunnerDeps, run: ReconcileRun, signal: Ab
   const entries = RECONCILE_CATALOGUE.filter((e) => run.objects.includes(e.objectType));
   for (const entry of entries) {
     let cursor = cursors[entry.objectType] ?? (await initialCursor(deps, run, entry, startedAt));
+    // The next list page is read while this one is compared, so HubSpot's latency and the
+    // database's work overlap (after a crash, that page is read again too).
+    let prefetched: { after: string; page: Promise<Read> } | null = null;
     while (cursor.phase !== 'done') {
       signal.throwIfAborted();
       const listed = new Set(entries.filter((e) => e.objectType !== entry.objectType && cursors[e.objectType]?.phase === 'done').map((e) => e.objectType));
       if (cursor.phase === 'sweep') listed.add(entry.objectType);
-      const page = cursor.phase === 'sweep' ? null : await read(deps, entry, cursor, signal);
+      const page: Read | null =
+        cursor.phase === 'sweep'
+          ? null
+          : cursor.phase === 'list' && prefetched && prefetched.after === cursor.after
+            ? await prefetched.page
+            : await read(deps, entry, cursor, signal);
+      prefetched = null;
+      if (cursor.phase === 'list' && page?.after) {
+        const after: string = page.after;
+        prefetched = { after, page: read(deps, entry, { phase: 'list', after }, signal) };
+        prefetched.page.catch(() => undefined); // awaited (and rethrown) on the next turn
+      }
       const current: TypeCursor = cursor;
       cursor = await withTransaction(deps.pool, async (tx) => {
         const ctx: PageContext = { tx, runId: run.id, mode: run.mode, dryRun: run.dryRun, report, hooks: deps.hooks, listed, startedAt };
