@@ -92,7 +92,7 @@ export async function run(args: string[]): Promise<void> {
       `  wall ${(full.wallMs / 1000).toFixed(1)} s  rate-limit bound ${(boundMs / 1000).toFixed(1)} s at ${burstLimit}/${burstWindowMs / 1000} s  ratio ${(full.wallMs / boundMs).toFixed(3)}  goal ≤ 1.10`,
       `  peak RSS of the reconciling process ${mb(peakRss)} MB  goal < 256 MB`,
       `  drift found ${found.toLocaleString('en-US')}  injected ${injected.counts['total']?.toLocaleString('en-US')}  goal equal`,
-      ...Object.entries(report.objects).map(([type, o]) => `    ${type.padEnd(8)} read ${o!.read}, changed ${o!.changed}, created ${o!.created}, deleted ${o!.deleted}, merged ${o!.merged}, unknown ${o!.unknown}, invalid ${o!.invalid}`),
+      ...Object.entries(report.objects).map(([type, o]) => `    ${type.padEnd(8)} read ${o.read}, changed ${o.changed}, created ${o.created}, deleted ${o.deleted}, merged ${o.merged}, unknown ${o.unknown}, invalid ${o.invalid}`),
       ...Object.entries(report.associations).map(([pair, a]) => `    ${pair.padEnd(16)} compared ${a.compared}, differing ${a.differing}, following from other drift ${a.consequential}`),
       `incremental run after 1,000 changes: ${incremental.run.requests} requests (simulator counted ${incremental.simRequests})  ideal ${incrementalIdeal}  goal ≤ ideal; ${changed} changed records found; ${(incremental.wallMs / 1000).toFixed(2)} s`,
     ];

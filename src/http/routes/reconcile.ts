@@ -1,7 +1,6 @@
 import { z } from 'zod';
 
 import type { Pool } from '../../db/pool.js';
-import type { RateLimits } from '../../hubspot/rate-budget.js';
 import { badRequest, notFound } from '../../lib/errors.js';
 import { getReconcileRun, listReconcileRuns, type ReconcileRun } from '../../store/reconcile-runs.js';
 import { parseObjectList } from '../../sync/reconcile/catalogue.js';
@@ -12,7 +11,8 @@ import { isoTime } from './customer-scope.js';
 
 export interface ReconcileRouteDeps {
   pool: Pool;
-  limits: Pick<RateLimits, 'burstLimit' | 'burstWindowMs'>;
+  /** The configured HubSpot burst limit, for the ETA. */
+  limits: { burstLimit: number; burstWindowMs: number };
 }
 
 const publicErrorView = z.object({ code: z.string(), message: z.string() });

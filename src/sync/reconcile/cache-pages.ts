@@ -1,5 +1,5 @@
 import { readCachedRecords } from '../../store/cache-records.js';
-import { linkTargets, markSeen } from '../../store/reconcile-marks.js';
+import { type LinkTarget, linkTargets, markSeen } from '../../store/reconcile-marks.js';
 import { applyMergedRecords } from '../inbound/apply-merge.js';
 import { applySnapshot } from '../inbound/apply-snapshot.js';
 import type { CacheObjectType, ReconcileEntry } from './catalogue.js';
@@ -33,7 +33,7 @@ export async function reconcileCachePage(ctx: PageContext, entry: CacheEntry, re
         [...cached.values()].map((c) => c.values['customer_id']).filter((id): id is string => id !== null && id !== undefined),
         ctx.listed.has('company') ? { runId: ctx.runId, startedAt: ctx.startedAt } : null,
       )
-    : new Map();
+    : new Map<string, LinkTarget>();
   for (const record of records) {
     const row = cached.get(record.id);
     let differs = false;

@@ -76,7 +76,7 @@ export function reconcileSource(gateway: HubSpotGateway): ReconcileSource {
   const priority = 'reconcile' as const;
   /** Associations of search results (search returns none): one batch read per target, ≤ 1,000 ids each. */
   const withAssociations = async (entry: ReconcileEntry, objects: HubSpotObject[], signal: AbortSignal): Promise<{ records: ReconcileRecord[]; requests: number }> => {
-    const records = objects.map((o) => ({ ...toRecord(entry, o), associated: {} as ReconcileRecord['associated'] }));
+    const records: ReconcileRecord[] = objects.map((o) => ({ ...toRecord(entry, o), associated: {} }));
     let requests = 0;
     if (records.length === 0) return { records, requests };
     for (const target of ASSOCIATION_TARGETS[entry.objectType]) {

@@ -1,4 +1,4 @@
-import { type Account, findAccounts } from '../../store/accounts.js';
+import { findAccounts } from '../../store/accounts.js';
 import { findNumbers, type PhoneNumber } from '../../store/numbers.js';
 import { enqueue } from '../../store/outbox.js';
 import { forgetHubspotIds, linkTargets, markSeen } from '../../store/reconcile-marks.js';
@@ -40,9 +40,9 @@ async function expectedRecords(ctx: PageContext, objectType: WarpObjectType, key
     const account = accounts.get(row.customerId);
     if (!account) continue;
     const company = { target: 'company' as const, rowId: account.id, hubspotId: account.hubspotCompanyId };
-    if ('trunkId' in row && objectType === 'trunk') {
+    if (objectType === 'trunk') {
       const trunk = row as Trunk;
-      out.set(trunk.trunkId, { key: trunk.trunkId, properties: trunkProperties(trunk, account as Account), links: [company] });
+      out.set(trunk.trunkId, { key: trunk.trunkId, properties: trunkProperties(trunk, account), links: [company] });
     } else {
       const number = row as PhoneNumber;
       const trunk = number.trunkId === null ? undefined : trunks.get(number.trunkId);
@@ -59,7 +59,7 @@ export async function reconcileWarpPage(ctx: PageContext, entry: WarpEntry, reco
   report.read += records.length;
   const keyProperty = objectType === 'trunk' ? 'trunk_id' : 'number';
   const keyed = records.map((r) => ({ record: r, key: r.properties[keyProperty] ?? '' }));
-  for (const { record, key } of keyed.filter((k) => k.key === '')) {
+  for (const { record } of keyed.filter((k) => k.key === '')) {
     report.invalid++;
     sample(report, record.id, `no ${keyProperty}`);
   }
