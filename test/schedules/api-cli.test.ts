@@ -36,6 +36,7 @@ describe('schedules API and CLI', () => {
     const schedules = body['schedules'] as Array<Record<string, unknown>>;
     expect(schedules.map((s) => [s['name'], s['cron'], s['setting'], s['status'], s['lastRun']])).toEqual([
       ['customer-reconcile', '30 1 * * *', 'SCHEDULE_CUSTOMER_RECONCILE_CRON', 'never_run', null],
+      ['reconcile-incremental', '*/15 * * * *', 'SCHEDULE_RECONCILE_INCREMENTAL_CRON', 'never_run', null],
       ['retention', '15 3 * * *', 'SCHEDULE_RETENTION_CRON', 'never_run', null],
       ['usage-live', '*/5 * * * *', 'SCHEDULE_USAGE_LIVE_CRON', 'never_run', null],
       ['usage-hourly', '5 * * * *', 'SCHEDULE_USAGE_HOURLY_CRON', 'never_run', null],
@@ -72,7 +73,7 @@ describe('schedules API and CLI', () => {
   it('answers 404 for runs of an unknown schedule', async () => {
     const { status, body } = await get('/schedules/runs?name=monthly-invoices');
     expect(status).toBe(404);
-    expect(body).toEqual({ error: { code: 'not_found', message: 'No schedule named "monthly-invoices" (known: customer-reconcile, retention, usage-live, usage-hourly, usage-daily)' } });
+    expect(body).toEqual({ error: { code: 'not_found', message: 'No schedule named "monthly-invoices" (known: customer-reconcile, reconcile-incremental, retention, usage-live, usage-hourly, usage-daily)' } });
   });
 
   it.each([
