@@ -9,8 +9,7 @@ import { createPool, type Pool } from '../src/db/pool.js';
 import { createLogger } from '../src/lib/logger.js';
 import { outboundHubSpot } from '../src/sync/outbound/gateway-adapter.js';
 import { startOutboxWorkers } from '../src/sync/outbound/outbox-worker.js';
-import { ingestCalls, ingestSamples } from '../src/usage/ingest.js';
-import { createPartitionKeeper } from '../src/usage/partitions.js';
+import { createIngestDeps, ingestCalls, ingestSamples } from '../src/usage/ingest.js';
 import { usageWork } from '../src/worker.js';
 import { flag, startBenchDatabase, startSimulatorProcess } from './hubspot-support.js';
 import { benchGateway, classify, outboxEmpty, provision, requestsByPath, waitUntil } from './outbound-support.js';
@@ -30,7 +29,7 @@ export async function run(args: string[]): Promise<void> {
     const seeded = await fetch(`${sim.url}/__sim/seed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ companies: customers }) });
     const firstId = Number(((await seeded.json()) as { created: { companies: { firstId: string } } }).created.companies.firstId);
     const trunks = await insertCustomers(pool, customers, firstId);
-    const ingest = { pool, retentionDays: 35, partitions: createPartitionKeeper(pool) };
+    const ingest = createIngestDeps({ pool, retentionDays: 35 });
     const work = usageWork(pool, createLogger({ level: 'warn' }), undefined, { webhookUrl: undefined, webhookTimeoutMs: 1_000 });
     const tick = () => work['usage-live']({ slotAt: new Date(), signal: new AbortController().signal });
     const settings = { workers: 2, batchSize: 100, pollIntervalMs: 50, leaseMs: 30_000, maxAttempts: 3, retryBaseDelayMs: 200, deferDelayMs: 200 };

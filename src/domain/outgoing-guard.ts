@@ -132,7 +132,9 @@ export function findSensitiveValue(value: unknown): { path: string; kind: Sensit
   let kind: SensitiveKind | null = null;
   const leaf = findLeaf(value, (l) => {
     if (typeof l.value !== 'string' && typeof l.value !== 'number' && typeof l.value !== 'bigint') return false;
-    kind = findSensitiveText(String(l.value));
+    // A card number is a whole number. The fraction of a float is not text someone typed, and
+    // binary rounding fills it with digits (0.1 + 0.17 = 0.27000000000000002, 17 digits, Luhn-valid).
+    kind = findSensitiveText(typeof l.value === 'number' && !Number.isInteger(l.value) ? String(Math.trunc(l.value)) : String(l.value));
     return kind !== null;
   });
   return leaf && kind ? { path: leaf.path, kind } : null;

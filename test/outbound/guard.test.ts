@@ -66,6 +66,14 @@ describe('outgoing guard', () => {
     expect(findSensitiveValue({ inputs: [{ id: '10001', properties: { name: 'Acme' } }] })).toBeNull();
   });
 
+  it('reads a float by its whole part: binary rounding digits are not a card number', () => {
+    const rounded = 0.07 * 6; // 0.42000000000000004: 17 digits after the point, Luhn-valid
+    expect(findSensitiveText(String(rounded))).toBe('card_number');
+    expect(findSensitiveValue({ ratio: rounded, spend: 0.03 * 15 })).toBeNull();
+    expect(findSensitiveValue({ minutes: 4111111111111111.5 })).toEqual({ path: 'minutes', kind: 'card_number' });
+    expect(findSensitiveValue({ note: String(rounded) })).toEqual({ path: 'note', kind: 'card_number' });
+  });
+
   it('scans a long digit run in linear time', () => {
     expect(findSensitiveText('7'.repeat(1 << 20))).toBeNull();
     expect(findSensitiveText('4'.repeat(1 << 20))).toBe('card_number');
