@@ -42,7 +42,7 @@ describe('schedules API and CLI', () => {
       ['usage-hourly', '5 * * * *', 'SCHEDULE_USAGE_HOURLY_CRON', 'never_run', null],
       ['usage-daily', '15 0 * * *', 'SCHEDULE_USAGE_DAILY_CRON', 'never_run', null],
     ]);
-    const next = new Date(schedules[1]!['nextRunAt'] as string);
+    const next = new Date(schedules[2]!['nextRunAt'] as string);
     expect([next.getUTCHours(), next.getUTCMinutes()]).toEqual([3, 15]);
     expect(next.getTime()).toBeGreaterThan(Date.now());
   });
@@ -62,7 +62,7 @@ describe('schedules API and CLI', () => {
     expect(typeof runs[0]!['instance']).toBe('string');
     expect(runs[0]!['durationMs']).toBeGreaterThanOrEqual(0);
     const listed = (await get('/schedules')).body['schedules'] as Array<Record<string, unknown>>;
-    expect(listed[1]).toMatchObject({ name: 'retention', status: 'succeeded' });
+    expect(listed[2]).toMatchObject({ name: 'retention', status: 'succeeded' });
 
     const list = await runTs('src/cli/main.ts', ['schedules', 'list'], env);
     expect(list.code).toBe(0);
