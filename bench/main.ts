@@ -10,6 +10,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(args: string[]): Promise<vo
   scheduler: () => import('./scheduler.js'),
   'usage-ingest': () => import('./usage-ingest.js'),
   chaos: () => import('./chaos.js'),
+  'reconcile-scale': () => import('./reconcile-scale.js'),
   'usage-sync': () => import('./usage-sync.js'),
   'auto-tickets': () => import('./auto-tickets.js'),
 };

@@ -74,6 +74,7 @@ CREATE TABLE customers (
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   deleted_at timestamp with time zone,
   service_tier text,
+  reconcile_seen bigint,
   active_calls integer NOT NULL DEFAULT 0,
   CONSTRAINT customers_active_calls_check CHECK ((active_calls >= 0)),
   CONSTRAINT customers_ban_check CHECK ((ban ~ '^[0-9]+$'::text)),
@@ -120,6 +121,7 @@ CREATE TABLE deals (
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   deleted_at timestamp with time zone,
+  reconcile_seen bigint,
   CONSTRAINT deals_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),
   CONSTRAINT deals_hubspot_deal_id_key UNIQUE (hubspot_deal_id),
   CONSTRAINT deals_pkey PRIMARY KEY (id)
@@ -209,6 +211,7 @@ CREATE TABLE numbers (
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   deleted_at timestamp with time zone,
+  reconcile_seen bigint,
   CONSTRAINT numbers_capabilities_check CHECK ((capabilities <@ ARRAY['voice'::text, 'sms'::text, 'mms'::text, 'fax'::text])),
   CONSTRAINT numbers_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),
   CONSTRAINT numbers_hubspot_object_id_key UNIQUE (hubspot_object_id),
@@ -279,6 +282,40 @@ CREATE TABLE pending_fetches (
   CONSTRAINT pending_fetches_pkey PRIMARY KEY (object_type, hubspot_id)
 );
 CREATE INDEX pending_fetches_due ON pending_fetches USING btree (available_at);
+
+CREATE TABLE reconcile_runs (
+  id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  mode text NOT NULL,
+  dry_run boolean NOT NULL DEFAULT false,
+  objects text[] NOT NULL,
+  trigger text NOT NULL,
+  status text NOT NULL DEFAULT 'queued'::text,
+  cursors jsonb NOT NULL DEFAULT '{}'::jsonb,
+  report jsonb NOT NULL DEFAULT '{}'::jsonb,
+  estimate jsonb NOT NULL DEFAULT '{}'::jsonb,
+  requests integer NOT NULL DEFAULT 0,
+  paused_until timestamp with time zone,
+  pause_reason text,
+  error text,
+  error_code text,
+  attempts integer NOT NULL DEFAULT 0,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  started_at timestamp with time zone,
+  finished_at timestamp with time zone,
+  CONSTRAINT reconcile_runs_mode_check CHECK ((mode = ANY (ARRAY['full'::text, 'incremental'::text]))),
+  CONSTRAINT reconcile_runs_pkey PRIMARY KEY (id),
+  CONSTRAINT reconcile_runs_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'paused'::text, 'succeeded'::text, 'failed'::text]))),
+  CONSTRAINT reconcile_runs_trigger_check CHECK ((trigger = ANY (ARRAY['manual'::text, 'schedule'::text])))
+);
+CREATE UNIQUE INDEX reconcile_runs_one_active ON reconcile_runs USING btree ((true)) WHERE (status = ANY (ARRAY['queued'::text, 'running'::text, 'paused'::text]));
+CREATE INDEX reconcile_runs_recent ON reconcile_runs USING btree (id DESC);
+
+CREATE TABLE reconcile_watermarks (
+  object_type text NOT NULL,
+  modified_through timestamp with time zone NOT NULL,
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT reconcile_watermarks_pkey PRIMARY KEY (object_type)
+);
 
 CREATE TABLE schedule_runs (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
@@ -476,6 +513,7 @@ CREATE TABLE trunks (
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   deleted_at timestamp with time zone,
+  reconcile_seen bigint,
   peak_concurrent_calls integer,
   utilization_pct numeric(7,2),
   CONSTRAINT trunks_concurrent_calls_check CHECK ((concurrent_calls > 0)),
@@ -677,6 +715,7 @@ CREATE TABLE users (
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   deleted_at timestamp with time zone,
+  reconcile_seen bigint,
   CONSTRAINT users_api_key_count_check CHECK ((api_key_count >= 0)),
   CONSTRAINT users_check CHECK (((user_id IS NOT NULL) OR (hubspot_contact_id IS NOT NULL))),
   CONSTRAINT users_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),

@@ -106,6 +106,8 @@ const envSchema = z.object({
   OPS_ALERT_WEBHOOK_URL: optionalUrl,
   JOB_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(4),
   RETENTION_DAYS: positiveInt.default(30),
+  RECONCILE_SEARCH_LAG_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
+  RECONCILE_FIRST_LOOKBACK_HOURS: positiveInt.max(24 * 365).default(24),
   USAGE_RAW_RETENTION_DAYS: positiveInt.max(3650).default(35),
   SUPPORT_TICKET_PIPELINE: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/).default('0'),
   SUPPORT_STORM_CUSTOMERS: positiveInt.default(20),
@@ -188,6 +190,8 @@ export interface Config {
     /** Finished inbox events, webhook batches and schedule run history are kept this long. */
     retentionDays: number;
   };
+  /** Incremental reconcile: search from the watermark minus `searchLagMs`; without a watermark, `firstLookbackMs` back. */
+  reconcile: { searchLagMs: number; firstLookbackMs: number };
   /** Welcome emails; without `url` they are recorded and logged as not sent. */
   smtp: { url: string | undefined; from: string };
   outbound: {
@@ -320,6 +324,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttempts: e.INBOX_MAX_ATTEMPTS,
     },
     smtp: { url: e.SMTP_URL, from: e.SMTP_FROM },
+    reconcile: { searchLagMs: e.RECONCILE_SEARCH_LAG_MS, firstLookbackMs: e.RECONCILE_FIRST_LOOKBACK_HOURS * 3_600_000 },
     jobs: { concurrency: e.JOB_CONCURRENCY },
     schedules: {
       cron: Object.fromEntries(SCHEDULES.map((s) => [s.name, scheduleCron.data[s.cronSetting] ?? s.defaultCron])),

@@ -16,6 +16,7 @@ import { deadLetterRoutes } from './http/routes/dead-letters.js';
 import { keyRoutes } from './http/routes/keys.js';
 import { numberRoutes } from './http/routes/numbers.js';
 import { scheduleRoutes } from './http/routes/schedules.js';
+import { reconcileRoutes } from './http/routes/reconcile.js';
 import { syncRoutes } from './http/routes/sync.js';
 import { trunkRoutes } from './http/routes/trunks.js';
 import { usageRoutes } from './http/routes/usage.js';
@@ -131,6 +132,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
           ...conflictRoutes(db.pool),
           ...auditRoutes(db.pool),
           ...syncRoutes({ pool: db.pool }),
+          ...reconcileRoutes({ pool: db.pool, limits: config.hubspot.limits }),
           ...scheduleRoutes(db.pool, schedules),
           ...usageRoutes({ pool: db.pool, metrics, ...config.usage }),
           ...supportRoutes(db.pool, { customers: config.support.stormCustomers, windowMs: config.support.stormWindowMs }),

@@ -65,6 +65,8 @@ export interface HubSpotGateway {
   updateObject: Bound<typeof objects.updateObject>;
   archiveObject: Bound<typeof objects.archiveObject>;
   listObjects: Bound<typeof objects.listObjects>;
+  /** A list page whose unparseable records come back in `invalid` instead of failing it. */
+  listObjectsChecked: Bound<typeof objects.listObjectsChecked>;
   iterateObjects: Bound<typeof objects.iterateObjects>;
   // Batches: chunked to 100, 207-aware; results + failures (only the failed inputs, each with its reason).
   batchCreate: Bound<typeof objects.batchCreate>;
@@ -143,6 +145,7 @@ export function createHubSpotGateway(options: HubSpotGatewayOptions): HubSpotGat
     updateObject: (...a) => objects.updateObject(ctx, ...a),
     archiveObject: (...a) => objects.archiveObject(ctx, ...a),
     listObjects: (...a) => objects.listObjects(ctx, ...a),
+    listObjectsChecked: (...a) => objects.listObjectsChecked(ctx, ...a),
     iterateObjects: (...a) => objects.iterateObjects(ctx, ...a),
     batchCreate: (...a) => objects.batchCreate(ctx, ...a),
     batchRead: (...a) => objects.batchRead(ctx, ...a),

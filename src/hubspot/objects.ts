@@ -1,6 +1,8 @@
+import { z } from 'zod';
+
 import { BATCH_LIMITS, chunk, failChunk, mapChunks, mergeResults, screenOutgoing, splitBatchResponse, traceIdFor, withScreened } from './batching.js';
 import { type HttpClient, segment } from './client.js';
-import { batchResponseSchema, hubSpotObjectSchema, type HubSpotObject, objectPageSchema } from './schemas.js';
+import { batchResponseSchema, hubSpotObjectSchema, type HubSpotObject, objectPageSchema, pagingSchema } from './schemas.js';
 import type {
   AssociationSpec,
   BatchCreateInput,
@@ -128,6 +130,51 @@ export async function listObjects(ctx: OperationContext, objectType: string, opt
     objectPageSchema,
   );
   return { results: data.results, ...(data.paging?.next ? { after: data.paging.next.after } : {}) };
+}
+
+/** A record of a list page that did not parse, with why (the rest of its page is kept). */
+export interface UnparsedRecord {
+  /** The record's id when it has a readable one. */
+  id: string | undefined;
+  reason: string;
+}
+
+/**
+ * One list page whose records are checked one by one: a record that does not parse is returned in
+ * `invalid` instead of failing the page (reconcile reports it and goes on with the others).
+ */
+export async function listObjectsChecked(
+  ctx: OperationContext,
+  objectType: string,
+  options?: ListOptions,
+): Promise<Page<HubSpotObject> & { invalid: UnparsedRecord[] }> {
+  const { data } = await ctx.http.requestParsed(
+    {
+      method: 'GET',
+      path: `${OBJECTS}/${segment(objectType)}`,
+      operation: `listObjects ${objectType}`,
+      query: {
+        limit: Math.min(options?.limit ?? 100, 100),
+        after: options?.after,
+        properties: options?.properties,
+        associations: options?.associations,
+        archived: options?.archived,
+      },
+      ...callSpec(ctx, options),
+    },
+    z.object({ results: z.array(z.unknown()), paging: pagingSchema }),
+  );
+  const results: HubSpotObject[] = [];
+  const invalid: UnparsedRecord[] = [];
+  for (const raw of data.results) {
+    const parsed = hubSpotObjectSchema.safeParse(raw);
+    if (parsed.success) results.push(parsed.data);
+    else {
+      const id = (raw as { id?: unknown } | null)?.id;
+      invalid.push({ id: typeof id === 'string' ? id : undefined, reason: parsed.error.issues.slice(0, 2).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+    }
+  }
+  return { results, invalid, ...(data.paging?.next ? { after: data.paging.next.after } : {}) };
 }
 
 /** Every record of a type, page by page (100 per request). */

@@ -34,12 +34,21 @@ export interface ScheduleDefinition {
 export const SCHEDULES = [
   {
     name: 'customer-reconcile',
-    description: 'Full customer reconciliation: HubSpot companies, contacts and deals against the cache, drift repaired per field ownership',
+    description: 'Full reconcile: every company, contact, deal, trunk and number and their associations against the cache and WARP, drift repaired per ownership',
     cronSetting: 'SCHEDULE_CUSTOMER_RECONCILE_CRON',
     defaultCron: '30 1 * * *',
     fillWindowMs: DAY_MS,
     task: 'customer-reconcile',
     // Never beside an import or a manual reconcile: they walk the same records.
+    queue: 'customer-sync',
+  },
+  {
+    name: 'reconcile-incremental',
+    description: 'Incremental reconcile: records HubSpot changed since the last watermark (search on lastmodifieddate), drift repaired per ownership',
+    cronSetting: 'SCHEDULE_RECONCILE_INCREMENTAL_CRON',
+    defaultCron: '*/15 * * * *',
+    fillWindowMs: 15 * MINUTE_MS,
+    task: 'reconcile-incremental',
     queue: 'customer-sync',
   },
   {

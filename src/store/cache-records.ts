@@ -52,6 +52,16 @@ export function readCachedRecord(db: Queryable, objectType: CachedObjectType, hu
   return selectCachedRecord(db, objectType, hubspotId, false);
 }
 
+/** The rows of many HubSpot objects at once (no lock), by HubSpot id; ids never seen are absent. */
+export async function readCachedRecords(db: Queryable, objectType: CachedObjectType, hubspotIds: readonly string[]): Promise<Map<string, CachedRecord>> {
+  const { table, hubspotId: column } = CACHE_TABLES[objectType];
+  const { rows } = await db.query<{ row: Record<string, string | null> }>(
+    `SELECT ${textColumns('t')} AS row FROM ${ident(table)} t WHERE ${ident(column)} = ANY($1::text[])`,
+    [[...hubspotIds]],
+  );
+  return new Map(rows.map((r) => { const record = toCached(objectType, r.row); return [record.hubspotId, record]; }));
+}
+
 /** The row for a HubSpot object, created empty when it does not exist yet; locked. */
 export async function ensureCachedRecord(tx: Queryable, objectType: CachedObjectType, hubspotId: string): Promise<{ record: CachedRecord; created: boolean }> {
   const { table, hubspotId: column } = CACHE_TABLES[objectType];
@@ -141,17 +151,6 @@ export async function unlinkCompany(tx: Queryable, objectType: 'contact' | 'deal
     [rowId],
   );
   return rows[0] ? { before: rows[0].before, after: null } : null;
-}
-
-/** HubSpot ids of live cache rows created before `createdBefore`, for reconcile's deletion check. */
-export async function listCachedHubspotIds(db: Queryable, objectType: CachedObjectType, createdBefore: Date): Promise<string[]> {
-  const { table, hubspotId } = CACHE_TABLES[objectType];
-  const { rows } = await db.query<{ id: string }>(
-    `SELECT ${ident(hubspotId)} AS id FROM ${ident(table)}
-     WHERE deleted_at IS NULL AND ${ident(hubspotId)} IS NOT NULL AND created_at < $1 ORDER BY id`,
-    [createdBefore],
-  );
-  return rows.map((r) => r.id);
 }
 
 export async function countCachedRecords(db: Queryable): Promise<Record<string, number>> {

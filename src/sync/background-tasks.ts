@@ -3,7 +3,7 @@ import type { HubSpotGateway } from '../hubspot/gateway.js';
 import type { ScheduledWork, TaskDefinition } from '../jobs/task.js';
 import type { Logger } from '../lib/logger.js';
 import type { InboundHooks } from './inbound/apply-field.js';
-import { customerSyncTask, reconcileNow } from './inbound/customer-sync.js';
+import { customerSyncTask } from './inbound/customer-sync.js';
 import { crmReaderFromGateway } from './inbound/gateway-reader.js';
 import { cleanUpInbound } from './inbound/retention.js';
 import type { ReplayGuardRetention } from './inbound/webhook-auth.js';
@@ -14,6 +14,8 @@ import { escalateTickets } from './support/escalation.js';
 import { evaluateRules, type RuleSettings } from './support/rules.js';
 import { ticketFetchTask } from './support/ticket-fetch.js';
 import type { StormSettings } from '../warp/support.js';
+import { reconcileSource } from './reconcile/source.js';
+import { reconcileOnSchedule, reconcileTask } from './reconcile/task.js';
 
 /**
  * The sync side's background work for the job system: the tasks its code queues (import and
@@ -34,19 +36,29 @@ export interface BackgroundTaskDeps {
   /** Auto-ticket rules and storms (docs/support.md). */
   support: RuleSettings & { storm: StormSettings };
   alerts: Omit<AlertSink, 'db' | 'logger'>;
+  reconcile: { searchLagMs: number; firstLookbackMs: number };
 }
 
 export function backgroundTasks(deps: BackgroundTaskDeps): { tasks: TaskDefinition[]; work: Record<string, ScheduledWork> } {
   const { pool, logger, hooks } = deps;
   const customerSync = { pool, logger: logger.child({ component: 'customer-sync' }), reader: crmReaderFromGateway(deps.gateway, 'backfill'), hooks };
+  const reconcile = {
+    pool,
+    logger: logger.child({ component: 'reconcile' }),
+    source: reconcileSource(deps.gateway),
+    hooks: { ...hooks, needsFetch: () => undefined },
+    ...deps.reconcile,
+  };
   return {
     tasks: [
       customerSyncTask(customerSync),
+      reconcileTask(reconcile),
       onboardingTask({ pool, logger: logger.child({ component: 'onboarding' }), hubspot: deps.gateway, reader: crmReaderFromGateway(deps.gateway, 'realtime'), hooks, mailer: deps.mailer }),
       ticketFetchTask({ pool, gateway: deps.gateway }),
     ],
     work: {
-      'customer-reconcile': (run) => reconcileNow(customerSync, run),
+      'customer-reconcile': (run) => reconcileOnSchedule(reconcile, 'full', run),
+      'reconcile-incremental': (run) => reconcileOnSchedule(reconcile, 'incremental', run),
       retention: (run) => cleanUpInbound(pool, { retentionMs: deps.retentionMs, replayGuard: deps.replayGuard }, run.signal),
       'support-sla': (run) => escalateTickets(pool, { ...deps.alerts, db: pool, logger: logger.child({ component: 'support' }) }, run.slotAt, run.signal),
       'support-rules': (run) => evaluateRules(pool, deps.support, run.slotAt),

@@ -112,12 +112,12 @@ describe('inbound sync against the simulator over HTTP', () => {
 
     const started = await fetch(`${base}/api/v1/sync/customers/reconcile`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}` } });
     expect(started.status).toBe(202);
-    const job = await waitFor(async () => {
-      const status = await api('GET', '/sync/customers/status');
-      const jobs = status.body['jobs'] as Array<Record<string, unknown>>;
-      return jobs[0]?.['status'] === 'succeeded' ? jobs[0] : undefined;
-    });
-    expect(job['kind']).toBe('reconcile');
+    const { run } = (await started.json()) as { run: { id: string } };
+    const finished = await waitFor(async () => {
+      const found = (await api('GET', `/sync/customers/reconcile/runs/${run.id}`)).body['run'] as Record<string, unknown>;
+      return found['status'] === 'succeeded' ? found : undefined;
+    }, 20_000);
+    expect(finished['report']).toMatchObject({ objects: { company: { deleted: 1, fields: { name: 1 } } } });
     expect((await customer(id))?.['name']).toBe('Drifted Co (renamed)');
     expect((await customer(doomed))?.['deleted_at']).not.toBeNull();
   });

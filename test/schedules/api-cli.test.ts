@@ -22,7 +22,7 @@ describe('schedules API and CLI', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    service = await startTestService(db, { SCHEDULE_RETENTION_CRON: '15 3 * * *', SCHEDULE_CUSTOMER_RECONCILE_CRON: '30 1 1 1 *' });
+    service = await startTestService(db, { SCHEDULE_RETENTION_CRON: '15 3 * * *', SCHEDULE_CUSTOMER_RECONCILE_CRON: '30 1 1 1 *', SCHEDULE_RECONCILE_INCREMENTAL_CRON: '0 0 1 1 *' });
     base = await service.app.listen({ port: 0, host: '127.0.0.1' });
     key = (await createApiKey(db.pool, 'schedules-test', ['read'])).key;
   });
@@ -35,18 +35,19 @@ describe('schedules API and CLI', () => {
     const { status, body } = await get('/schedules');
     expect(status).toBe(200);
     const schedules = body['schedules'] as Array<Record<string, unknown>>;
-    expect(schedules.slice(0, 2).map((s) => [s['name'], s['cron'], s['setting'], s['status'], s['lastRun']])).toEqual([
+    expect(schedules.slice(0, 3).map((s) => [s['name'], s['cron'], s['setting'], s['status'], s['lastRun']])).toEqual([
       ['customer-reconcile', '30 1 1 1 *', 'SCHEDULE_CUSTOMER_RECONCILE_CRON', 'never_run', null],
+      ['reconcile-incremental', '0 0 1 1 *', 'SCHEDULE_RECONCILE_INCREMENTAL_CRON', 'never_run', null],
       ['retention', '15 3 * * *', 'SCHEDULE_RETENTION_CRON', 'never_run', null],
     ]);
     expect(schedules.map((s) => s['name'])).toEqual(SCHEDULES.map((s) => s.name));
-    const next = new Date(schedules[1]!['nextRunAt'] as string);
+    const next = new Date(schedules[2]!['nextRunAt'] as string);
     expect([next.getUTCHours(), next.getUTCMinutes()]).toEqual([3, 15]);
     expect(next.getTime()).toBeGreaterThan(Date.now());
   });
 
   it('runs one slot from the command line, idempotent per slot, and shows it in the run history', async () => {
-    const env = { DATABASE_URL: db.url, SCHEDULE_RETENTION_CRON: '15 3 * * *', SCHEDULE_CUSTOMER_RECONCILE_CRON: '30 1 1 1 *' };
+    const env = { DATABASE_URL: db.url, SCHEDULE_RETENTION_CRON: '15 3 * * *', SCHEDULE_CUSTOMER_RECONCILE_CRON: '30 1 1 1 *', SCHEDULE_RECONCILE_INCREMENTAL_CRON: '0 0 1 1 *' };
     const run = await runTs('src/cli/main.ts', ['schedules', 'run', 'retention', '--at', '2026-05-01T03:15:00Z', '--wait-s', '60'], env, 90_000);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -60,7 +61,7 @@ describe('schedules API and CLI', () => {
     expect(typeof runs[0]!['instance']).toBe('string');
     expect(runs[0]!['durationMs']).toBeGreaterThanOrEqual(0);
     const listed = (await get('/schedules')).body['schedules'] as Array<Record<string, unknown>>;
-    expect(listed[1]).toMatchObject({ name: 'retention', status: 'succeeded' });
+    expect(listed[2]).toMatchObject({ name: 'retention', status: 'succeeded' });
 
     const list = await runTs('src/cli/main.ts', ['schedules', 'list'], env);
     expect(list.code).toBe(0);

@@ -23,12 +23,19 @@ describe('WARP users sharing one email (stored before the rule)', () => {
     await f.db.pool.query(`INSERT INTO users (user_id, customer_id, email, role) VALUES ($1, $2, $3, 'readonly')`, [userId, customerId, email]);
     await enqueue(f.db.pool, [{ objectType: 'contact', recordKey: userId }]);
   };
-  const runJob = async (operationId: 'startImport' | 'startReconcile') => {
-    const { job } = await f.api.call(operationId, {});
+  const runImport = async () => {
+    const { job } = await f.api.call('startImport', {});
     return waitFor(async () => {
       const found = (await f.api.call('syncStatus', {})).jobs.find((j) => j.id === job.id);
       return found && (found.status === 'succeeded' || found.status === 'failed') ? found : undefined;
-    }, 20_000, `the ${operationId} job`);
+    }, 20_000, 'the import job');
+  };
+  const runReconcile = async () => {
+    const { run } = await f.api.call('startReconcile', {});
+    return waitFor(async () => {
+      const found = (await f.api.call('getReconcileRun', { params: { id: run.id } })).run;
+      return found.status === 'succeeded' || found.status === 'failed' ? found : undefined;
+    }, 30_000, 'the reconcile run');
   };
 
   it('links one, dead-letters the others with the reason, and import and reconcile still succeed', async () => {
@@ -55,8 +62,8 @@ describe('WARP users sharing one email (stored before the rule)', () => {
     await outboxDrained(f.db);
     expect((await f.api.call('listDeadLetters', {})).deadLetters.map((l) => l.recordKey)).toEqual(['usr_wedgeb', 'usr_wedgec']);
 
-    expect(await runJob('startImport')).toMatchObject({ status: 'succeeded', error: null });
-    expect(await runJob('startReconcile')).toMatchObject({ status: 'succeeded', error: null });
+    expect(await runImport()).toMatchObject({ status: 'succeeded', error: null });
+    expect(await runReconcile()).toMatchObject({ status: 'succeeded', error: null });
     // HubSpot's contact ends with the linked user's id (a later user's upsert overwrote it; the import wrote it back).
     await outboxDrained(f.db);
     const contact = await f.service.hubspot.gateway.getObject('contacts', contacts[0]!.id, { properties: ['warp_user_id'] });

@@ -53,7 +53,7 @@ const presentJob = (job: SyncJob): z.input<typeof jobView> => ({
   finishedAt: job.finishedAt?.toISOString() ?? null,
 });
 
-/** The customer sync endpoints: start an import or a reconcile, and report sync health. */
+/** The customer sync endpoints: start an import, and report sync health (reconcile: routes/reconcile.ts). */
 export function syncRoutes(deps: SyncRouteDeps) {
   const start = <const Id extends string>(operationId: Id, kind: SyncJobKind, url: string, summary: string) =>
     defineRoute({
@@ -76,7 +76,6 @@ export function syncRoutes(deps: SyncRouteDeps) {
     });
   return [
     start('startImport', 'import', '/sync/customers/hubspot', 'Start a full import of HubSpot companies and contacts into the cache (background job)'),
-    start('startReconcile', 'reconcile', '/sync/customers/reconcile', 'Compare HubSpot with the cache and repair drift per field ownership (background job)'),
     defineRoute({
       operationId: 'syncStatus',
       method: 'GET',

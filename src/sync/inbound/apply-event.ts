@@ -6,12 +6,12 @@ import {
   ensureCachedRecord,
   linkToCompany,
   lockCachedRecord,
-  moveHubspotId,
   setCachedDeleted,
 } from '../../store/cache-records.js';
 import { advanceFieldVersion, LIFECYCLE } from '../../store/field-versions.js';
 import { blankContactEventValues, erasePersonalColumns } from '../../store/privacy.js';
 import { applyField, type FieldContext, type InboundHooks } from './apply-field.js';
+import { applyMergedRecords } from './apply-merge.js';
 import { applyTicketEvent, isTicketEvent } from './apply-ticket.js';
 import type { InboundObjectType } from '../../domain/hubspot-objects.js';
 import { associationSide, eventObjectId, eventTarget, ignoredOutcome, type WebhookEvent } from './webhook-events.js';
@@ -144,28 +144,11 @@ async function applyPrivacyDeletion(ctx: ApplyContext, objectType: InboundObject
   return deleted === 'applied' || erased.length > 0 || blanked.events + blanked.bodies > 0 ? 'applied' : deleted;
 }
 
-/**
- * HubSpot merged records into `primaryObjectId` (contacts may get a `newObjectId`). If the
- * survivor has no cache row, the merged record's row is moved to it, so a BAN or WARP user id is
- * never lost; otherwise merged rows are marked deleted. The survivor is fetched in full.
- */
+/** HubSpot merged records (contacts may get a `newObjectId`); the survivor is fetched in full. */
 async function applyMerge(ctx: ApplyContext, event: WebhookEvent, objectType: InboundObjectType, objectId: string, type: string): Promise<EventOutcome> {
   const survivorId = event.newObjectId ?? event.primaryObjectId ?? objectId;
-  const entity = CACHE_TABLES[objectType].entity;
-  let survivor = await lockCachedRecord(ctx.tx, objectType, survivorId);
-  for (const candidate of [event.primaryObjectId ?? objectId, ...(event.mergedObjectIds ?? [])]) {
-    if (candidate === survivorId) continue;
-    const merged = await lockCachedRecord(ctx.tx, objectType, candidate);
-    if (!merged || merged.deleted) continue;
-    if (!survivor) {
-      await moveHubspotId(ctx.tx, objectType, merged.id, survivorId);
-      survivor = { ...merged, hubspotId: survivorId };
-      await appendAudit(ctx.tx, { entityType: entity, entityId: survivorId, source: SOURCE, event: type, inboxId: ctx.inboxId, changes: { hubspot_id: { before: candidate, after: survivorId } } });
-    } else {
-      await setCachedDeleted(ctx.tx, objectType, merged.id, true);
-      await appendAudit(ctx.tx, { entityType: entity, entityId: candidate, source: SOURCE, event: type, inboxId: ctx.inboxId, changes: { merged_into: { before: null, after: survivorId } } });
-    }
-  }
+  const candidates = [event.primaryObjectId ?? objectId, ...(event.mergedObjectIds ?? [])];
+  await applyMergedRecords(ctx.tx, objectType, survivorId, candidates, { source: SOURCE, event: type, inboxId: ctx.inboxId });
   await ctx.hooks.needsFetch(objectType, survivorId);
   return 'applied';
 }

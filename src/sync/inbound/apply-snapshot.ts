@@ -1,6 +1,6 @@
 import type { PoolClient } from '../../db/pool.js';
 import { appendAudit } from '../../store/audit.js';
-import { CACHE_TABLES, ensureCachedRecord, linkToCompany, setCachedDeleted, unlinkCompany } from '../../store/cache-records.js';
+import { CACHE_TABLES, type CachedRecord, ensureCachedRecord, linkToCompany, setCachedDeleted, unlinkCompany } from '../../store/cache-records.js';
 import { applyField, type FieldContext, type FieldOutcome, type InboundHooks } from './apply-field.js';
 import type { CrmRecord } from './crm-reader.js';
 import { lockObject } from './object-lock.js';
@@ -37,18 +37,24 @@ export async function applySnapshot(
     const outcome = await applyField(ctx, objectType, record, property, snapshot.properties[property] ?? '', updatedAt);
     counts[outcome] = (counts[outcome] ?? 0) + 1;
   }
-  if (snapshot.companyIds && objectType !== 'company') {
-    const companyId = snapshot.companyIds[0];
-    if (companyId) await ensureCachedRecord(tx, 'company', companyId);
-    const change = companyId
-      ? await linkToCompany(tx, objectType, record.id, companyId, false)
-      : record.values['customer_id'] !== null
-        ? await unlinkCompany(tx, objectType, record.id)
-        : null;
-    if (change) {
-      await appendAudit(tx, { entityType: CACHE_TABLES[objectType].entity, entityId: snapshot.id, source, event: source, changes: { customer_id: change } });
-      counts.applied = (counts.applied ?? 0) + 1;
-    }
+  if (snapshot.companyIds && objectType !== 'company' && (await applyCompanyLink(tx, objectType, record, snapshot.companyIds[0], source))) {
+    counts.applied = (counts.applied ?? 0) + 1;
   }
   return counts;
+}
+
+/**
+ * A contact's or deal's company as HubSpot has it (its primary company, or none): linked or
+ * unlinked in the cache, audited. Returns true when the link changed.
+ */
+export async function applyCompanyLink(tx: PoolClient, objectType: 'contact' | 'deal', record: CachedRecord, companyId: string | undefined, source: string): Promise<boolean> {
+  if (companyId) await ensureCachedRecord(tx, 'company', companyId);
+  const change = companyId
+    ? await linkToCompany(tx, objectType, record.id, companyId, false)
+    : record.values['customer_id'] !== null
+      ? await unlinkCompany(tx, objectType, record.id)
+      : null;
+  if (!change) return false;
+  await appendAudit(tx, { entityType: CACHE_TABLES[objectType].entity, entityId: record.hubspotId, source, event: source, changes: { customer_id: change } });
+  return true;
 }

@@ -2,12 +2,9 @@ import { z } from 'zod';
 
 import { type Pool, withTransaction } from '../../db/pool.js';
 import { addJob } from '../../jobs/add-job.js';
-import { defineTask, type ScheduledRun, type TaskContext, type TaskDefinition, type TaskSpec } from '../../jobs/task.js';
+import { defineTask, type TaskContext, type TaskDefinition, type TaskSpec } from '../../jobs/task.js';
 import { publicError, toError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import { appendAudit } from '../../store/audit.js';
-import { CACHE_TABLES, listCachedHubspotIds, lockCachedRecord, setCachedDeleted } from '../../store/cache-records.js';
-import { advanceFieldVersion, LIFECYCLE } from '../../store/field-versions.js';
 import {
   enqueueSyncJob,
   finishSyncJob,
@@ -20,14 +17,12 @@ import {
 import type { InboundHooks } from './apply-field.js';
 import { applySnapshot } from './apply-snapshot.js';
 import type { CrmReader } from './crm-reader.js';
-import { lockObject } from './object-lock.js';
 import { syncedProperties } from '../../domain/crm-catalogue.js';
 import type { InboundObjectType } from '../../domain/hubspot-objects.js';
 
 /**
- * The background jobs behind `/sync/customers/...`: a full import (every company and contact into
- * the cache) and reconcile (the same walk, plus cache rows HubSpot no longer lists are marked
- * deleted). Both apply records through the same ownership rules as webhooks, so drift in fields
+ * The background job behind `/sync/customers/hubspot`: a full import (every company and contact
+ * into the cache; reconcile is src/sync/reconcile). It applies records through the same ownership rules as webhooks, so drift in fields
  * HubSpot owns is repaired here, and drift in fields WARP owns is recorded and written back.
  *
  * Each job is a `sync_jobs` row (what the status endpoint shows) plus a graphile-worker job in the
@@ -50,7 +45,10 @@ export const CUSTOMER_SYNC_TASK: TaskSpec<{ syncJobId: string }> = {
   queue: CUSTOMER_SYNC_QUEUE,
   maxAttempts: 3,
 };
-/** Companies first, so contacts and deals find their customer when they link to it. */
+/**
+ * Companies first, so contacts and deals find their customer when they link to it. Reconcile moved
+ * to src/sync/reconcile (its own runs); a `reconcile` row queued before that upgrade walks like an import.
+ */
 const JOB_OBJECTS: Readonly<Record<SyncJob['kind'], InboundObjectType[]>> = {
   import: ['company', 'contact'],
   reconcile: ['company', 'contact', 'deal'],
@@ -63,17 +61,14 @@ async function runJob(options: CustomerSyncOptions, job: SyncJob, signal: AbortS
   const hooks: InboundHooks = { ...options.hooks, needsFetch: () => undefined };
   const progress: Progress = {};
   const source = job.kind === 'import' ? 'import' : 'reconcile';
-  const startedAt = job.startedAt ?? new Date();
   for (const objectType of JOB_OBJECTS[job.kind]) {
     const counts: Record<string, number> = { read: 0 };
     progress[objectType] = counts;
-    const seen = new Set<string>();
     let after: string | undefined;
     do {
       signal.throwIfAborted();
       const page = await reader.listPage(objectType, syncedProperties(objectType), after, signal);
       for (const record of page.records) {
-        seen.add(record.id);
         const outcome = await withTransaction(pool, (tx) => applySnapshot(tx, hooks, objectType, record, source));
         for (const [key, n] of Object.entries(outcome)) counts[key] = (counts[key] ?? 0) + n;
       }
@@ -81,33 +76,8 @@ async function runJob(options: CustomerSyncOptions, job: SyncJob, signal: AbortS
       after = page.after;
       await reportSyncJobProgress(pool, job.id, progress);
     } while (after);
-    if (job.kind === 'reconcile') counts['deleted'] = await markMissingDeleted(pool, objectType, seen, startedAt);
   }
   return progress;
-}
-
-/** Cache rows HubSpot did not list (a missed deletion webhook) are marked deleted. */
-async function markMissingDeleted(pool: Pool, objectType: InboundObjectType, seen: Set<string>, listedAfter: Date): Promise<number> {
-  let deleted = 0;
-  for (const hubspotId of await listCachedHubspotIds(pool, objectType, listedAfter)) {
-    if (seen.has(hubspotId)) continue;
-    const applied = await withTransaction(pool, async (tx) => {
-      await lockObject(tx, objectType, hubspotId);
-      const record = await lockCachedRecord(tx, objectType, hubspotId);
-      if (!record || !(await setCachedDeleted(tx, objectType, record.id, true))) return false;
-      await advanceFieldVersion(tx, objectType, hubspotId, LIFECYCLE, new Date());
-      await appendAudit(tx, {
-        entityType: CACHE_TABLES[objectType].entity,
-        entityId: hubspotId,
-        source: 'reconcile',
-        event: 'reconcile',
-        changes: { deleted: { before: 'false', after: 'true' } },
-      });
-      return true;
-    });
-    if (applied) deleted++;
-  }
-  return deleted;
 }
 
 /**
@@ -152,21 +122,4 @@ export function customerSyncTask(options: CustomerSyncOptions): TaskDefinition {
       throw error;
     });
   });
-}
-
-/**
- * The daily reconcile schedule's work: reconciles now, adopting a reconcile that was queued
- * meanwhile (it then has nothing left to do), and returns the counts for the run history. It runs
- * in the `customer-sync` queue, so no other walk runs at the same time.
- */
-export async function reconcileNow(options: CustomerSyncOptions, context: ScheduledRun): Promise<Record<string, number>> {
-  const { job } = await withTransaction(options.pool, (tx) => enqueueSyncJob(tx, 'reconcile'));
-  const running = await markSyncJobRunning(options.pool, job.id, context.attempt);
-  if (!running) return {};
-  const progress = await execute(options, running, context);
-  const counts: Record<string, number> = {};
-  for (const [objectType, byOutcome] of Object.entries(progress)) {
-    for (const [outcome, n] of Object.entries(byOutcome)) counts[`${objectType}.${outcome}`] = n;
-  }
-  return counts;
 }

@@ -1,0 +1,198 @@
+import { type Pool, withTransaction } from '../../db/pool.js';
+import { isHubSpotError, RATE_LIMIT_POLICIES } from '../../hubspot/gateway.js';
+import { SEARCH_MAX_RESULTS } from '../../hubspot/search.js';
+import type { Logger } from '../../lib/logger.js';
+import { unseenRows } from '../../store/reconcile-marks.js';
+import { advanceWatermark, readWatermark, type ReconcileRun, saveRunProgress } from '../../store/reconcile-runs.js';
+import type { InboundHooks } from '../inbound/apply-field.js';
+import { reconcileCachePage } from './cache-pages.js';
+import { RECONCILE_CATALOGUE, type ReconcileEntry } from './catalogue.js';
+import type { PageContext } from './page-context.js';
+import { type DriftReport, objectReport, sample } from './report.js';
+import type { ReconcileRecord, ReconcileSource, SourcePage } from './source.js';
+import { sweepUnseen } from './sweep.js';
+import { reconcileWarpPage } from './warp-pages.js';
+
+/**
+ * Drives one reconcile run, page by page. Each page (a list page of 100, a search page of 200,
+ * or 500 unmarked rows of the sweep) is compared and repaired in one transaction that also commits
+ * the run's cursor and report, so a crash or a restart continues from the last committed page:
+ * only the page in flight is read again.
+ *
+ * Per type, a full run lists every record, then sweeps the rows it did not mark. An incremental
+ * run searches `lastmodifieddate` from the watermark minus the search-index lag, ascending, in
+ * windows below the 10,000-result cap: when a window fills up at timestamp T, the records at T are
+ * walked on their own by `hs_object_id` (there may be more than 10,000 of them), then the window
+ * goes on after T (docs/hubspot-facts.md "Records, batches, search").
+ */
+
+export type TypeCursor =
+  | { phase: 'list'; after?: string }
+  | { phase: 'sweep'; afterRowId: string }
+  | {
+      phase: 'search';
+      fromMs: number;
+      toMs: number;
+      equal: boolean;
+      afterId?: string;
+      after?: string;
+      /**
+       * Ids already compared at the latest timestamp of the window: a window that fills up walks
+       * that timestamp again by id, and skips these (at most 10,000, the size of one window).
+       */
+      seenAt?: { ms: number; ids: string[] };
+    }
+  | { phase: 'done' };
+
+export interface RunnerDeps {
+  pool: Pool;
+  logger: Logger;
+  source: ReconcileSource;
+  hooks: InboundHooks;
+  /** How far before the watermark an incremental search starts, for records the search index shows late. */
+  searchLagMs: number;
+  /** First incremental run of a type without a watermark: how far back it looks. */
+  firstLookbackMs: number;
+}
+
+/** The run reached the part of the daily quota kept for higher priorities: it pauses until `until`. */
+export class ReconcilePaused extends Error {
+  constructor(readonly until: Date) {
+    super(`HubSpot daily quota reserved for higher priorities; reconcile paused until ${until.toISOString()}`);
+  }
+}
+
+const SWEEP_PAGE = 500;
+
+export async function executeRun(deps: RunnerDeps, run: ReconcileRun, signal: AbortSignal): Promise<void> {
+  const startedAt = run.startedAt ?? new Date();
+  const cursors = run.cursors as Record<string, TypeCursor>;
+  const report = normalise(run.report);
+  let requests = run.requests;
+  const entries = RECONCILE_CATALOGUE.filter((e) => run.objects.includes(e.objectType));
+  for (const entry of entries) {
+    let cursor = cursors[entry.objectType] ?? (await initialCursor(deps, run, entry, startedAt));
+    // The next list page is read while this one is compared, so HubSpot's latency and the
+    // database's work overlap (after a crash, that page is read again too).
+    let prefetched: { after: string; page: Promise<Read> } | null = null;
+    while (cursor.phase !== 'done') {
+      signal.throwIfAborted();
+      const listed = new Set(entries.filter((e) => e.objectType !== entry.objectType && cursors[e.objectType]?.phase === 'done').map((e) => e.objectType));
+      if (cursor.phase === 'sweep') listed.add(entry.objectType);
+      const page: Read | null =
+        cursor.phase === 'sweep'
+          ? null
+          : cursor.phase === 'list' && prefetched && prefetched.after === cursor.after
+            ? await prefetched.page
+            : await read(deps, entry, cursor, signal);
+      prefetched = null;
+      if (cursor.phase === 'list' && page?.after) {
+        const after: string = page.after;
+        prefetched = { after, page: read(deps, entry, { phase: 'list', after }, signal) };
+        prefetched.page.catch(() => undefined); // awaited (and rethrown) on the next turn
+      }
+      const current: TypeCursor = cursor;
+      cursor = await withTransaction(deps.pool, async (tx) => {
+        const ctx: PageContext = { tx, runId: run.id, mode: run.mode, dryRun: run.dryRun, report, hooks: deps.hooks, listed, startedAt };
+        let next: TypeCursor;
+        if (current.phase === 'sweep') {
+          const rows = await unseenRows(tx, entry.objectType, run.id, startedAt, current.afterRowId, SWEEP_PAGE);
+          await sweepUnseen(ctx, entry, rows);
+          next = rows.length < SWEEP_PAGE ? { phase: 'done' } : { phase: 'sweep', afterRowId: rows.at(-1)!.rowId };
+        } else {
+          const fresh = current.phase === 'search' ? unseen(entry, current, page!) : page!;
+          await comparePage(ctx, entry, fresh);
+          requests += page!.requests;
+          next = nextCursor(entry, current, page!);
+        }
+        if (next.phase === 'done' && !run.dryRun) {
+          // A full run compared everything up to its start; an incremental one its window.
+          await advanceWatermark(tx, entry.objectType, current.phase === 'search' ? new Date(current.toMs) : startedAt);
+        }
+        cursors[entry.objectType] = next;
+        await saveRunProgress(tx, run.id, { cursors, report, requests });
+        return next;
+      });
+    }
+  }
+}
+
+function normalise(raw: Record<string, unknown>): DriftReport {
+  const report = raw as Partial<DriftReport>;
+  return { objects: report.objects ?? {}, associations: report.associations ?? {} };
+}
+
+async function initialCursor(deps: RunnerDeps, run: ReconcileRun, entry: ReconcileEntry, startedAt: Date): Promise<TypeCursor> {
+  if (run.mode === 'full') return { phase: 'list' };
+  const watermark = await readWatermark(deps.pool, entry.objectType);
+  const fromMs = watermark ? watermark.getTime() - deps.searchLagMs : startedAt.getTime() - deps.firstLookbackMs;
+  return { phase: 'search', fromMs, toMs: startedAt.getTime(), equal: false };
+}
+
+type Read = SourcePage & { after: string | undefined };
+
+async function read(deps: RunnerDeps, entry: ReconcileEntry, cursor: Exclude<TypeCursor, { phase: 'sweep' | 'done' }>, signal: AbortSignal): Promise<Read> {
+  try {
+    if (cursor.phase === 'list') return await deps.source.listPage(entry, cursor.after, signal);
+    return await deps.source.searchPage(entry, { fromMs: cursor.fromMs, toMs: cursor.toMs, equal: cursor.equal, afterId: cursor.afterId, after: cursor.after }, signal);
+  } catch (error) {
+    if (isHubSpotError(error, 'rate_limited') && error.policy === RATE_LIMIT_POLICIES.daily) {
+      throw new ReconcilePaused(new Date(Date.now() + (error.retryAfterMs ?? 3_600_000)));
+    }
+    throw error;
+  }
+}
+
+async function comparePage(ctx: PageContext, entry: ReconcileEntry, page: Read): Promise<void> {
+  const report = objectReport(ctx.report, entry.objectType);
+  for (const bad of page.invalid) {
+    report.invalid++;
+    sample(report, bad.id ?? null, bad.reason);
+  }
+  if (entry.side === 'cache') await reconcileCachePage(ctx, { ...entry, objectType: entry.objectType }, page.records);
+  else await reconcileWarpPage(ctx, { ...entry, objectType: entry.objectType }, page.records);
+}
+
+const modifiedMs = (entry: ReconcileEntry, record: ReconcileRecord): number => {
+  const raw = record.properties[entry.lastModifiedProperty] ?? record.updatedAt;
+  return /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+};
+
+type SearchCursor = Extract<TypeCursor, { phase: 'search' }>;
+
+/** The page without the records this window compared already (only possible when it walks a full timestamp again). */
+function unseen(entry: ReconcileEntry, cursor: SearchCursor, page: Read): Read {
+  const seen = cursor.seenAt;
+  if (!seen) return page;
+  const ids = new Set(seen.ids);
+  return { ...page, records: page.records.filter((r) => !(ids.has(r.id) && modifiedMs(entry, r) === seen.ms)) };
+}
+
+/** The window's ids at its latest timestamp, after this page. */
+function seenAfter(entry: ReconcileEntry, cursor: SearchCursor, page: Read): SearchCursor['seenAt'] {
+  let seen = cursor.seenAt;
+  for (const record of page.records) {
+    const ms = modifiedMs(entry, record);
+    if (!seen || ms > seen.ms) seen = { ms, ids: [record.id] };
+    else if (ms === seen.ms) seen = { ms, ids: [...seen.ids, record.id] };
+  }
+  return seen;
+}
+
+function nextCursor(entry: ReconcileEntry, cursor: Exclude<TypeCursor, { phase: 'sweep' | 'done' }>, page: Read): TypeCursor {
+  if (cursor.phase === 'list') return page.after ? { phase: 'list', after: page.after } : { phase: 'sweep', afterRowId: '0' };
+  const { fromMs, toMs } = cursor;
+  const capped = page.after !== undefined && Number(page.after) >= SEARCH_MAX_RESULTS;
+  if (cursor.equal) {
+    // The records at one timestamp, by id: a new query past the last id when this one is used up.
+    if (page.after && !capped) return { ...cursor, after: page.after };
+    if (capped) return { ...cursor, afterId: page.records.at(-1)?.id ?? cursor.afterId, after: undefined };
+    return { phase: 'search', fromMs: fromMs + 1, toMs, equal: false };
+  }
+  const seenAt = seenAfter(entry, cursor, page);
+  if (page.after && !capped) return { ...cursor, after: page.after, ...(seenAt ? { seenAt } : {}) };
+  if (!capped || !seenAt) return { phase: 'done' };
+  // The window is full: walk its last timestamp on its own (by id), then go on after it.
+  return { phase: 'search', fromMs: seenAt.ms, toMs, equal: true, seenAt };
+}
+
