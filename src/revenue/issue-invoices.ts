@@ -2,9 +2,10 @@ import type { Pool, PoolClient } from '../db/pool.js';
 import { withTransaction } from '../db/pool.js';
 import { type NewInvoice, existingInvoiceNumbers, insertInvoices, lockInvoiceCounter } from '../store/invoices.js';
 import { enqueue } from '../store/outbox.js';
+import { type RevenueMonthRow, replaceRevenueMonths } from '../store/revenue-months.js';
 import { billedUsageBefore, paymentTerms, recurringItems, usageOfMonth } from '../store/revenue-facts.js';
 import { companyChange } from '../warp/changes.js';
-import { buildInvoice, hasActivity, type InvoiceFacts, type RecurringItem } from './invoice-lines.js';
+import { buildInvoice, hasActivity, type InvoiceFacts, type LateUsage, mrrAtMonthEnd, type RecurringItem } from './invoice-lines.js';
 import { formatCents } from './money.js';
 import { addMonths, firstDay, lastDay } from './months.js';
 
@@ -24,21 +25,31 @@ export interface ChunkOutcome {
   existing: Array<{ customerId: string; number: string }>;
 }
 
-/** The facts of every customer of the chunk for the month, read in the issuing transaction. */
+/** The facts of every customer of the chunk for the month. */
 export async function readFacts(db: PoolClient | Pool, customerIds: readonly string[], month: string): Promise<Map<string, InvoiceFacts>> {
   const [items, usage, late] = await Promise.all([
     recurringItems(db, customerIds, firstDay(month), lastDay(month)),
     usageOfMonth(db, customerIds, month),
     billedUsageBefore(db, customerIds, month),
   ]);
-  const facts = new Map<string, InvoiceFacts>(customerIds.map((id) => [id, {
-    month, items: [] as RecurringItem[], lateUsage: [] as InvoiceFacts['lateUsage'][number][],
+  const facts = new Map(customerIds.map((id) => [id, {
+    month, items: [] as RecurringItem[], lateUsage: [] as LateUsage[],
     usage: { spendCents: 0, minutes: 0, smsSent: 0, callsAttempted: 0, callsCompleted: 0 },
   }]));
-  for (const item of items) (facts.get(item.customerId)!.items as RecurringItem[]).push(item);
+  for (const item of items) facts.get(item.customerId)!.items.push(item);
   for (const row of usage) facts.get(row.customerId)!.usage = row;
-  for (const row of late) (facts.get(row.customerId)!.lateUsage as Array<InvoiceFacts['lateUsage'][number]>).push(row);
+  for (const row of late) facts.get(row.customerId)!.lateUsage.push(row);
   return facts;
+}
+
+/** MRR at the month's end and its usage revenue, for the customers that had either. */
+function revenueRows(month: string, facts: ReadonlyMap<string, InvoiceFacts>): RevenueMonthRow[] {
+  const rows: RevenueMonthRow[] = [];
+  for (const [customerId, f] of facts) {
+    const mrrCents = mrrAtMonthEnd(f.items, month);
+    if (mrrCents !== 0 || f.usage.spendCents !== 0) rows.push({ customerId, month, mrrCents, usageCents: f.usage.spendCents });
+  }
+  return rows;
 }
 
 /** `NET45` → 45 days; anything else the default 30. */
@@ -59,7 +70,7 @@ export async function issueChunk(pool: Pool, month: string, customerIds: readonl
     const lastNumber = await lockInvoiceCounter(tx, year);
     const existing = await existingInvoiceNumbers(tx, customerIds, month);
     const pending = customerIds.filter((id) => !existing.has(id));
-    const [facts, terms] = await Promise.all([readFacts(tx, pending, month), paymentTerms(tx, pending)]);
+    const [facts, terms] = await Promise.all([readFacts(tx, customerIds, month), paymentTerms(tx, pending)]);
     const invoices: NewInvoice[] = [];
     for (const customerId of pending) {
       const customerFacts = facts.get(customerId)!;
@@ -77,6 +88,7 @@ export async function issueChunk(pool: Pool, month: string, customerIds: readonl
     }
     const issued = await insertInvoices(tx, { month, invoiceDate, currency: INVOICE_CURRENCY, year, lastNumber }, invoices);
     await recordLastInvoice(tx, issued.map((i) => i.id));
+    await replaceRevenueMonths(tx, month, customerIds, revenueRows(month, facts));
     return { issued, existing: [...existing].map(([customerId, number]) => ({ customerId, number })) };
   });
 }

@@ -22,6 +22,7 @@ export const ACCOUNT_EVENT_KINDS = [
   'numbers_released',
   'e911_updated',
   'campaign_registered',
+  'invoice_generated',
 ] as const;
 export type AccountEventKind = (typeof ACCOUNT_EVENT_KINDS)[number];
 

@@ -32,6 +32,7 @@ export interface Invoice {
   number: string;
   customerId: string;
   ban: string | null;
+  hubspotCompanyId: string | null;
   month: string;
   invoiceDate: string;
   dueDate: string;
@@ -49,19 +50,19 @@ export interface Invoice {
 
 export type InvoiceLineView = NewInvoiceLine;
 
-const COLUMNS = `i.id::text, i.number, i.customer_id::text, c.ban, to_char(i.month, 'YYYY-MM') AS month, i.invoice_date::text, i.due_date::text,
+const COLUMNS = `i.id::text, i.number, i.customer_id::text, c.ban, c.hubspot_company_id, to_char(i.month, 'YYYY-MM') AS month, i.invoice_date::text, i.due_date::text,
   i.currency, i.recurring_total::text, i.usage_total::text, i.adjustment_total::text, i.total::text, i.issued_at, i.hubspot_path,
   i.hubspot_invoice_id, i.hubspot_dispatched_at, i.hubspot_sent_at`;
 const FROM = 'FROM invoices i JOIN customers c ON c.id = i.customer_id';
 
 interface InvoiceRow {
-  id: string; number: string; customer_id: string; ban: string | null; month: string; invoice_date: string; due_date: string; currency: string;
+  id: string; number: string; customer_id: string; ban: string | null; hubspot_company_id: string | null; month: string; invoice_date: string; due_date: string; currency: string;
   recurring_total: string; usage_total: string; adjustment_total: string; total: string; issued_at: Date; hubspot_path: 'native' | 'note' | null;
   hubspot_invoice_id: string | null; hubspot_dispatched_at: Date | null; hubspot_sent_at: Date | null;
 }
 
 const toInvoice = (r: InvoiceRow): Invoice => ({
-  id: r.id, number: r.number, customerId: r.customer_id, ban: r.ban, month: r.month, invoiceDate: r.invoice_date, dueDate: r.due_date,
+  id: r.id, number: r.number, customerId: r.customer_id, ban: r.ban, hubspotCompanyId: r.hubspot_company_id, month: r.month, invoiceDate: r.invoice_date, dueDate: r.due_date,
   currency: r.currency, recurringTotal: r.recurring_total, usageTotal: r.usage_total, adjustmentTotal: r.adjustment_total, total: r.total,
   issuedAt: r.issued_at, hubspotPath: r.hubspot_path, hubspotInvoiceId: r.hubspot_invoice_id, hubspotDispatchedAt: r.hubspot_dispatched_at,
   hubspotSentAt: r.hubspot_sent_at,

@@ -9,6 +9,7 @@ import { cleanUpInbound } from './inbound/retention.js';
 import type { ReplayGuardRetention } from './inbound/webhook-auth.js';
 import type { WelcomeMailer } from './onboarding/mailer.js';
 import { onboardingTask } from './onboarding/onboarding.js';
+import { revenueWork } from './revenue/revenue-work.js';
 
 /**
  * The sync side's background work for the job system: the tasks its code queues (import and
@@ -38,6 +39,7 @@ export function backgroundTasks(deps: BackgroundTaskDeps): { tasks: TaskDefiniti
     ],
     work: {
       'customer-reconcile': (run) => reconcileNow(customerSync, run),
+      ...revenueWork({ pool, gateway: deps.gateway, logger: logger.child({ component: 'revenue' }) }),
       retention: (run) => cleanUpInbound(pool, { retentionMs: deps.retentionMs, replayGuard: deps.replayGuard }, run.signal),
     },
   };

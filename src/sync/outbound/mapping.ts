@@ -74,6 +74,7 @@ const HEADLINES: Record<AccountEventKind, (f: AccountEvent['fields']) => string>
   numbers_ported: (f) => `Port-in of number ${String(f.number)} started.`,
   numbers_released: (f) => `Number ${String(f.number)} released.`,
   e911_updated: (f) => `E911 address of ${String(f.number)} updated.`,
+  invoice_generated: (f) => `Invoice generated: ${String(f.invoice_number)}, total ${String(f.total)} ${String(f.currency)} for ${String(f.month)}.`,
   campaign_registered: (f) => `10DLC campaign ${String(f.campaign_id)} registered (${String(f.use_case)}).`,
 };
 
