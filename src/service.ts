@@ -17,6 +17,7 @@ import { numberRoutes } from './http/routes/numbers.js';
 import { scheduleRoutes } from './http/routes/schedules.js';
 import { syncRoutes } from './http/routes/sync.js';
 import { trunkRoutes } from './http/routes/trunks.js';
+import { revenueRoutes } from './http/routes/revenue.js';
 import { usageRoutes } from './http/routes/usage.js';
 import { userRoutes } from './http/routes/users.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
@@ -130,6 +131,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
           ...syncRoutes({ pool: db.pool }),
           ...scheduleRoutes(db.pool, schedules),
           ...usageRoutes({ pool: db.pool, metrics, ...config.usage }),
+          ...revenueRoutes(db.pool),
           ...webhookRoutes({
             db: db.pool,
             authenticator: clientSecret ? createWebhookAuthenticator({ clientSecret, ...config.webhooks }) : undefined,

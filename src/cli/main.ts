@@ -5,10 +5,11 @@ import { type CliCommand, UsageError } from './command.js';
 import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
 import { provisionCommand } from './commands/provision.js';
+import { reportCommand } from './commands/report.js';
 import { schedulesCommand } from './commands/schedules.js';
 import { usageCommand } from './commands/usage.js';
 
-const COMMANDS: readonly CliCommand[] = [keysCommand, migrateCommand, provisionCommand, schedulesCommand, usageCommand];
+const COMMANDS: readonly CliCommand[] = [keysCommand, migrateCommand, provisionCommand, reportCommand, schedulesCommand, usageCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

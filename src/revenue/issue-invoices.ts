@@ -43,7 +43,7 @@ export async function readFacts(db: PoolClient | Pool, customerIds: readonly str
 }
 
 /** MRR at the month's end and its usage revenue, for the customers that had either. */
-function revenueRows(month: string, facts: ReadonlyMap<string, InvoiceFacts>): RevenueMonthRow[] {
+export function revenueRows(month: string, facts: ReadonlyMap<string, InvoiceFacts>): RevenueMonthRow[] {
   const rows: RevenueMonthRow[] = [];
   for (const [customerId, f] of facts) {
     const mrrCents = mrrAtMonthEnd(f.items, month);
