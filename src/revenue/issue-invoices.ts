@@ -27,11 +27,10 @@ export interface ChunkOutcome {
 
 /** The facts of every customer of the chunk for the month. */
 export async function readFacts(db: PoolClient | Pool, customerIds: readonly string[], month: string): Promise<Map<string, InvoiceFacts>> {
-  const [items, usage, late] = await Promise.all([
-    recurringItems(db, customerIds, firstDay(month), lastDay(month)),
-    usageOfMonth(db, customerIds, month),
-    billedUsageBefore(db, customerIds, month),
-  ]);
+  // One after the other: a transaction's client runs one query at a time.
+  const items = await recurringItems(db, customerIds, firstDay(month), lastDay(month));
+  const usage = await usageOfMonth(db, customerIds, month);
+  const late = await billedUsageBefore(db, customerIds, month);
   const facts = new Map(customerIds.map((id) => [id, {
     month, items: [] as RecurringItem[], lateUsage: [] as LateUsage[],
     usage: { spendCents: 0, minutes: 0, smsSent: 0, callsAttempted: 0, callsCompleted: 0 },
@@ -70,7 +69,8 @@ export async function issueChunk(pool: Pool, month: string, customerIds: readonl
     const lastNumber = await lockInvoiceCounter(tx, year);
     const existing = await existingInvoiceNumbers(tx, customerIds, month);
     const pending = customerIds.filter((id) => !existing.has(id));
-    const [facts, terms] = await Promise.all([readFacts(tx, customerIds, month), paymentTerms(tx, pending)]);
+    const facts = await readFacts(tx, customerIds, month);
+    const terms = await paymentTerms(tx, pending);
     const invoices: NewInvoice[] = [];
     for (const customerId of pending) {
       const customerFacts = facts.get(customerId)!;
