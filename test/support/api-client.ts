@@ -11,6 +11,7 @@ import type { conflictRoutes } from '../../src/http/routes/conflicts.js';
 import type { deadLetterRoutes } from '../../src/http/routes/dead-letters.js';
 import type { keyRoutes } from '../../src/http/routes/keys.js';
 import type { numberRoutes } from '../../src/http/routes/numbers.js';
+import type { revenueRoutes } from '../../src/http/routes/revenue.js';
 import type { syncRoutes } from '../../src/http/routes/sync.js';
 import type { trunkRoutes } from '../../src/http/routes/trunks.js';
 import type { usageRoutes } from '../../src/http/routes/usage.js';
@@ -31,6 +32,7 @@ type Routes =
   | ReturnType<typeof deadLetterRoutes>[number]
   | ReturnType<typeof keyRoutes>[number]
   | ReturnType<typeof numberRoutes>[number]
+  | ReturnType<typeof revenueRoutes>[number]
   | ReturnType<typeof syncRoutes>[number]
   | ReturnType<typeof trunkRoutes>[number]
   | ReturnType<typeof usageRoutes>[number]
