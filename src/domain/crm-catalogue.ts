@@ -75,6 +75,7 @@ export const CRM_PROPERTIES = [
   row('company', 'warp_tcr_brand_id',    'warp',    textField(),                          'tcr_brand_id',   'tcrBrandId',   'WARP TCR brand id', '10DLC brand registration id', { parse: parseText(100) }),
   row('company', 'warp_resporg_status',  'warp',    selectField(RESPORG_STATUSES),        'resporg_status', 'resporgStatus', 'WARP RespOrg status', 'Toll-free RespOrg status'),
   row('company', 'warp_10dlc_campaign_count', 'warp', numberField(),                     null,             'campaignCount', 'WARP 10DLC campaigns', 'Registered 10DLC messaging campaigns'),
+  row('company', 'warp_active_calls',    'warp',    numberField(),                        'active_calls',   'activeCalls',  'WARP active calls', 'Calls in progress on the customer\'s trunks (latest samples)', { parse: parseCount }),
   row('company', 'warp_usage_revenue_last_month', 'warp', numberField({ currency: true }), 'usage_revenue_last_month', 'usageRevenueLastMonth', 'WARP usage revenue (last month)', 'Usage charges of the last closed month, not part of MRR'),
   row('company', 'warp_last_invoice_total', 'warp', numberField({ currency: true }),    'last_invoice_total', 'lastInvoiceTotal', 'WARP last invoice total', 'Total of the latest WARP invoice'),
   row('company', 'warp_last_invoice_date', 'warp',  dateField(),                          'last_invoice_date', 'lastInvoiceDate', 'WARP last invoice date', 'Date of the latest WARP invoice'),
@@ -117,6 +118,8 @@ export const CRM_PROPERTIES = [
   row('trunk',   'monthly_minutes',      'warp',    numberField(),                        null,             'monthlyMinutes', 'Monthly minutes', 'Minutes included per month'),
   row('trunk',   'created_date',         'warp',    dateField(),                          null,             'createdDate',  'Created', 'When the trunk was created'),
   row('trunk',   'partition_id',         'warp',    textField(),                          null,             'partitionId',  'Partition id', 'WARP partition'),
+  row('trunk',   'peak_concurrent_calls', 'warp',   numberField(),                        null,             'peakConcurrentCalls', 'Peak concurrent calls', 'Highest concurrent calls in the last full hour'),
+  row('trunk',   'utilization_pct',      'warp',    numberField(),                        null,             'utilizationPct', 'Utilization %', 'Peak concurrent calls of the last full hour as a share of the channel limit'),
   row('trunk',   'monthly_fee',          'warp',    numberField({ currency: true }),      null,             'monthlyFee',   'Monthly fee', 'Recurring fee per month (part of MRR)'),
 
   row('number',  'number',               'warp',    textField({ unique: true }),          null,             'number',       'Number', 'E.164 phone number'),

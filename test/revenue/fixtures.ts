@@ -1,7 +1,6 @@
 import type { Pool } from '../../src/db/pool.js';
 import type { HubSpotGateway } from '../../src/hubspot/gateway.js';
-import { createPartitionKeeper } from '../../src/usage/partitions.js';
-import { type IngestDeps, ingestCalls } from '../../src/usage/ingest.js';
+import { createIngestDeps, type IngestDeps, ingestCalls } from '../../src/usage/ingest.js';
 
 /** Fixtures of the revenue tests: customers whose trunks and numbers existed from given days, and their calls. */
 
@@ -36,7 +35,7 @@ export async function numberFrom(pool: Pool, customerId: string, type: 'local' |
 }
 
 export function usageDeps(pool: Pool): IngestDeps {
-  return { pool, retentionDays: 400, partitions: createPartitionKeeper(pool) };
+  return createIngestDeps({ pool, retentionDays: 400 });
 }
 
 /** One answered outbound call of `seconds` at `at`, costing `cost`. */

@@ -76,6 +76,10 @@ const HEADLINES: Record<AccountEventKind, (f: AccountEvent['fields']) => string>
   e911_updated: (f) => `E911 address of ${String(f.number)} updated.`,
   invoice_generated: (f) => `Invoice generated: ${String(f.invoice_number)}, total ${String(f.total)} ${String(f.currency)} for ${String(f.month)}.`,
   campaign_registered: (f) => `10DLC campaign ${String(f.campaign_id)} registered (${String(f.use_case)}).`,
+  spend_threshold_reached: (f) => `Threshold alert: ${String(f.share_of_limit_pct)} % of the credit limit spent in ${String(f.month)}.`,
+  spend_limit_reached: () => 'Spend reached the credit limit: trunks limited.',
+  spend_below_limit: () => 'Spend is below the credit limit again: limited trunks restored.',
+  first_successful_call: () => 'First successful call.',
 };
 
 /** Marker in every note body, so a retry can find a note an earlier attempt already created. */
