@@ -22,10 +22,11 @@ const LAYERS = {
   schedules: ['jobs', 'store', 'db', 'domain', 'lib'],
   warp: ['store', 'queue', 'domain', 'db', 'lib'],
   usage: ['store', 'queue', 'domain', 'db', 'lib'],
-  sync: ['warp', 'store', 'queue', 'jobs', 'hubspot', 'domain', 'db', 'lib'],
+  revenue: ['warp', 'store', 'queue', 'domain', 'db', 'lib'],
+  sync: ['revenue', 'warp', 'store', 'queue', 'jobs', 'hubspot', 'domain', 'db', 'lib'],
   // db: the pool type the routes hand to the store, and the readiness probe's migration check.
-  http: ['warp', 'usage', 'sync', 'schedules', 'store', 'domain', 'db', 'lib'],
-  cli: ['warp', 'usage', 'sync', 'schedules', 'store', 'hubspot', 'domain', 'db', 'lib'],
+  http: ['revenue', 'warp', 'usage', 'sync', 'schedules', 'store', 'domain', 'db', 'lib'],
+  cli: ['revenue', 'warp', 'usage', 'sync', 'schedules', 'store', 'hubspot', 'domain', 'db', 'lib'],
 };
 // The composition root (main.ts, service.ts, worker.ts) may import anything; nothing imports it.
 const ROOT_FILES = ['main.ts', 'service.ts', 'worker.ts'];

@@ -13,6 +13,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(args: string[]): Promise<vo
   'reconcile-scale': () => import('./reconcile-scale.js'),
   'usage-sync': () => import('./usage-sync.js'),
   'auto-tickets': () => import('./auto-tickets.js'),
+  'month-close': () => import('./month-close.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -76,10 +76,17 @@ CREATE TABLE customers (
   service_tier text,
   reconcile_seen bigint,
   active_calls integer NOT NULL DEFAULT 0,
+  usage_revenue_last_month numeric(14,2),
+  last_invoice_total numeric(14,2),
+  last_invoice_date date,
+  usage_trend_pct numeric(9,1),
+  churn_risk text,
+  churn_reasons text,
   CONSTRAINT customers_active_calls_check CHECK ((active_calls >= 0)),
   CONSTRAINT customers_ban_check CHECK ((ban ~ '^[0-9]+$'::text)),
   CONSTRAINT customers_ban_key UNIQUE (ban),
   CONSTRAINT customers_check CHECK (((ban IS NOT NULL) OR (hubspot_company_id IS NOT NULL))),
+  CONSTRAINT customers_churn_risk_check CHECK ((churn_risk = ANY (ARRAY['low'::text, 'medium'::text, 'high'::text]))),
   CONSTRAINT customers_credit_limit_check CHECK ((credit_limit >= (0)::numeric)),
   CONSTRAINT customers_hubspot_company_id_key UNIQUE (hubspot_company_id),
   CONSTRAINT customers_payment_method_check CHECK ((payment_method = ANY (ARRAY['card'::text, 'ach'::text, 'wire'::text]))),
@@ -167,6 +174,62 @@ CREATE TABLE hubspot_rate_waiters (
   CONSTRAINT hubspot_rate_waiters_pkey PRIMARY KEY (account_key, bucket, waiter_id),
   CONSTRAINT hubspot_rate_waiters_wanted_check CHECK ((wanted > 0))
 );
+
+CREATE TABLE invoice_lines (
+  invoice_id bigint NOT NULL,
+  line_no smallint NOT NULL,
+  kind text NOT NULL,
+  description text NOT NULL,
+  item_ref text,
+  service_month date NOT NULL,
+  quantity integer NOT NULL,
+  unit_amount numeric(14,2) NOT NULL,
+  amount numeric(14,2) NOT NULL,
+  CONSTRAINT invoice_lines_check CHECK ((amount = (unit_amount * (quantity)::numeric))),
+  CONSTRAINT invoice_lines_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES invoices(id),
+  CONSTRAINT invoice_lines_kind_check CHECK ((kind = ANY (ARRAY['recurring'::text, 'usage'::text, 'adjustment'::text]))),
+  CONSTRAINT invoice_lines_line_no_check CHECK ((line_no >= 1)),
+  CONSTRAINT invoice_lines_pkey PRIMARY KEY (invoice_id, line_no),
+  CONSTRAINT invoice_lines_quantity_check CHECK ((quantity >= 1))
+);
+
+CREATE TABLE invoice_number_counters (
+  year integer NOT NULL,
+  last_number integer NOT NULL,
+  CONSTRAINT invoice_number_counters_last_number_check CHECK ((last_number >= 0)),
+  CONSTRAINT invoice_number_counters_pkey PRIMARY KEY (year),
+  CONSTRAINT invoice_number_counters_year_check CHECK (((year >= 2000) AND (year <= 9999)))
+);
+
+CREATE TABLE invoices (
+  id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  number text NOT NULL,
+  customer_id bigint NOT NULL,
+  month date NOT NULL,
+  invoice_date date NOT NULL,
+  due_date date NOT NULL,
+  currency text NOT NULL,
+  recurring_total numeric(14,2) NOT NULL,
+  usage_total numeric(14,2) NOT NULL,
+  adjustment_total numeric(14,2) NOT NULL,
+  total numeric(14,2) NOT NULL,
+  issued_at timestamp with time zone NOT NULL DEFAULT now(),
+  hubspot_path text,
+  hubspot_dispatched_at timestamp with time zone,
+  hubspot_invoice_id text,
+  hubspot_sent_at timestamp with time zone,
+  CONSTRAINT invoices_check CHECK ((total = ((recurring_total + usage_total) + adjustment_total))),
+  CONSTRAINT invoices_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text)),
+  CONSTRAINT invoices_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),
+  CONSTRAINT invoices_customer_id_month_key UNIQUE (customer_id, month),
+  CONSTRAINT invoices_hubspot_path_check CHECK ((hubspot_path = ANY (ARRAY['native'::text, 'note'::text]))),
+  CONSTRAINT invoices_month_check CHECK ((EXTRACT(day FROM month) = (1)::numeric)),
+  CONSTRAINT invoices_number_check CHECK ((number ~ '^WARP-[0-9]{4}-[0-9]{6}$'::text)),
+  CONSTRAINT invoices_number_key UNIQUE (number),
+  CONSTRAINT invoices_pkey PRIMARY KEY (id)
+);
+CREATE INDEX invoices_month ON invoices USING btree (month);
+CREATE INDEX invoices_undelivered ON invoices USING btree (id) WHERE (hubspot_sent_at IS NULL);
 
 CREATE TABLE job_runners (
   runner_id text NOT NULL,
@@ -315,6 +378,18 @@ CREATE TABLE reconcile_watermarks (
   modified_through timestamp with time zone NOT NULL,
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   CONSTRAINT reconcile_watermarks_pkey PRIMARY KEY (object_type)
+);
+
+CREATE TABLE revenue_months (
+  customer_id bigint NOT NULL,
+  month date NOT NULL,
+  mrr numeric(14,2) NOT NULL,
+  usage_revenue numeric(14,2) NOT NULL,
+  computed_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT revenue_months_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),
+  CONSTRAINT revenue_months_month_check CHECK ((EXTRACT(day FROM month) = (1)::numeric)),
+  CONSTRAINT revenue_months_mrr_check CHECK ((mrr >= (0)::numeric)),
+  CONSTRAINT revenue_months_pkey PRIMARY KEY (month, customer_id)
 );
 
 CREATE TABLE schedule_runs (
@@ -516,9 +591,11 @@ CREATE TABLE trunks (
   reconcile_seen bigint,
   peak_concurrent_calls integer,
   utilization_pct numeric(7,2),
+  monthly_fee numeric(10,2) NOT NULL DEFAULT 0,
   CONSTRAINT trunks_concurrent_calls_check CHECK ((concurrent_calls > 0)),
   CONSTRAINT trunks_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),
   CONSTRAINT trunks_hubspot_object_id_key UNIQUE (hubspot_object_id),
+  CONSTRAINT trunks_monthly_fee_check CHECK ((monthly_fee >= (0)::numeric)),
   CONSTRAINT trunks_monthly_minutes_check CHECK ((monthly_minutes > 0)),
   CONSTRAINT trunks_peak_concurrent_calls_check CHECK ((peak_concurrent_calls >= 0)),
   CONSTRAINT trunks_pkey PRIMARY KEY (id),

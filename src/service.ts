@@ -19,6 +19,7 @@ import { scheduleRoutes } from './http/routes/schedules.js';
 import { reconcileRoutes } from './http/routes/reconcile.js';
 import { syncRoutes } from './http/routes/sync.js';
 import { trunkRoutes } from './http/routes/trunks.js';
+import { revenueRoutes } from './http/routes/revenue.js';
 import { usageRoutes } from './http/routes/usage.js';
 import { supportRoutes } from './http/routes/support.js';
 import { userRoutes } from './http/routes/users.js';
@@ -136,6 +137,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
           ...scheduleRoutes(db.pool, schedules),
           ...usageRoutes({ pool: db.pool, metrics, ...config.usage }),
           ...supportRoutes(db.pool, { customers: config.support.stormCustomers, windowMs: config.support.stormWindowMs }),
+          ...revenueRoutes(db.pool),
           ...webhookRoutes({
             db: db.pool,
             authenticator: clientSecret ? createWebhookAuthenticator({ clientSecret, ...config.webhooks }) : undefined,

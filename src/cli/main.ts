@@ -6,11 +6,12 @@ import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
 import { provisionCommand } from './commands/provision.js';
 import { reconcileCommand } from './commands/reconcile.js';
+import { reportCommand } from './commands/report.js';
 import { schedulesCommand } from './commands/schedules.js';
 import { supportCommand } from './commands/support.js';
 import { usageCommand } from './commands/usage.js';
 
-const COMMANDS: readonly CliCommand[] = [keysCommand, migrateCommand, provisionCommand, reconcileCommand, schedulesCommand, supportCommand, usageCommand];
+const COMMANDS: readonly CliCommand[] = [keysCommand, migrateCommand, provisionCommand, reconcileCommand, reportCommand, schedulesCommand, supportCommand, usageCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

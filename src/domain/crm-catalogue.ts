@@ -4,7 +4,7 @@ import {
 } from './crm-values.js';
 import type { CrmObject, InboundObjectType } from './hubspot-objects.js';
 import {
-  ACCOUNT_STATUSES, CUSTOMER_TIERS, NUMBER_CAPABILITIES, NUMBER_TYPES, PAYMENT_METHODS, PAYMENT_STATUSES, RESPORG_STATUSES,
+  ACCOUNT_STATUSES, CHURN_RISKS, CUSTOMER_TIERS, NUMBER_CAPABILITIES, NUMBER_TYPES, PAYMENT_METHODS, PAYMENT_STATUSES, RESPORG_STATUSES,
   TICKET_CATEGORIES, TICKET_ISSUE_TYPES, TICKET_SEVERITIES, TRUNK_STATUSES, USER_ROLES,
 } from './value-sets.js';
 
@@ -76,6 +76,12 @@ export const CRM_PROPERTIES = [
   row('company', 'warp_resporg_status',  'warp',    selectField(RESPORG_STATUSES),        'resporg_status', 'resporgStatus', 'WARP RespOrg status', 'Toll-free RespOrg status'),
   row('company', 'warp_10dlc_campaign_count', 'warp', numberField(),                     null,             'campaignCount', 'WARP 10DLC campaigns', 'Registered 10DLC messaging campaigns'),
   row('company', 'warp_active_calls',    'warp',    numberField(),                        'active_calls',   'activeCalls',  'WARP active calls', 'Calls in progress on the customer\'s trunks (latest samples)', { parse: parseCount }),
+  row('company', 'warp_usage_revenue_last_month', 'warp', numberField({ currency: true }), 'usage_revenue_last_month', 'usageRevenueLastMonth', 'WARP usage revenue (last month)', 'Usage charges of the last closed month, not part of MRR'),
+  row('company', 'warp_last_invoice_total', 'warp', numberField({ currency: true }),    'last_invoice_total', 'lastInvoiceTotal', 'WARP last invoice total', 'Total of the latest WARP invoice'),
+  row('company', 'warp_last_invoice_date', 'warp',  dateField(),                          'last_invoice_date', 'lastInvoiceDate', 'WARP last invoice date', 'Date of the latest WARP invoice'),
+  row('company', 'warp_usage_trend_pct', 'warp',    numberField(),                        'usage_trend_pct', 'usageTrendPct', 'WARP usage trend (%)', 'Last month\'s spend against the month before, in percent'),
+  row('company', 'warp_churn_risk',      'warp',    selectField(CHURN_RISKS),             'churn_risk',     'churnRisk',    'WARP churn risk', 'Churn risk from the monthly analysis'),
+  row('company', 'warp_churn_reasons',   'warp',    textareaField(),                      'churn_reasons',  'churnReasons', 'WARP churn risk reasons', 'Why the churn risk is what it is, separated by semicolons', { parse: parseText(500) }),
 
   row('contact', 'email',                'hubspot', builtIn('string', 320),               'email',          null,           'Email', 'Email', { pii: true }),
   row('contact', 'firstname',            'hubspot', builtIn('string', 200),               'firstname',      null,           'First name', 'First name', { pii: true }),
@@ -116,6 +122,7 @@ export const CRM_PROPERTIES = [
   row('trunk',   'partition_id',         'warp',    textField(),                          null,             'partitionId',  'Partition id', 'WARP partition'),
   row('trunk',   'peak_concurrent_calls', 'warp',   numberField(),                        null,             'peakConcurrentCalls', 'Peak concurrent calls', 'Highest concurrent calls in the last full hour'),
   row('trunk',   'utilization_pct',      'warp',    numberField(),                        null,             'utilizationPct', 'Utilization %', 'Peak concurrent calls of the last full hour as a share of the channel limit'),
+  row('trunk',   'monthly_fee',          'warp',    numberField({ currency: true }),      null,             'monthlyFee',   'Monthly fee', 'Recurring fee per month (part of MRR)'),
 
   row('number',  'number',               'warp',    textField({ unique: true }),          null,             'number',       'Number', 'E.164 phone number'),
   row('number',  'company_id',           'warp',    textField(),                          null,             'account.ban',  'Company BAN', 'BAN of the customer'),

@@ -67,3 +67,7 @@ export const CAMPAIGN_USE_CASES = [
   'SECURITY_ALERT',
 ] as const;
 export type CampaignUseCase = (typeof CAMPAIGN_USE_CASES)[number];
+
+/** Churn risk of a customer (docs/revenue.md "Churn analysis"). */
+export const CHURN_RISKS = ['low', 'medium', 'high'] as const;
+export type ChurnRisk = (typeof CHURN_RISKS)[number];

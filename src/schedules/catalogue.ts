@@ -100,6 +100,22 @@ export const SCHEDULES = [
     fillWindowMs: DAY_MS,
     task: 'support-rules',
   },
+  {
+    name: 'revenue-daily',
+    description: 'warp_mrr and warp_usage_revenue_last_month of every customer, sent when changed',
+    cronSetting: 'SCHEDULE_REVENUE_DAILY_CRON',
+    defaultCron: '20 0 * * *',
+    fillWindowMs: 3 * DAY_MS,
+    task: 'revenue-daily',
+  },
+  {
+    name: 'month-close',
+    description: 'Invoices of the closed month (native HubSpot invoices or notes), revenue rows for the growth metrics, churn analysis',
+    cronSetting: 'SCHEDULE_MONTH_CLOSE_CRON',
+    defaultCron: '0 3 1 * *',
+    fillWindowMs: 35 * DAY_MS,
+    task: 'month-close',
+  },
 ] as const satisfies readonly ScheduleDefinition[];
 
 /** The names of the work the product's schedules run: the composition root must supply each. */

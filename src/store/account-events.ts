@@ -29,6 +29,7 @@ export const ACCOUNT_EVENT_KINDS = [
   'first_successful_call',
   'platform_incident',
   'escalation_triggered',
+  'invoice_generated',
 ] as const;
 export type AccountEventKind = (typeof ACCOUNT_EVENT_KINDS)[number];
 

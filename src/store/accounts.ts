@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/pool.js';
-import type { AccountStatus, PaymentMethod, PaymentStatus, ResporgStatus } from '../domain/value-sets.js';
+import type { AccountStatus, ChurnRisk, PaymentMethod, PaymentStatus, ResporgStatus } from '../domain/value-sets.js';
 import { fetchLimit, type Page, type PageRequest, toPage } from '../lib/paging.js';
 
 /**
@@ -19,6 +19,13 @@ export interface Account {
   paymentMethod: PaymentMethod | null;
   paymentStatus: PaymentStatus | null;
   mrr: number | null;
+  /** Revenue facts of the monthly close (docs/revenue.md); amounts as exact decimal strings. */
+  usageRevenueLastMonth: string | null;
+  lastInvoiceTotal: string | null;
+  lastInvoiceDate: string | null;
+  usageTrendPct: number | null;
+  churnRisk: ChurnRisk | null;
+  churnReasons: string | null;
   mtdMinutes: number;
   mtdSpend: number;
   /** Calls in progress on its trunks when the 5-minute usage run last looked. */
@@ -44,6 +51,12 @@ interface AccountRow {
   payment_method: PaymentMethod | null;
   payment_status: PaymentStatus | null;
   mrr: string | null;
+  usage_revenue_last_month: string | null;
+  last_invoice_total: string | null;
+  last_invoice_date: string | null;
+  usage_trend_pct: string | null;
+  churn_risk: ChurnRisk | null;
+  churn_reasons: string | null;
   mtd_minutes: string;
   mtd_spend: string;
   active_calls: number;
@@ -57,7 +70,8 @@ interface AccountRow {
 }
 
 const SELECT = `SELECT c.id, c.ban, c.hubspot_company_id, c.name, c.domain, c.status, c.credit_limit, c.payment_method, c.payment_status,
-  c.mrr, c.mtd_minutes, c.mtd_spend, c.active_calls, c.api_enabled, c.sms_enabled, c.tcr_brand_id, c.resporg_status,
+  c.mrr, c.usage_revenue_last_month::text, c.last_invoice_total::text, c.last_invoice_date::text, c.usage_trend_pct, c.churn_risk, c.churn_reasons,
+  c.mtd_minutes, c.mtd_spend, c.active_calls, c.api_enabled, c.sms_enabled, c.tcr_brand_id, c.resporg_status,
   (SELECT count(*) FROM trunks t WHERE t.customer_id = c.id AND t.deleted_at IS NULL) AS trunk_count,
   (SELECT count(*) FROM numbers n WHERE n.customer_id = c.id AND n.deleted_at IS NULL AND n.status <> 'released') AS number_count,
   (SELECT count(*) FROM messaging_campaigns m WHERE m.customer_id = c.id) AS campaign_count
@@ -76,6 +90,12 @@ const toAccount = (row: AccountRow): Account => ({
   paymentMethod: row.payment_method,
   paymentStatus: row.payment_status,
   mrr: num(row.mrr),
+  usageRevenueLastMonth: row.usage_revenue_last_month,
+  lastInvoiceTotal: row.last_invoice_total,
+  lastInvoiceDate: row.last_invoice_date,
+  usageTrendPct: num(row.usage_trend_pct),
+  churnRisk: row.churn_risk,
+  churnReasons: row.churn_reasons,
   mtdMinutes: Number(row.mtd_minutes),
   mtdSpend: Number(row.mtd_spend),
   activeCalls: row.active_calls,

@@ -13,6 +13,8 @@ export interface Trunk {
   ipAddresses: string[];
   concurrentCalls: number;
   monthlyMinutes: number;
+  /** Recurring fee per month, an exact decimal ("49.00"); part of MRR (docs/revenue.md). */
+  monthlyFee: string;
   partitionId: string | null;
   createdDate: string;
   /** The last full hour's highest concurrent calls and its share of `concurrentCalls` (%); null until measured. */
@@ -34,6 +36,7 @@ interface TrunkRow {
   ip_addresses: string[];
   concurrent_calls: number;
   monthly_minutes: string;
+  monthly_fee: string;
   partition_id: string | null;
   created_date: string;
   peak_concurrent_calls: number | null;
@@ -47,7 +50,7 @@ interface TrunkRow {
 // inet[] comes back as text (abbrev drops a host's /32 or /128) so the driver needs no custom
 // parser; dates as ISO text.
 const COLUMNS = `id, trunk_id, customer_id, name, status, status_reason, ARRAY(SELECT abbrev(a) FROM unnest(ip_addresses) AS a) AS ip_addresses,
-  concurrent_calls, monthly_minutes, partition_id, to_char(created_date, 'YYYY-MM-DD') AS created_date,
+  concurrent_calls, monthly_minutes, monthly_fee::text, partition_id, to_char(created_date, 'YYYY-MM-DD') AS created_date,
   peak_concurrent_calls, utilization_pct, hubspot_object_id, version, updated_at, deleted_at`;
 
 const toTrunk = (row: TrunkRow): Trunk => ({
@@ -60,6 +63,7 @@ const toTrunk = (row: TrunkRow): Trunk => ({
   ipAddresses: row.ip_addresses,
   concurrentCalls: row.concurrent_calls,
   monthlyMinutes: Number(row.monthly_minutes),
+  monthlyFee: row.monthly_fee,
   partitionId: row.partition_id,
   createdDate: row.created_date,
   peakConcurrentCalls: row.peak_concurrent_calls,
@@ -78,14 +82,15 @@ export interface NewTrunk {
   ipAddresses: readonly string[];
   concurrentCalls: number;
   monthlyMinutes: number;
+  monthlyFee?: string | undefined;
   partitionId?: string | null | undefined;
   status?: TrunkStatus | undefined;
 }
 
 export async function insertTrunk(db: Queryable, customerId: string, input: NewTrunk): Promise<Trunk> {
   const { rows } = await db.query<TrunkRow>(
-    `INSERT INTO trunks (trunk_id, customer_id, name, ip_addresses, concurrent_calls, monthly_minutes, partition_id, status)
-     VALUES ($1, $2, $3, $4::inet[], $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+    `INSERT INTO trunks (trunk_id, customer_id, name, ip_addresses, concurrent_calls, monthly_minutes, partition_id, status, monthly_fee)
+     VALUES ($1, $2, $3, $4::inet[], $5, $6, $7, $8, COALESCE($9::numeric, 0)) RETURNING ${COLUMNS}`,
     [
       input.trunkId ?? newTrunkId(),
       customerId,
@@ -95,6 +100,7 @@ export async function insertTrunk(db: Queryable, customerId: string, input: NewT
       input.monthlyMinutes,
       input.partitionId ?? null,
       input.status ?? 'active',
+      input.monthlyFee ?? null,
     ],
   );
   return toTrunk(rows[0]!);
@@ -105,6 +111,7 @@ export interface TrunkPatch {
   ipAddresses?: readonly string[] | undefined;
   concurrentCalls?: number | undefined;
   monthlyMinutes?: number | undefined;
+  monthlyFee?: string | undefined;
   partitionId?: string | null | undefined;
 }
 
@@ -117,6 +124,7 @@ export async function updateTrunkRow(db: Queryable, customerId: string, trunkId:
        concurrent_calls = COALESCE($4, concurrent_calls),
        monthly_minutes = COALESCE($5, monthly_minutes),
        partition_id = CASE WHEN $6 THEN $7 ELSE partition_id END,
+       monthly_fee = COALESCE($9::numeric, monthly_fee),
        version = version + 1, updated_at = now()
      WHERE trunk_id = $1 AND customer_id = $8 AND deleted_at IS NULL RETURNING ${COLUMNS}`,
     [
@@ -128,6 +136,7 @@ export async function updateTrunkRow(db: Queryable, customerId: string, trunkId:
       patch.partitionId !== undefined,
       patch.partitionId ?? null,
       customerId,
+      patch.monthlyFee ?? null,
     ],
   );
   return rows[0] ? toTrunk(rows[0]) : null;

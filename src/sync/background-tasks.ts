@@ -16,6 +16,7 @@ import { ticketFetchTask } from './support/ticket-fetch.js';
 import type { StormSettings } from '../warp/support.js';
 import { reconcileSource } from './reconcile/source.js';
 import { reconcileOnSchedule, reconcileTask } from './reconcile/task.js';
+import { revenueWork } from './revenue/revenue-work.js';
 
 /**
  * The sync side's background work for the job system: the tasks its code queues (import and
@@ -59,6 +60,7 @@ export function backgroundTasks(deps: BackgroundTaskDeps): { tasks: TaskDefiniti
     work: {
       'customer-reconcile': (run) => reconcileOnSchedule(reconcile, 'full', run),
       'reconcile-incremental': (run) => reconcileOnSchedule(reconcile, 'incremental', run),
+      ...revenueWork({ pool, gateway: deps.gateway, logger: logger.child({ component: 'revenue' }) }),
       retention: (run) => cleanUpInbound(pool, { retentionMs: deps.retentionMs, replayGuard: deps.replayGuard }, run.signal),
       'support-sla': (run) => escalateTickets(pool, { ...deps.alerts, db: pool, logger: logger.child({ component: 'support' }) }, run.slotAt, run.signal),
       'support-rules': (run) => evaluateRules(pool, deps.support, run.slotAt),

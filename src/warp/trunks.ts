@@ -65,6 +65,7 @@ export function updateTrunk(deps: WarpDeps, ban: string, input: TrunkUpdate): Pr
     if (status !== undefined) changed.status = trunk.status;
     if (config.concurrentCalls !== undefined) changed.concurrent_calls = trunk.concurrentCalls;
     if (config.monthlyMinutes !== undefined) changed.monthly_minutes = trunk.monthlyMinutes;
+    if (config.monthlyFee !== undefined) changed.monthly_fee = trunk.monthlyFee;
     if (config.ipAddresses !== undefined) changed.ip_addresses = trunk.ipAddresses.join(', ');
     if (config.partitionId !== undefined) changed.partition_id = trunk.partitionId;
     const event = await eventChange(tx, customerId, { kind: 'trunk_modified', fields: changed, coalesceKey: `trunk_modified:${trunk.trunkId}` });

@@ -13,6 +13,7 @@ import type { deadLetterRoutes } from '../../src/http/routes/dead-letters.js';
 import type { keyRoutes } from '../../src/http/routes/keys.js';
 import type { numberRoutes } from '../../src/http/routes/numbers.js';
 import type { reconcileRoutes } from '../../src/http/routes/reconcile.js';
+import type { revenueRoutes } from '../../src/http/routes/revenue.js';
 import type { syncRoutes } from '../../src/http/routes/sync.js';
 import type { trunkRoutes } from '../../src/http/routes/trunks.js';
 import type { usageRoutes } from '../../src/http/routes/usage.js';
@@ -35,6 +36,7 @@ type Routes =
   | ReturnType<typeof numberRoutes>[number]
   | ReturnType<typeof supportRoutes>[number]
   | ReturnType<typeof reconcileRoutes>[number]
+  | ReturnType<typeof revenueRoutes>[number]
   | ReturnType<typeof syncRoutes>[number]
   | ReturnType<typeof trunkRoutes>[number]
   | ReturnType<typeof usageRoutes>[number]

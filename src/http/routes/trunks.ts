@@ -21,6 +21,7 @@ export const trunkView = z.object({
   ipAddresses: z.array(z.string()),
   concurrentCalls: z.number().int(),
   monthlyMinutes: z.number().int(),
+  monthlyFee: z.string().describe('Recurring fee per month, a decimal with two places (part of MRR)'),
   partitionId: z.string().nullable(),
   createdDate: z.iso.date(),
   hubspotObjectId: z.string().nullable(),
@@ -36,6 +37,7 @@ export const presentTrunk = (trunk: Trunk): z.input<typeof trunkView> => ({
   ipAddresses: trunk.ipAddresses,
   concurrentCalls: trunk.concurrentCalls,
   monthlyMinutes: trunk.monthlyMinutes,
+  monthlyFee: trunk.monthlyFee,
   partitionId: trunk.partitionId,
   createdDate: trunk.createdDate,
   hubspotObjectId: trunk.hubspotObjectId,
@@ -52,16 +54,19 @@ const trunkFields = {
   ipAddresses: z.array(ipAddress).min(1).max(50),
   concurrentCalls: positiveInt,
   monthlyMinutes: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  // Money as an exact decimal string, never a float (docs/revenue.md "Money").
+  monthlyFee: z.string().regex(/^\d{1,8}(\.\d{1,2})?$/, 'must be a decimal amount such as "49.00"'),
   partitionId: plainText(64).nullable(),
 };
 
-const createBody = z.object({ ...trunkFields, partitionId: trunkFields.partitionId.optional() }).strict();
+const createBody = z.object({ ...trunkFields, partitionId: trunkFields.partitionId.optional(), monthlyFee: trunkFields.monthlyFee.optional() }).strict();
 const patchBody = z
   .object({
     name: trunkFields.name.optional(),
     ipAddresses: trunkFields.ipAddresses.optional(),
     concurrentCalls: trunkFields.concurrentCalls.optional(),
     monthlyMinutes: trunkFields.monthlyMinutes.optional(),
+    monthlyFee: trunkFields.monthlyFee.optional(),
     partitionId: trunkFields.partitionId.optional(),
     status: z.enum(TRUNK_STATUSES).optional(),
   })

@@ -76,6 +76,7 @@ const HEADLINES: Record<AccountEventKind, (f: AccountEvent['fields']) => string>
   numbers_ported: (f) => `Port-in of number ${String(f.number)} started.`,
   numbers_released: (f) => `Number ${String(f.number)} released.`,
   e911_updated: (f) => `E911 address of ${String(f.number)} updated.`,
+  invoice_generated: (f) => `Invoice generated: ${String(f.invoice_number)}, total ${String(f.total)} ${String(f.currency)} for ${String(f.month)}.`,
   campaign_registered: (f) => `10DLC campaign ${String(f.campaign_id)} registered (${String(f.use_case)}).`,
   spend_threshold_reached: (f) => `Threshold alert: ${String(f.share_of_limit_pct)} % of the credit limit spent in ${String(f.month)}.`,
   spend_limit_reached: () => 'Spend reached the credit limit: trunks limited.',
