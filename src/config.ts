@@ -107,6 +107,9 @@ const envSchema = z.object({
   RETENTION_DAYS: positiveInt.default(30),
   USAGE_RAW_RETENTION_DAYS: positiveInt.max(3650).default(35),
   USAGE_BODY_LIMIT_BYTES: positiveInt.default(16 * 1024 * 1024),
+  OPS_SESSION_TTL_MS: positiveInt.min(60_000).default(8 * 60 * 60_000),
+  // Unset: Secure cookies when this process serves HTTPS or runs in production (behind a TLS proxy).
+  OPS_COOKIE_SECURE: bool.optional(),
   HUBSPOT_TIMELINE_TEMPLATES: optionalString.pipe(
     z
       .string()
@@ -200,6 +203,8 @@ export interface Config {
   };
   /** Usage ingest: days of raw records kept, and the body limit of the usage routes (after gunzip). */
   usage: { rawRetentionDays: number; bodyLimitBytes: number };
+  /** The ops dashboard (/ops): how long a sign-in lasts, and whether its cookie is Secure. */
+  ops: { sessionTtlMs: number; secureCookie: boolean };
 }
 
 export class ConfigError extends Error {
@@ -327,5 +332,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timelineTemplates: e.HUBSPOT_TIMELINE_TEMPLATES ?? {},
     },
     usage: { rawRetentionDays: e.USAGE_RAW_RETENTION_DAYS, bodyLimitBytes: e.USAGE_BODY_LIMIT_BYTES },
+    ops: { sessionTtlMs: e.OPS_SESSION_TTL_MS, secureCookie: e.OPS_COOKIE_SECURE ?? (Boolean(e.TLS_CERT_FILE) || e.NODE_ENV === 'production') },
   });
 }

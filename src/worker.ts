@@ -78,7 +78,7 @@ export async function startBackgroundWork(config: Config, deps: BackgroundDeps):
     const retentionMs = config.schedules.retentionDays * DAY_MS;
     const mailer = config.smtp.url ? smtpWelcomeMailer(config.smtp.url, config.smtp.from) : undefined;
     const replayGuard = replayGuardRetention(config.webhooks.maxFutureSkewMs);
-    const background = backgroundTasks({ pool, logger, gateway, hooks, mailer, retentionMs, replayGuard });
+    const background = backgroundTasks({ pool, logger, gateway, hooks, mailer, retentionMs, replayGuard, burstWindowMs: config.hubspot.limits.burstWindowMs });
     const jobs = await startSchedules({ databaseUrl: db.url, pool, logger, metrics, concurrency: config.jobs.concurrency, ...background, schedules: deps.schedules, historyRetentionMs: retentionMs });
     stoppers.push(() => jobs.stop());
     const outbound = startOutboundSync({ pool, gateway, logger, settings: config.outbound, metrics });

@@ -2,6 +2,7 @@ import type { Pool } from '../db/pool.js';
 import type { HubSpotGateway } from '../hubspot/gateway.js';
 import type { ScheduledWork, TaskDefinition } from '../jobs/task.js';
 import type { Logger } from '../lib/logger.js';
+import { sampleHealth } from '../store/ops-samples.js';
 import type { InboundHooks } from './inbound/apply-field.js';
 import { customerSyncTask, reconcileNow } from './inbound/customer-sync.js';
 import { crmReaderFromGateway } from './inbound/gateway-reader.js';
@@ -26,6 +27,8 @@ export interface BackgroundTaskDeps {
   retentionMs: number;
   /** How long the webhook replay guard must remember what it saw. */
   replayGuard: ReplayGuardRetention;
+  /** HubSpot's burst window: what the ops samples count the burst use over. */
+  burstWindowMs: number;
 }
 
 export function backgroundTasks(deps: BackgroundTaskDeps): { tasks: TaskDefinition[]; work: Record<string, ScheduledWork> } {
@@ -38,6 +41,7 @@ export function backgroundTasks(deps: BackgroundTaskDeps): { tasks: TaskDefiniti
     ],
     work: {
       'customer-reconcile': (run) => reconcileNow(customerSync, run),
+      'ops-sample': (run) => sampleHealth(pool, deps.burstWindowMs, run.slotAt),
       retention: (run) => cleanUpInbound(pool, { retentionMs: deps.retentionMs, replayGuard: deps.replayGuard }, run.signal),
     },
   };
