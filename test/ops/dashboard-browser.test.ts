@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createApiKey } from '../../src/store/api-keys.js';
 import { recordConflict } from '../../src/store/conflicts.js';
+import { storeSample } from '../../src/store/ops-samples.js';
 import { type OutboundFixture, outboxDrained, startOutboundFixture, trunkBody, waitFor } from '../outbound/support.js';
 import { type AxeFinding, axeCheck, launchChromium, screenshot } from './browser.js';
 
@@ -75,7 +76,7 @@ describe('ops dashboard in chromium', () => {
     }, 20_000, 'the dead letter');
   }
 
-  it('walks an operator with a write key through dead letters, conflicts, customers, schedules and sign-out', async () => {
+  it('walks an operator with a write key through dead letters, conflicts, customers, schedules and sign-out', { timeout: 120_000 }, async () => {
     const { context, page } = await newPage();
     await page.goto(`${base}/ops/dead-letters`);
     await expect.poll(() => page.url()).toContain('/ops/sign-in?next=%2Fops%2Fdead-letters');
@@ -93,7 +94,11 @@ describe('ops dashboard in chromium', () => {
     const trunk = await f.api.call('createTrunk', { params: { ban: customer.ban }, body: trunkBody() });
     const letterId = await deadLetterFor(trunk.trunkId);
 
-    await page.goto(`${base}/ops`);
+    // An hour of one-minute samples, as the ops-sample schedule would have taken them.
+    for (let minute = 60; minute >= 1; minute--) {
+      await storeSample(f.db.pool, { at: new Date(Date.now() - minute * 60_000), inboxPending: minute % 7, inboxLagMs: 1000 * (minute % 5), outboxPending: (60 - minute) % 13, outboxLagMs: 400 * (minute % 9), deadLettersOpen: minute < 3 ? 1 : 0, conflictsOpen: 0, burstUsed: (minute * 7) % 90, dailyUsed: 3000 + 40 * (60 - minute) });
+    }
+    await page.goto(`${base}/ops?range=1h`);
     await visible(page.getByText('Needs attention'));
     await checkPage(page, '02-overview');
 
@@ -148,7 +153,7 @@ describe('ops dashboard in chromium', () => {
     expect(dialogs).toEqual([]);
 
     await page.goto(`${base}/ops/schedules`);
-    await page.getByRole('button', { name: 'Run now' }).first().click();
+    await page.getByRole('button', { name: 'Run now: ops-sample' }).click();
     expect(await textOf(page.getByRole('status'))).toContain('Queued');
     await checkPage(page, '07-schedules');
 
@@ -174,7 +179,7 @@ describe('ops dashboard in chromium', () => {
     await context.close();
   });
 
-  it('shows a read key everything and no action, refuses a forged one with 403, and returns after an expired session', async () => {
+  it('shows a read key everything and no action, refuses a forged one with 403, and returns after an expired session', { timeout: 60_000 }, async () => {
     const customer = await f.createCustomer('Reader Check Ltd');
     f.sim.addFault({ kind: 'status', status: 502, count: 3, pathPrefix: TRUNK_UPSERT });
     const trunk = await f.api.call('createTrunk', { params: { ban: customer.ban }, body: trunkBody() });

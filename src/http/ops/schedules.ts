@@ -32,7 +32,7 @@ export function schedulePages(router: OpsRouter, deps: OpsDeps): void {
     const body = html`<table><thead><tr><th scope="col">Schedule</th><th scope="col">When (UTC)</th><th scope="col">Last run</th><th scope="col">Outcome</th><th scope="col">Next run</th>${act ? html`<th scope="col">Actions</th>` : ''}</tr></thead><tbody>
 ${statuses.map((s) => html`<tr><td><a href="/ops/schedules?name=${encodeURIComponent(s.schedule.name)}">${s.schedule.name}</a><div class="muted">${s.schedule.description}</div></td><td><code>${s.schedule.cron}</code><div class="muted">${s.schedule.cronSetting}</div></td>
 <td>${time(s.lastRun?.startedAt)}</td><td class="${s.status === 'failed' ? 'status-bad' : ''}">${s.status}${s.durationMs !== null ? ` in ${duration(s.durationMs)}` : ''}</td><td>${time(s.nextRunAt)}</td>
-${act ? html`<td><form method="post" action="/ops/schedules/${encodeURIComponent(s.schedule.name)}/run" class="inline">${csrfField(session)}<button type="submit" aria-label="Run ${s.schedule.name} now">Run now</button></form></td>` : ''}</tr>`)}
+${act ? html`<td><form method="post" action="/ops/schedules/${encodeURIComponent(s.schedule.name)}/run" class="inline">${csrfField(session)}<button type="submit" aria-label="Run now: ${s.schedule.name}">Run now</button></form></td>` : ''}</tr>`)}
 </tbody></table>
 <h2>Recent runs${name ? ` of ${name}` : ''}</h2>
 ${runs.length === 0 ? html`<p class="muted">No runs yet.</p>` : html`<table><thead><tr><th scope="col">Schedule</th><th scope="col">Slot</th><th scope="col">Trigger</th><th scope="col">Started</th><th scope="col">Took</th><th scope="col">Outcome</th><th scope="col">Counts or error</th></tr></thead><tbody>
