@@ -22,7 +22,7 @@ const listQuery = z.object({
   cursor: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^\d{1,19}$/, 'must be a page cursor').optional()),
 });
 
-const idList = z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string().regex(/^\d{1,19}$/)).max(500));
+const idList = z.preprocess((v: unknown): unknown => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string().regex(/^\d{1,19}$/)).max(500));
 const reviewForm = z.union([
   z.object({ one: z.string().regex(/^(keep|take):\d{1,19}$/) }),
   z.object({ bulk: z.enum(['keep', 'take']), ids: idList }),

@@ -35,7 +35,7 @@ function lineageList(entries: readonly LineageEntry[]): Html {
 function factsTable(account: Account, columns: Record<string, string | null>, lineage: readonly LineageEntry[]): Html {
   const rows = propertiesOf('company').map((p) => {
     const computed = p.column === null && p.out ? (account as unknown as Record<string, unknown>)[p.out] : undefined;
-    const value = p.column ? columns[p.column] : computed === undefined ? null : String(computed);
+    const value = p.column ? columns[p.column] : typeof computed === 'number' || typeof computed === 'string' || typeof computed === 'boolean' ? String(computed) : null;
     const history = lineage.filter((e) => e.field === p.column || e.field === p.name);
     return html`<tr><th scope="row">${p.label}<div class="muted"><code>${p.name}</code></div></th><td>${p.owner === 'warp' ? 'WARP' : 'HubSpot'}</td><td>${valueText(value)}</td><td>${lineageList(history)}</td></tr>`;
   });

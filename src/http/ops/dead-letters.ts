@@ -58,7 +58,7 @@ function select(name: string, label: string, options: readonly string[], value: 
 
 function filterForm(f: FilterInput, raw: Record<string, unknown>): Html {
   const text = (name: keyof FilterInput, label: string, hint: string) =>
-    html`<label for="f-${name}">${label}<input id="f-${name}" name="${name}" value="${String(raw[name] ?? f[name] ?? '')}" inputmode="numeric" size="10" aria-describedby="h-${name}"><span id="h-${name}" class="muted">${hint}</span></label>`;
+    html`<label for="f-${name}">${label}<input id="f-${name}" name="${name}" value="${typeof raw[name] === 'string' ? raw[name] : (f[name] ?? '')}" inputmode="numeric" size="10" aria-describedby="h-${name}"><span id="h-${name}" class="muted">${hint}</span></label>`;
   return html`<form method="get" action="/ops/dead-letters" class="filters" role="search" aria-label="Filter dead letters">
 ${select('objectType', 'Object type', OUTBOX_OBJECT_TYPES, f.objectType)}
 ${select('errorKind', 'Error kind', ERROR_KINDS, f.errorKind)}

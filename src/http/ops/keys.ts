@@ -12,7 +12,7 @@ import type { OpsDeps, OpsRouter } from './router.js';
 
 const createForm = z.object({
   name: z.string().trim().min(1, 'is required').max(100),
-  scopes: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.enum(API_KEY_SCOPES)).min(1, 'pick at least one scope')),
+  scopes: z.preprocess((v: unknown): unknown => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.enum(API_KEY_SCOPES)).min(1, 'pick at least one scope')),
 });
 
 export function keyPages(router: OpsRouter, deps: OpsDeps): void {

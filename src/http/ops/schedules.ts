@@ -16,7 +16,7 @@ function progressOf(job: SyncJob): Html {
   const p = job.progress;
   const done = Number(p['done'] ?? p['processed'] ?? NaN);
   const total = Number(p['total'] ?? NaN);
-  const counters = Object.entries(p).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ');
+  const counters = Object.entries(p).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ');
   if (Number.isFinite(done) && Number.isFinite(total) && total > 0) {
     return html`<progress max="${total}" value="${Math.min(done, total)}" aria-label="Job ${job.id} progress">${Math.round((done / total) * 100)} %</progress> <span class="muted">${counters}</span>`;
   }
