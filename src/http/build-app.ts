@@ -37,9 +37,16 @@ export interface AppDeps {
   ops?: OpsDeps | undefined;
 }
 
-/** Node's HTTP server options: request deadlines (Fastify's default, 0, waits forever) and TLS. */
+/**
+ * All request headers together: 8 KiB (Node's default is 16 KiB). Our callers send a key, a
+ * signature and a few standard headers; every byte over that is only work for an attacker.
+ */
+const MAX_HEADER_BYTES = 8 * 1024;
+
+/** Node's HTTP server options: header size, request deadlines (Fastify's default, 0, waits forever) and TLS. */
 function serverOptions(deps: AppDeps): ServerOptions & { key?: Buffer; cert?: Buffer } {
   return {
+    maxHeaderSize: MAX_HEADER_BYTES,
     headersTimeout: Math.min(60_000, deps.requestTimeoutMs),
     // How often Node checks those deadlines (its default, 30 s, would let a 1 s deadline run 30 s).
     connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(deps.requestTimeoutMs / 4))),

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import { badRequest } from '../lib/errors.js';
+import { findDuplicateKey } from '../lib/json-duplicate-keys.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -18,7 +19,9 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  * JSON bodies are read as bytes only (within the body limit) and parsed by the route after it has
  * authenticated the caller, so an unauthenticated request never costs a parse and never learns
  * what the input should look like. Parsing refuses bytes that are not UTF-8 (they used to become
- * U+FFFD silently) and keeps Fastify's protection against `__proto__`/`constructor` keys. Only
+ * U+FFFD silently), refuses a key written twice in one object (JSON.parse would keep the last one
+ * silently; see `lib/json-duplicate-keys.ts`) and keeps Fastify's protection against
+ * `__proto__`/`constructor` keys. Only
  * `application/json` is accepted: text/plain gets 415, like every other type.
  */
 export function installJsonBodies(app: FastifyInstance): JsonBodyReader {
@@ -38,8 +41,13 @@ export function installJsonBodies(app: FastifyInstance): JsonBodyReader {
     } catch {
       throw badRequest('invalid_value', 'The request body is not valid UTF-8');
     }
-    return new Promise((resolve, reject) => {
-      void parse(request, text, (error, value) => (error ? reject(error) : resolve(value)));
+    const value = await new Promise<unknown>((resolve, reject) => {
+      void parse(request, text, (error, parsed) => (error ? reject(error) : resolve(parsed)));
     });
+    const duplicate = findDuplicateKey(text, value);
+    if (duplicate !== undefined) {
+      throw badRequest('duplicate_key', `The key body.${duplicate} is written more than once`, [{ path: `body.${duplicate}`, message: 'must appear once' }]);
+    }
+    return value;
   };
 }

@@ -178,11 +178,40 @@ describe('one error body for every error (F11)', () => {
   });
 
   it('headers over the limit (431) and requests Node cannot parse (400), answered on the socket', async () => {
-    const big = await rawExchange(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    const big = await rawExchange(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(9_000)}\r\n\r\n`);
     expect(big).toMatch(/^HTTP\/1\.1 431 /);
+    const fits = await rawExchange(`GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: ${'a'.repeat(6_000)}\r\n\r\n`);
+    expect(fits).toMatch(/^HTTP\/1\.1 200 /);
     expect(jsonOf(big)).toEqual({ error: { code: 'headers_too_large', message: expect.any(String) as string } });
     const garbage = await rawExchange('GET /\u0000 HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(garbage).toMatch(/^HTTP\/1\.1 400 /);
     expect(jsonOf(garbage)).toMatchObject({ error: { code: 'bad_request' } });
+  });
+});
+
+describe('bodies that two readers would read differently (fuzz report F14)', () => {
+  it('refuses a key written twice, wherever it is, instead of keeping the last one', async () => {
+    const escalation = await call('POST', '/api/v1/keys', { key: adminKey, raw: '{"name":"dup-scope","scopes":["read"],"scopes":["admin"]}' });
+    expect(escalation).toMatchObject({ status: 400, code: 'duplicate_key', body: { error: { details: [{ path: 'body.scopes' }] } } });
+    const escaped = await call('POST', '/api/v1/keys', { key: adminKey, raw: '{"name":"dup-escaped","scop\\u0065s":["read"],"scopes":["admin"]}' });
+    expect(escaped).toMatchObject({ status: 400, code: 'duplicate_key' });
+    const nested = await call('POST', `/api/v1/customers/${ban}/trunks`, { key: writeKey, raw: JSON.stringify(trunk({})).replace('"name":"Edge"', '"name":"Edge","name":"Edge 2"') });
+    expect(nested).toMatchObject({ status: 400, code: 'duplicate_key' });
+    const keys = await db.pool.query(`SELECT 1 FROM api_keys WHERE name LIKE 'dup-%'`);
+    expect(keys.rowCount).toBe(0);
+    // The same key in two different objects is not a repeat.
+    const fine = await call('POST', '/api/v1/keys', { key: adminKey, raw: '{"name":"dup-none","scopes":["read"]}' });
+    expect(fine.status).toBe(201);
+  });
+
+  it('refuses control characters and bidirectional overrides in names and free text (400 invalid_request)', async () => {
+    for (const name of ['Edge\u202Egnp.exe', 'Edge\u0007', 'Edge\u2066x', 'Line\nbreak']) {
+      const answer = await call('POST', `/api/v1/customers/${ban}/trunks`, { key: writeKey, payload: trunk({ name }) });
+      expect(answer, JSON.stringify(name)).toMatchObject({ status: 400, code: 'invalid_request' });
+    }
+    const key = await call('POST', '/api/v1/keys', { key: adminKey, payload: { name: 'ops\u202Enimda', scopes: ['read'] } });
+    expect(key).toMatchObject({ status: 400, code: 'invalid_request' });
+    const accented = await call('POST', `/api/v1/customers/${ban}/trunks`, { key: writeKey, payload: trunk({ name: 'Zürich – Süd' }) });
+    expect(accented.status).toBe(201);
   });
 });

@@ -6,8 +6,9 @@ import type { MessagingCampaign } from '../../store/messaging-campaigns.js';
 import { listCampaigns, registerCampaign } from '../../warp/campaigns.js';
 import { pageQuery, pageRequest, pageSchema, presentPage } from '../paging.js';
 import { defineRoute } from '../route.js';
+import { plainText } from '../schemas.js';
 import { valueOrRefusal } from '../warp-results.js';
-import { banParams, e164, isoTime, safeText } from './customer-scope.js';
+import { banParams, e164, isoTime } from './customer-scope.js';
 
 /** 10DLC campaign registrations of a customer (src/warp/campaigns.ts). */
 
@@ -36,7 +37,7 @@ const registerBody = z
     campaignId: z.string().regex(/^C[A-Z0-9]{6}$/, 'a TCR campaign id is C and 6 upper-case letters or digits'),
     brandId: z.string().regex(/^B[A-Z0-9]{6}$/, 'a TCR brand id is B and 6 upper-case letters or digits').optional(),
     useCase: z.enum(CAMPAIGN_USE_CASES),
-    description: safeText(500).optional(),
+    description: plainText(500).optional(),
     numbers: z
       .array(e164)
       .max(1000)

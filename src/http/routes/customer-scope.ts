@@ -6,13 +6,6 @@ import { numericId } from '../schemas.js';
 
 export const banParams = z.object({ ban: numericId('a BAN') });
 
-/**
- * Free text that will be shown in HubSpot. What the outgoing guard would refuse (card numbers, API
- * keys), NULs and unpaired surrogates are refused for every body field before this schema runs
- * (`http/api.ts`), so such data is never even stored.
- */
-export const safeText = (max: number) => z.string().trim().min(1).max(max);
-
 /** E.164: a plus, a non-zero country digit, 7 to 15 digits in all. */
 export const e164 = z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'must be an E.164 number such as +13035551000');
 

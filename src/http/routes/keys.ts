@@ -5,7 +5,7 @@ import { notFound } from '../../lib/errors.js';
 import { API_KEY_SCOPES, type ApiKey, createApiKey, listApiKeys, revokeApiKey } from '../../store/api-keys.js';
 import { pageQuery, pageRequest, pageSchema, presentPage } from '../paging.js';
 import { defineRoute } from '../route.js';
-import { numericId } from '../schemas.js';
+import { numericId, plainText } from '../schemas.js';
 import { isoTime } from './customer-scope.js';
 
 const keyView = z.object({
@@ -30,7 +30,7 @@ const presentKey = (key: ApiKey): z.input<typeof keyView> => ({
 
 const createKeyBody = z
   .object({
-    name: z.string().trim().min(1).max(100),
+    name: plainText(100),
     scopes: z.array(z.enum(API_KEY_SCOPES)).min(1),
   })
   .strict();

@@ -6,8 +6,9 @@ import type { PhoneNumber } from '../../store/numbers.js';
 import { addNumber, listNumbers, releaseNumber, updateNumber } from '../../warp/numbers.js';
 import { pageQuery, pageRequest, pageSchema, presentPage } from '../paging.js';
 import { defineRoute } from '../route.js';
+import { plainText } from '../schemas.js';
 import { valueOrRefusal } from '../warp-results.js';
-import { banParams, e164, isoTime, safeText } from './customer-scope.js';
+import { banParams, e164, isoTime } from './customer-scope.js';
 
 /** Phone numbers of a customer (src/warp/numbers.ts): purchase, port in, release, E911 and CNAM updates. */
 
@@ -55,13 +56,13 @@ const addBody = z
     capabilities,
     monthlyCost: z.number().nonnegative().max(100_000),
     trunkId: trunkId.optional(),
-    e911Address: safeText(500).optional(),
+    e911Address: plainText(500).optional(),
     cnam: cnam.optional(),
   })
   .strict();
 
 const patchBody = z
-  .object({ trunkId: trunkId.nullable().optional(), e911Address: safeText(500).nullable().optional(), cnam: cnam.nullable().optional(), capabilities: capabilities.optional() })
+  .object({ trunkId: trunkId.nullable().optional(), e911Address: plainText(500).nullable().optional(), cnam: cnam.nullable().optional(), capabilities: capabilities.optional() })
   .strict()
   .refine((body) => Object.keys(body).length > 0, 'send at least one field to change')
   .meta({ minProperties: 1 });

@@ -6,8 +6,9 @@ import type { Trunk } from '../../store/trunks.js';
 import { createTrunk, deleteTrunk, getTrunk, listTrunks, updateTrunk } from '../../warp/trunks.js';
 import { pageQuery, pageRequest, pageSchema, presentPage } from '../paging.js';
 import { defineRoute } from '../route.js';
+import { plainText } from '../schemas.js';
 import { valueOrRefusal } from '../warp-results.js';
-import { banParams, iso, isoTime, safeText } from './customer-scope.js';
+import { banParams, iso, isoTime } from './customer-scope.js';
 
 /** SIP trunks of a customer (src/warp/trunks.ts); every change is queued for HubSpot. */
 
@@ -47,11 +48,11 @@ const ipAddress = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv
 const positiveInt = z.number().int().positive().max(2_147_483_647);
 
 const trunkFields = {
-  name: safeText(200),
+  name: plainText(200),
   ipAddresses: z.array(ipAddress).min(1).max(50),
   concurrentCalls: positiveInt,
   monthlyMinutes: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-  partitionId: safeText(64).nullable(),
+  partitionId: plainText(64).nullable(),
 };
 
 const createBody = z.object({ ...trunkFields, partitionId: trunkFields.partitionId.optional() }).strict();

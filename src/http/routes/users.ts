@@ -6,9 +6,9 @@ import type { WarpUser } from '../../store/warp-users.js';
 import { createUser, listUsers, updateUser } from '../../warp/users.js';
 import { pageQuery, pageRequest, pageSchema, presentPage } from '../paging.js';
 import { defineRoute } from '../route.js';
-import { emailAddress } from '../schemas.js';
+import { emailAddress, plainText } from '../schemas.js';
 import { valueOrRefusal } from '../warp-results.js';
-import { banParams, iso, isoTime, safeText } from './customer-scope.js';
+import { banParams, iso, isoTime } from './customer-scope.js';
 
 /**
  * WARP portal users of a customer (src/warp/users.ts). Only facts about API keys travel (their
@@ -46,8 +46,8 @@ const apiKeyCount = z.number().int().nonnegative().max(10_000);
 const createBody = z
   .object({
     email: emailAddress,
-    firstname: safeText(100).optional(),
-    lastname: safeText(100).optional(),
+    firstname: plainText(100).optional(),
+    lastname: plainText(100).optional(),
     role: z.enum(USER_ROLES),
     twofaEnabled: z.boolean().optional(),
     apiKeyCount: apiKeyCount.optional(),
