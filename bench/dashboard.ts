@@ -47,7 +47,7 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 export async function run(args: string[]): Promise<void> {
-  const requests = flag(args, '--requests', 40);
+  const requests = flag(args, 'requests', 40);
   const db = await startBenchDatabase();
   const seedPool = createPool(db.url, 1);
   const seedStarted = performance.now();

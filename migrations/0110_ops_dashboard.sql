@@ -34,6 +34,8 @@ CREATE INDEX sync_conflicts_open ON sync_conflicts (id DESC) WHERE reviewed_at I
 
 -- Open dead letters by object type (the dashboard's filter), newest first.
 CREATE INDEX dead_letters_open_by_type ON dead_letters (object_type, id) WHERE status = 'open';
+-- A customer's open dead letters, by the record keys of its company, trunks, numbers and users.
+CREATE INDEX dead_letters_open_by_record ON dead_letters (record_key) WHERE status = 'open';
 
 -- One row per minute (the ops-sample schedule), kept 7 days: the overview's charts.
 CREATE TABLE ops_samples (

@@ -21,6 +21,8 @@ import { type ActionOutcome, OpsPageError, type OpsDeps, type OpsRouter } from '
 const PAGE_SIZE = 50;
 /** A bulk action works through at most this many letters per confirmation (the rest: confirm again). */
 export const BULK_LIMIT = 1000;
+/** Matches are counted up to this many; beyond, the page says "more than". */
+const COUNT_CAP = 10_000;
 
 const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 const hours = z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number({ message: 'must be a number of hours' }).int('must be a whole number of hours').min(0, 'must not be negative').max(100_000, 'must be at most 100000').optional());
@@ -77,17 +79,18 @@ export function deadLetterPages(router: OpsRouter, deps: OpsDeps): void {
     const { filter, problems } = parseFilter(raw);
     const storeFilter = problems.length ? null : await toStoreFilter(deps, filter);
     if (problems.length === 0 && storeFilter === null) problems.push(`customer: no customer has BAN ${filter.customer}`);
-    const [found, total] = storeFilter
-      ? await Promise.all([searchOpenDeadLetters(deps.pool, storeFilter, { limit: PAGE_SIZE, cursor: filter.cursor }), countOpenDeadLettersMatching(deps.pool, storeFilter)])
+    const [found, counted] = storeFilter
+      ? await Promise.all([searchOpenDeadLetters(deps.pool, storeFilter, { limit: PAGE_SIZE, cursor: filter.cursor }), countOpenDeadLettersMatching(deps.pool, storeFilter, COUNT_CAP + 1)])
       : [{ items: [], nextCursor: null }, 0];
+    const total = counted > COUNT_CAP ? `more than ${COUNT_CAP}` : String(counted);
     const q = filterQuery(filter);
-    const bulk = mayAct(session) && total > 0
+    const bulk = mayAct(session) && counted > 0
       ? html`<p class="actions"><a href="/ops/dead-letters/bulk${queryString({ ...q, action: 'retry' })}">Retry all ${total} that match…</a>
 <a href="/ops/dead-letters/bulk${queryString({ ...q, action: 'discard' })}">Discard all ${total} that match…</a></p>`
       : '';
     const body = html`${filterForm(filter, raw)}
 ${problems.length ? html`<div class="notice error" role="alert"><p>Some filters are not valid, so nothing is listed:</p><ul>${problems.map((p) => html`<li>${p}</li>`)}</ul></div>` : ''}
-<p><strong>${total}</strong> open dead letter${total === 1 ? '' : 's'} match.</p>
+<p><strong>${total}</strong> open dead letter${counted === 1 ? '' : 's'} match.</p>
 ${bulk}
 ${found.items.length === 0 ? '' : html`<table><caption class="muted">Newest first</caption><thead><tr><th scope="col">Id</th><th scope="col">Object</th><th scope="col">Record</th><th scope="col">Error kind</th><th scope="col">Status</th><th scope="col" class="num">Attempts</th><th scope="col">Dead-lettered</th>${mayAct(session) ? html`<th scope="col">Actions</th>` : ''}</tr></thead><tbody>
 ${found.items.map((d) => html`<tr><td><a href="/ops/dead-letters/${d.id}">${d.id}</a></td><td>${d.objectType}</td><td>${d.recordKey}</td><td>${d.errorKind}</td><td>${d.lastError?.status ?? '–'}</td><td class="num">${d.attempts}</td><td>${time(d.createdAt)}</td>
@@ -103,10 +106,10 @@ ${found.nextCursor ? html`<p><a href="/ops/dead-letters${queryString({ ...q, cur
     if (!action.success || problems.length) throw new OpsPageError(400, `Cannot prepare this bulk action: ${[...(action.success ? [] : ['action: must be retry or discard']), ...problems].join('; ')}`);
     const storeFilter = await toStoreFilter(deps, filter);
     if (!storeFilter) throw new OpsPageError(400, `customer: no customer has BAN ${filter.customer}`);
-    const total = await countOpenDeadLettersMatching(deps.pool, storeFilter);
+    const total = await countOpenDeadLettersMatching(deps.pool, storeFilter, BULK_LIMIT + 1);
     const now = Math.min(total, BULK_LIMIT);
     const q = filterQuery(filter);
-    const body = html`<p>This will <strong>${action.data}</strong> <strong>${now}</strong> open dead letter${now === 1 ? '' : 's'}${total > now ? html` (the oldest ${now} of ${total}; confirm again for the rest)` : ''}, matching:
+    const body = html`<p>This will <strong>${action.data}</strong> <strong>${now}</strong> open dead letter${now === 1 ? '' : 's'}${total > now ? html` (the oldest ${now} of more than ${now}; confirm again for the rest)` : ''}, matching:
 ${Object.entries(q).filter(([, v]) => v !== undefined).map(([k, v]) => html` <code>${k}=${String(v)}</code>`)}${Object.values(q).every((v) => v === undefined) ? ' every open dead letter' : ''}.</p>
 <form method="post" action="/ops/dead-letters/bulk${queryString(q)}">${csrfField(session)}<input type="hidden" name="action" value="${action.data}"><input type="hidden" name="expected" value="${now}">
 <button type="submit" class="${action.data === 'discard' ? 'danger' : 'primary'}">${action.data === 'retry' ? 'Retry' : 'Discard'} ${now}</button> <a href="/ops/dead-letters${queryString(q)}">Cancel</a></form>`;
