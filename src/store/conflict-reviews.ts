@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/pool.js';
-import type { SyncSide } from '../domain/crm-catalogue.js';
 import { fetchLimit, type Page, type PageRequest, toPage } from '../lib/paging.js';
+import { type Conflict, type ConflictRow, toConflict } from './conflicts.js';
 
 /**
  * The conflict inbox (migration 0110): conflicts nobody has reviewed yet, and their review —
@@ -10,58 +10,22 @@ import { fetchLimit, type Page, type PageRequest, toPage } from '../lib/paging.j
 export const CONFLICT_REVIEWS = ['kept_warp', 'took_hubspot'] as const;
 export type ConflictReview = (typeof CONFLICT_REVIEWS)[number];
 
-export interface OpenConflict {
-  id: string;
-  detectedAt: Date;
-  objectType: string;
-  objectId: string;
-  property: string;
-  owner: SyncSide;
-  hubspotValue: string | null;
-  warpValue: string | null;
-  hubspotSource: string | null;
-  changedAt: Date;
-  resolution: string;
+export interface OpenConflict extends Conflict {
   /** The customer (company conflicts): its BAN and name, when WARP has the company. */
   ban: string | null;
   customerName: string | null;
 }
 
-interface Row {
-  id: string;
-  detected_at: Date;
-  object_type: string;
-  object_id: string;
-  property: string;
-  owner: SyncSide;
-  hubspot_value: string | null;
-  warp_value: string | null;
-  hubspot_source: string | null;
-  changed_at: Date;
-  resolution: string;
+interface Row extends ConflictRow {
   ban: string | null;
   customer_name: string | null;
 }
 
 const SELECT = `SELECT c.id, c.detected_at, c.object_type, c.object_id, c.property, c.owner, c.hubspot_value, c.warp_value,
-  c.hubspot_source, c.changed_at, c.resolution, cu.ban, cu.name AS customer_name
+  c.hubspot_source, c.changed_at, c.resolution, c.inbox_id, cu.ban, cu.name AS customer_name
   FROM sync_conflicts c LEFT JOIN customers cu ON c.object_type = 'company' AND cu.hubspot_company_id = c.object_id`;
 
-const toConflict = (r: Row): OpenConflict => ({
-  id: String(r.id),
-  detectedAt: r.detected_at,
-  objectType: r.object_type,
-  objectId: r.object_id,
-  property: r.property,
-  owner: r.owner,
-  hubspotValue: r.hubspot_value,
-  warpValue: r.warp_value,
-  hubspotSource: r.hubspot_source,
-  changedAt: r.changed_at,
-  resolution: r.resolution,
-  ban: r.ban,
-  customerName: r.customer_name,
-});
+const toOpenConflict = (r: Row): OpenConflict => ({ ...toConflict(r), ban: r.ban, customerName: r.customer_name });
 
 /** Unreviewed conflicts, newest first, optionally of one property. */
 export async function listOpenConflicts(db: Queryable, filter: { property?: string | undefined }, page: PageRequest): Promise<Page<OpenConflict>> {
@@ -69,12 +33,12 @@ export async function listOpenConflicts(db: Queryable, filter: { property?: stri
     `${SELECT} WHERE c.reviewed_at IS NULL AND ($1::text IS NULL OR c.property = $1) AND ($2::bigint IS NULL OR c.id < $2) ORDER BY c.id DESC LIMIT $3`,
     [filter.property ?? null, page.cursor ?? null, fetchLimit(page)],
   );
-  return toPage(rows.map(toConflict), page, (c) => c.id);
+  return toPage(rows.map(toOpenConflict), page, (c) => c.id);
 }
 
 export async function findOpenConflicts(db: Queryable, ids: readonly string[]): Promise<OpenConflict[]> {
   const { rows } = await db.query<Row>(`${SELECT} WHERE c.reviewed_at IS NULL AND c.id = ANY($1::bigint[]) ORDER BY c.id`, [[...ids]]);
-  return rows.map(toConflict);
+  return rows.map(toOpenConflict);
 }
 
 export async function countOpenConflicts(db: Queryable): Promise<number> {
