@@ -102,6 +102,7 @@ CREATE TABLE dead_letters (
   CONSTRAINT dead_letters_status_check CHECK ((status = ANY (ARRAY['open'::text, 'retried'::text, 'discarded'::text])))
 );
 CREATE INDEX dead_letters_open ON dead_letters USING btree (status, id);
+CREATE INDEX dead_letters_open_by_kind ON dead_letters USING btree (dead_letter_error_kind(errors), id) WHERE (status = 'open'::text);
 CREATE INDEX dead_letters_open_by_record ON dead_letters USING btree (record_key) WHERE (status = 'open'::text);
 CREATE INDEX dead_letters_open_by_type ON dead_letters USING btree (object_type, id) WHERE (status = 'open'::text);
 

@@ -34,6 +34,21 @@ CREATE INDEX sync_conflicts_open ON sync_conflicts (id DESC) WHERE reviewed_at I
 
 -- Open dead letters by object type (the dashboard's filter), newest first.
 CREATE INDEX dead_letters_open_by_type ON dead_letters (object_type, id) WHERE status = 'open';
+-- The kind of a dead letter's failure, from its last attempt (the dashboard's "error kind" filter;
+-- the same classes as the API's attempt codes). Immutable, so open letters are indexed by it.
+CREATE FUNCTION dead_letter_error_kind(errors jsonb) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE
+    WHEN errors->-1->>'message' LIKE 'Refused to send%' THEN 'outgoing_guard'
+    WHEN coalesce((errors->-1->>'status')::int, 0) = 0 THEN 'send_failed'
+    WHEN (errors->-1->>'status')::int IN (400, 422) THEN 'hubspot_validation'
+    WHEN (errors->-1->>'status')::int IN (401, 403) THEN 'hubspot_auth'
+    WHEN (errors->-1->>'status')::int = 404 THEN 'hubspot_not_found'
+    WHEN (errors->-1->>'status')::int = 409 THEN 'hubspot_conflict'
+    WHEN (errors->-1->>'status')::int = 429 THEN 'hubspot_rate_limited'
+    WHEN (errors->-1->>'status')::int >= 500 THEN 'hubspot_unavailable'
+    ELSE 'hubspot_error' END
+$$;
+CREATE INDEX dead_letters_open_by_kind ON dead_letters (dead_letter_error_kind(errors), id) WHERE status = 'open';
 -- A customer's open dead letters, by the record keys of its company, trunks, numbers and users.
 CREATE INDEX dead_letters_open_by_record ON dead_letters (record_key) WHERE status = 'open';
 

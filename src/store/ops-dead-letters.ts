@@ -15,16 +15,8 @@ export const ERROR_KINDS = [
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
-const KIND_SQL = `CASE
-  WHEN errors->-1->>'message' LIKE 'Refused to send%' THEN 'outgoing_guard'
-  WHEN coalesce((errors->-1->>'status')::int, 0) = 0 THEN 'send_failed'
-  WHEN (errors->-1->>'status')::int IN (400, 422) THEN 'hubspot_validation'
-  WHEN (errors->-1->>'status')::int IN (401, 403) THEN 'hubspot_auth'
-  WHEN (errors->-1->>'status')::int = 404 THEN 'hubspot_not_found'
-  WHEN (errors->-1->>'status')::int = 409 THEN 'hubspot_conflict'
-  WHEN (errors->-1->>'status')::int = 429 THEN 'hubspot_rate_limited'
-  WHEN (errors->-1->>'status')::int >= 500 THEN 'hubspot_unavailable'
-  ELSE 'hubspot_error' END`;
+/** Computed in SQL (migration 0110), where open letters are indexed by it. */
+const KIND_SQL = 'dead_letter_error_kind(errors)';
 
 export interface DeadLetterFilter {
   objectType?: OutboxObjectType | undefined;
@@ -43,7 +35,7 @@ function where(filter: DeadLetterFilter): { sql: string; params: unknown[] } {
     clauses.push(clause(`$${params.length}`));
   };
   if (filter.objectType) add((p) => `object_type = ${p}`, filter.objectType);
-  if (filter.errorKind) add((p) => `(${KIND_SQL}) = ${p}`, filter.errorKind);
+  if (filter.errorKind) add((p) => `${KIND_SQL} = ${p}`, filter.errorKind);
   if (filter.customerId) {
     // The customer's record keys first (one index lookup each), then its letters by key: never a scan of every letter.
     add(

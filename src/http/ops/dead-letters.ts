@@ -22,7 +22,7 @@ const PAGE_SIZE = 50;
 /** A bulk action works through at most this many letters per confirmation (the rest: confirm again). */
 export const BULK_LIMIT = 1000;
 /** Matches are counted up to this many; beyond, the page says "more than". */
-const COUNT_CAP = 10_000;
+const COUNT_CAP = 1_000;
 
 const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 const hours = z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number({ message: 'must be a number of hours' }).int('must be a whole number of hours').min(0, 'must not be negative').max(100_000, 'must be at most 100000').optional());
