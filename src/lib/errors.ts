@@ -46,7 +46,7 @@ const INTERNAL_MESSAGE = 'An internal error occurred; the service log has the de
  * A failure as API clients may see it (sync job status, inbox errors): HubSpot errors by kind and
  * operation (the gateway's operation names carry no record data), database errors by SQLSTATE only
  * (no table, constraint or value), our own coded errors with their scrubbed message; anything else
- * is `internal_error`. The full error stays in the service log.
+ * is `internal_error`. The service log has the error's codes and facts (`loggableError`).
  */
 export function publicError(value: unknown): PublicError {
   const error = value as { name?: unknown; kind?: unknown; operation?: unknown; status?: unknown; code?: unknown; severity?: unknown; message?: unknown };
@@ -70,4 +70,25 @@ export function publicError(value: unknown): PublicError {
 export function storedPublicError(code: string | null, message: string | null): PublicError | null {
   if (message === null) return null;
   return code === null ? { code: 'internal_error', message: INTERNAL_MESSAGE } : { code, message };
+}
+
+/** Fields in which HubSpot and PostgreSQL quote what was submitted (a row in `detail`, a value in HubSpot's details). */
+const QUOTING_FIELDS = new Set(['message', 'stack', 'detail', 'hint', 'where', 'internalQuery', 'details', 'body']);
+
+/**
+ * An error as the service log keeps it (`serialized` is pino's form of `error`). HubSpot's and
+ * PostgreSQL's texts can quote submitted values, such as a person's name in a validation message
+ * or a row in a constraint's `detail`, and no pattern finds a name reliably; so those two kinds
+ * are logged by their codes and facts (kind, status, operation, category, correlation id;
+ * SQLSTATE, constraint, table, column) with the public message and the stack frames only.
+ * Our own errors keep their text (the scrubber still runs over it).
+ */
+export function loggableError(serialized: Record<string, unknown>, error: unknown): Record<string, unknown> {
+  const summary = publicError(error);
+  if (summary.code !== 'database_error' && !summary.code.startsWith('hubspot_')) return serialized;
+  const kept = Object.fromEntries(Object.entries(serialized).filter(([key]) => !QUOTING_FIELDS.has(key)));
+  const stack = typeof serialized['stack'] === 'string' ? serialized['stack'] : '';
+  const frames = stack.split('\n').filter((line) => line.startsWith('    at '));
+  const type = typeof serialized['type'] === 'string' ? serialized['type'] : 'Error';
+  return { ...kept, message: summary.message, stack: [`${type}: ${summary.message}`, ...frames].join('\n') };
 }

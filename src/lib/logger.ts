@@ -1,5 +1,6 @@
 import { pino, type Logger } from 'pino';
 
+import { loggableError } from './errors.js';
 import { scrubText, scrubValue } from './redact.js';
 
 /** Longest request path logged; Node lets about 16 KB of URL through. */
@@ -43,7 +44,7 @@ export function createLogger(options: LoggerOptions): Logger {
           ip: req.ip,
         }),
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
-        err: (err: Error) => scrubValue(pino.stdSerializers.err(err)),
+        err: (err: Error) => scrubValue(loggableError(pino.stdSerializers.err(err) as unknown as Record<string, unknown>, err)),
       },
       formatters: {
         level: (label) => ({ level: label }),

@@ -90,4 +90,34 @@ describe('request logs', () => {
     const line = JSON.parse(lines[0]!) as { req: Record<string, unknown> };
     expect(line.req).toEqual({ id: 'r1', method: 'GET', path: '/api/v1/audit', ip: '127.0.0.1' });
   });
+
+  it('log database and HubSpot errors by their codes, never the values their texts quote (audit L2)', () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: 'info',
+      destination: new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          lines.push(chunk.toString());
+          callback();
+        },
+      }),
+    });
+    const database = Object.assign(new Error('invalid input syntax for type integer: "Jane Doe"'), {
+      severity: 'ERROR', code: '23505', constraint: 'users_name_key', table: 'users', detail: 'Key (name)=(Jane Doe) already exists.',
+    });
+    const hubspot = Object.assign(new Error('Property values were not valid: Jane Doe is not a valid option'), {
+      kind: 'validation', operation: 'batchUpdate contacts', status: 400, category: 'VALIDATION_ERROR', correlationId: 'c-1',
+      details: [{ message: 'Jane Doe is not a valid option', code: 'INVALID_OPTION' }],
+    });
+    const ours = new Error('outbox worker stopped twice');
+    logger.error({ err: database }, 'insert failed');
+    logger.error({ err: hubspot }, 'send failed');
+    logger.error({ err: ours }, 'bug');
+    expect(lines.join('')).not.toContain('Jane');
+    const [db, hs, bug] = lines.map((line) => (JSON.parse(line) as { err: Record<string, unknown> }).err);
+    expect(db).toMatchObject({ code: '23505', constraint: 'users_name_key', table: 'users', message: 'A database error occurred (SQLSTATE 23505)' });
+    expect(db!['stack']).toMatch(/^Error: A database error occurred \(SQLSTATE 23505\)\n {4}at /);
+    expect(hs).toMatchObject({ kind: 'validation', status: 400, category: 'VALIDATION_ERROR', correlationId: 'c-1', message: 'HubSpot batchUpdate contacts failed: validation (HTTP 400)' });
+    expect(bug).toMatchObject({ message: 'outbox worker stopped twice' });
+  });
 });

@@ -67,10 +67,17 @@ describe('outgoing guard', () => {
   });
 
   it('scans a long digit run in linear time', () => {
-    const started = performance.now();
     expect(findSensitiveText('7'.repeat(1 << 20))).toBeNull();
     expect(findSensitiveText('4'.repeat(1 << 20))).toBe('card_number');
-    expect(performance.now() - started).toBeLessThan(2_000);
+    // CPU time, best of three: wall time on a shared machine measures the neighbours, not the scan.
+    let bestMs = Infinity;
+    for (let run = 0; run < 3; run++) {
+      const started = process.cpuUsage();
+      findSensitiveText('7'.repeat(1 << 20));
+      const used = process.cpuUsage(started);
+      bestMs = Math.min(bestMs, (used.user + used.system) / 1000);
+    }
+    expect(bestMs).toBeLessThan(1_000);
   });
 
   it('refuses unmapped properties and sensitive values, naming the property but not the value', () => {
