@@ -33,6 +33,7 @@ describe('schedules API and CLI', () => {
     expect(schedules.map((s) => [s['name'], s['cron'], s['setting'], s['status'], s['lastRun']])).toEqual([
       ['customer-reconcile', '30 1 * * *', 'SCHEDULE_CUSTOMER_RECONCILE_CRON', 'never_run', null],
       ['retention', '15 3 * * *', 'SCHEDULE_RETENTION_CRON', 'never_run', null],
+      ['ops-sample', '* * * * *', 'SCHEDULE_OPS_SAMPLE_CRON', 'never_run', null],
     ]);
     const next = new Date(schedules[1]!['nextRunAt'] as string);
     expect([next.getUTCHours(), next.getUTCMinutes()]).toEqual([3, 15]);
@@ -65,7 +66,7 @@ describe('schedules API and CLI', () => {
   it('answers 404 for runs of an unknown schedule', async () => {
     const { status, body } = await get('/schedules/runs?name=monthly-invoices');
     expect(status).toBe(404);
-    expect(body).toEqual({ error: { code: 'not_found', message: 'No schedule named "monthly-invoices" (known: customer-reconcile, retention)' } });
+    expect(body).toEqual({ error: { code: 'not_found', message: 'No schedule named "monthly-invoices" (known: customer-reconcile, retention, ops-sample)' } });
   });
 
   it.each([
