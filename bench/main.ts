@@ -9,6 +9,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(args: string[]): Promise<vo
   'webhook-ingest': () => import('./webhook-ingest.js'),
   scheduler: () => import('./scheduler.js'),
   'usage-ingest': () => import('./usage-ingest.js'),
+  'usage-sync': () => import('./usage-sync.js'),
   dashboard: () => import('./dashboard.js'),
 };
 

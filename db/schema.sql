@@ -74,6 +74,8 @@ CREATE TABLE customers (
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   deleted_at timestamp with time zone,
   service_tier text,
+  active_calls integer NOT NULL DEFAULT 0,
+  CONSTRAINT customers_active_calls_check CHECK ((active_calls >= 0)),
   CONSTRAINT customers_ban_check CHECK ((ban ~ '^[0-9]+$'::text)),
   CONSTRAINT customers_ban_key UNIQUE (ban),
   CONSTRAINT customers_check CHECK (((ban IS NOT NULL) OR (hubspot_company_id IS NOT NULL))),
@@ -303,7 +305,7 @@ CREATE TABLE outbox (
   lease_until timestamp with time zone,
   lease_owner text,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
-  CONSTRAINT outbox_object_type_check CHECK ((object_type = ANY (ARRAY['company'::text, 'contact'::text, 'trunk'::text, 'number'::text, 'event'::text]))),
+  CONSTRAINT outbox_object_type_check CHECK ((object_type = ANY (ARRAY['company'::text, 'contact'::text, 'trunk'::text, 'number'::text, 'event'::text, 'usage_note'::text]))),
   CONSTRAINT outbox_object_type_record_key_key UNIQUE (object_type, record_key),
   CONSTRAINT outbox_pkey PRIMARY KEY (id)
 );
@@ -402,14 +404,18 @@ CREATE TABLE trunks (
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   deleted_at timestamp with time zone,
+  peak_concurrent_calls integer,
+  utilization_pct numeric(7,2),
   CONSTRAINT trunks_concurrent_calls_check CHECK ((concurrent_calls > 0)),
   CONSTRAINT trunks_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),
   CONSTRAINT trunks_hubspot_object_id_key UNIQUE (hubspot_object_id),
   CONSTRAINT trunks_monthly_minutes_check CHECK ((monthly_minutes > 0)),
+  CONSTRAINT trunks_peak_concurrent_calls_check CHECK ((peak_concurrent_calls >= 0)),
   CONSTRAINT trunks_pkey PRIMARY KEY (id),
   CONSTRAINT trunks_status_check CHECK ((status = ANY (ARRAY['active'::text, 'suspended'::text, 'limited'::text, 'disabled'::text]))),
   CONSTRAINT trunks_trunk_id_check CHECK ((trunk_id ~ '^trunk_[A-Za-z0-9_]+$'::text)),
-  CONSTRAINT trunks_trunk_id_key UNIQUE (trunk_id)
+  CONSTRAINT trunks_trunk_id_key UNIQUE (trunk_id),
+  CONSTRAINT trunks_utilization_pct_check CHECK ((utilization_pct >= (0)::numeric))
 );
 CREATE INDEX trunks_customer ON trunks USING btree (customer_id);
 
@@ -436,6 +442,16 @@ CREATE TABLE usage_calls (
   from_number text,
   to_number text,
   received_at timestamp with time zone NOT NULL DEFAULT now()
+);
+
+CREATE TABLE usage_company_sent (
+  customer_id bigint NOT NULL,
+  active_calls integer,
+  mtd_spend numeric(14,2),
+  mtd_minutes bigint,
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT usage_company_sent_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),
+  CONSTRAINT usage_company_sent_pkey PRIMARY KEY (customer_id)
 );
 
 CREATE TABLE usage_customer_days (
@@ -471,6 +487,21 @@ CREATE TABLE usage_customer_months (
   CONSTRAINT usage_customer_months_pkey PRIMARY KEY (customer_id, month)
 );
 
+CREATE TABLE usage_day_notes (
+  customer_id bigint NOT NULL,
+  day date NOT NULL,
+  revision bigint NOT NULL,
+  sent_revision bigint NOT NULL DEFAULT 0,
+  body text NOT NULL,
+  note_at timestamp with time zone NOT NULL,
+  dispatched_at timestamp with time zone,
+  hubspot_note_id text,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  sent_at timestamp with time zone,
+  CONSTRAINT usage_day_notes_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),
+  CONSTRAINT usage_day_notes_pkey PRIMARY KEY (customer_id, day)
+);
+
 CREATE TABLE usage_late_days (
   customer_id bigint NOT NULL,
   day date NOT NULL,
@@ -493,6 +524,16 @@ CREATE TABLE usage_messages (
   from_number text,
   to_number text,
   received_at timestamp with time zone NOT NULL DEFAULT now()
+);
+
+CREATE TABLE usage_once_marks (
+  customer_id bigint NOT NULL,
+  kind text NOT NULL,
+  period text NOT NULL,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT usage_once_marks_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),
+  CONSTRAINT usage_once_marks_kind_check CHECK ((kind = ANY (ARRAY['spend_threshold'::text, 'first_successful_call'::text]))),
+  CONSTRAINT usage_once_marks_pkey PRIMARY KEY (customer_id, kind, period)
 );
 
 CREATE TABLE usage_record_versions (
@@ -518,6 +559,13 @@ CREATE TABLE usage_retention (
   pruned_through date,
   CONSTRAINT usage_retention_pkey PRIMARY KEY (singleton),
   CONSTRAINT usage_retention_singleton_check CHECK (singleton)
+);
+
+CREATE TABLE usage_sync_cursor (
+  singleton boolean NOT NULL DEFAULT true,
+  late_days_read_at timestamp with time zone NOT NULL DEFAULT '1970-01-01 00:00:00+00'::timestamp with time zone,
+  CONSTRAINT usage_sync_cursor_pkey PRIMARY KEY (singleton),
+  CONSTRAINT usage_sync_cursor_singleton_check CHECK (singleton)
 );
 
 CREATE TABLE usage_trunk_hours (

@@ -2,6 +2,7 @@ import type { Registry } from 'prom-client';
 
 import type { Config } from './config.js';
 import type { Database } from './db/connect.js';
+import type { Pool } from './db/pool.js';
 import type { HubSpotGateway } from './hubspot/gateway.js';
 import type { JobSystem } from './jobs/runtime.js';
 import type { Logger } from './lib/logger.js';
@@ -15,7 +16,10 @@ import { createInboundMetrics } from './sync/inbound/metrics.js';
 import { replayGuardRetention } from './sync/inbound/webhook-auth.js';
 import type { ClosedWonStages } from './sync/onboarding/closed-won.js';
 import { smtpWelcomeMailer } from './sync/onboarding/mailer.js';
-import { ALERT_WEBHOOK_TIMEOUT_MS } from './sync/outbound/ops-alerts.js';
+import { ALERT_WEBHOOK_TIMEOUT_MS, deliverAlert } from './sync/outbound/ops-alerts.js';
+import { createUsagePushMetrics } from './usage/push/metrics.js';
+import { usagePushWork } from './usage/push/work.js';
+import { applyCreditLimit, CREDIT_LIMIT_REASON } from './warp/account-rules.js';
 import type { OutboxWorkers } from './sync/outbound/outbox-worker.js';
 import { startOutboundSync } from './sync/outbound/outbound-sync.js';
 
@@ -79,7 +83,8 @@ export async function startBackgroundWork(config: Config, deps: BackgroundDeps):
     const mailer = config.smtp.url ? smtpWelcomeMailer(config.smtp.url, config.smtp.from) : undefined;
     const replayGuard = replayGuardRetention(config.webhooks.maxFutureSkewMs);
     const background = backgroundTasks({ pool, logger, gateway, hooks, mailer, retentionMs, replayGuard, burstWindowMs: config.hubspot.limits.burstWindowMs });
-    const jobs = await startSchedules({ databaseUrl: db.url, pool, logger, metrics, concurrency: config.jobs.concurrency, ...background, schedules: deps.schedules, historyRetentionMs: retentionMs });
+    const work = { ...background.work, ...usageWork(pool, logger, metrics, alerts) };
+    const jobs = await startSchedules({ databaseUrl: db.url, pool, logger, metrics, concurrency: config.jobs.concurrency, ...background, work, schedules: deps.schedules, historyRetentionMs: retentionMs });
     stoppers.push(() => jobs.stop());
     const outbound = startOutboundSync({ pool, gateway, logger, settings: config.outbound, metrics });
     stoppers.push(() => outbound.stop());
@@ -88,4 +93,19 @@ export async function startBackgroundWork(config: Config, deps: BackgroundDeps):
     await stop();
     throw error;
   }
+}
+
+/**
+ * The usage schedules' work (src/usage/push/) bound to the parts of other layers it uses: the
+ * credit-limit rule (warp, with spend as the cause) and ops alert delivery (sync).
+ */
+export function usageWork(pool: Pool, logger: Logger, metrics: Registry | undefined, alerts: { webhookUrl: string | undefined; webhookTimeoutMs: number }): ReturnType<typeof usagePushWork> {
+  const sink = { ...alerts, db: pool, logger: logger.child({ component: 'usage-sync' }) };
+  return usagePushWork({
+    pool,
+    metrics: createUsagePushMetrics(metrics),
+    creditLimit: { limitedReason: CREDIT_LIMIT_REASON, apply: (ban) => applyCreditLimit({ pool }, ban, 'spend') },
+    deliverAlert: (alert) => deliverAlert(sink, alert),
+    now: () => new Date(),
+  });
 }

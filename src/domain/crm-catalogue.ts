@@ -75,6 +75,7 @@ export const CRM_PROPERTIES = [
   row('company', 'warp_tcr_brand_id',    'warp',    textField(),                          'tcr_brand_id',   'tcrBrandId',   'WARP TCR brand id', '10DLC brand registration id', { parse: parseText(100) }),
   row('company', 'warp_resporg_status',  'warp',    selectField(RESPORG_STATUSES),        'resporg_status', 'resporgStatus', 'WARP RespOrg status', 'Toll-free RespOrg status'),
   row('company', 'warp_10dlc_campaign_count', 'warp', numberField(),                     null,             'campaignCount', 'WARP 10DLC campaigns', 'Registered 10DLC messaging campaigns'),
+  row('company', 'warp_active_calls',    'warp',    numberField(),                        'active_calls',   'activeCalls',  'WARP active calls', 'Calls in progress on the customer\'s trunks (latest samples)', { parse: parseCount }),
 
   row('contact', 'email',                'hubspot', builtIn('string', 320),               'email',          null,           'Email', 'Email', { pii: true }),
   row('contact', 'firstname',            'hubspot', builtIn('string', 200),               'firstname',      null,           'First name', 'First name', { pii: true }),
@@ -111,6 +112,8 @@ export const CRM_PROPERTIES = [
   row('trunk',   'monthly_minutes',      'warp',    numberField(),                        null,             'monthlyMinutes', 'Monthly minutes', 'Minutes included per month'),
   row('trunk',   'created_date',         'warp',    dateField(),                          null,             'createdDate',  'Created', 'When the trunk was created'),
   row('trunk',   'partition_id',         'warp',    textField(),                          null,             'partitionId',  'Partition id', 'WARP partition'),
+  row('trunk',   'peak_concurrent_calls', 'warp',   numberField(),                        null,             'peakConcurrentCalls', 'Peak concurrent calls', 'Highest concurrent calls in the last full hour'),
+  row('trunk',   'utilization_pct',      'warp',    numberField(),                        null,             'utilizationPct', 'Utilization %', 'Peak concurrent calls of the last full hour as a share of the channel limit'),
 
   row('number',  'number',               'warp',    textField({ unique: true }),          null,             'number',       'Number', 'E.164 phone number'),
   row('number',  'company_id',           'warp',    textField(),                          null,             'account.ban',  'Company BAN', 'BAN of the customer'),

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 
 import type { Queryable } from '../db/pool.js';
 import { badRequest } from '../lib/errors.js';
-import { findBrokenText } from '../lib/text.js';
+import { findBrokenText, jsonMayHoldBrokenText } from '../lib/text.js';
 import type { ApiKey } from '../store/api-keys.js';
 import { describeSensitive, findSensitiveValue } from '../domain/outgoing-guard.js';
 import { authenticate } from './auth.js';
@@ -33,17 +33,20 @@ function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: strin
  * NULs and unpaired surrogates anywhere (PostgreSQL cannot store them: they used to answer 500),
  * and in bodies what the outgoing guard would refuse to send to HubSpot (a card number or an API
  * key, whether text or a number such as `monthlyMinutes`), which used to be accepted with 201 and
- * then dead-lettered for good.
+ * then dead-lettered for good. A route whose body is never sent on (`checksSensitiveText`) does
+ * that part itself, for the free text it stores. `bodyBytes`: the JSON the body was parsed from,
+ * whose escapes tell whether its strings need a closer look at all.
  */
-function refuseUnusable(input: { path: unknown; query: unknown; body: unknown }): void {
+function refuseUnusable(input: { path: unknown; query: unknown; body: unknown }, bodyBytes: Buffer | undefined, guardBody: boolean): void {
   for (const [where, value] of Object.entries(input)) {
+    if (where === 'body' && bodyBytes && !jsonMayHoldBrokenText(bodyBytes)) continue;
     const broken = findBrokenText(value);
     if (broken) {
       const path = [where, broken.path].filter(Boolean).join('.');
       throw badRequest('invalid_value', `${path} contains a NUL character or an unpaired surrogate`, [{ path, message: 'must be valid Unicode text without NUL' }]);
     }
   }
-  const sensitive = findSensitiveValue(input.body);
+  const sensitive = guardBody ? findSensitiveValue(input.body) : null;
   if (sensitive) {
     const path = ['body', sensitive.path].filter(Boolean).join('.');
     throw badRequest('sensitive_value', `${path} looks like ${describeSensitive(sensitive.kind)}, which is never stored or sent to HubSpot`, [
@@ -75,7 +78,7 @@ export function registerApiRoutes(app: FastifyInstance, routes: readonly ApiRout
           }),
       handler: async (request: FastifyRequest, reply) => {
         const rawBody = route.body ? await readBody(request) : undefined;
-        refuseUnusable({ path: request.params, query: request.query, body: rawBody });
+        refuseUnusable({ path: request.params, query: request.query, body: rawBody }, request.rawBody, !route.checksSensitiveText);
         const params = parse(route.params, request.params, 'path');
         const query = parse(route.query, request.query, 'query');
         const body = parse(route.body, rawBody, 'body');

@@ -56,6 +56,12 @@ export interface ApiRoute<
   bodyLimitBytes?: number;
   /** Accept `Content-Encoding: gzip` request bodies. */
   acceptsGzip?: boolean;
+  /**
+   * The body is never sent to HubSpot as such, and the route itself refuses card numbers and API
+   * keys in the free text it stores (usage records, each on its own), so the app-wide scan of
+   * every string of the body is skipped. NULs and unpaired surrogates are still refused.
+   */
+  checksSensitiveText?: boolean;
   /** A body the handler reads itself (webhooks: only after the signature): documented, not parsed here. */
   documentedBody?: z.ZodType;
   success: { status: number; description: string; schema: RS };

@@ -56,6 +56,24 @@ export function findLeaf(root: unknown, visit: (leaf: Leaf) => boolean): Leaf | 
   return undefined;
 }
 
+const BACKSLASH_U = Buffer.from('\\u');
+const HIGH_OR_LOW_SURROGATE_DIGIT = new Set([...'89abcdefABCDEF'].map((c) => c.charCodeAt(0)));
+
+/**
+ * False when parsing these JSON bytes cannot yield a NUL or an unpaired surrogate anywhere: JSON
+ * can only write them as `\u0000` and `\uD800`–`\uDFFF` escapes (a raw control character is
+ * invalid JSON, and a strict UTF-8 decoder refuses surrogate bytes). One pass over the bytes
+ * instead of a walk over every parsed string; true means "look closer" (`findBrokenText`).
+ */
+export function jsonMayHoldBrokenText(json: Buffer): boolean {
+  for (let at = json.indexOf(BACKSLASH_U); at !== -1; at = json.indexOf(BACKSLASH_U, at + 2)) {
+    const first = json[at + 2];
+    if (first === 0x30 && json[at + 3] === 0x30 && json[at + 4] === 0x30 && json[at + 5] === 0x30) return true;
+    if ((first === 0x64 || first === 0x44) && HIGH_OR_LOW_SURROGATE_DIGIT.has(json[at + 3] ?? 0)) return true;
+  }
+  return false;
+}
+
 /** The first string (value or key) in a JSON value that PostgreSQL cannot store, or undefined. */
 export function findBrokenText(root: unknown): Leaf | undefined {
   return findLeaf(root, (leaf) => typeof leaf.value === 'string' && isBrokenText(leaf.value));

@@ -51,6 +51,31 @@ export const SCHEDULES = [
     task: 'retention',
   },
   {
+    name: 'usage-live',
+    description: 'Company warp_active_calls and warp_mtd_spend where changed, summary-note corrections, 80 % threshold alerts, credit limit, first calls',
+    cronSetting: 'SCHEDULE_USAGE_LIVE_CRON',
+    defaultCron: '*/5 * * * *',
+    // After an outage only the current values matter.
+    fillWindowMs: 10 * MINUTE_MS,
+    task: 'usage-live',
+  },
+  {
+    name: 'usage-hourly',
+    description: 'Trunk peak_concurrent_calls and utilization_pct of the last full hour, where changed',
+    cronSetting: 'SCHEDULE_USAGE_HOURLY_CRON',
+    defaultCron: '5 * * * *',
+    fillWindowMs: DAY_MS,
+    task: 'usage-hourly',
+  },
+  {
+    name: 'usage-daily',
+    description: 'Company warp_mtd_minutes and warp_mtd_spend where changed, and the previous day\'s Daily usage summary notes',
+    cronSetting: 'SCHEDULE_USAGE_DAILY_CRON',
+    defaultCron: '15 0 * * *',
+    fillWindowMs: 3 * DAY_MS,
+    task: 'usage-daily',
+  },
+  {
     name: 'ops-sample',
     description: 'One sample a minute of the sync health (inbox, outbox, dead letters, conflicts, HubSpot budget) for the ops dashboard charts, kept 7 days',
     cronSetting: 'SCHEDULE_OPS_SAMPLE_CRON',

@@ -22,6 +22,11 @@ export const ACCOUNT_EVENT_KINDS = [
   'numbers_released',
   'e911_updated',
   'campaign_registered',
+  // Usage (src/usage/push/, docs/usage-sync.md).
+  'spend_threshold_reached',
+  'spend_limit_reached',
+  'spend_below_limit',
+  'first_successful_call',
 ] as const;
 export type AccountEventKind = (typeof ACCOUNT_EVENT_KINDS)[number];
 

@@ -21,6 +21,8 @@ export interface Account {
   mrr: number | null;
   mtdMinutes: number;
   mtdSpend: number;
+  /** Calls in progress on its trunks when the 5-minute usage run last looked. */
+  activeCalls: number;
   apiEnabled: boolean;
   smsEnabled: boolean;
   tcrBrandId: string | null;
@@ -44,6 +46,7 @@ interface AccountRow {
   mrr: string | null;
   mtd_minutes: string;
   mtd_spend: string;
+  active_calls: number;
   api_enabled: boolean;
   sms_enabled: boolean;
   tcr_brand_id: string | null;
@@ -54,7 +57,7 @@ interface AccountRow {
 }
 
 const SELECT = `SELECT c.id, c.ban, c.hubspot_company_id, c.name, c.domain, c.status, c.credit_limit, c.payment_method, c.payment_status,
-  c.mrr, c.mtd_minutes, c.mtd_spend, c.api_enabled, c.sms_enabled, c.tcr_brand_id, c.resporg_status,
+  c.mrr, c.mtd_minutes, c.mtd_spend, c.active_calls, c.api_enabled, c.sms_enabled, c.tcr_brand_id, c.resporg_status,
   (SELECT count(*) FROM trunks t WHERE t.customer_id = c.id AND t.deleted_at IS NULL) AS trunk_count,
   (SELECT count(*) FROM numbers n WHERE n.customer_id = c.id AND n.deleted_at IS NULL AND n.status <> 'released') AS number_count,
   (SELECT count(*) FROM messaging_campaigns m WHERE m.customer_id = c.id) AS campaign_count
@@ -75,6 +78,7 @@ const toAccount = (row: AccountRow): Account => ({
   mrr: num(row.mrr),
   mtdMinutes: Number(row.mtd_minutes),
   mtdSpend: Number(row.mtd_spend),
+  activeCalls: row.active_calls,
   apiEnabled: row.api_enabled,
   smsEnabled: row.sms_enabled,
   tcrBrandId: row.tcr_brand_id,

@@ -7,7 +7,7 @@ import type { Queryable } from '../db/pool.js';
  * coalesced into it.
  */
 
-export const OUTBOX_OBJECT_TYPES = ['company', 'contact', 'trunk', 'number', 'event'] as const;
+export const OUTBOX_OBJECT_TYPES = ['company', 'contact', 'trunk', 'number', 'event', 'usage_note'] as const;
 export type OutboxObjectType = (typeof OUTBOX_OBJECT_TYPES)[number];
 
 /** Wakes idle workers (the outbox queue's LISTEN channel); delivered only when the enqueuing transaction commits. */

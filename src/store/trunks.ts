@@ -15,6 +15,9 @@ export interface Trunk {
   monthlyMinutes: number;
   partitionId: string | null;
   createdDate: string;
+  /** The last full hour's highest concurrent calls and its share of `concurrentCalls` (%); null until measured. */
+  peakConcurrentCalls: number | null;
+  utilizationPct: number | null;
   hubspotObjectId: string | null;
   version: number;
   updatedAt: Date;
@@ -33,6 +36,8 @@ interface TrunkRow {
   monthly_minutes: string;
   partition_id: string | null;
   created_date: string;
+  peak_concurrent_calls: number | null;
+  utilization_pct: string | null;
   hubspot_object_id: string | null;
   version: string;
   updated_at: Date;
@@ -43,7 +48,7 @@ interface TrunkRow {
 // parser; dates as ISO text.
 const COLUMNS = `id, trunk_id, customer_id, name, status, status_reason, ARRAY(SELECT abbrev(a) FROM unnest(ip_addresses) AS a) AS ip_addresses,
   concurrent_calls, monthly_minutes, partition_id, to_char(created_date, 'YYYY-MM-DD') AS created_date,
-  hubspot_object_id, version, updated_at, deleted_at`;
+  peak_concurrent_calls, utilization_pct, hubspot_object_id, version, updated_at, deleted_at`;
 
 const toTrunk = (row: TrunkRow): Trunk => ({
   id: String(row.id),
@@ -57,6 +62,8 @@ const toTrunk = (row: TrunkRow): Trunk => ({
   monthlyMinutes: Number(row.monthly_minutes),
   partitionId: row.partition_id,
   createdDate: row.created_date,
+  peakConcurrentCalls: row.peak_concurrent_calls,
+  utilizationPct: row.utilization_pct === null ? null : Number(row.utilization_pct),
   hubspotObjectId: row.hubspot_object_id,
   version: Number(row.version),
   updatedAt: row.updated_at,
@@ -164,6 +171,24 @@ export async function findCustomerTrunk(db: Queryable, customerId: string, trunk
 export async function findTrunks(db: Queryable, trunkIds: readonly string[]): Promise<Trunk[]> {
   const { rows } = await db.query<TrunkRow>(`SELECT ${COLUMNS} FROM trunks WHERE trunk_id = ANY($1::text[])`, [[...trunkIds]]);
   return rows.map(toTrunk);
+}
+
+/** What usage ingest needs of a trunk: its row id, its customer and when it was deleted. */
+export interface TrunkOwner {
+  trunkId: string;
+  id: string;
+  customerId: string;
+  /** Epoch milliseconds; null while the trunk is live. */
+  deletedAtMs: number | null;
+}
+
+/** The owners of these trunks (deleted ones too), in one narrow read: usage looks up every trunk of every request. */
+export async function findTrunkOwners(db: Queryable, trunkIds: readonly string[]): Promise<TrunkOwner[]> {
+  const { rows } = await db.query<{ trunk_id: string; id: string; customer_id: string; deleted_ms: number | null }>(
+    `SELECT trunk_id, id, customer_id, floor(extract(epoch FROM deleted_at) * 1000)::float8 AS deleted_ms FROM trunks WHERE trunk_id = ANY($1::text[])`,
+    [[...trunkIds]],
+  );
+  return rows.map((r) => ({ trunkId: r.trunk_id, id: String(r.id), customerId: String(r.customer_id), deletedAtMs: r.deleted_ms }));
 }
 
 /** Live trunks of a customer, oldest first. */

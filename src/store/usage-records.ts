@@ -1,194 +1,254 @@
-import type { PoolClient } from '../db/pool.js';
+import { bigintArray, booleanArray, decimalArray, numberArray, textArray } from '../db/array-literals.js';
+import { hasPgCode, PG_ERROR, type Queryable } from '../db/pool.js';
+import { rollupSteps } from './usage-rollups.js';
 
 /**
- * The dedup and version step of usage ingest (docs/usage.md "Exactly once"). A batch is staged in
- * a per-connection temporary table, then classified against usage_record_versions, the one
- * table that knows the current version of every record id:
+ * The ingest statement of call and message records (docs/usage.md "Exactly once", "Roll-ups"):
+ * one SQL statement per request, run on its own (its own transaction, committed before the
+ * statement returns), that classifies every record against usage_record_versions, the one table
+ * that knows the current version of every record id, writes the registry and the raw rows, and
+ * moves every roll-up level by the request's signed contributions.
  *
- * 1. ids not known yet are inserted (ON CONFLICT DO NOTHING, in id order): `accepted`;
- * 2. the others are locked (FOR UPDATE, in id order) and compared: a higher version is
- *    `corrected` (its old fields are kept on the stage row, so roll-ups subtract exactly what the
- *    predecessor added), the same is `duplicate`, a lower one `stale`;
- * 3. corrected ids take the new version; accepted and corrected versions go to the raw table.
+ * Why one statement: the hottest rows (the current trunk-hours, customer-days and -months, the
+ * customers' month-to-date figures) are locked from the first roll-up upsert until commit, and
+ * every concurrent request wants them. Sent as one statement, that stretch contains no round
+ * trip to the service and no wait for its event loop: the locks are held for the upserts and
+ * the commit's WAL flush only. The registry and raw writes come first and hold no shared row.
  *
- * The id is claimed and the record written in the same transaction, so a failure after the claim
- * undoes the claim too (a retry is never counted as a duplicate of a write that did not happen).
- * Locks are taken in id order and before any roll-up row, so concurrent batches never deadlock.
+ * Steps, in this order (each step's input waits for the previous one to finish, see `fence`):
+ * 1. `prior`: the current version of every id of the request that is known, locked in id order
+ *    (FOR UPDATE reads the latest committed version, even one newer than the statement snapshot);
+ * 2. `decided`: each record's outcome — `accepted` (unknown id), `corrected` (higher version),
+ *    `duplicate` (same), `stale` (lower), `moved` (a correction moving the start more than
+ *    24 h: rejected), `too_old` (its day's raw partition was dropped: rejected);
+ * 3. accepted ids are inserted (a plain INSERT: an id that a concurrent request committed after
+ *    this statement's snapshot is a unique violation, and `applyBatch` runs the statement again,
+ *    which then sees it), corrected ids take their new version, both go to the raw table;
+ * 4. the roll-ups (usage-rollups.ts), from the predecessor's fields kept in the registry: a
+ *    correction subtracts exactly what its predecessor added, wherever that was.
+ *
+ * A failure anywhere leaves nothing of the request: the statement is all or nothing, so a
+ * claimed id never outlives a failed write (the claim and the write are one statement).
+ *
+ * Retention needs no lock here: a partition is dropped under an ACCESS EXCLUSIVE lock on its raw
+ * table, which this statement's INSERT conflicts with from before it takes its snapshot, so the
+ * `pruned_through` it reads is never older than the partitions it writes to.
  */
 
-export type StageOutcome = 'accepted' | 'corrected' | 'duplicate' | 'stale' | 'moved';
+export type BatchOutcome = 'accepted' | 'corrected' | 'duplicate' | 'stale' | 'moved' | 'too_old';
 
 /** A correction may move a record's start by at most this much (docs/usage.md "Retention"). */
 export const MAX_START_MOVE_SECONDS = 86_400;
-
-/** What every kind stages: the fields usage_record_versions keeps, and the parties. */
-export interface StagedCommon {
-  ord: number;
-  id: string;
-  version: number;
-  trunkRowId: string;
-  customerId: string;
-  startedAt: string;
-  outbound: boolean;
-  cost: string;
-  from: string | null;
-  to: string | null;
-}
-
-export interface StagedCall extends StagedCommon {
-  answeredAt: string | null;
-  endedAt: string;
-  billableSeconds: number;
-  sipCode: number;
-}
-
-export interface StagedMessage extends StagedCommon {
-  segments: number;
-  status: string;
-}
-
-// ON COMMIT DELETE ROWS: every transaction starts with an empty stage, and a failed one leaves
-// nothing behind. One per connection, created by its first batch (IF NOT EXISTS each time: a
-// rolled-back first batch takes the table with it); a temporary table writes no WAL. Room on each
-// page keeps the outcome updates HOT (no index entries).
-async function prepareStage(tx: PoolClient): Promise<void> {
-  await tx.query(`CREATE TEMP TABLE IF NOT EXISTS usage_stage (
-    ord integer NOT NULL,
-    kind "char" NOT NULL,
-    record_id text PRIMARY KEY,
-    version integer NOT NULL,
-    trunk_id bigint NOT NULL,
-    customer_id bigint NOT NULL,
-    started_at timestamptz NOT NULL,
-    outbound boolean NOT NULL,
-    ok boolean NOT NULL,
-    billable_seconds integer NOT NULL,
-    cost numeric NOT NULL,
-    answered_at timestamptz, ended_at timestamptz, sip_code smallint,
-    segments integer, status text, from_number text, to_number text,
-    outcome text,
-    old_version integer, old_trunk_id bigint, old_customer_id bigint, old_started_at timestamptz,
-    old_outbound boolean, old_ok boolean, old_billable_seconds integer, old_cost numeric
-  ) WITH (fillfactor = 50) ON COMMIT DELETE ROWS`);
-}
 
 // `ok` (answered / not failed) is derived here and in recompute from the same raw columns.
 export const CALL_OK_SQL = 'answered_at IS NOT NULL';
 export const MESSAGE_OK_SQL = `status <> 'failed'`;
 
-// A batch travels as one JSON parameter, unpacked by json_to_recordset: cheaper on both sides
-// than one array parameter per column.
-const common = (r: StagedCommon) => ({
-  ord: r.ord,
-  record_id: r.id,
-  version: r.version,
-  trunk_id: r.trunkRowId,
-  customer_id: r.customerId,
-  started_at: r.startedAt,
-  outbound: r.outbound,
-  cost: r.cost,
-  from_number: r.from,
-  to_number: r.to,
-});
-
-const COMMON_COLUMNS = 'ord, record_id, version, trunk_id, customer_id, started_at, outbound, cost, from_number, to_number';
-const COMMON_TYPES = `ord int, record_id text, version int, trunk_id bigint, customer_id bigint, started_at timestamptz, outbound boolean,
-  cost numeric, from_number text, to_number text`;
-
-export async function stageCalls(tx: PoolClient, rows: readonly StagedCall[]): Promise<void> {
-  await prepareStage(tx);
-  const json = rows.map((r) => ({ ...common(r), answered_at: r.answeredAt, ended_at: r.endedAt, billable_seconds: r.billableSeconds, sip_code: r.sipCode }));
-  await tx.query(
-    `INSERT INTO usage_stage (kind, ok, ${COMMON_COLUMNS}, answered_at, ended_at, billable_seconds, sip_code)
-     SELECT 'c', ${CALL_OK_SQL}, ${COMMON_COLUMNS}, answered_at, ended_at, billable_seconds, sip_code
-     FROM json_to_recordset($1::json) AS u(${COMMON_TYPES}, answered_at timestamptz, ended_at timestamptz, billable_seconds int, sip_code smallint)`,
-    [JSON.stringify(json)],
-  );
+/** What every kind sends, one array per column (index i of each is record i of the batch). */
+export interface VersionedColumns {
+  /** Which request of the statement the record belongs to: 0, 1, … (requests are merged, ingest.ts). */
+  request: number[];
+  /** The record's index in its request. */
+  ord: number[];
+  recordId: string[];
+  version: number[];
+  trunkRowId: string[];
+  customerId: string[];
+  /** Epoch milliseconds. */
+  startedMs: number[];
+  outbound: boolean[];
+  cost: string[];
+  from: Array<string | null>;
+  to: Array<string | null>;
 }
 
-export async function stageMessages(tx: PoolClient, rows: readonly StagedMessage[]): Promise<void> {
-  await prepareStage(tx);
-  const json = rows.map((r) => ({ ...common(r), segments: r.segments, status: r.status }));
-  await tx.query(
-    `INSERT INTO usage_stage (kind, ok, billable_seconds, ${COMMON_COLUMNS}, segments, status)
-     SELECT 'm', ${MESSAGE_OK_SQL}, 0, ${COMMON_COLUMNS}, segments, status
-     FROM json_to_recordset($1::json) AS u(${COMMON_TYPES}, segments int, status text)`,
-    [JSON.stringify(json)],
-  );
+export interface CallColumns extends VersionedColumns {
+  answeredMs: Array<number | null>;
+  endedMs: number[];
+  billableSeconds: number[];
+  sipCode: number[];
 }
 
-const REGISTRY_COLUMNS = 'kind, record_id, version, trunk_id, customer_id, started_at, outbound, ok, billable_seconds, cost';
-
-/** Steps 1 and 2; returns how many staged rows got their outcome. */
-async function classifyOnce(tx: PoolClient): Promise<number> {
-  const claimed = await tx.query(
-    `WITH claimed AS (
-       INSERT INTO usage_record_versions (${REGISTRY_COLUMNS})
-       SELECT ${REGISTRY_COLUMNS} FROM usage_stage WHERE outcome IS NULL ORDER BY kind, record_id
-       ON CONFLICT (kind, record_id) DO NOTHING
-       RETURNING record_id)
-     UPDATE usage_stage s SET outcome = 'accepted' FROM claimed WHERE s.record_id = claimed.record_id`,
-  );
-  // A new statement, so a new snapshot: it sees every id a concurrent batch committed while the
-  // insert above waited for it.
-  const compared = await tx.query(
-    `WITH current AS (
-       SELECT v.* FROM usage_record_versions v JOIN usage_stage s ON s.kind = v.kind AND s.record_id = v.record_id
-       WHERE s.outcome IS NULL ORDER BY v.kind, v.record_id FOR UPDATE OF v)
-     UPDATE usage_stage s SET
-       outcome = CASE
-         WHEN s.version > c.version AND abs(extract(epoch FROM s.started_at - c.started_at)) > ${MAX_START_MOVE_SECONDS} THEN 'moved'
-         WHEN s.version > c.version THEN 'corrected'
-         WHEN s.version = c.version THEN 'duplicate'
-         ELSE 'stale' END,
-       old_version = c.version, old_trunk_id = c.trunk_id, old_customer_id = c.customer_id, old_started_at = c.started_at,
-       old_outbound = c.outbound, old_ok = c.ok, old_billable_seconds = c.billable_seconds, old_cost = c.cost
-     FROM current c WHERE s.record_id = c.record_id`,
-  );
-  return (claimed.rowCount ?? 0) + (compared.rowCount ?? 0);
+export interface MessageColumns extends VersionedColumns {
+  segments: number[];
+  status: string[];
 }
 
-export interface StageSummary {
-  counts: Record<StageOutcome, number>;
-  /** `ord` of the rows whose correction moved the start too far (rejected). */
-  movedOrds: number[];
+/** The outcomes of one request of the statement. */
+export interface BatchSummary {
+  counts: Record<BatchOutcome, number>;
+  /** `ord` of the records rejected by the database: `moved` and `too_old`. */
+  rejectedOrds: { moved: number[]; tooOld: number[] };
+}
+
+const epoch = (column: string): string => `timestamptz 'epoch' + ${column} * interval '1 millisecond'`;
+
+/** One input column: its name in the statement, its array type, and how a batch's values are written. */
+interface Column<C> {
+  name: string;
+  type: string;
+  literal(columns: C): string;
+}
+
+const COMMON: ReadonlyArray<Column<VersionedColumns>> = [
+  { name: 'request', type: 'int[]', literal: (c) => numberArray(c.request) },
+  { name: 'ord', type: 'int[]', literal: (c) => numberArray(c.ord) },
+  { name: 'record_id', type: 'text[]', literal: (c) => textArray(c.recordId) },
+  { name: 'version', type: 'int[]', literal: (c) => numberArray(c.version) },
+  { name: 'trunk_id', type: 'bigint[]', literal: (c) => bigintArray(c.trunkRowId) },
+  { name: 'customer_id', type: 'bigint[]', literal: (c) => bigintArray(c.customerId) },
+  { name: 'started_ms', type: 'bigint[]', literal: (c) => numberArray(c.startedMs) },
+  { name: 'outbound', type: 'boolean[]', literal: (c) => booleanArray(c.outbound) },
+  { name: 'cost', type: 'numeric[]', literal: (c) => decimalArray(c.cost) },
+  { name: 'from_number', type: 'text[]', literal: (c) => textArray(c.from) },
+  { name: 'to_number', type: 'text[]', literal: (c) => textArray(c.to) },
+];
+// $1 is the time that decides what is late and which month is current; the columns follow.
+const NOW = '$1';
+const RECORD_IDS = '$4::text[]';
+
+/** `unnest($2::int[], …) AS u(request, …)` over the common columns and the kind's own. */
+const unnestAll = (own: ReadonlyArray<{ name: string; type: string }>): string => {
+  const all = [...COMMON, ...own];
+  return `unnest(${all.map((c, i) => `$${i + 2}::${c.type}`).join(', ')}) AS u(${all.map((c) => c.name).join(', ')})`;
+};
+
+interface KindSql<C extends VersionedColumns> {
+  kind: 'c' | 'm';
+  own: ReadonlyArray<Column<C>>;
+  /** The batch: the common columns (started_at, ok, billable_seconds included) plus the raw table's own. */
+  batch: string;
+  /** INSERT of the accepted and corrected versions into the raw table, from `decided`. */
+  rawInsert: string;
+}
+
+const CALL_COLUMNS: ReadonlyArray<Column<CallColumns>> = [
+  { name: 'answered_ms', type: 'bigint[]', literal: (c) => numberArray(c.answeredMs) },
+  { name: 'ended_ms', type: 'bigint[]', literal: (c) => numberArray(c.endedMs) },
+  { name: 'billable_seconds', type: 'int[]', literal: (c) => numberArray(c.billableSeconds) },
+  { name: 'sip_code', type: 'smallint[]', literal: (c) => numberArray(c.sipCode) },
+];
+
+const CALLS: KindSql<CallColumns> = {
+  kind: 'c',
+  own: CALL_COLUMNS,
+  batch: `SELECT *, ${CALL_OK_SQL} AS ok FROM (
+      SELECT request, ord, record_id, version, trunk_id, customer_id, ${epoch('started_ms')} AS started_at, outbound, billable_seconds, cost,
+        from_number, to_number, ${epoch('answered_ms')} AS answered_at, ${epoch('ended_ms')} AS ended_at, sip_code
+      FROM ${unnestAll(CALL_COLUMNS)}) calls`,
+  rawInsert: `INSERT INTO usage_calls (call_id, version, trunk_id, customer_id, outbound, started_at, answered_at, ended_at,
+      billable_seconds, sip_code, cost, from_number, to_number)
+    SELECT record_id, version, trunk_id, customer_id, outbound, started_at, answered_at, ended_at,
+      billable_seconds, sip_code, cost, from_number, to_number
+    FROM decided WHERE outcome IN ('accepted', 'corrected') RETURNING 1`,
+};
+
+const MESSAGE_COLUMNS: ReadonlyArray<Column<MessageColumns>> = [
+  { name: 'segments', type: 'int[]', literal: (c) => numberArray(c.segments) },
+  { name: 'status', type: 'text[]', literal: (c) => textArray(c.status) },
+];
+
+const MESSAGES: KindSql<MessageColumns> = {
+  kind: 'm',
+  own: MESSAGE_COLUMNS,
+  batch: `SELECT request, ord, record_id, version, trunk_id, customer_id, ${epoch('started_ms')} AS started_at, outbound, ${MESSAGE_OK_SQL} AS ok,
+      0 AS billable_seconds, cost, from_number, to_number, segments, status
+    FROM ${unnestAll(MESSAGE_COLUMNS)}`,
+  rawInsert: `INSERT INTO usage_messages (message_id, version, trunk_id, customer_id, outbound, sent_at, segments, status, cost, from_number, to_number)
+    SELECT record_id, version, trunk_id, customer_id, outbound, started_at, segments, status, cost, from_number, to_number
+    FROM decided WHERE outcome IN ('accepted', 'corrected') RETURNING 1`,
+};
+
+const VERSION_FIELDS = ['version', 'trunk_id', 'customer_id', 'started_at', 'outbound', 'ok', 'billable_seconds', 'cost'] as const;
+
+/**
+ * `WHERE (SELECT count(*) FROM step) >= 0`: a condition that does not depend on the row, so
+ * PostgreSQL evaluates it once, before the first row, and that runs `step` to completion first.
+ * The order of the steps is therefore the order of their locks (docs/usage.md "Lock order").
+ */
+const fence = (...steps: string[]): string => steps.map((s) => `(SELECT count(*) FROM ${s}) >= 0`).join(' AND ');
+
+function statement<C extends VersionedColumns>(k: KindSql<C>): string {
+  return `WITH batch AS MATERIALIZED (${k.batch}),
+  retention AS MATERIALIZED (SELECT (SELECT pruned_through FROM usage_retention) AS pruned_through),
+  prior AS MATERIALIZED (
+    SELECT v.record_id, ${VERSION_FIELDS.map((f) => `v.${f}`).join(', ')}
+    FROM usage_record_versions v WHERE v.kind = '${k.kind}' AND v.record_id = ANY(${RECORD_IDS})
+    ORDER BY v.record_id FOR UPDATE),
+  decided AS MATERIALIZED (
+    SELECT b.*, ${VERSION_FIELDS.map((f) => `p.${f} AS old_${f}`).join(', ')},
+      CASE WHEN r.pruned_through IS NOT NULL AND b.started_at < (r.pruned_through + 1)::timestamp AT TIME ZONE 'UTC' THEN 'too_old'
+        WHEN p.version IS NULL THEN 'accepted'
+        WHEN b.version > p.version AND abs(extract(epoch FROM b.started_at - p.started_at)) > ${MAX_START_MOVE_SECONDS} THEN 'moved'
+        WHEN b.version > p.version THEN 'corrected'
+        WHEN b.version = p.version THEN 'duplicate'
+        ELSE 'stale' END AS outcome
+    FROM batch b CROSS JOIN retention r LEFT JOIN prior p ON p.record_id = b.record_id
+    WHERE ${fence('prior')}),
+  claimed AS (
+    INSERT INTO usage_record_versions (kind, record_id, ${VERSION_FIELDS.join(', ')})
+    SELECT '${k.kind}', record_id, ${VERSION_FIELDS.join(', ')} FROM decided WHERE outcome = 'accepted' ORDER BY record_id
+    RETURNING 1),
+  superseded AS (
+    UPDATE usage_record_versions v SET ${VERSION_FIELDS.map((f) => `${f} = d.${f}`).join(', ')}
+    FROM decided d WHERE d.outcome = 'corrected' AND v.kind = '${k.kind}' AND v.record_id = d.record_id
+    RETURNING 1),
+  raw AS (${k.rawInsert}),
+  contributions AS (
+    SELECT '${k.kind}'::"char" AS kind, trunk_id, customer_id, started_at, outbound, ok, billable_seconds, cost, 1 AS sign
+    FROM decided WHERE outcome IN ('accepted', 'corrected')
+    UNION ALL
+    SELECT '${k.kind}', old_trunk_id, old_customer_id, old_started_at, old_outbound, old_ok, old_billable_seconds, old_cost, -1
+    FROM decided WHERE outcome = 'corrected'),
+  ${rollupSteps({ contributions: 'contributions', nowParam: NOW, after: fence('claimed', 'superseded', 'raw'), fence })}
+  SELECT request, outcome, count(*)::int AS n, array_agg(ord) FILTER (WHERE outcome IN ('moved', 'too_old')) AS ords
+  FROM decided WHERE ${fence('month_to_date')} GROUP BY request, outcome`;
+}
+
+const CALLS_SQL = statement(CALLS);
+const MESSAGES_SQL = statement(MESSAGES);
+
+const params = <C extends VersionedColumns>(k: KindSql<C>, columns: C, nowIso: string): string[] => [
+  nowIso,
+  ...COMMON.map((c) => c.literal(columns)),
+  ...k.own.map((c) => c.literal(columns)),
+];
+
+// A concurrent request committed one of these ids after this statement's snapshot; the next
+// attempt sees it. Each attempt that fails this way found one more committed id, so a few suffice.
+const ATTEMPTS = 5;
+
+async function applyBatch(db: Queryable, name: string, text: string, values: unknown[], requests: number): Promise<BatchSummary[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { rows } = await db.query<{ request: number; outcome: BatchOutcome; n: number; ords: number[] | null }>({ name, text, values });
+      const summaries = Array.from({ length: requests }, (): BatchSummary => ({
+        counts: { accepted: 0, corrected: 0, duplicate: 0, stale: 0, moved: 0, too_old: 0 },
+        rejectedOrds: { moved: [], tooOld: [] },
+      }));
+      for (const row of rows) {
+        const summary = summaries[row.request]!;
+        summary.counts[row.outcome] = row.n;
+        if (row.outcome === 'moved') summary.rejectedOrds.moved = row.ords ?? [];
+        if (row.outcome === 'too_old') summary.rejectedOrds.tooOld = row.ords ?? [];
+      }
+      return summaries;
+    } catch (error) {
+      const raced = hasPgCode(error, PG_ERROR.uniqueViolation) && (error as { constraint?: string }).constraint === 'usage_record_versions_pkey';
+      if (!raced || attempt >= ATTEMPTS) throw error;
+    }
+  }
 }
 
 /**
- * Classifies the staged batch and records accepted and corrected versions (registry and raw).
- * An id can vanish between the two steps only if retention forgets it at that moment; such a row
- * is classified again.
+ * Applies the call records of `requests` requests (one record per id: the caller keeps the highest
+ * version of each) and commits them; returns each request's outcomes.
  */
-export async function applyStagedVersions(tx: PoolClient, raw: 'calls' | 'messages', stagedCount: number): Promise<StageSummary> {
-  let undecided = stagedCount;
-  for (let attempt = 0; undecided > 0; attempt++) {
-    if (attempt >= 3) throw new Error('usage records could not be classified');
-    undecided -= await classifyOnce(tx);
-  }
-  await tx.query(
-    `UPDATE usage_record_versions v SET version = s.version, trunk_id = s.trunk_id, customer_id = s.customer_id,
-       started_at = s.started_at, outbound = s.outbound, ok = s.ok, billable_seconds = s.billable_seconds, cost = s.cost
-     FROM usage_stage s WHERE s.outcome = 'corrected' AND v.kind = s.kind AND v.record_id = s.record_id`,
-  );
-  await tx.query(
-    raw === 'calls'
-      ? `INSERT INTO usage_calls (call_id, version, trunk_id, customer_id, outbound, started_at, answered_at, ended_at,
-           billable_seconds, sip_code, cost, from_number, to_number)
-         SELECT record_id, version, trunk_id, customer_id, outbound, started_at, answered_at, ended_at,
-           billable_seconds, sip_code, cost, from_number, to_number
-         FROM usage_stage WHERE outcome IN ('accepted', 'corrected')`
-      : `INSERT INTO usage_messages (message_id, version, trunk_id, customer_id, outbound, sent_at, segments, status, cost, from_number, to_number)
-         SELECT record_id, version, trunk_id, customer_id, outbound, started_at, segments, status, cost, from_number, to_number
-         FROM usage_stage WHERE outcome IN ('accepted', 'corrected')`,
-  );
-  const { rows } = await tx.query<{ outcome: StageOutcome; n: number; ords: number[] | null }>(
-    `SELECT outcome, count(*)::int AS n, array_agg(ord) FILTER (WHERE outcome = 'moved') AS ords FROM usage_stage GROUP BY outcome`,
-  );
-  const counts: Record<StageOutcome, number> = { accepted: 0, corrected: 0, duplicate: 0, stale: 0, moved: 0 };
-  let movedOrds: number[] = [];
-  for (const row of rows) {
-    counts[row.outcome] = row.n;
-    if (row.ords) movedOrds = row.ords;
-  }
-  return { counts, movedOrds };
+export function applyCallBatch(db: Queryable, columns: CallColumns, requests: number, nowIso: string): Promise<BatchSummary[]> {
+  return applyBatch(db, 'usage-calls', CALLS_SQL, params(CALLS, columns, nowIso), requests);
+}
+
+/** Applies the message records of `requests` requests (one per id) and commits them. */
+export function applyMessageBatch(db: Queryable, columns: MessageColumns, requests: number, nowIso: string): Promise<BatchSummary[]> {
+  return applyBatch(db, 'usage-messages', MESSAGES_SQL, params(MESSAGES, columns, nowIso), requests);
 }

@@ -1,62 +1,72 @@
 import type { PoolClient, Queryable } from '../db/pool.js';
-import { addedFigures, allZero, FIGURE_LIST, summedFigures } from './usage-figures.js';
+import { addedFigures, allZero, FIGURE_LIST, summedColumns, summedFigures } from './usage-figures.js';
 
 /**
- * Incremental roll-ups (docs/usage.md "Roll-ups"). A staged batch, once classified
- * (usage-records.ts), moves each roll-up by its signed contributions: + the new version of every
+ * Incremental roll-ups (docs/usage.md "Roll-ups"). A request's records, once classified
+ * (usage-records.ts), move each roll-up by their signed contributions: + the new version of every
  * accepted or corrected record, − the old version of every corrected one. The work is
- * O(batch): one grouped upsert per level, never a read of history.
+ * O(request): one grouped upsert per level, each level's deltas summed from the level below
+ * (hours → days → months), never a read of history.
  *
  * Lock order, the same in every transaction: usage_record_versions (by id) → usage_trunk_hours →
  * usage_customer_days → usage_late_days → usage_customer_months → customers, each statement in key
- * order. Concurrent batches touching the same rows queue on them and never deadlock; an
+ * order. Concurrent requests touching the same rows queue on them and never deadlock; an
  * ON CONFLICT DO UPDATE adds to the committed value, so no update is lost.
  *
  * A row's `revision` moves only when its figures do; `usage_late_days` records each customer-day
  * that changed after it had ended.
  */
 
-const CONTRIBUTIONS = `
-  SELECT kind, trunk_id, customer_id, started_at, outbound, ok, billable_seconds, cost, 1 AS sign
-  FROM usage_stage WHERE outcome IN ('accepted', 'corrected')
-  UNION ALL
-  SELECT kind, old_trunk_id, old_customer_id, old_started_at, old_outbound, old_ok, old_billable_seconds, old_cost, -1
-  FROM usage_stage WHERE outcome = 'corrected'`;
-
 const UTC_DAY = (column: string) => `(${column} AT TIME ZONE 'UTC')::date`;
 const UTC_MONTH = (column: string) => `date_trunc('month', ${column} AT TIME ZONE 'UTC')::date`;
 
-/** Applies the staged batch's contributions to every level; `nowIso` decides what is late. */
-export async function applyStagedRollups(tx: PoolClient, nowIso: string): Promise<void> {
-  await tx.query(
-    `WITH c AS (${CONTRIBUTIONS}),
-     d AS (SELECT trunk_id, customer_id, date_trunc('hour', started_at, 'UTC') AS hour, ${summedFigures('c.')} FROM c GROUP BY 1, 2, 3)
-     INSERT INTO usage_trunk_hours AS t (trunk_id, hour, customer_id, ${FIGURE_LIST})
-     SELECT trunk_id, hour, customer_id, ${FIGURE_LIST} FROM d WHERE NOT (${allZero('d.')}) ORDER BY trunk_id, hour
-     ON CONFLICT (trunk_id, hour) DO UPDATE SET ${addedFigures('t')}, revision = t.revision + 1, updated_at = now()`,
-  );
-  const { rows: days } = await tx.query<{ customer_id: string; day: string }>(
-    `WITH c AS (${CONTRIBUTIONS}),
-     d AS (SELECT customer_id, ${UTC_DAY('started_at')} AS day, ${summedFigures('c.')} FROM c GROUP BY 1, 2)
-     INSERT INTO usage_customer_days AS t (customer_id, day, ${FIGURE_LIST})
-     SELECT customer_id, day, ${FIGURE_LIST} FROM d WHERE NOT (${allZero('d.')}) ORDER BY customer_id, day
-     ON CONFLICT (customer_id, day) DO UPDATE SET ${addedFigures('t')}, revision = t.revision + 1, updated_at = now()
-     RETURNING customer_id, to_char(day, 'YYYY-MM-DD') AS day`,
-  );
-  await markLateDays(tx, days, nowIso);
-  await tx.query(
-    `WITH c AS (${CONTRIBUTIONS}),
-     d AS (SELECT customer_id, ${UTC_MONTH('started_at')} AS month, ${summedFigures('c.')} FROM c GROUP BY 1, 2)
-     INSERT INTO usage_customer_months AS t (customer_id, month, ${FIGURE_LIST})
-     SELECT customer_id, month, ${FIGURE_LIST} FROM d WHERE NOT (${allZero('d.')}) ORDER BY customer_id, month
-     ON CONFLICT (customer_id, month) DO UPDATE SET ${addedFigures('t')}, revision = t.revision + 1, updated_at = now()`,
-  );
-  await setMonthToDate(
-    tx,
-    `SELECT customer_id FROM usage_stage WHERE outcome IN ('accepted', 'corrected')
-     UNION SELECT old_customer_id FROM usage_stage WHERE outcome = 'corrected'`,
-    [nowIso],
-  );
+export interface RollupStepsOptions {
+  /** The CTE of signed contributions: kind, trunk_id, customer_id, started_at, outbound, ok, billable_seconds, cost, sign. */
+  contributions: string;
+  /** The parameter holding the time that decides what is late and which month is current. */
+  nowParam: string;
+  /** A condition that holds once the steps that must come first have run (see usage-records.ts `fence`). */
+  after: string;
+  /** Builds such a condition from CTE names. */
+  fence(...steps: string[]): string;
+}
+
+/**
+ * The roll-up steps of the ingest statement, as CTEs (the last one is `month_to_date`): each
+ * level's upsert starts once the level before it has finished, so the lock order above holds.
+ * `customers.mtd_spend`/`mtd_minutes` are set from the current month's row whenever the request
+ * changed it, from the value the upsert returns (the latest committed one plus ours).
+ */
+export function rollupSteps(o: RollupStepsOptions): string {
+  // A delta that changes no figure is not written, so `revision` moves only with the figures.
+  const upsert = (table: string, key: string, columns: string, deltas: string, after: string, returning: string) =>
+    `INSERT INTO ${table} AS t (${columns}, ${FIGURE_LIST})
+    SELECT ${columns}, ${FIGURE_LIST} FROM ${deltas} d WHERE NOT (${allZero('d.')}) AND ${after}
+    ORDER BY ${key}
+    ON CONFLICT (${key}) DO UPDATE SET ${addedFigures('t')}, revision = t.revision + 1, updated_at = now()
+    RETURNING ${returning}`;
+  return `hour_deltas AS MATERIALIZED (
+    SELECT trunk_id, hour, customer_id, ${summedFigures('c.')}
+    FROM (SELECT *, date_trunc('hour', started_at, 'UTC') AS hour FROM ${o.contributions}) c GROUP BY trunk_id, hour, customer_id),
+  hours AS (${upsert('usage_trunk_hours', 'trunk_id, hour', 'trunk_id, hour, customer_id', 'hour_deltas', o.after, '1')}),
+  day_deltas AS MATERIALIZED (SELECT customer_id, ${UTC_DAY('hour')} AS day, ${summedColumns()} FROM hour_deltas GROUP BY 1, 2),
+  days AS (${upsert('usage_customer_days', 'customer_id, day', 'customer_id, day', 'day_deltas', o.fence('hours'), 'customer_id, day')}),
+  late_days AS (
+    INSERT INTO usage_late_days AS l (customer_id, day)
+    SELECT customer_id, day FROM days WHERE day < ${UTC_DAY(`${o.nowParam}::timestamptz`)} ORDER BY customer_id, day
+    ON CONFLICT (customer_id, day) DO UPDATE SET changes = l.changes + 1, last_changed_at = now()
+    RETURNING 1),
+  month_deltas AS (SELECT customer_id, date_trunc('month', day::timestamp)::date AS month, ${summedColumns()} FROM day_deltas GROUP BY 1, 2),
+  months AS (${upsert('usage_customer_months', 'customer_id, month', 'customer_id, month', 'month_deltas', o.fence('late_days'), 'customer_id, month, spend, billable_seconds')}),
+  to_date AS (
+    SELECT c.id, round(m.spend, 2) AS spend, m.billable_seconds / 60 AS minutes
+    FROM months m JOIN customers c ON c.id = m.customer_id
+    WHERE m.month = ${UTC_MONTH(`${o.nowParam}::timestamptz`)}
+    ORDER BY c.id FOR NO KEY UPDATE OF c),
+  month_to_date AS (
+    UPDATE customers c SET mtd_spend = d.spend, mtd_minutes = d.minutes
+    FROM to_date d WHERE c.id = d.id AND (c.mtd_spend, c.mtd_minutes) IS DISTINCT FROM (d.spend, d.minutes)
+    RETURNING 1)`;
 }
 
 /** Records the customer-days that changed although they had already ended at `nowIso`. */

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { describeSensitive, findSensitiveText } from '../domain/outgoing-guard.js';
+
 /**
  * The usage records WARP's switches and messaging platform post (PRODUCT.md "Usage records";
  * docs/usage.md "Validation"). Each record is parsed on its own: a bad one is rejected with its
@@ -115,6 +117,18 @@ const idOf = (input: unknown, key: string): string | null => {
   return typeof value === 'string' ? value.slice(0, 128) : null;
 };
 
+/**
+ * Record ids are the only free text a usage record stores (every other field has a fixed shape),
+ * so they are what the outgoing guard's card-number and API-key rules apply to here (the HTTP
+ * layer's scan of the whole body is skipped for usage: nothing of a record is sent to HubSpot as
+ * such). A refused id is not echoed back.
+ */
+function sensitiveId(field: string, value: string): Parsed<never> | undefined {
+  const kind = findSensitiveText(value);
+  if (!kind) return undefined;
+  return { ok: false, id: null, errors: [{ code: 'sensitive_value', field, message: `${field} looks like ${describeSensitive(kind)}, which is never stored` }] };
+}
+
 const CALL_REASONS = { billableSeconds: 'negative_duration', cost: 'invalid_cost', currency: 'unsupported_currency' };
 const MESSAGE_REASONS = { cost: 'invalid_cost', currency: 'unsupported_currency' };
 
@@ -122,6 +136,8 @@ export function parseCall(input: unknown): Parsed<CallRecord> {
   const result = callSchema.safeParse(input);
   if (!result.success) return { ok: false, id: idOf(input, 'callId'), errors: reasons(result.error.issues, input, CALL_REASONS) };
   const r = result.data;
+  const sensitive = sensitiveId('callId', r.callId);
+  if (sensitive) return sensitive;
   const startedAtMs = Date.parse(r.startedAt);
   const answeredAtMs = r.answeredAt ? Date.parse(r.answeredAt) : null;
   const endedAtMs = Date.parse(r.endedAt);
@@ -159,6 +175,8 @@ export function parseMessage(input: unknown): Parsed<MessageRecord> {
   const result = messageSchema.safeParse(input);
   if (!result.success) return { ok: false, id: idOf(input, 'messageId'), errors: reasons(result.error.issues, input, MESSAGE_REASONS) };
   const r = result.data;
+  const sensitive = sensitiveId('messageId', r.messageId);
+  if (sensitive) return sensitive;
   return {
     ok: true,
     value: {

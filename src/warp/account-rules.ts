@@ -61,9 +61,10 @@ export interface CreditLimitEffect {
 /**
  * Re-evaluates the account's spend against its credit limit: at or above it, active trunks become
  * `limited`; a higher limit (or none) restores the trunks this rule limited. A change of trunks is
- * one "credit limit changed" timeline entry.
+ * one timeline entry: "credit limit changed" when the limit moved, "spend limit reached" / "spend
+ * below limit" when usage moved spend (`cause: 'spend'`, the usage schedules).
  */
-export function applyCreditLimit(deps: WarpDeps, ban: string): Promise<Result<CreditLimitEffect>> {
+export function applyCreditLimit(deps: WarpDeps, ban: string, cause: 'credit_limit' | 'spend' = 'credit_limit'): Promise<Result<CreditLimitEffect>> {
   return customerCommand(deps, ban, async (tx, customerId) => {
     const account = (await findAccount(tx, customerId))!;
     const reached = account.creditLimit !== null && account.mtdSpend >= account.creditLimit;
@@ -78,7 +79,8 @@ export function applyCreditLimit(deps: WarpDeps, ban: string): Promise<Result<Cr
     }
     if (limited + restored > 0) {
       const fields = { credit_limit: account.creditLimit, mtd_spend: account.mtdSpend, trunks_limited: limited, trunks_restored: restored };
-      await enqueue(tx, [await eventChange(tx, customerId, { kind: 'credit_limit_changed', fields })]);
+      const kind = cause === 'credit_limit' ? 'credit_limit_changed' : limited > 0 ? 'spend_limit_reached' : 'spend_below_limit';
+      await enqueue(tx, [await eventChange(tx, customerId, { kind, fields })]);
     }
     return ok({ limited, restored });
   });

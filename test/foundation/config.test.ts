@@ -67,7 +67,7 @@ describe('loadConfig', () => {
 
   it('times each schedule from its setting, with the catalogue default when unset or empty', () => {
     const config = loadConfig({ SCHEDULE_RETENTION_CRON: ' */5 * * * * ', SCHEDULE_CUSTOMER_RECONCILE_CRON: '' });
-    expect(config.schedules.cron).toEqual({ 'customer-reconcile': '30 1 * * *', retention: '*/5 * * * *', 'ops-sample': '* * * * *' });
+    expect(config.schedules.cron).toMatchObject({ 'customer-reconcile': '30 1 * * *', retention: '*/5 * * * *', 'usage-live': '*/5 * * * *', 'usage-daily': '15 0 * * *', 'ops-sample': '* * * * *' });
     expect(config.schedules.retentionDays).toBe(30);
   });
 

@@ -2,13 +2,17 @@ import { once } from 'node:events';
 
 import pg from 'pg';
 
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 
 import { migrate, readMigrations } from '../../src/db/migrate.js';
 import { ensureDatabase } from '../../src/db/embedded.js';
 import { createPool } from '../../src/db/pool.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { freePort, runTs, startTs, waitForOutput } from '../support/process.js';
+
+// These tests start the service or the CLI as processes (tsx compiles on start): on a busy
+// 2-core machine one start can take tens of seconds, more than the suite's default 30 s per test.
+vi.setConfig({ testTimeout: 180_000 });
 
 let db: TestDatabase;
 beforeAll(async () => {

@@ -1,9 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { createApiKey } from '../../src/store/api-keys.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { runTs } from '../support/process.js';
 import { startTestService, type TestService } from '../support/service.js';
+
+// These tests start the service or the CLI as processes (tsx compiles on start): on a busy
+// 2-core machine one start can take tens of seconds, more than the suite's default 30 s per test.
+vi.setConfig({ testTimeout: 180_000 });
 
 describe('schedules API and CLI', () => {
   let db: TestDatabase;
@@ -33,6 +37,9 @@ describe('schedules API and CLI', () => {
     expect(schedules.map((s) => [s['name'], s['cron'], s['setting'], s['status'], s['lastRun']])).toEqual([
       ['customer-reconcile', '30 1 * * *', 'SCHEDULE_CUSTOMER_RECONCILE_CRON', 'never_run', null],
       ['retention', '15 3 * * *', 'SCHEDULE_RETENTION_CRON', 'never_run', null],
+      ['usage-live', '*/5 * * * *', 'SCHEDULE_USAGE_LIVE_CRON', 'never_run', null],
+      ['usage-hourly', '5 * * * *', 'SCHEDULE_USAGE_HOURLY_CRON', 'never_run', null],
+      ['usage-daily', '15 0 * * *', 'SCHEDULE_USAGE_DAILY_CRON', 'never_run', null],
       ['ops-sample', '* * * * *', 'SCHEDULE_OPS_SAMPLE_CRON', 'never_run', null],
     ]);
     const next = new Date(schedules[1]!['nextRunAt'] as string);
@@ -66,7 +73,7 @@ describe('schedules API and CLI', () => {
   it('answers 404 for runs of an unknown schedule', async () => {
     const { status, body } = await get('/schedules/runs?name=monthly-invoices');
     expect(status).toBe(404);
-    expect(body).toEqual({ error: { code: 'not_found', message: 'No schedule named "monthly-invoices" (known: customer-reconcile, retention, ops-sample)' } });
+    expect(body).toEqual({ error: { code: 'not_found', message: 'No schedule named "monthly-invoices" (known: customer-reconcile, retention, usage-live, usage-hourly, usage-daily, ops-sample)' } });
   });
 
   it.each([

@@ -11,7 +11,7 @@ export interface RunResult {
 }
 
 /** Runs a TypeScript entry point of the project (as `npm start`/`npm run cli` do) to completion. */
-export function runTs(entry: string, args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<RunResult> {
+export function runTs(entry: string, args: string[], env: Record<string, string>, timeoutMs = 90_000): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = startTs(entry, args, env);
     let stdout = '';
@@ -38,7 +38,7 @@ export function startTs(entry: string, args: string[], env: Record<string, strin
 }
 
 /** Resolves with the accumulated output once `pattern` appears on stdout. */
-export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 90_000): Promise<string> {
   return new Promise((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`timed out waiting for ${String(pattern)}; got: ${seen}`)), timeoutMs);

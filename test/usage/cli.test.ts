@@ -2,12 +2,16 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { generateMonth } from '../../src/usage/generate.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { runTs } from '../support/process.js';
 import { callRecord, createUsageCustomer, type UsageCustomer } from './fixtures.js';
+
+// These tests start the service or the CLI as processes (tsx compiles on start): on a busy
+// 2-core machine one start can take tens of seconds, more than the suite's default 30 s per test.
+vi.setConfig({ testTimeout: 180_000 });
 
 let db: TestDatabase;
 let dir: string;

@@ -92,6 +92,36 @@ describe('outcomes', () => {
     expect(body.rejected[1]!.id).toBe(bad[1]!['callId' as never]);
   });
 
+  it('rejects a record whose id looks like a card number or an API key on its own, without echoing it', async () => {
+    const trunkId = customer.trunks[1]!.trunkId;
+    // Card-like amounts and E.164 numbers are values of a fixed shape, not free text: accepted.
+    const records = [
+      callRecord(trunkId, { callId: 'call-4111-1111-1111-1111' }),
+      callRecord(trunkId, { callId: 'whk_AbCdEfGhIjKlMnOp' }),
+      callRecord(trunkId, { cost: '411111111111.1111', from: '+441111111111111' }),
+    ];
+    const res = await postCalls(records);
+    expect(res.statusCode).toBe(200);
+    const body = res.json<{ accepted: number; rejected: Array<{ index: number; id: string | null; errors: Array<{ code: string; field: string }> }> }>();
+    expect(body.accepted).toBe(1);
+    expect(body.rejected.map((r) => [r.index, r.id, r.errors[0]!.code, r.errors[0]!.field])).toEqual([
+      [0, null, 'sensitive_value', 'callId'],
+      [1, null, 'sensitive_value', 'callId'],
+    ]);
+    expect(res.body).not.toContain('4111-1111');
+    expect(res.body).not.toContain('whk_');
+  });
+
+  it('refuses the request when a record holds a NUL or an unpaired surrogate, anywhere', async () => {
+    const trunkId = customer.trunks[1]!.trunkId;
+    for (const record of [callRecord(trunkId, { callId: 'a\u0000b' }), { ...callRecord(trunkId), extra: 'half \ud800' }]) {
+      const res = await postCalls([callRecord(trunkId), record]);
+      expect([res.statusCode, res.json<{ error: { code: string } }>().error.code]).toEqual([400, 'invalid_value']);
+    }
+    // The same characters, escaped as text, are ordinary: `\\u0000` is a backslash and "u0000".
+    expect((await postCalls([callRecord(trunkId, { callId: 'a\\u0000b' })])).json()).toMatchObject({ accepted: 1 });
+  });
+
   it('answers 400 when nothing is usable, 413 over 10,000 records, 400 for malformed JSON', async () => {
     const all = await postCalls([callRecord('trunk_nope'), { callId: 'x' }]);
     expect(all.statusCode).toBe(400);

@@ -2,8 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import { createPool, type Pool } from '../../src/db/pool.js';
-import { type IngestDeps, type IngestResult, ingestCalls, ingestMessages, ingestSamples } from '../../src/usage/ingest.js';
-import { createPartitionKeeper } from '../../src/usage/partitions.js';
+import { createIngestDeps, type IngestDeps, type IngestResult, ingestCalls, ingestMessages, ingestSamples } from '../../src/usage/ingest.js';
 import { recomputeRange } from '../../src/usage/recompute.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createUsageCustomer, type UsageCustomer } from './fixtures.js';
@@ -11,21 +10,24 @@ import { actualRollups, currentVersions, expectedRollups, type ModelRecord } fro
 
 /**
  * Random streams of usage (duplicates, corrections, stale versions, any order, records for any
- * of the last ten days) are ingested concurrently by several workers over separate connections;
- * afterwards every roll-up level equals a recomputation from the current records, recompute
- * changes nothing, and month-to-date spend is the current month's. USAGE_PROPERTY_RUNS=200 for a
- * longer run (default 12 keeps `npm test` quick).
+ * of the last ten days) are ingested concurrently by several workers over separate connections,
+ * as four service instances (each merges its workers' concurrent requests into shared
+ * statements, and the instances' statements race each other); afterwards every roll-up level equals a
+ * recomputation from the current records, recompute changes nothing, and month-to-date spend is
+ * the current month's. USAGE_PROPERTY_RUNS=200 for a longer run (default 12 keeps `npm test` quick).
  */
 
 const RUNS = Number(process.env['USAGE_PROPERTY_RUNS'] ?? 12);
-const WORKERS = 4;
+const WORKERS = 8;
+// Each instance runs one statement at a time, so the requests of its two workers are often merged.
+const INSTANCES = 4;
 const NOW = Date.parse('2026-12-01T20:00:00Z');
 const HOUR = 3_600_000;
 
 let db: TestDatabase;
 let pool: Pool;
 let customers: UsageCustomer[];
-let deps: IngestDeps;
+let instances: IngestDeps[];
 const trunkIndexOf = new Map<string, number>();
 const customerIndexOf = new Map<string, number>();
 
@@ -35,7 +37,7 @@ beforeAll(async () => {
   customers = [await createUsageCustomer(db.pool, 2), await createUsageCustomer(db.pool, 1), await createUsageCustomer(db.pool, 2)];
   customers.flatMap((c) => c.trunks).forEach((t, i) => trunkIndexOf.set(t.id, i));
   customers.forEach((c, i) => customerIndexOf.set(c.customerId, i));
-  deps = { pool, retentionDays: 35, partitions: createPartitionKeeper(pool), now: () => NOW };
+  instances = Array.from({ length: INSTANCES }, () => createIngestDeps({ pool, retentionDays: 35, now: () => NOW, statementsInFlight: 1 }));
 });
 afterAll(async () => {
   await pool?.end();
@@ -143,11 +145,16 @@ it('keeps every roll-up equal to a recomputation from the current records, whate
       const results: IngestResult[] = [];
       await Promise.all(
         Array.from({ length: WORKERS }, async (_, w) => {
-          for (let i = w; i < batches.length; i += WORKERS) {
-            const batch = batches[i]!;
-            const wire = batch.records.map(toWire);
-            results.push(await (batch.kind === 'call' ? ingestCalls(deps, wire) : ingestMessages(deps, wire)));
-            if (i === w && sampleBatch.length > 0) await ingestSamples(deps, shuffle([...sampleBatch, ...sampleBatch.slice(0, 5)], seed + w));
+          const deps = instances[w % INSTANCES]!;
+          const mine = batches.filter((_, i) => i % WORKERS === w);
+          // Two requests at a time, so an instance often has several waiting to be merged.
+          for (let i = 0; i < mine.length; i += 2) {
+            const sent = mine.slice(i, i + 2).map((batch) => {
+              const wire = batch.records.map(toWire);
+              return batch.kind === 'call' ? ingestCalls(deps, wire) : ingestMessages(deps, wire);
+            });
+            results.push(...(await Promise.all(sent)));
+            if (i === 0 && sampleBatch.length > 0) await ingestSamples(deps, shuffle([...sampleBatch, ...sampleBatch.slice(0, 5)], seed + w));
           }
         }),
       );

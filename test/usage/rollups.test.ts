@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { listPartitionDays } from '../../src/store/usage-partitions.js';
-import { type IngestDeps, ingestCalls, ingestMessages, ingestSamples } from '../../src/usage/ingest.js';
-import { createPartitionKeeper } from '../../src/usage/partitions.js';
+import { createIngestDeps, type IngestDeps, ingestCalls, ingestMessages, ingestSamples } from '../../src/usage/ingest.js';
 import { recomputeRange } from '../../src/usage/recompute.js';
 import { pruneRawUsage } from '../../src/usage/retention.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -21,7 +20,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   pool = createPool(db.url, 4);
   customer = await createUsageCustomer(db.pool, 1, 10);
-  deps = { pool, retentionDays: 35, partitions: createPartitionKeeper(pool), now: () => NOW };
+  deps = createIngestDeps({ pool, retentionDays: 35, now: () => NOW });
 });
 afterAll(async () => {
   await pool?.end();
@@ -89,6 +88,51 @@ describe('incremental roll-ups', () => {
     });
     const { rows } = await pool.query<{ peak_active_calls: number }>(`SELECT peak_active_calls FROM usage_trunk_hours WHERE trunk_id = $1 AND hour = '2026-11-20T10:00:00Z'`, [customer.trunks[0]!.id]);
     expect(rows[0]!.peak_active_calls).toBe(9);
+  });
+});
+
+describe('merged requests', () => {
+  const until = async (condition: () => Promise<boolean> | boolean): Promise<void> => {
+    for (let waited = 0; !(await condition()); waited += 20) {
+      if (waited > 10_000) throw new Error('condition not reached');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+
+  it('commits the requests that waited for a statement together, each with its own outcomes', async () => {
+    const merged = createIngestDeps({ pool, retentionDays: 35, now: () => NOW, statementsInFlight: 1 });
+    const at = (minute: number) => `2026-11-16T06:${String(minute).padStart(2, '0')}:00Z`;
+    const blocker = await pool.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE usage_customer_months IN SHARE MODE');
+    const first = ingestCalls(merged, [call({ callId: 'merge-0', startedAt: at(0), cost: '1.00' })]);
+    await until(async () => (await db.pool.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`)).rowCount === 1);
+    // Waiting behind `first`, in this order: the same new id in three requests (v1, v2, v1 again), and a resend.
+    const requests = [
+      [call({ callId: 'merge-x', startedAt: at(1), cost: '2.00' }), call({ callId: 'merge-b', startedAt: at(2), cost: '3.00' })],
+      [call({ callId: 'merge-x', version: 2, startedAt: at(1), cost: '2.50' }), call({ callId: 'merge-c', startedAt: at(3), cost: '4.00' })],
+      [call({ callId: 'merge-x', startedAt: at(1), cost: '2.00' }), call({ callId: 'merge-b', startedAt: at(2), cost: '3.00' })],
+    ];
+    const answers = [];
+    for (const records of requests) {
+      answers.push(ingestCalls(merged, records));
+      await until(() => merged.calls.waiting() === answers.length);
+    }
+    await blocker.query('COMMIT');
+    blocker.release();
+    expect(await first).toMatchObject({ accepted: 1, duplicates: 0, corrected: 0, stale: 0 });
+    expect(await Promise.all(answers)).toEqual([
+      { accepted: 1, duplicates: 0, corrected: 0, stale: 1, rejected: [] },
+      { accepted: 2, duplicates: 0, corrected: 0, stale: 0, rejected: [] },
+      { accepted: 0, duplicates: 1, corrected: 0, stale: 1, rejected: [] },
+    ]);
+    const { rows } = await pool.query<{ calls: number; spend: string }>(
+      `SELECT calls_attempted::int AS calls, spend::text FROM usage_trunk_hours WHERE trunk_id = $1 AND hour = '2026-11-16T06:00:00Z'`,
+      [customer.trunks[0]!.id],
+    );
+    expect(rows).toEqual([{ calls: 4, spend: '10.50' }]);
+    const versions = await pool.query<{ version: number }>(`SELECT version FROM usage_record_versions WHERE record_id = 'merge-x'`);
+    expect(versions.rows).toEqual([{ version: 2 }]);
   });
 });
 

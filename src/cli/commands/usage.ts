@@ -8,7 +8,7 @@ import { listBilledTrunks } from '../../store/usage-reads.js';
 import { retentionCutoffDay, utcDay } from '../../usage/days.js';
 import { CALL_CSV_COLUMNS, generateMonth, toCsvLine } from '../../usage/generate.js';
 import { formatOf, importCallFile, type ImportSummary } from '../../usage/import-file.js';
-import { createPartitionKeeper } from '../../usage/partitions.js';
+import { createIngestDeps } from '../../usage/ingest.js';
 import { recomputeRange } from '../../usage/recompute.js';
 import { pruneRawUsage } from '../../usage/retention.js';
 import { type CliCommand, type CliContext, UsageError } from '../command.js';
@@ -53,7 +53,7 @@ async function runImport(rest: string[], context: CliContext): Promise<void> {
     bar?.start(100, 0, { accepted: 0, rejected: 0 });
     try {
       return await importCallFile(
-        { pool: db.pool, retentionDays: context.config.usage.rawRetentionDays, partitions: createPartitionKeeper(db.pool) },
+        createIngestDeps({ pool: db.pool, retentionDays: context.config.usage.rawRetentionDays }),
         file,
         {
           format,

@@ -4,9 +4,8 @@ import { z } from 'zod';
 import type { Pool } from '../../db/pool.js';
 import { AppError, badRequest } from '../../lib/errors.js';
 import { utcDay } from '../../usage/days.js';
-import { type IngestDeps, type IngestResult, ingestCalls, ingestMessages, ingestSamples, MAX_RECORDS_PER_REQUEST } from '../../usage/ingest.js';
+import { createIngestDeps, type IngestResult, ingestCalls, ingestMessages, ingestSamples, MAX_RECORDS_PER_REQUEST } from '../../usage/ingest.js';
 import { createUsageMetrics } from '../../usage/metrics.js';
-import { createPartitionKeeper } from '../../usage/partitions.js';
 import { customerUsage, MAX_RANGE_DAYS, rangeDays, trunkUsageReport } from '../../usage/report.js';
 import { getAccount } from '../../warp/accounts.js';
 import { getTrunk } from '../../warp/trunks.js';
@@ -91,12 +90,7 @@ function checkCount(count: number): void {
  * See docs/usage.md for the rules behind every outcome.
  */
 export function usageRoutes(deps: UsageRouteDeps) {
-  const ingest: IngestDeps = {
-    pool: deps.pool,
-    retentionDays: deps.rawRetentionDays,
-    partitions: createPartitionKeeper(deps.pool),
-    metrics: createUsageMetrics(deps.metrics),
-  };
+  const ingest = createIngestDeps({ pool: deps.pool, retentionDays: deps.rawRetentionDays, metrics: createUsageMetrics(deps.metrics) });
   const post = <const Id extends string>(operationId: Id, path: string, what: string, run: (records: unknown[]) => Promise<IngestResult>, body: z.ZodType<unknown[]>) =>
     defineRoute({
       operationId,
@@ -108,6 +102,8 @@ export function usageRoutes(deps: UsageRouteDeps) {
       body,
       bodyLimitBytes: deps.bodyLimitBytes,
       acceptsGzip: true,
+      // Records are never sent to HubSpot as such; their ids are checked one by one (records.ts).
+      checksSensitiveText: true,
       success: { status: 200, description: 'Counts of accepted, duplicate, corrected and stale records, and each rejected one with its reasons', schema: ingestResultView },
       handler: async ({ body: records }) => {
         checkCount(records.length);

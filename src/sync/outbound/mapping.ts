@@ -75,6 +75,10 @@ const HEADLINES: Record<AccountEventKind, (f: AccountEvent['fields']) => string>
   numbers_released: (f) => `Number ${String(f.number)} released.`,
   e911_updated: (f) => `E911 address of ${String(f.number)} updated.`,
   campaign_registered: (f) => `10DLC campaign ${String(f.campaign_id)} registered (${String(f.use_case)}).`,
+  spend_threshold_reached: (f) => `Threshold alert: ${String(f.share_of_limit_pct)} % of the credit limit spent in ${String(f.month)}.`,
+  spend_limit_reached: () => 'Spend reached the credit limit: trunks limited.',
+  spend_below_limit: () => 'Spend is below the credit limit again: limited trunks restored.',
+  first_successful_call: () => 'First successful call.',
 };
 
 /** Marker in every note body, so a retry can find a note an earlier attempt already created. */

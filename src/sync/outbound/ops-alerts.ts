@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/pool.js';
 import { toError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import { insertAlert, recordAlertDelivery } from '../../store/alerts.js';
+import { insertAlert, type OpsAlert, recordAlertDelivery } from '../../store/alerts.js';
 
 /**
  * Tells ops that records were given up on (docs/product-rules.md "Retries and alerts"): the alert is
@@ -22,7 +22,12 @@ export interface AlertSink {
 }
 
 export async function raiseAlert(sink: AlertSink, kind: string, message: string, details: Record<string, unknown>): Promise<void> {
-  const alert = await insertAlert(sink.db, { kind, message, details });
+  await deliverAlert(sink, await insertAlert(sink.db, { kind, message, details }));
+}
+
+/** Logs an alert already recorded (e.g. in the transaction that decided it) and posts it to the webhook. */
+export async function deliverAlert(sink: AlertSink, alert: OpsAlert): Promise<void> {
+  const { kind, message, details } = alert;
   sink.logger.error({ alertId: alert.id, kind, ...details }, message);
   if (!sink.webhookUrl) return;
   let deliveryError: string | null = null;

@@ -13,6 +13,7 @@ import { type AlertSink, raiseAlert } from './ops-alerts.js';
 import type { EntryOutcome, Sender, SendContext, TimelineTemplates } from './send-common.js';
 import { sendEvents } from './send-events.js';
 import { sendCompanies, sendContacts, sendNumbers, sendTrunks } from './send-objects.js';
+import { sendUsageNotes } from './send-usage-notes.js';
 
 /**
  * Outbox workers: any number per process, any number of processes. Each loop claims a leased batch
@@ -61,7 +62,7 @@ export interface OutboxWorkers {
 
 // Companies first: trunks, numbers, contacts and notes need the company's HubSpot id. Trunks
 // before numbers, which are associated with them.
-const TYPE_ORDER: readonly OutboxObjectType[] = ['company', 'contact', 'trunk', 'number', 'event'];
+const TYPE_ORDER: readonly OutboxObjectType[] = ['company', 'contact', 'trunk', 'number', 'event', 'usage_note'];
 
 const SENDERS: Record<OutboxObjectType, Sender> = {
   company: sendCompanies,
@@ -69,6 +70,7 @@ const SENDERS: Record<OutboxObjectType, Sender> = {
   trunk: sendTrunks,
   number: sendNumbers,
   event: sendEvents,
+  usage_note: sendUsageNotes,
 };
 
 /** The longest retry delay of a record (the back-off doubles up to it). */

@@ -1,0 +1,71 @@
+import { findAccounts } from '../../store/accounts.js';
+import type { OutboxEntry } from '../../store/outbox.js';
+import { type DayNote, dayNoteKey, findDayNotes, markDayNotesDispatched, markDayNotesSent } from '../../store/usage-day-notes.js';
+import { ALLOWED_PROPERTIES } from './mapping.js';
+import { callFor, guarded, type Item, Outcomes, type SendContext, splitOutcome } from './send-common.js';
+
+/**
+ * Daily usage summary notes (store/usage-day-notes.ts): each customer-day is one note on the
+ * company, created once and edited in place when a correction changes the day. The text was
+ * stored when the note was queued; this sends the current text.
+ *
+ * Never two notes for a day, even after a crash between HubSpot creating it and us recording it:
+ * a note is marked dispatched before its first create, and a later attempt first searches the
+ * company's notes for the day's marker (the last line of the text) and adopts the one it finds.
+ */
+
+type NoteItem = Item<DayNote> & { companyId: string; key: string };
+
+/** The marker is the text's last line, `[warp-usage-…]`, without the brackets. */
+const markerOf = (note: DayNote): string => note.body.slice(note.body.lastIndexOf('\n[') + 2, -1);
+
+export async function sendUsageNotes(ctx: SendContext, entries: readonly OutboxEntry[]): Promise<Outcomes> {
+  const outcomes = new Outcomes();
+  const notes = new Map((await findDayNotes(ctx.pool, entries.map((e) => e.recordKey))).map((n) => [dayNoteKey(n.customerId, n.day), n]));
+  const accounts = new Map((await findAccounts(ctx.pool, [...new Set([...notes.values()].map((n) => n.customerId))])).map((a) => [a.id, a]));
+  const items: NoteItem[] = [];
+  for (const entry of entries) {
+    const note = notes.get(entry.recordKey);
+    const companyId = note ? accounts.get(note.customerId)?.hubspotCompanyId : undefined;
+    if (!note || (note.hubspotNoteId !== null && note.sentRevision >= note.revision)) outcomes.done(entry);
+    else if (!companyId) outcomes.defer(entry, 'the company has no HubSpot id yet');
+    else {
+      const properties = { hs_note_body: note.body, hs_timestamp: note.noteAt.toISOString() };
+      if (guarded(outcomes, entry, properties, ALLOWED_PROPERTIES.note)) items.push({ entry, record: note, properties, companyId, key: entry.recordKey });
+    }
+  }
+  const sent: Array<{ key: string; hubspotId: string; revision: number }> = [];
+  const { creates, adopted } = await withoutAdopted(ctx, outcomes, items.filter((i) => i.record.hubspotNoteId === null));
+  // A note adopted from an earlier attempt may hold an older text: it is edited like the others.
+  const edits = [...items.filter((i) => i.record.hubspotNoteId !== null).map((i) => ({ ...i, noteId: i.record.hubspotNoteId! })), ...adopted];
+  const updated = await callFor(outcomes, edits, () => ctx.hubspot.batchUpdate('notes', edits.map((e) => ({ id: e.noteId, properties: e.properties }))));
+  if (updated) for (const w of splitOutcome(outcomes, edits, updated)) sent.push({ key: w.key, hubspotId: w.hubspotId, revision: w.record.revision });
+
+  const created = await callFor(outcomes, creates, () => ctx.hubspot.createNotes(creates.map((c) => ({ properties: c.properties, companyId: c.companyId }))));
+  if (created) for (const w of splitOutcome(outcomes, creates, created)) sent.push({ key: w.key, hubspotId: w.hubspotId, revision: w.record.revision });
+
+  await markDayNotesSent(ctx.pool, sent);
+  const sentKeys = new Set(sent.map((s) => s.key));
+  for (const item of items) if (sentKeys.has(item.key) && !outcomes.has(item.entry)) outcomes.done(item.entry);
+  return outcomes;
+}
+
+/**
+ * Marks the notes to create as dispatched; for those an earlier attempt had marked, looks for a
+ * note that already carries the marker. Returns the notes still to create and those found.
+ */
+async function withoutAdopted(ctx: SendContext, outcomes: Outcomes, toCreate: NoteItem[]): Promise<{ creates: NoteItem[]; adopted: Array<NoteItem & { noteId: string }> }> {
+  if (toCreate.length === 0) return { creates: [], adopted: [] };
+  const firstAttempt = await markDayNotesDispatched(ctx.pool, toCreate.map((i) => i.key));
+  const retried = toCreate.filter((i) => !firstAttempt.has(i.key));
+  const found = await callFor(outcomes, retried, () => ctx.hubspot.findNotesByMarker(retried.map((r) => ({ marker: markerOf(r.record), companyId: r.companyId }))));
+  const creates: NoteItem[] = [];
+  const adopted: Array<NoteItem & { noteId: string }> = [];
+  for (const item of toCreate) {
+    if (outcomes.has(item.entry)) continue; // the search failed: retried later
+    const noteId = found?.get(markerOf(item.record));
+    if (noteId) adopted.push({ ...item, noteId });
+    else creates.push(item);
+  }
+  return { creates, adopted };
+}

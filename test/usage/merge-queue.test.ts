@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+
+import { createMergeQueue } from '../../src/usage/merge-queue.js';
+
+/** The merging of waiting requests into shared statements, with a stand-in for the statement. */
+
+function deferred() {
+  let release!: () => void;
+  const promise = new Promise<void>((resolve) => (release = resolve));
+  return { promise, release };
+}
+
+/** A queue whose first statement waits for `gate`; `runs` lists each statement's items. */
+function gatedQueue(maxMergedSize: number, answer: (items: readonly string[]) => string[]) {
+  const gate = deferred();
+  const runs: string[][] = [];
+  const queue = createMergeQueue(
+    async (items: readonly string[]) => {
+      runs.push([...items]);
+      if (runs.length === 1) await gate.promise;
+      return answer(items);
+    },
+    { maxInFlight: 1, maxMergedSize },
+  );
+  return { gate, runs, queue };
+}
+
+describe('merge queue', () => {
+  it('runs at most maxInFlight statements and merges what waits meanwhile, up to maxMergedSize', async () => {
+    const { gate, runs, queue } = gatedQueue(5, (items) => items.map((item) => `done ${item}`));
+    const answers = [queue.submit('a', 1), queue.submit('b', 2), queue.submit('c', 2), queue.submit('d', 2)];
+    expect(runs).toEqual([['a']]);
+    expect(queue.waiting()).toBe(3);
+    gate.release();
+    expect(await Promise.all(answers)).toEqual(['done a', 'done b', 'done c', 'done d']);
+    // b and c fit together (4 records); d would make 6.
+    expect(runs).toEqual([['a'], ['b', 'c'], ['d']]);
+  });
+
+  it('takes an item larger than maxMergedSize on its own', async () => {
+    const runs: number[][] = [];
+    const queue = createMergeQueue(async (items: readonly number[]) => (runs.push([...items]), [...items]), { maxInFlight: 1, maxMergedSize: 5 });
+    expect(await Promise.all([queue.submit(10, 10), queue.submit(1, 1)])).toEqual([10, 1]);
+    expect(runs).toEqual([[10], [1]]);
+  });
+
+  it('runs the items of a failed merged statement one by one, so only the failing one fails', async () => {
+    const { gate, runs, queue } = gatedQueue(10, (items) => {
+      if (items.includes('bad')) throw new Error('bad item');
+      return [...items];
+    });
+    const first = queue.submit('first', 1);
+    const answers = [queue.submit('x', 1), queue.submit('bad', 1), queue.submit('y', 1)].map((p) => p.then((v) => v, (e: Error) => e.message));
+    gate.release();
+    expect(await first).toBe('first');
+    expect(await Promise.all(answers)).toEqual(['x', 'bad item', 'y']);
+    expect(runs).toEqual([['first'], ['x', 'bad', 'y'], ['x'], ['bad'], ['y']]);
+  });
+});
