@@ -14,6 +14,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(args: string[]): Promise<vo
   'usage-sync': () => import('./usage-sync.js'),
   'auto-tickets': () => import('./auto-tickets.js'),
   'month-close': () => import('./month-close.js'),
+  dashboard: () => import('./dashboard.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

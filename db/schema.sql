@@ -112,6 +112,9 @@ CREATE TABLE dead_letters (
   CONSTRAINT dead_letters_status_check CHECK ((status = ANY (ARRAY['open'::text, 'retried'::text, 'discarded'::text])))
 );
 CREATE INDEX dead_letters_open ON dead_letters USING btree (status, id);
+CREATE INDEX dead_letters_open_by_kind ON dead_letters USING btree (dead_letter_error_kind(errors), id) WHERE (status = 'open'::text);
+CREATE INDEX dead_letters_open_by_record ON dead_letters USING btree (record_key) WHERE (status = 'open'::text);
+CREATE INDEX dead_letters_open_by_type ON dead_letters USING btree (object_type, id) WHERE (status = 'open'::text);
 
 CREATE TABLE deals (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
@@ -305,6 +308,19 @@ CREATE TABLE onboardings (
   CONSTRAINT onboardings_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'done'::text, 'failed'::text])))
 );
 
+CREATE TABLE ops_actions (
+  id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  at timestamp with time zone NOT NULL DEFAULT now(),
+  api_key_id bigint,
+  key_name text NOT NULL,
+  action text NOT NULL,
+  target text NOT NULL,
+  result text NOT NULL,
+  detail text,
+  CONSTRAINT ops_actions_pkey PRIMARY KEY (id),
+  CONSTRAINT ops_actions_result_check CHECK ((result = ANY (ARRAY['ok'::text, 'refused'::text, 'failed'::text])))
+);
+
 CREATE TABLE ops_alerts (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
   kind text NOT NULL,
@@ -315,6 +331,32 @@ CREATE TABLE ops_alerts (
   delivery_error text,
   CONSTRAINT ops_alerts_pkey PRIMARY KEY (id)
 );
+
+CREATE TABLE ops_samples (
+  at timestamp with time zone NOT NULL,
+  inbox_pending integer NOT NULL,
+  inbox_lag_ms bigint NOT NULL,
+  outbox_pending integer NOT NULL,
+  outbox_lag_ms bigint NOT NULL,
+  dead_letters_open integer NOT NULL,
+  conflicts_open integer NOT NULL,
+  burst_used integer NOT NULL,
+  daily_used integer NOT NULL,
+  CONSTRAINT ops_samples_pkey PRIMARY KEY (at)
+);
+
+CREATE TABLE ops_sessions (
+  id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  token_hash bytea NOT NULL,
+  csrf_token text NOT NULL,
+  api_key_id bigint NOT NULL,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  expires_at timestamp with time zone NOT NULL,
+  CONSTRAINT ops_sessions_api_key_id_fkey FOREIGN KEY (api_key_id) REFERENCES api_keys(id) ON DELETE CASCADE,
+  CONSTRAINT ops_sessions_pkey PRIMARY KEY (id),
+  CONSTRAINT ops_sessions_token_hash_key UNIQUE (token_hash)
+);
+CREATE INDEX ops_sessions_expiry ON ops_sessions USING btree (expires_at);
 
 CREATE TABLE outbox (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
@@ -506,10 +548,15 @@ CREATE TABLE sync_conflicts (
   changed_at timestamp with time zone NOT NULL,
   resolution text NOT NULL,
   inbox_id bigint,
+  reviewed_at timestamp with time zone,
+  review text,
+  reviewed_by text,
   CONSTRAINT sync_conflicts_owner_check CHECK ((owner = ANY (ARRAY['hubspot'::text, 'warp'::text]))),
-  CONSTRAINT sync_conflicts_pkey PRIMARY KEY (id)
+  CONSTRAINT sync_conflicts_pkey PRIMARY KEY (id),
+  CONSTRAINT sync_conflicts_review_check CHECK ((review = ANY (ARRAY['kept_warp'::text, 'took_hubspot'::text])))
 );
 CREATE INDEX sync_conflicts_detected ON sync_conflicts USING btree (detected_at DESC, id DESC);
+CREATE INDEX sync_conflicts_open ON sync_conflicts USING btree (id DESC) WHERE (reviewed_at IS NULL);
 
 CREATE TABLE sync_field_versions (
   object_type text NOT NULL,

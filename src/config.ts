@@ -115,6 +115,9 @@ const envSchema = z.object({
   SUPPORT_ASR_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
   SUPPORT_ASR_MIN_ATTEMPTS: positiveInt.default(50),
   USAGE_BODY_LIMIT_BYTES: positiveInt.default(16 * 1024 * 1024),
+  OPS_SESSION_TTL_MS: positiveInt.min(60_000).default(8 * 60 * 60_000),
+  // Unset: Secure cookies when this process serves HTTPS or runs in production (behind a TLS proxy).
+  OPS_COOKIE_SECURE: bool.optional(),
   HUBSPOT_TIMELINE_TEMPLATES: optionalString.pipe(
     z
       .string()
@@ -214,6 +217,8 @@ export interface Config {
   usage: { rawRetentionDays: number; bodyLimitBytes: number };
   /** Auto-tickets (docs/support.md): pipeline, storm threshold and window, the ASR rule. */
   support: { ticketPipeline: string; stormCustomers: number; stormWindowMs: number; asrThreshold: number; asrMinAttempts: number };
+  /** The ops dashboard (/ops): how long a sign-in lasts, and whether its cookie is Secure. */
+  ops: { sessionTtlMs: number; secureCookie: boolean };
 }
 
 export class ConfigError extends Error {
@@ -350,5 +355,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       asrThreshold: e.SUPPORT_ASR_THRESHOLD,
       asrMinAttempts: e.SUPPORT_ASR_MIN_ATTEMPTS,
     },
+    ops: { sessionTtlMs: e.OPS_SESSION_TTL_MS, secureCookie: e.OPS_COOKIE_SECURE ?? (Boolean(e.TLS_CERT_FILE) || e.NODE_ENV === 'production') },
   });
 }

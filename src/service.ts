@@ -160,6 +160,9 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       expectedMigrations: (await readMigrations()).map((m) => m.version),
       version: SERVICE_VERSION,
       routes,
+      ops: runsApi(config)
+        ? { pool: db.pool, metrics, schedules, hubspotLimits: config.hubspot.limits, sessionTtlMs: config.ops.sessionTtlMs, secureCookie: config.ops.secureCookie }
+        : undefined,
     });
     const connection = hubspot;
     const bundled = simulator;

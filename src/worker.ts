@@ -84,7 +84,10 @@ export async function startBackgroundWork(config: Config, deps: BackgroundDeps):
     const replayGuard = replayGuardRetention(config.webhooks.maxFutureSkewMs);
     const { support } = config;
     const supportRules = { asrThreshold: support.asrThreshold, asrMinAttempts: support.asrMinAttempts, storm: { customers: support.stormCustomers, windowMs: support.stormWindowMs } };
-    const background = backgroundTasks({ pool, logger, gateway, hooks, mailer, retentionMs, replayGuard, support: supportRules, alerts, reconcile: config.reconcile });
+    const background = backgroundTasks({
+      pool, logger, gateway, hooks, mailer, retentionMs, replayGuard,
+      support: supportRules, alerts, reconcile: config.reconcile, burstWindowMs: config.hubspot.limits.burstWindowMs,
+    });
     const work = { ...background.work, ...usageWork(pool, logger, metrics, alerts) };
     const jobs = await startSchedules({ databaseUrl: db.url, pool, logger, metrics, concurrency: config.jobs.concurrency, ...background, work, schedules: deps.schedules, historyRetentionMs: retentionMs });
     stoppers.push(() => jobs.stop());

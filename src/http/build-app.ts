@@ -15,6 +15,7 @@ import { installJsonBodies } from './json-body.js';
 import { instrumentHttp } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { defineRoute, type ApiRoute } from './route.js';
+import { type OpsDeps, registerOpsDashboard } from './ops/plugin.js';
 import { healthRoutes } from './routes/health.js';
 
 export interface AppDeps {
@@ -32,6 +33,8 @@ export interface AppDeps {
   expectedMigrations: readonly string[];
   version: string;
   routes: readonly ApiRoute[];
+  /** The ops dashboard at /ops; undefined: not served (worker-only processes). */
+  ops?: OpsDeps | undefined;
 }
 
 /**
@@ -97,6 +100,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   openApi = buildOpenApi(routes, deps.version);
   registerApiRoutes(app, routes, deps.pool, readBody);
   addMethodNotAllowed();
+  // After the 405 watcher: the dashboard answers unknown methods with its own HTML 404.
+  if (deps.ops) await registerOpsDashboard(app, deps.ops);
   await app.ready();
   return app;
 }

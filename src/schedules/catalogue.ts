@@ -116,6 +116,16 @@ export const SCHEDULES = [
     fillWindowMs: 35 * DAY_MS,
     task: 'month-close',
   },
+  {
+    name: 'ops-sample',
+    description: 'One sample a minute of the sync health (inbox, outbox, dead letters, conflicts, HubSpot budget) for the ops dashboard charts, kept 7 days',
+    cronSetting: 'SCHEDULE_OPS_SAMPLE_CRON',
+    defaultCron: '* * * * *',
+    // A missed minute is a gap in a chart, not lost work: only the latest few are filled.
+    fillWindowMs: 5 * MINUTE_MS,
+    task: 'ops-sample',
+    maxAttempts: 1,
+  },
 ] as const satisfies readonly ScheduleDefinition[];
 
 /** The names of the work the product's schedules run: the composition root must supply each. */

@@ -24,7 +24,7 @@ export interface Conflict extends Required<NewConflict> {
   detectedAt: Date;
 }
 
-interface ConflictRow {
+export interface ConflictRow {
   id: string;
   detected_at: Date;
   object_type: string;
@@ -38,6 +38,21 @@ interface ConflictRow {
   resolution: string;
   inbox_id: string | null;
 }
+
+export const toConflict = (r: ConflictRow): Conflict => ({
+  id: String(r.id),
+  detectedAt: r.detected_at,
+  objectType: r.object_type,
+  objectId: r.object_id,
+  property: r.property,
+  owner: r.owner,
+  hubspotValue: r.hubspot_value,
+  warpValue: r.warp_value,
+  hubspotSource: r.hubspot_source,
+  changedAt: r.changed_at,
+  resolution: r.resolution,
+  inboxId: r.inbox_id === null ? null : String(r.inbox_id),
+});
 
 export async function recordConflict(db: Queryable, c: NewConflict): Promise<void> {
   await db.query(
@@ -60,19 +75,5 @@ export async function listConflicts(
      ORDER BY id DESC LIMIT $4`,
     [filter.objectType ?? null, filter.objectId ?? null, page.cursor ?? null, fetchLimit(page)],
   );
-  const conflicts = rows.map((r) => ({
-    id: String(r.id),
-    detectedAt: r.detected_at,
-    objectType: r.object_type,
-    objectId: r.object_id,
-    property: r.property,
-    owner: r.owner,
-    hubspotValue: r.hubspot_value,
-    warpValue: r.warp_value,
-    hubspotSource: r.hubspot_source,
-    changedAt: r.changed_at,
-    resolution: r.resolution,
-    inboxId: r.inbox_id === null ? null : String(r.inbox_id),
-  }));
-  return toPage(conflicts, page, (c) => c.id);
+  return toPage(rows.map(toConflict), page, (c) => c.id);
 }

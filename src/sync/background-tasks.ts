@@ -2,6 +2,7 @@ import type { Pool } from '../db/pool.js';
 import type { HubSpotGateway } from '../hubspot/gateway.js';
 import type { ScheduledWork, TaskDefinition } from '../jobs/task.js';
 import type { Logger } from '../lib/logger.js';
+import { sampleHealth } from '../store/ops-samples.js';
 import type { InboundHooks } from './inbound/apply-field.js';
 import { customerSyncTask } from './inbound/customer-sync.js';
 import { crmReaderFromGateway } from './inbound/gateway-reader.js';
@@ -38,6 +39,8 @@ export interface BackgroundTaskDeps {
   support: RuleSettings & { storm: StormSettings };
   alerts: Omit<AlertSink, 'db' | 'logger'>;
   reconcile: { searchLagMs: number; firstLookbackMs: number };
+  /** HubSpot's burst window: what the ops samples count the burst use over. */
+  burstWindowMs: number;
 }
 
 export function backgroundTasks(deps: BackgroundTaskDeps): { tasks: TaskDefinition[]; work: Record<string, ScheduledWork> } {
@@ -61,6 +64,7 @@ export function backgroundTasks(deps: BackgroundTaskDeps): { tasks: TaskDefiniti
       'customer-reconcile': (run) => reconcileOnSchedule(reconcile, 'full', run),
       'reconcile-incremental': (run) => reconcileOnSchedule(reconcile, 'incremental', run),
       ...revenueWork({ pool, gateway: deps.gateway, logger: logger.child({ component: 'revenue' }) }),
+      'ops-sample': (run) => sampleHealth(pool, deps.burstWindowMs, run.slotAt),
       retention: (run) => cleanUpInbound(pool, { retentionMs: deps.retentionMs, replayGuard: deps.replayGuard }, run.signal),
       'support-sla': (run) => escalateTickets(pool, { ...deps.alerts, db: pool, logger: logger.child({ component: 'support' }) }, run.slotAt, run.signal),
       'support-rules': (run) => evaluateRules(pool, deps.support, run.slotAt),

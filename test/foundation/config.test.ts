@@ -68,7 +68,7 @@ describe('loadConfig', () => {
   it('times each schedule from its setting, with the catalogue default when unset or empty', () => {
     const config = loadConfig({ SCHEDULE_RETENTION_CRON: ' */5 * * * * ', SCHEDULE_CUSTOMER_RECONCILE_CRON: '' });
     // Other schedules keep their catalogue defaults (matched, not listed, so each new entry is one line elsewhere).
-    expect(config.schedules.cron).toMatchObject({ 'customer-reconcile': '30 1 * * *', retention: '*/5 * * * *', 'usage-live': '*/5 * * * *', 'usage-daily': '15 0 * * *', 'support-sla': '*/5 * * * *', 'month-close': '0 3 1 * *' });
+    expect(config.schedules.cron).toMatchObject({ 'customer-reconcile': '30 1 * * *', retention: '*/5 * * * *', 'usage-live': '*/5 * * * *', 'usage-daily': '15 0 * * *', 'support-sla': '*/5 * * * *', 'month-close': '0 3 1 * *', 'ops-sample': '* * * * *' });
     expect(config.schedules.retentionDays).toBe(30);
   });
 

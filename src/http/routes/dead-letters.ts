@@ -19,7 +19,7 @@ import { iso, isoTime } from './customer-scope.js';
  */
 
 /** A stable code for an attempt's failure, from what the outbound sync recorded. */
-function attemptCode(error: AttemptError): string {
+export function attemptCode(error: AttemptError): string {
   if (error.message.startsWith('Refused to send')) return 'outgoing_guard';
   const status = error.status;
   if (status === undefined || status === 0) return 'send_failed';

@@ -1,0 +1,80 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createApiKey } from '../../src/store/api-keys.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { startTestService, type TestService } from '../support/service.js';
+
+/** The dashboard's sign-in rules over HTTP (the browser test covers the pages themselves). */
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+describe('ops dashboard sign-in and sessions', () => {
+  let db: TestDatabase;
+  let service: TestService;
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    service = await startTestService(db, { ROLE: 'api', LOG_LEVEL: 'warn', HUBSPOT_PROVISION_AT_START: 'false' });
+    app = service.app;
+  });
+  afterAll(async () => {
+    await service.close();
+    await db.drop();
+  });
+
+  async function signIn(key: string, next: string): Promise<{ status: number; location: string; session: string | undefined }> {
+    const form = await app.inject('/ops/sign-in');
+    const signInCookie = form.cookies.find((c) => c.name === 'ops_signin')!.value;
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
+    const response = await app.inject({ method: 'POST', url: '/ops/sign-in', headers: { ...FORM, cookie: `ops_signin=${signInCookie}` }, payload: new URLSearchParams({ key, _csrf: csrf, next }).toString() });
+    return { status: response.statusCode, location: String(response.headers.location), session: response.cookies.find((c) => c.name === 'ops_session')?.value };
+  }
+
+  it('sends a browser without a session to sign-in, and pages carry a no-script CSP', async () => {
+    const response = await app.inject('/ops/dead-letters?objectType=trunk');
+    expect(response.statusCode).toBe(303);
+    expect(response.headers.location).toBe('/ops/sign-in?next=%2Fops%2Fdead-letters%3FobjectType%3Dtrunk');
+    const signInPage = await app.inject('/ops/sign-in');
+    expect(signInPage.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(signInPage.headers['cache-control']).toBe('no-store');
+  });
+
+  it('refuses a sign-in form not sent from the dashboard, and never redirects off the dashboard', async () => {
+    const { key } = await createApiKey(db.pool, 'ops-http', ['read']);
+    const forged = await app.inject({ method: 'POST', url: '/ops/sign-in', headers: FORM, payload: new URLSearchParams({ key, _csrf: 'x' }).toString() });
+    expect(forged.statusCode).toBe(403);
+    expect(forged.cookies.find((c) => c.name === 'ops_session')).toBeUndefined();
+    for (const next of ['//evil.example/ops', 'https://evil.example/ops', '/ops//evil.example', '/api/v1/keys']) {
+      const signedIn = await signIn(key, next);
+      expect(signedIn).toMatchObject({ status: 303, location: '/ops' });
+    }
+    expect(await signIn(key, '/ops/conflicts?property=warp_status')).toMatchObject({ status: 303, location: '/ops/conflicts?property=warp_status' });
+  });
+
+  it('does not sign in a usage:write key, and ends the sessions of a revoked key', async () => {
+    const usage = await createApiKey(db.pool, 'switch', ['usage:write']);
+    expect(await signIn(usage.key, '/ops')).toMatchObject({ status: 303, location: '/ops/sign-in?error=1&next=%2Fops', session: undefined });
+    const { key, apiKey } = await createApiKey(db.pool, 'soon-revoked', ['write']);
+    const { session } = await signIn(key, '/ops');
+    expect((await app.inject({ url: '/ops', headers: { cookie: `ops_session=${session}` } })).statusCode).toBe(200);
+    await db.pool.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [apiKey.id]);
+    expect((await app.inject({ url: '/ops', headers: { cookie: `ops_session=${session}` } })).statusCode).toBe(303);
+  });
+
+  it('does nothing for an action without a session, and answers a bad filter with 400 naming it', async () => {
+    const action = await app.inject({ method: 'POST', url: '/ops/dead-letters/1/discard', headers: FORM, payload: '_csrf=x' });
+    expect(action.statusCode).toBe(303);
+    expect(action.headers.location).toMatch(/^\/ops\/sign-in/);
+    const { key } = await createApiKey(db.pool, 'filters', ['read']);
+    const { session } = await signIn(key, '/ops');
+    const bad = await app.inject({ url: '/ops/dead-letters?maxAgeHours=-3&customer=abc&errorKind=%3Cscript%3E', headers: { cookie: `ops_session=${session}` } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('maxAgeHours: must not be negative');
+    expect(bad.body).toContain('customer: must be a BAN (digits)');
+    expect(bad.body).not.toContain('<script>');
+    const unknown = await app.inject({ url: '/ops/nope', headers: { cookie: `ops_session=${session}` } });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.headers['content-type']).toContain('text/html');
+  });
+});
