@@ -12,9 +12,9 @@ import { advanceFieldVersion, LIFECYCLE } from '../../store/field-versions.js';
 import { blankContactEventValues, erasePersonalColumns } from '../../store/privacy.js';
 import { applyField, type FieldContext, type InboundHooks } from './apply-field.js';
 import { applyMergedRecords } from './apply-merge.js';
-import { applyTicketEvent, isTicketEvent } from './apply-ticket.js';
+import { applyTicketEvent } from './apply-ticket.js';
 import type { InboundObjectType } from '../../domain/hubspot-objects.js';
-import { associationSide, eventObjectId, eventTarget, ignoredOutcome, type WebhookEvent } from './webhook-events.js';
+import { associationSide, eventObjectId, eventTarget, ignoredOutcome, isTicketEvent, type WebhookEvent } from './webhook-events.js';
 
 /**
  * Applies one HubSpot webhook event to the cache inside the caller's transaction (the caller holds

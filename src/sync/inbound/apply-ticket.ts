@@ -1,7 +1,6 @@
 import type { PoolClient } from '../../db/pool.js';
 import { addJob } from '../../jobs/add-job.js';
 import { applyTicketProperty, customerOfCompany, isCachedTicketProperty, linkTicketCustomer, markTicketDeleted, markTicketLive } from '../../store/ticket-cache.js';
-import { CRM_OBJECTS } from '../../domain/hubspot-objects.js';
 import { TICKET_FETCH_TASK } from '../support/ticket-fetch.js';
 import type { WebhookEvent } from './webhook-events.js';
 
@@ -15,10 +14,6 @@ import type { WebhookEvent } from './webhook-events.js';
 
 export type TicketOutcome = 'applied' | 'stale' | 'unknown_property' | 'unknown_event' | 'unsupported_association';
 
-export function isTicketEvent(event: WebhookEvent): boolean {
-  const type = event.subscriptionType ?? event.eventType ?? '';
-  return type.startsWith('ticket.') || (type.startsWith('object.') && event.objectTypeId === CRM_OBJECTS.ticket.typeId);
-}
 
 const queueFetch = (tx: PoolClient): Promise<string> => addJob(tx, TICKET_FETCH_TASK, {}, { jobKey: TICKET_FETCH_TASK.name, jobKeyMode: 'preserve_run_at', runAt: new Date(Date.now() + 1_000) });
 

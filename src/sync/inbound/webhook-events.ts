@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 import { crmProperty } from '../../domain/crm-catalogue.js';
-import { INBOUND_OBJECT_TYPES, type InboundObjectType, inboundObjectByTypeId } from '../../domain/hubspot-objects.js';
+import { CRM_OBJECTS, INBOUND_OBJECT_TYPES, type InboundObjectType, inboundObjectByTypeId } from '../../domain/hubspot-objects.js';
 import { storableJson } from '../../lib/text.js';
 
 /**
@@ -141,7 +141,14 @@ export type EventIgnoredOutcome = 'unknown_object' | 'unknown_event' | 'unknown_
  * takes no object lock and holds up none of its object's events (a busy company's thousands of
  * association events). Undefined for events that must be applied in order.
  */
+/** Ticket events go to the ticket cache (apply-ticket.ts), not through the cached-object map. */
+export function isTicketEvent(event: WebhookEvent): boolean {
+  const type = event.subscriptionType ?? event.eventType ?? '';
+  return type.startsWith('ticket.') || (type.startsWith('object.') && event.objectTypeId === CRM_OBJECTS.ticket.typeId);
+}
+
 export function ignoredOutcome(event: WebhookEvent): EventIgnoredOutcome | undefined {
+  if (isTicketEvent(event)) return undefined;
   const { objectType, kind } = eventTarget(event);
   if (!objectType) return 'unknown_object';
   if (kind === undefined || eventObjectId(event) === undefined) return 'unknown_event';
