@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createApiKey } from '../../src/store/api-keys.js';
+import { applyTicketProperty, ensureTicket, linkTicketCustomer } from '../../src/store/ticket-cache.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { startTestService, type TestService } from '../support/service.js';
 
@@ -76,5 +77,19 @@ describe('ops dashboard sign-in and sessions', () => {
     const unknown = await app.inject({ url: '/ops/nope', headers: { cookie: `ops_session=${session}` } });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.headers['content-type']).toContain('text/html');
+  });
+
+  it("shows a customer's open tickets from the ticket cache, and says when no invoice exists yet", async () => {
+    const { key } = await createApiKey(db.pool, 'ops-customer', ['read']);
+    const { session } = await signIn(key, '/ops');
+    const customer = (await db.pool.query<{ id: string; ban: string }>(`INSERT INTO customers (ban, hubspot_company_id, name) VALUES (nextval('ban_seq')::text, '930001', 'Ticketed AG') RETURNING id, ban`)).rows[0]!;
+    await ensureTicket(db.pool, '77001');
+    await applyTicketProperty(db.pool, '77001', 'subject', 'No audio on <trunk> calls', new Date());
+    await linkTicketCustomer(db.pool, '77001', String(customer.id));
+    const page = await app.inject({ url: `/ops/customers/${customer.ban}`, headers: { cookie: `ops_session=${session}` } });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Open tickets (1)');
+    expect(page.body).toContain('No audio on &lt;trunk&gt; calls');
+    expect(page.body).toContain('None yet: invoices are issued when a month closes.');
   });
 });

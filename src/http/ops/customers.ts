@@ -3,9 +3,11 @@ import { z } from 'zod';
 import { propertiesOf } from '../../domain/crm-catalogue.js';
 import { type Account, findAccountByBan, searchAccounts } from '../../store/accounts.js';
 import { listAccountEvents } from '../../store/account-events.js';
+import { listCustomerInvoices } from '../../store/invoices.js';
 import { listNumbers } from '../../store/numbers.js';
 import { companyLineage, customerColumns, type LineageEntry } from '../../store/ops-customers.js';
 import { searchOpenDeadLetters } from '../../store/ops-dead-letters.js';
+import { listCachedTickets } from '../../store/ticket-cache.js';
 import { listTrunks } from '../../store/trunks.js';
 import { customerUsageByMonth } from '../../store/usage-reads.js';
 import { html, type Html, queryString, time } from './html.js';
@@ -14,10 +16,11 @@ import { OpsPageError, type OpsDeps, type OpsRouter } from './router.js';
 /**
  * Customers: search by name, BAN or domain; a customer's page with every synced company field
  * (owner side, value, and where each value came from), trunks and numbers, usage, recent events,
- * open dead letters. Tickets and invoices are listed once those parts of the product exist.
+ * open dead letters, open tickets (the ticket cache) and the latest invoices.
  */
 
 const LINEAGE_ROWS = 200;
+const LATEST_INVOICES = 12;
 const search = z.object({
   q: z.string().trim().max(200, 'must be at most 200 characters').optional(),
   cursor: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^\d{1,19}$/, 'must be a page cursor').optional()),
@@ -61,7 +64,7 @@ ${found.nextCursor ? html`<p><a href="/ops/customers${queryString({ q, cursor: f
     const account = /^\d{1,20}$/.test(ban) ? await findAccountByBan(deps.pool, ban) : null;
     if (!account) throw new OpsPageError(404, `No customer with BAN ${ban}`);
     const month = new Date().toISOString().slice(0, 7);
-    const [columns, lineage, trunks, numbers, events, letters, usage] = await Promise.all([
+    const [columns, lineage, trunks, numbers, events, letters, usage, tickets, invoices] = await Promise.all([
       customerColumns(deps.pool, ban),
       account.hubspotCompanyId ? companyLineage(deps.pool, account.hubspotCompanyId, LINEAGE_ROWS) : Promise.resolve([]),
       listTrunks(deps.pool, account.id, { limit: 100 }),
@@ -69,7 +72,10 @@ ${found.nextCursor ? html`<p><a href="/ops/customers${queryString({ q, cursor: f
       listAccountEvents(deps.pool, account.id, { limit: 20 }),
       searchOpenDeadLetters(deps.pool, { customerId: account.id }, { limit: 20 }),
       customerUsageByMonth(deps.pool, account.id, `${month}-01`, `${month}-01`),
+      listCachedTickets(deps.pool, account.id, { openOnly: true }),
+      listCustomerInvoices(deps.pool, account.id),
     ]);
+    const latestInvoices = invoices.slice(0, LATEST_INVOICES);
     const thisMonth = usage[0];
     const body = html`<dl class="facts"><dt>BAN</dt><dd>${account.ban}</dd><dt>HubSpot company</dt><dd>${account.hubspotCompanyId ?? 'not in HubSpot yet'}</dd><dt>Status</dt><dd>${account.status}</dd></dl>
 <h2>Fields and their lineage</h2>
@@ -84,7 +90,10 @@ ${thisMonth ? html`<p>${thisMonth.calls_completed} calls completed, spend ${this
 ${letters.items.length === 0 ? html`<p class="muted">None.</p>` : html`<ul>${letters.items.map((d) => html`<li><a href="/ops/dead-letters/${d.id}">${d.objectType} ${d.recordKey}</a>: ${d.errorKind}, ${time(d.createdAt)}</li>`)}</ul>`}
 <h2>Recent events</h2>
 ${events.items.length === 0 ? html`<p class="muted">None.</p>` : html`<table><thead><tr><th scope="col">Event</th><th scope="col">Occurred</th><th scope="col">Sent to HubSpot</th></tr></thead><tbody>${events.items.map((e) => html`<tr><td>${e.kind}</td><td>${time(e.occurredAt)}</td><td>${time(e.sentAt)}</td></tr>`)}</tbody></table>`}
-<h2>Tickets and invoices</h2><p class="muted">Not shown yet: the ticket cache and invoices are not part of this build of the service.</p>`;
+<div class="side-by-side"><section aria-labelledby="tickets"><h2 id="tickets">Open tickets (${tickets.length})</h2>
+${tickets.length === 0 ? html`<p class="muted">None.</p>` : html`<table><thead><tr><th scope="col">Ticket</th><th scope="col">Subject</th><th scope="col">Priority</th><th scope="col">Updated</th></tr></thead><tbody>${tickets.map((t) => html`<tr><td>${t.hubspotId}</td><td>${t.subject ?? '–'}</td><td>${t.priority ?? '–'}</td><td>${time(t.updatedAt)}</td></tr>`)}</tbody></table>`}</section>
+<section aria-labelledby="invoices"><h2 id="invoices">Invoices (latest ${latestInvoices.length} of ${invoices.length})</h2>
+${latestInvoices.length === 0 ? html`<p class="muted">None yet: invoices are issued when a month closes.</p>` : html`<table><thead><tr><th scope="col">Number</th><th scope="col">Month</th><th scope="col" class="num">Total</th><th scope="col">In HubSpot</th></tr></thead><tbody>${latestInvoices.map((i) => html`<tr><td>${i.number}</td><td>${i.month}</td><td class="num">${i.total} ${i.currency}</td><td>${i.hubspotSentAt ? html`${i.hubspotPath ?? ''} ${time(i.hubspotSentAt)}` : 'not yet'}</td></tr>`)}</tbody></table>`}</section></div>`;
     return { title: account.name ?? `Customer ${ban}`, section: '/ops/customers', body };
   });
 }
