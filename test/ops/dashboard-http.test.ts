@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createApiKey } from '../../src/store/api-keys.js';
+import { createOrGetActiveRun, saveRunProgress } from '../../src/store/reconcile-runs.js';
 import { applyTicketProperty, ensureTicket, linkTicketCustomer } from '../../src/store/ticket-cache.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { startTestService, type TestService } from '../support/service.js';
@@ -91,5 +92,18 @@ describe('ops dashboard sign-in and sessions', () => {
     expect(page.body).toContain('Open tickets (1)');
     expect(page.body).toContain('No audio on &lt;trunk&gt; calls');
     expect(page.body).toContain('None yet: invoices are issued when a month closes.');
+  });
+
+  it('shows reconcile runs with their drift report on the schedules page', async () => {
+    const { key } = await createApiKey(db.pool, 'ops-drift', ['read']);
+    const { session } = await signIn(key, '/ops');
+    const { run } = await createOrGetActiveRun(db.pool, { mode: 'full', dryRun: true, objects: ['companies'], trigger: 'manual', estimate: {} });
+    const companies = { read: 120, changed: 7, created: 1, deleted: 2, merged: 0, unknown: 3, invalid: 0, fields: { name: 7 }, actions: {}, samples: [] };
+    await saveRunProgress(db.pool, run.id, { cursors: {}, report: { objects: { companies }, associations: {} }, requests: 2 });
+    const page = await app.inject({ url: '/ops/schedules', headers: { cookie: `ops_session=${session}` } });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Reconcile runs and their drift reports');
+    expect(page.body).toContain('full (dry run)');
+    expect(page.body).toContain('companies: read 120, changed 7, created 1, deleted 2, merged 0, unknown 3, invalid 0');
   });
 });

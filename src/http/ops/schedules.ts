@@ -4,12 +4,14 @@ import { previousSlot } from '../../schedules/cron.js';
 import { listRuns } from '../../schedules/run-history.js';
 import { queueSlotRun } from '../../schedules/runtime.js';
 import { describeSchedules } from '../../schedules/status.js';
+import { listReconcileRuns, type ReconcileRun } from '../../store/reconcile-runs.js';
 import { listRecentSyncJobs, type SyncJob } from '../../store/sync-jobs.js';
+import type { DriftReport } from '../../sync/reconcile/report.js';
 import { duration, html, type Html, time } from './html.js';
 import { csrfField, mayAct } from './layout.js';
 import { OpsPageError, type OpsDeps, type OpsRouter } from './router.js';
 
-/** Schedules (last and next run, run now), their run history, and the import/reconcile jobs with their progress. */
+/** Schedules (last and next run, run now), their run history, import jobs with their progress, and reconcile runs with their drift reports. */
 
 /** A bar when the job reports how far it is (`done` of `total`), its counters as text otherwise. */
 function progressOf(job: SyncJob): Html {
@@ -23,11 +25,27 @@ function progressOf(job: SyncJob): Html {
   return html`<span class="muted">${counters || 'no progress reported yet'}</span>`;
 }
 
+const DRIFT_COUNTS = ['read', 'changed', 'created', 'deleted', 'merged', 'unknown', 'invalid'] as const;
+
+/** One line per object type of a run's drift report (written by the reconcile runner, src/sync/reconcile/report.ts). */
+function driftOf(run: ReconcileRun): Html {
+  const report = run.report as Partial<DriftReport>;
+  const lines = Object.entries(report.objects ?? {}).map(([type, counts]) => `${type}: ${DRIFT_COUNTS.map((k) => `${k} ${counts?.[k] ?? 0}`).join(', ')}`);
+  const associations = Object.entries(report.associations ?? {}).filter(([, a]) => a.differing > 0).map(([pair, a]) => `${pair}: ${a.differing} differing`);
+  const all = [...lines, ...associations];
+  return all.length === 0 ? html`<span class="muted">nothing read yet</span>` : html`${all.map((line) => html`<div>${line}</div>`)}`;
+}
+
 export function schedulePages(router: OpsRouter, deps: OpsDeps): void {
   router.get('/ops/schedules', async ({ request, session }) => {
     const name = z.object({ name: z.string().max(100).optional() }).safeParse(request.query).data?.name || undefined;
     if (name !== undefined && !deps.schedules.some((s) => s.name === name)) throw new OpsPageError(400, `No schedule named "${name}" (known: ${deps.schedules.map((s) => s.name).join(', ')})`);
-    const [statuses, runs, jobs] = await Promise.all([describeSchedules(deps.pool, deps.schedules), listRuns(deps.pool, { scheduleName: name, limit: 50 }), listRecentSyncJobs(deps.pool, 20)]);
+    const [statuses, runs, jobs, reconciles] = await Promise.all([
+      describeSchedules(deps.pool, deps.schedules),
+      listRuns(deps.pool, { scheduleName: name, limit: 50 }),
+      listRecentSyncJobs(deps.pool, 20),
+      listReconcileRuns(deps.pool, 10),
+    ]);
     const act = mayAct(session);
     const body = html`<table><thead><tr><th scope="col">Schedule</th><th scope="col">When (UTC)</th><th scope="col">Last run</th><th scope="col">Outcome</th><th scope="col">Next run</th>${act ? html`<th scope="col">Actions</th>` : ''}</tr></thead><tbody>
 ${statuses.map((s) => html`<tr><td><a href="/ops/schedules?name=${encodeURIComponent(s.schedule.name)}">${s.schedule.name}</a><div class="muted">${s.schedule.description}</div></td><td><code>${s.schedule.cron}</code><div class="muted">${s.schedule.cronSetting}</div></td>
@@ -41,7 +59,9 @@ ${runs.map((r) => html`<tr><td>${r.scheduleName}</td><td>${time(r.slotAt)}</td><
 <h2>Import and reconcile jobs</h2>
 ${jobs.length === 0 ? html`<p class="muted">None yet.</p>` : html`<table><thead><tr><th scope="col">Job</th><th scope="col">Kind</th><th scope="col">Status</th><th scope="col">Started</th><th scope="col">Finished</th><th scope="col">Progress</th></tr></thead><tbody>
 ${jobs.map((j) => html`<tr><td>${j.id}</td><td>${j.kind}</td><td>${j.status}${j.error ? `: ${j.error.message}` : ''}</td><td>${time(j.startedAt)}</td><td>${time(j.finishedAt)}</td><td>${progressOf(j)}</td></tr>`)}</tbody></table>`}
-<p class="muted">Drift reports appear here once reconcile records them.</p>`;
+<h2>Reconcile runs and their drift reports</h2>
+${reconciles.length === 0 ? html`<p class="muted">None yet.</p>` : html`<table><thead><tr><th scope="col">Run</th><th scope="col">Mode</th><th scope="col">Status</th><th scope="col">Started</th><th scope="col">Finished</th><th scope="col" class="num">HubSpot requests</th><th scope="col">Drift</th></tr></thead><tbody>
+${reconciles.map((r) => html`<tr><td>${r.id}</td><td>${r.mode}${r.dryRun ? ' (dry run)' : ''}</td><td class="${r.status === 'failed' ? 'status-bad' : ''}">${r.status}${r.error ? `: ${r.error.message}` : ''}</td><td>${time(r.startedAt)}</td><td>${time(r.finishedAt)}</td><td class="num">${r.requests}</td><td>${driftOf(r)}</td></tr>`)}</tbody></table>`}`;
     return { title: 'Schedules and runs', section: '/ops/schedules', body };
   });
 
