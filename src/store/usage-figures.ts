@@ -3,7 +3,7 @@
  * incremental path (signed deltas of a batch) and recompute (current versions read back from the
  * raw tables), so the two cannot disagree. Inputs are the fields usage_record_versions keeps:
  * kind ('c' call, 'm' message), outbound, ok (answered / not failed), billable_seconds, cost.
- * The definitions are PRODUCT.md's, written out in docs/usage.md ("Figures").
+ * The definitions are in docs/usage.md ("Figures").
  */
 
 export const ADDITIVE_FIGURES = [

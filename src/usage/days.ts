@@ -1,4 +1,4 @@
-/** UTC calendar helpers: usage days and months are UTC (PRODUCT.md). Days are `YYYY-MM-DD`. */
+/** UTC calendar helpers: usage days and months are UTC (docs/usage.md "Roll-ups"). Days are `YYYY-MM-DD`. */
 
 export const DAY_MS = 86_400_000;
 

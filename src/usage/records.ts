@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { describeSensitive, findSensitiveText } from '../domain/outgoing-guard.js';
 
 /**
- * The usage records WARP's switches and messaging platform post (PRODUCT.md "Usage records";
- * docs/usage.md "Validation"). Each record is parsed on its own: a bad one is rejected with its
+ * The usage records WARP's switches and messaging platform post (docs/usage.md
+ * "Records and validation"). Each record is parsed on its own: a bad one is rejected with its
  * reasons and never takes its batch down. Times are kept as epoch milliseconds.
  */
 

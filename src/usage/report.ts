@@ -3,7 +3,7 @@ import { customerUsageByDay, customerUsageByMonth, type PeriodRow, trunkUsage } 
 import { DAY_MS, dayStartMs, daysBetween, monthsBetween } from './days.js';
 
 /**
- * The usage figures of the read API (PRODUCT.md "Usage figures", docs/usage.md "Figures"), one
+ * The usage figures of the read API (docs/usage.md "Figures"), one
  * entry per period of the range, zero-filled, with the ratios derived from the additive sums.
  */
 

@@ -2,7 +2,7 @@ import type { Pool } from '../../src/db/pool.js';
 
 /**
  * The reference for the usage property test: roll-ups recomputed in plain TypeScript from the
- * records that are current (highest version of each id), straight from PRODUCT.md's definitions,
+ * records that are current (highest version of each id), straight from the definitions in docs/usage.md "Figures",
  * sharing no code with the service. Money is exact: costs are whole units of 0.0001.
  */
 

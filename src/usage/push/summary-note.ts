@@ -3,8 +3,8 @@ import type { DayFigures } from '../../store/usage-day-notes.js';
 import { dayStartMs, DAY_MS } from '../days.js';
 
 /**
- * The *Daily usage summary* note of a customer-day: the six figures of the day (PRODUCT.md "Usage
- * figures": completed calls, minutes, SMS, spend, ASR, ACD), computed like the usage API, and a
+ * The *Daily usage summary* note of a customer-day: the six figures of the day (docs/usage.md
+ * "Figures": completed calls, minutes, SMS, spend, ASR, ACD), computed like the usage API, and a
  * marker so a retried create finds a note an earlier attempt already wrote. A note edited after
  * late records says so.
  */
