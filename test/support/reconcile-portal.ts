@@ -83,9 +83,9 @@ export async function buildReconcilePortal(pool: Pool, simUrl: string, token: st
   );
   await pool.query('ANALYZE customers, users, trunks, numbers');
   await updateAll(simUrl, token, 'companies', firstIds.companies, C, (i) => ({
-    warp_ban: ban(i), warp_status: 'active', warp_mtd_minutes: '0', warp_mtd_spend: '0', warp_api_enabled: 'false', warp_sms_enabled: 'false',
+    warp_ban: ban(i), warp_status: 'active', warp_mtd_minutes: '0', warp_mtd_spend: '0', warp_api_enabled: 'false', warp_sms_enabled: 'false', warp_active_calls: '0',
   }));
-  await updateAll(simUrl, token, 'trunks', firstIds.trunks, T, (i) => ({ company_id: ban(i % C), concurrent_calls: '10', monthly_minutes: '1000', created_date: '2026-01-01' }));
+  await updateAll(simUrl, token, 'trunks', firstIds.trunks, T, (i) => ({ company_id: ban(i % C), concurrent_calls: '10', monthly_minutes: '1000', created_date: '2026-01-01', monthly_fee: '0' }));
   await updateAll(simUrl, token, 'numbers', firstIds.numbers, counts.numbers, (i) => ({ company_id: ban((i % Math.max(1, T)) % C), monthly_cost: '0' }));
   return { firstIds };
 }
