@@ -34,8 +34,8 @@ describe('ops dashboard in chromium', () => {
   const dialogs: string[] = [];
 
   beforeAll(async () => {
-    // One HTTP attempt per outbox attempt: three injected 502s dead-letter a record.
-    f = await startOutboundFixture({ env: { HUBSPOT_MAX_ATTEMPTS: '1' } });
+    // One HTTP attempt per outbox attempt and no retry budget: three injected 502s dead-letter a record.
+    f = await startOutboundFixture({ env: { HUBSPOT_MAX_ATTEMPTS: '1', OUTBOX_RETRY_BUDGET_MS: '0' } });
     base = await f.service.app.listen({ port: 0, host: '127.0.0.1' });
     writerKey = (await createApiKey(f.db.pool, 'ops-writer', ['write'])).key;
     readerKey = (await createApiKey(f.db.pool, 'ops-reader', ['read'])).key;
