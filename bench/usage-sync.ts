@@ -100,7 +100,7 @@ async function insertCustomers(pool: Pool, count: number, firstCompanyId: number
 function unansweredCall(trunkId: string, cost: string): Record<string, unknown> {
   const startMs = Date.now() - 5 * 60_000;
   return {
-    callId: `bench-${randomBytes(8).toString('hex')}`,
+    callId: `bench-${randomBytes(12).toString('base64url')}`,
     trunkId,
     direction: 'outbound',
     startedAt: new Date(startMs).toISOString(),
