@@ -112,23 +112,23 @@ export async function archiveObject(ctx: OperationContext, objectType: string, i
   });
 }
 
+/** The request of one list page (`listObjects` and `listObjectsChecked` differ only in how they parse it). */
+const listPageRequest = (ctx: OperationContext, objectType: string, options?: ListOptions) => ({
+  method: 'GET' as const,
+  path: `${OBJECTS}/${segment(objectType)}`,
+  operation: `listObjects ${objectType}`,
+  query: {
+    limit: Math.min(options?.limit ?? 100, 100),
+    after: options?.after,
+    properties: options?.properties,
+    associations: options?.associations,
+    archived: options?.archived,
+  },
+  ...callSpec(ctx, options),
+});
+
 export async function listObjects(ctx: OperationContext, objectType: string, options?: ListOptions): Promise<Page<HubSpotObject>> {
-  const { data } = await ctx.http.requestParsed(
-    {
-      method: 'GET',
-      path: `${OBJECTS}/${segment(objectType)}`,
-      operation: `listObjects ${objectType}`,
-      query: {
-        limit: Math.min(options?.limit ?? 100, 100),
-        after: options?.after,
-        properties: options?.properties,
-        associations: options?.associations,
-        archived: options?.archived,
-      },
-      ...callSpec(ctx, options),
-    },
-    objectPageSchema,
-  );
+  const { data } = await ctx.http.requestParsed(listPageRequest(ctx, objectType, options), objectPageSchema);
   return { results: data.results, ...(data.paging?.next ? { after: data.paging.next.after } : {}) };
 }
 
@@ -148,22 +148,7 @@ export async function listObjectsChecked(
   objectType: string,
   options?: ListOptions,
 ): Promise<Page<HubSpotObject> & { invalid: UnparsedRecord[] }> {
-  const { data } = await ctx.http.requestParsed(
-    {
-      method: 'GET',
-      path: `${OBJECTS}/${segment(objectType)}`,
-      operation: `listObjects ${objectType}`,
-      query: {
-        limit: Math.min(options?.limit ?? 100, 100),
-        after: options?.after,
-        properties: options?.properties,
-        associations: options?.associations,
-        archived: options?.archived,
-      },
-      ...callSpec(ctx, options),
-    },
-    z.object({ results: z.array(z.unknown()), paging: pagingSchema }),
-  );
+  const { data } = await ctx.http.requestParsed(listPageRequest(ctx, objectType, options), z.object({ results: z.array(z.unknown()), paging: pagingSchema }));
   const results: HubSpotObject[] = [];
   const invalid: UnparsedRecord[] = [];
   for (const raw of data.results) {
