@@ -61,8 +61,7 @@ async function analyseChurn(pool: Pool, customerIds: readonly string[], month: s
   return withTransaction(pool, async (tx) => {
     const facts = await churnFacts(tx, customerIds, month, addMonths(month, -1), asOfDay);
     const results = facts.map((f) => {
-      // The ticket cache is not part of this service yet: critical tickets are not known here.
-      const assessment = assessChurn({ ...f, openCriticalTickets: null }, asOfDay);
+      const assessment = assessChurn(f, asOfDay);
       return { customerId: f.customerId, usageTrendPct: assessment.usageTrendPct, risk: assessment.risk, reasons: assessment.reasons.join(';') || null };
     });
     const changed = await saveChurnResults(tx, results);
