@@ -688,6 +688,17 @@ CREATE TABLE usage_company_sent (
   CONSTRAINT usage_company_sent_pkey PRIMARY KEY (customer_id)
 );
 
+CREATE TABLE usage_currency_days (
+  customer_id bigint NOT NULL,
+  day date NOT NULL,
+  currency text NOT NULL,
+  records integer NOT NULL,
+  cost numeric NOT NULL,
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT usage_currency_days_currency_check CHECK (((currency ~ '^[A-Z]{3}$'::text) AND (currency <> 'USD'::text))),
+  CONSTRAINT usage_currency_days_pkey PRIMARY KEY (customer_id, day, currency)
+);
+
 CREATE TABLE usage_customer_days (
   customer_id bigint NOT NULL,
   day date NOT NULL,
@@ -781,6 +792,7 @@ CREATE TABLE usage_record_versions (
   ok boolean NOT NULL,
   billable_seconds integer NOT NULL,
   cost numeric NOT NULL,
+  currency text NOT NULL DEFAULT 'USD'::text,
   CONSTRAINT usage_record_versions_billable_seconds_check CHECK ((billable_seconds >= 0)),
   CONSTRAINT usage_record_versions_kind_check CHECK ((kind = ANY (ARRAY['c'::"char", 'm'::"char"]))),
   CONSTRAINT usage_record_versions_pkey PRIMARY KEY (kind, record_id),
