@@ -87,7 +87,8 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       // It signs its webhooks with the secret we verify: the configured one, else a fresh random one
       // per start (never a constant anybody could look up and sign with).
       const clientSecret = config.hubspot.clientSecret ?? randomBytes(24).toString('base64url');
-      simulator = await startBundledSimulator({ port: config.hubspot.simulatorPort, limits: config.hubspot.limits, clientSecret }, (port) =>
+      const { simulatorPort: port, simulatorInvoices: invoices, limits } = config.hubspot;
+      simulator = await startBundledSimulator({ port, limits, clientSecret, invoices }, (port) =>
         logger.warn({ port }, 'simulator port is taken; using a free port instead'),
       );
     }
@@ -167,7 +168,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     const connection = hubspot;
     const bundled = simulator;
     const description = bundled
-      ? `simulator at ${bundled.url} (demo portal ${bundled.portalId}; set HUBSPOT_ACCESS_TOKEN for a real account)`
+      ? `simulator at ${bundled.url} (demo portal ${bundled.portalId}${config.hubspot.simulatorInvoices ? '' : ', without invoices'}; set HUBSPOT_ACCESS_TOKEN for a real account)`
       : `${connection.baseUrl} (access token set)`;
     return {
       app,

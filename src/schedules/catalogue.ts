@@ -29,6 +29,8 @@ export interface ScheduleDefinition {
   queue?: string;
   /** Attempts per slot (retried with graphile-worker's back-off); default 3. */
   maxAttempts?: number;
+  /** A manual run (`schedules run --at`) of a slot still to come is refused: its work needs the past (month close). */
+  pastSlotsOnly?: boolean;
 }
 
 export const SCHEDULES = [
@@ -115,6 +117,8 @@ export const SCHEDULES = [
     defaultCron: '0 3 1 * *',
     fillWindowMs: 35 * DAY_MS,
     task: 'month-close',
+    // A slot to come would close a month that has not ended.
+    pastSlotsOnly: true,
   },
   {
     name: 'ops-sample',

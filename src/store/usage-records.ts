@@ -1,5 +1,6 @@
 import { bigintArray, booleanArray, decimalArray, numberArray, textArray } from '../db/array-literals.js';
 import { hasPgCode, PG_ERROR, type Queryable } from '../db/pool.js';
+import { currencyDaysStep } from './usage-currencies.js';
 import { rollupSteps } from './usage-rollups.js';
 
 /**
@@ -25,7 +26,9 @@ import { rollupSteps } from './usage-rollups.js';
  *    this statement's snapshot is a unique violation, and `applyBatch` runs the statement again,
  *    which then sees it), corrected ids take their new version, both go to the raw table;
  * 4. the roll-ups (usage-rollups.ts), from the predecessor's fields kept in the registry: a
- *    correction subtracts exactly what its predecessor added, wherever that was.
+ *    correction subtracts exactly what its predecessor added, wherever that was;
+ * 5. the customer-days with usage in a currency other than USD (usage-currencies.ts), the same
+ *    way; an ordinary all-USD request writes nothing there.
  *
  * A failure anywhere leaves nothing of the request: the statement is all or nothing, so a
  * claimed id never outlives a failed write (the claim and the write are one statement).
@@ -58,6 +61,8 @@ export interface VersionedColumns {
   startedMs: number[];
   outbound: boolean[];
   cost: string[];
+  /** ISO 4217 code of each cost. */
+  currency: string[];
   from: Array<string | null>;
   to: Array<string | null>;
 }
@@ -100,6 +105,7 @@ const COMMON: ReadonlyArray<Column<VersionedColumns>> = [
   { name: 'started_ms', type: 'bigint[]', literal: (c) => numberArray(c.startedMs) },
   { name: 'outbound', type: 'boolean[]', literal: (c) => booleanArray(c.outbound) },
   { name: 'cost', type: 'numeric[]', literal: (c) => decimalArray(c.cost) },
+  { name: 'currency', type: 'text[]', literal: (c) => textArray(c.currency) },
   { name: 'from_number', type: 'text[]', literal: (c) => textArray(c.from) },
   { name: 'to_number', type: 'text[]', literal: (c) => textArray(c.to) },
 ];
@@ -133,7 +139,7 @@ const CALLS: KindSql<CallColumns> = {
   kind: 'c',
   own: CALL_COLUMNS,
   batch: `SELECT *, ${CALL_OK_SQL} AS ok FROM (
-      SELECT request, ord, record_id, version, trunk_id, customer_id, ${epoch('started_ms')} AS started_at, outbound, billable_seconds, cost,
+      SELECT request, ord, record_id, version, trunk_id, customer_id, ${epoch('started_ms')} AS started_at, outbound, billable_seconds, cost, currency,
         from_number, to_number, ${epoch('answered_ms')} AS answered_at, ${epoch('ended_ms')} AS ended_at, sip_code
       FROM ${unnestAll(CALL_COLUMNS)}) calls`,
   rawInsert: `INSERT INTO usage_calls (call_id, version, trunk_id, customer_id, outbound, started_at, answered_at, ended_at,
@@ -152,14 +158,14 @@ const MESSAGES: KindSql<MessageColumns> = {
   kind: 'm',
   own: MESSAGE_COLUMNS,
   batch: `SELECT request, ord, record_id, version, trunk_id, customer_id, ${epoch('started_ms')} AS started_at, outbound, ${MESSAGE_OK_SQL} AS ok,
-      0 AS billable_seconds, cost, from_number, to_number, segments, status
+      0 AS billable_seconds, cost, currency, from_number, to_number, segments, status
     FROM ${unnestAll(MESSAGE_COLUMNS)}`,
   rawInsert: `INSERT INTO usage_messages (message_id, version, trunk_id, customer_id, outbound, sent_at, segments, status, cost, from_number, to_number)
     SELECT record_id, version, trunk_id, customer_id, outbound, started_at, segments, status, cost, from_number, to_number
     FROM decided WHERE outcome IN ('accepted', 'corrected') RETURNING 1`,
 };
 
-const VERSION_FIELDS = ['version', 'trunk_id', 'customer_id', 'started_at', 'outbound', 'ok', 'billable_seconds', 'cost'] as const;
+const VERSION_FIELDS = ['version', 'trunk_id', 'customer_id', 'started_at', 'outbound', 'ok', 'billable_seconds', 'cost', 'currency'] as const;
 
 /**
  * `WHERE (SELECT count(*) FROM step) >= 0`: a condition that does not depend on the row, so
@@ -200,9 +206,10 @@ function statement<C extends VersionedColumns>(k: KindSql<C>): string {
     UNION ALL
     SELECT '${k.kind}', old_trunk_id, old_customer_id, old_started_at, old_outbound, old_ok, old_billable_seconds, old_cost, -1
     FROM decided WHERE outcome = 'corrected'),
-  ${rollupSteps({ contributions: 'contributions', nowParam: NOW, after: fence('claimed', 'superseded', 'raw'), fence })}
+  ${rollupSteps({ contributions: 'contributions', nowParam: NOW, after: fence('claimed', 'superseded', 'raw'), fence })},
+  ${currencyDaysStep({ decided: 'decided', after: fence('month_to_date') })}
   SELECT request, outcome, count(*)::int AS n, array_agg(ord) FILTER (WHERE outcome IN ('moved', 'too_old')) AS ords
-  FROM decided WHERE ${fence('month_to_date')} GROUP BY request, outcome`;
+  FROM decided WHERE ${fence('currency_days')} GROUP BY request, outcome`;
 }
 
 const CALLS_SQL = statement(CALLS);

@@ -63,7 +63,7 @@ export function backgroundTasks(deps: BackgroundTaskDeps): { tasks: TaskDefiniti
     work: {
       'customer-reconcile': (run) => reconcileOnSchedule(reconcile, 'full', run),
       'reconcile-incremental': (run) => reconcileOnSchedule(reconcile, 'incremental', run),
-      ...revenueWork({ pool, gateway: deps.gateway, logger: logger.child({ component: 'revenue' }) }),
+      ...revenueWork({ pool, gateway: deps.gateway, logger: logger.child({ component: 'revenue' }), alerts: deps.alerts }),
       'ops-sample': (run) => sampleHealth(pool, deps.burstWindowMs, run.slotAt),
       retention: (run) => cleanUpInbound(pool, { retentionMs: deps.retentionMs, replayGuard: deps.replayGuard }, run.signal),
       'support-sla': (run) => escalateTickets(pool, { ...deps.alerts, db: pool, logger: logger.child({ component: 'support' }) }, run.slotAt, run.signal),

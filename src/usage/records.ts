@@ -24,8 +24,10 @@ const trunkId = z.string().regex(/^trunk_[A-Za-z0-9_]{1,64}$/, 'a trunk id looks
 const cost = z.string().regex(/^\d{1,12}(\.\d{1,10})?$/, 'must be a non-negative decimal string such as "0.0125"');
 const version = z.number().int().min(1).max(2_147_483_647).default(1);
 const direction = z.enum(['outbound', 'inbound']);
-// Spend is kept in one currency (docs/usage.md "Money").
-const currency = z.literal('USD', { error: 'only USD is accepted' }).default('USD');
+// Any ISO 4217 code (docs/usage.md "Money"); invoices are in USD, so month close holds a customer's
+// invoice for a month with usage in another currency (docs/revenue.md "Held invoices").
+const ISO_4217 = new Set(Intl.supportedValuesOf('currency'));
+const currency = z.string().refine((code) => ISO_4217.has(code), 'must be an ISO 4217 currency code such as "USD"').default('USD');
 const e164 = z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'must be an E.164 number').nullish();
 
 const callSchema = z.object({
@@ -74,6 +76,8 @@ export interface CallRecord {
   billableSeconds: number;
   sipCode: number;
   cost: string;
+  /** ISO 4217 code of `cost`. */
+  currency: string;
   version: number;
   from: string | null;
   to: string | null;
@@ -87,6 +91,7 @@ export interface MessageRecord {
   segments: number;
   status: 'sent' | 'delivered' | 'failed';
   cost: string;
+  currency: string;
   version: number;
   from: string | null;
   to: string | null;
@@ -164,6 +169,7 @@ export function parseCall(input: unknown): Parsed<CallRecord> {
       billableSeconds: r.billableSeconds,
       sipCode: r.sipCode,
       cost: r.cost,
+      currency: r.currency,
       version: r.version,
       from: r.from ?? null,
       to: r.to ?? null,
@@ -187,6 +193,7 @@ export function parseMessage(input: unknown): Parsed<MessageRecord> {
       segments: r.segments,
       status: r.status,
       cost: r.cost,
+      currency: r.currency,
       version: r.version,
       from: r.from ?? null,
       to: r.to ?? null,
