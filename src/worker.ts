@@ -2,11 +2,11 @@ import type { Registry } from 'prom-client';
 
 import type { Config } from './config.js';
 import type { Database } from './db/connect.js';
-import type { ProvisioningGate } from './hubspot/provisioning-gate.js';
-import { toError } from './lib/errors.js';
 import type { Pool } from './db/pool.js';
 import type { HubSpotGateway } from './hubspot/gateway.js';
+import type { ProvisioningGate } from './hubspot/provisioning-gate.js';
 import type { JobSystem } from './jobs/runtime.js';
+import { toError } from './lib/errors.js';
 import type { Logger } from './lib/logger.js';
 import type { Schedule } from './schedules/runtime.js';
 import { startSchedules } from './schedules/start.js';
