@@ -108,6 +108,8 @@ CREATE TABLE dead_letters (
   status text NOT NULL DEFAULT 'open'::text,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   resolved_at timestamp with time zone,
+  transient boolean NOT NULL DEFAULT false,
+  retried_automatically boolean NOT NULL DEFAULT false,
   CONSTRAINT dead_letters_pkey PRIMARY KEY (id),
   CONSTRAINT dead_letters_status_check CHECK ((status = ANY (ARRAY['open'::text, 'retried'::text, 'discarded'::text])))
 );
@@ -115,6 +117,8 @@ CREATE INDEX dead_letters_open ON dead_letters USING btree (status, id);
 CREATE INDEX dead_letters_open_by_kind ON dead_letters USING btree (dead_letter_error_kind(errors), id) WHERE (status = 'open'::text);
 CREATE INDEX dead_letters_open_by_record ON dead_letters USING btree (record_key) WHERE (status = 'open'::text);
 CREATE INDEX dead_letters_open_by_type ON dead_letters USING btree (object_type, id) WHERE (status = 'open'::text);
+CREATE INDEX dead_letters_open_transient ON dead_letters USING btree (id) WHERE ((status = 'open'::text) AND transient);
+CREATE INDEX dead_letters_retried_automatically ON dead_letters USING btree (object_type, record_key, resolved_at) WHERE retried_automatically;
 
 CREATE TABLE deals (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,

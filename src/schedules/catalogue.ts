@@ -121,6 +121,15 @@ export const SCHEDULES = [
     pastSlotsOnly: true,
   },
   {
+    name: 'dead-letter-retry',
+    description: 'Dead letters of passing causes (5xx, 429, timeouts past the retry budget) back into the outbox once HubSpot answers again, at most 3 times a record a day',
+    cronSetting: 'SCHEDULE_DEAD_LETTER_RETRY_CRON',
+    defaultCron: '* * * * *',
+    fillWindowMs: 5 * MINUTE_MS,
+    task: 'dead-letter-retry',
+    maxAttempts: 1,
+  },
+  {
     name: 'ops-sample',
     description: 'One sample a minute of the sync health (inbox, outbox, dead letters, conflicts, HubSpot budget) for the ops dashboard charts, kept 7 days',
     cronSetting: 'SCHEDULE_OPS_SAMPLE_CRON',
