@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/pool.js';
 import { insertAlert, type OpsAlert } from '../store/alerts.js';
 import { findAccounts } from '../store/accounts.js';
-import { type HeldCurrency, type NewHold, recordHolds, setHoldAlert } from '../store/invoice-holds.js';
+import { describeHeldCurrencies, type HeldCurrency, type NewHold, recordHolds, setHoldAlert } from '../store/invoice-holds.js';
 import { BILLING_CURRENCY, type ForeignCurrencyUsage } from '../store/usage-currencies.js';
 import type { InvoiceFacts } from './invoice-lines.js';
 
@@ -20,9 +20,6 @@ export function currencyMismatch(facts: InvoiceFacts, foreign: readonly ForeignC
     .map(({ month, currency, records, cost }) => ({ month, currency, records, cost }));
 }
 
-const describe = (details: readonly HeldCurrency[]): string =>
-  details.map((d) => `${d.records} record${d.records === 1 ? '' : 's'} in ${d.currency} (${d.cost} ${d.currency}) in ${d.month}`).join(', ');
-
 /**
  * Records the chunk's holds and, for the customers held for the first time, one ops alert each
  * (in the caller's transaction; it delivers them after commit).
@@ -36,7 +33,7 @@ export async function holdInvoices(tx: Queryable, month: string, holds: readonly
     const ban = banOf.get(hold.customerId) ?? null;
     const alert = await insertAlert(tx, {
       kind: 'invoice_held',
-      message: `Invoice of BAN ${ban ?? '?'} for ${month} held (currency_mismatch): ${describe(hold.details)}, but invoices are in ${BILLING_CURRENCY}. ` +
+      message: `Invoice of BAN ${ban ?? '?'} for ${month} held (currency_mismatch): ${describeHeldCurrencies(hold.details)}, but invoices are in ${BILLING_CURRENCY}. ` +
         `Send the records again re-rated in ${BILLING_CURRENCY} (a higher version), then close the month again.`,
       details: { customerId: hold.customerId, ban, month, reason: hold.reason, currencies: hold.details },
     });

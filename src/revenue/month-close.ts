@@ -6,6 +6,7 @@ import { churnFacts, saveChurnResults } from '../store/churn.js';
 import { refreshRevenueProperties } from '../store/mrr.js';
 import { enqueue } from '../store/outbox.js';
 import { billableCustomerIds } from '../store/revenue-facts.js';
+import { laterMonthClosed } from '../store/revenue-months.js';
 import { companyChange } from '../warp/changes.js';
 import { assessChurn } from './churn.js';
 import { invoiceDateOf, issueChunk } from './issue-invoices.js';
@@ -50,6 +51,9 @@ export async function closeMonth(pool: Pool, month: string, options: CloseOption
   assertClosed(month, options.nowMs);
   const counts: MonthCloseCounts = { month, customers: 0, invoicesIssued: 0, invoicesExisting: 0, invoicesHeld: 0, churnChanged: 0, firstNumber: null, lastNumber: null };
   const asOfDay = invoiceDateOf(month);
+  // The churn figures describe the newest closed month: re-closing an older one (schedules run
+  // --at) must not put its older assessment back on the customers and their companies.
+  const analyse = !(await laterMonthClosed(pool, month));
   for (let after: string | null = null; ; ) {
     options.signal?.throwIfAborted();
     const ids = await billableCustomerIds(pool, after, options.chunkSize ?? CLOSE_CHUNK_CUSTOMERS);
@@ -65,7 +69,7 @@ export async function closeMonth(pool: Pool, month: string, options: CloseOption
       counts.firstNumber ??= number;
       counts.lastNumber = number;
     }
-    counts.churnChanged += await analyseChurn(pool, ids, month, asOfDay);
+    if (analyse) counts.churnChanged += await analyseChurn(pool, ids, month, asOfDay);
   }
   return counts;
 }

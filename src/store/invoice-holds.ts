@@ -15,6 +15,10 @@ export interface HeldCurrency {
   cost: string;
 }
 
+/** "1 record in EUR (0.0575 EUR) in 2026-11, …": the ops alert's and the dashboard's wording. */
+export const describeHeldCurrencies = (details: readonly HeldCurrency[]): string =>
+  details.map((d) => `${d.records} record${d.records === 1 ? '' : 's'} in ${d.currency} (${d.cost} ${d.currency}) in ${d.month}`).join(', ');
+
 export interface NewHold {
   customerId: string;
   reason: HoldReason;
