@@ -196,13 +196,13 @@ function statement<C extends VersionedColumns>(k: KindSql<C>): string {
       SELECT v.record_id, ${VERSION_FIELDS.map((f) => `v.${f}`).join(', ')}
       FROM usage_record_versions v WHERE v.kind = '${k.kind}' AND v.record_id = b.record_id FOR UPDATE) v),
   decided AS MATERIALIZED (
-    SELECT b.*, ${VERSION_FIELDS.map((f) => `p.${f} AS old_${f}`).join(', ')},
-      CASE WHEN r.pruned_through IS NOT NULL AND b.started_at < (r.pruned_through + 1)::timestamp AT TIME ZONE 'UTC' THEN 'too_old'
+    SELECT CASE WHEN r.pruned_through IS NOT NULL AND b.started_at < (r.pruned_through + 1)::timestamp AT TIME ZONE 'UTC' THEN 'too_old'
         WHEN p.version IS NULL THEN 'accepted'
         WHEN b.version > p.version AND abs(extract(epoch FROM b.started_at - p.started_at)) > ${MAX_START_MOVE_SECONDS} THEN 'moved'
         WHEN b.version > p.version THEN 'corrected'
         WHEN b.version = p.version THEN 'duplicate'
-        ELSE 'stale' END AS outcome
+        ELSE 'stale' END AS outcome,
+      b.*, ${VERSION_FIELDS.map((f) => `p.${f} AS old_${f}`).join(', ')}
     FROM batch b CROSS JOIN retention r LEFT JOIN prior p ON p.record_id = b.record_id
     WHERE ${fence('prior')}),
   claimed AS (
