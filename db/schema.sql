@@ -807,7 +807,7 @@ CREATE TABLE usage_once_marks (
 
 CREATE TABLE usage_record_versions (
   kind "char" NOT NULL,
-  record_id text NOT NULL,
+  record_id text COLLATE "C" NOT NULL,
   version integer NOT NULL,
   trunk_id bigint NOT NULL,
   customer_id bigint NOT NULL,

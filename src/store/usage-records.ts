@@ -125,6 +125,13 @@ const unnestAll = (own: ReadonlyArray<{ name: string; type: string }>): string =
   return `unnest(${all.map((c, i) => `$${i + 2}::${c.type}`).join(', ')}) AS u(${all.map((c) => c.name).join(', ')})`;
 };
 
+/**
+ * Ids are compared as bytes, like the registry's column (migration 0140): the batch's sorts (the
+ * lock order) and every probe of the primary key then use memcmp() rather than the database's
+ * locale.
+ */
+const RECORD_ID = 'record_id COLLATE "C" AS record_id';
+
 interface KindSql<C extends VersionedColumns> {
   kind: 'c' | 'm';
   own: ReadonlyArray<Column<C>>;
@@ -145,7 +152,7 @@ const CALLS: KindSql<CallColumns> = {
   kind: 'c',
   own: CALL_COLUMNS,
   batch: `SELECT *, ${CALL_OK_SQL} AS ok FROM (
-      SELECT request, ord, record_id, version, trunk_id, customer_id, ${epoch('started_ms')} AS started_at, outbound, billable_seconds, cost, currency,
+      SELECT request, ord, ${RECORD_ID}, version, trunk_id, customer_id, ${epoch('started_ms')} AS started_at, outbound, billable_seconds, cost, currency,
         from_number, to_number, ${epoch('answered_ms')} AS answered_at, ${epoch('ended_ms')} AS ended_at, sip_code
       FROM ${unnestAll(CALL_COLUMNS)}) calls`,
   rawInsert: `INSERT INTO usage_calls (call_id, version, trunk_id, customer_id, outbound, started_at, answered_at, ended_at,
@@ -163,7 +170,7 @@ const MESSAGE_COLUMNS: ReadonlyArray<Column<MessageColumns>> = [
 const MESSAGES: KindSql<MessageColumns> = {
   kind: 'm',
   own: MESSAGE_COLUMNS,
-  batch: `SELECT request, ord, record_id, version, trunk_id, customer_id, ${epoch('started_ms')} AS started_at, outbound, ${MESSAGE_OK_SQL} AS ok,
+  batch: `SELECT request, ord, ${RECORD_ID}, version, trunk_id, customer_id, ${epoch('started_ms')} AS started_at, outbound, ${MESSAGE_OK_SQL} AS ok,
       0 AS billable_seconds, cost, currency, from_number, to_number, segments, status
     FROM ${unnestAll(MESSAGE_COLUMNS)}`,
   rawInsert: `INSERT INTO usage_messages (message_id, version, trunk_id, customer_id, outbound, sent_at, segments, status, cost, from_number, to_number)
@@ -189,13 +196,13 @@ function statement<C extends VersionedColumns>(k: KindSql<C>): string {
       SELECT v.record_id, ${VERSION_FIELDS.map((f) => `v.${f}`).join(', ')}
       FROM usage_record_versions v WHERE v.kind = '${k.kind}' AND v.record_id = b.record_id FOR UPDATE) v),
   decided AS MATERIALIZED (
-    SELECT b.*, ${VERSION_FIELDS.map((f) => `p.${f} AS old_${f}`).join(', ')},
-      CASE WHEN r.pruned_through IS NOT NULL AND b.started_at < (r.pruned_through + 1)::timestamp AT TIME ZONE 'UTC' THEN 'too_old'
+    SELECT CASE WHEN r.pruned_through IS NOT NULL AND b.started_at < (r.pruned_through + 1)::timestamp AT TIME ZONE 'UTC' THEN 'too_old'
         WHEN p.version IS NULL THEN 'accepted'
         WHEN b.version > p.version AND abs(extract(epoch FROM b.started_at - p.started_at)) > ${MAX_START_MOVE_SECONDS} THEN 'moved'
         WHEN b.version > p.version THEN 'corrected'
         WHEN b.version = p.version THEN 'duplicate'
-        ELSE 'stale' END AS outcome
+        ELSE 'stale' END AS outcome,
+      b.*, ${VERSION_FIELDS.map((f) => `p.${f} AS old_${f}`).join(', ')}
     FROM batch b CROSS JOIN retention r LEFT JOIN prior p ON p.record_id = b.record_id
     WHERE ${fence('prior')}),
   claimed AS (
