@@ -3,21 +3,22 @@ import { isHubSpotError, RATE_LIMIT_POLICIES } from '../../hubspot/gateway.js';
 import { SEARCH_MAX_RESULTS } from '../../hubspot/search.js';
 import type { Logger } from '../../lib/logger.js';
 import { unseenRows } from '../../store/reconcile-marks.js';
-import { advanceWatermark, readWatermark, type ReconcileRun, saveRunProgress } from '../../store/reconcile-runs.js';
+import { advanceWatermark, commitPage, readWatermark, type ReconcileRun } from '../../store/reconcile-runs.js';
 import type { InboundHooks } from '../inbound/apply-field.js';
-import { reconcileCachePage } from './cache-pages.js';
+import { compareCachePage } from './cache-pages.js';
 import { RECONCILE_CATALOGUE, type ReconcileEntry } from './catalogue.js';
-import type { PageContext } from './page-context.js';
+import type { PageContext, PageWork } from './page-context.js';
 import { type DriftReport, objectReport, sample } from './report.js';
 import type { ReconcileRecord, ReconcileSource, SourcePage } from './source.js';
 import { sweepUnseen } from './sweep.js';
-import { reconcileWarpPage } from './warp-pages.js';
+import { compareWarpPage } from './warp-pages.js';
 
 /**
- * Drives one reconcile run, page by page. Each page (a list page of 100, a search page of 200,
- * or 500 unmarked rows of the sweep) is compared and repaired in one transaction that also commits
- * the run's cursor and report, so a crash or a restart continues from the last committed page:
- * only the page in flight is read again.
+ * Drives one reconcile run, page by page. Each page (a list page of 100, search pages of up to
+ * 1,000 records, or 500 unmarked rows of the sweep) is compared against a few set-based reads, then
+ * committed: its marks, the run's cursor and report in one statement, or, when the page has
+ * repairs, in the one transaction that makes them. A crash or a restart continues from the last
+ * committed page: only the page in flight is read again.
  *
  * Per type, a full run lists every record, then sweeps the rows it did not mark. An incremental
  * run searches `lastmodifieddate` from the watermark minus the search-index lag, ascending, in
@@ -92,27 +93,32 @@ export async function executeRun(deps: RunnerDeps, run: ReconcileRun, signal: Ab
         prefetched.page.catch(() => undefined); // awaited (and rethrown) on the next turn
       }
       const current: TypeCursor = cursor;
-      cursor = await withTransaction(deps.pool, async (tx) => {
-        const ctx: PageContext = { tx, runId: run.id, mode: run.mode, dryRun: run.dryRun, report, hooks: deps.hooks, listed, startedAt };
-        let next: TypeCursor;
-        if (current.phase === 'sweep') {
-          const rows = await unseenRows(tx, entry.objectType, run.id, startedAt, current.afterRowId, SWEEP_PAGE);
-          await sweepUnseen(ctx, entry, rows);
-          next = rows.length < SWEEP_PAGE ? { phase: 'done' } : { phase: 'sweep', afterRowId: rows.at(-1)!.rowId };
-        } else {
-          const fresh = current.phase === 'search' ? unseen(entry, current, page!) : page!;
-          await comparePage(ctx, entry, fresh);
-          requests += page!.requests;
-          next = nextCursor(entry, current, page!);
-        }
-        if (next.phase === 'done' && !run.dryRun) {
-          // A full run compared everything up to its start; an incremental one its window.
-          await advanceWatermark(tx, entry.objectType, current.phase === 'search' ? new Date(current.toMs) : startedAt);
-        }
-        cursors[entry.objectType] = next;
-        await saveRunProgress(tx, run.id, { cursors, report, requests });
-        return next;
-      });
+      const ctx: PageContext = { db: deps.pool, runId: run.id, mode: run.mode, dryRun: run.dryRun, report, hooks: deps.hooks, listed, startedAt };
+      let work: PageWork;
+      let next: TypeCursor;
+      if (current.phase === 'sweep') {
+        const rows = await unseenRows(deps.pool, entry.objectType, run.id, startedAt, current.afterRowId, SWEEP_PAGE);
+        work = { marks: null, repair: sweepUnseen(ctx, entry, rows) };
+        next = rows.length < SWEEP_PAGE ? { phase: 'done' } : { phase: 'sweep', afterRowId: rows.at(-1)!.rowId };
+      } else {
+        work = await comparePage(ctx, entry, current.phase === 'search' ? unseen(entry, current, page!) : page!);
+        requests += page!.requests;
+        next = nextCursor(entry, current, page!);
+      }
+      // A full run compared everything up to its start; an incremental one its window.
+      const watermark = next.phase === 'done' && !run.dryRun ? (current.phase === 'search' ? new Date(current.toMs) : startedAt) : null;
+      cursors[entry.objectType] = next;
+      const progress = { cursors, report, requests };
+      // A page without repairs is committed by one statement; one with repairs in their transaction.
+      if (work.repair === null && watermark === null) await commitPage(deps.pool, run.id, progress, work.marks);
+      else {
+        await withTransaction(deps.pool, async (tx) => {
+          await work.repair?.(tx);
+          if (watermark) await advanceWatermark(tx, entry.objectType, watermark);
+          await commitPage(tx, run.id, progress, work.marks);
+        });
+      }
+      cursor = next;
     }
   }
 }
@@ -143,14 +149,13 @@ async function read(deps: RunnerDeps, entry: ReconcileEntry, cursor: Exclude<Typ
   }
 }
 
-async function comparePage(ctx: PageContext, entry: ReconcileEntry, page: Read): Promise<void> {
+async function comparePage(ctx: PageContext, entry: ReconcileEntry, page: Read): Promise<PageWork> {
   const report = objectReport(ctx.report, entry.objectType);
   for (const bad of page.invalid) {
     report.invalid++;
     sample(report, bad.id ?? null, bad.reason);
   }
-  if (entry.side === 'cache') await reconcileCachePage(ctx, { ...entry, objectType: entry.objectType }, page.records);
-  else await reconcileWarpPage(ctx, { ...entry, objectType: entry.objectType }, page.records);
+  return entry.side === 'cache' ? compareCachePage(ctx, { ...entry, objectType: entry.objectType }, page.records) : compareWarpPage(ctx, { ...entry, objectType: entry.objectType }, page.records);
 }
 
 const modifiedMs = (entry: ReconcileEntry, record: ReconcileRecord): number => {
