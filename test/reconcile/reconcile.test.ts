@@ -156,4 +156,21 @@ describe('reconcile against a seeded, drifted simulator portal', () => {
     expect(searches).toBeLessThanOrEqual(50 + Math.ceil(10_500 / 200) + 1 + 4);
     await db.pool.query(`UPDATE reconcile_runs SET status = 'succeeded' WHERE id = $1`, [created.id]);
   }, 240_000);
+
+  it('incremental: reads the associations of up to five search pages in one batch per target', async () => {
+    await db.pool.query(`UPDATE reconcile_watermarks SET modified_through = now()`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const changed = await injectDrift(hs.sim.url, { changed: 300, objectTypes: ['contacts'], seed: 9 });
+    expect(changed.counts['changed']).toBe(300);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const before = hs.sim.requestLog().length;
+    const { run: created } = await withTransaction(db.pool, (tx) => createOrGetActiveRun(tx, { mode: 'incremental', dryRun: true, objects: RECONCILE_OBJECT_TYPES, trigger: 'manual', estimate: {} }));
+    await executeRun({ ...deps, searchLagMs: 0 }, (await markRunRunning(db.pool, created.id, 1))!, new AbortController().signal);
+    const incremental = (await getReconcileRun(db.pool, created.id))!;
+    expect(report(incremental).objects.contact).toMatchObject({ read: 300, changed: 300 });
+    // Contacts: 2 search pages and 1 read of their companies; one empty search for each other type.
+    expect(incremental.requests).toBe(2 + 1 + 4);
+    expect(hs.sim.requestLog().length - before).toBe(2 + 1 + 4);
+    await db.pool.query(`UPDATE reconcile_runs SET status = 'succeeded' WHERE id = $1`, [created.id]);
+  }, 120_000);
 });
