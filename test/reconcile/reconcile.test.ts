@@ -70,7 +70,7 @@ describe('reconcile against a seeded, drifted simulator portal', () => {
   }, 120_000);
 
   it('finds each drift kind in a dry run (nothing changes), then repairs it', async () => {
-    const injected = await injectDrift(hs.sim.url, { changed: 4, deleted: 3, merged: 2, removedAssociations: 3, seed: 7 });
+    const injected = await injectDrift(hs.sim.url, { changed: 4, deleted: 3, merged: 2, removedAssociations: 3, extraAssociations: 2, seed: 7 });
     const dry = await run('full', true);
     const lines = renderReport(report(dry), true);
     expect(lines.join('\n')).toMatch(/would /);
@@ -78,7 +78,7 @@ describe('reconcile against a seeded, drifted simulator portal', () => {
       changed: injected.counts['changed'],
       deleted: injected.counts['deleted'],
       merged: injected.counts['merged'],
-      removedAssociations: injected.counts['removedAssociations'],
+      removedAssociations: injected.counts['removedAssociations']! + injected.counts['extraAssociations']!,
     });
     expect(driftFound(report(dry))).toBe(injected.counts['total']);
     const { rows: outboxBefore } = await db.pool.query('SELECT 1 FROM outbox');
