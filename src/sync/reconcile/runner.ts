@@ -1,4 +1,4 @@
-import { type Pool, withTransaction } from '../../db/pool.js';
+import { type Pool, type Queryable, withTransaction } from '../../db/pool.js';
 import { isHubSpotError, RATE_LIMIT_POLICIES } from '../../hubspot/gateway.js';
 import { SEARCH_MAX_RESULTS } from '../../hubspot/search.js';
 import type { Logger } from '../../lib/logger.js';
@@ -8,7 +8,7 @@ import type { InboundHooks } from '../inbound/apply-field.js';
 import { compareCachePage } from './cache-pages.js';
 import { RECONCILE_CATALOGUE, type ReconcileEntry } from './catalogue.js';
 import type { PageContext, PageWork } from './page-context.js';
-import { type DriftReport, objectReport, sample } from './report.js';
+import { type DriftReport, mergeReport, objectReport, sample } from './report.js';
 import type { ReconcileRecord, ReconcileSource, SourcePage } from './source.js';
 import { sweepUnseen } from './sweep.js';
 import { compareWarpPage } from './warp-pages.js';
@@ -71,56 +71,79 @@ export async function executeRun(deps: RunnerDeps, run: ReconcileRun, signal: Ab
   const report = normalise(run.report);
   let requests = run.requests;
   const entries = RECONCILE_CATALOGUE.filter((e) => run.objects.includes(e.objectType));
-  for (const entry of entries) {
-    let cursor = cursors[entry.objectType] ?? (await initialCursor(deps, run, entry, startedAt));
-    // The next list page is read while this one is compared, so HubSpot's latency and the
-    // database's work overlap (after a crash, that page is read again too).
-    let prefetched: { after: string; page: Promise<Read> } | null = null;
-    while (cursor.phase !== 'done') {
-      signal.throwIfAborted();
-      const listed = new Set(entries.filter((e) => e.objectType !== entry.objectType && cursors[e.objectType]?.phase === 'done').map((e) => e.objectType));
-      if (cursor.phase === 'sweep') listed.add(entry.objectType);
-      const page: Read | null =
-        cursor.phase === 'sweep'
-          ? null
-          : cursor.phase === 'list' && prefetched && prefetched.after === cursor.after
-            ? await prefetched.page
-            : await read(deps, entry, cursor, signal);
-      prefetched = null;
-      if (cursor.phase === 'list' && page?.after) {
-        const after: string = page.after;
-        prefetched = { after, page: read(deps, entry, { phase: 'list', after }, signal) };
-        prefetched.page.catch(() => undefined); // awaited (and rethrown) on the next turn
+  // The commit of the previous page, in flight while this one is compared (pages commit in order).
+  let committing: Promise<void> = Promise.resolve();
+  /** Commits a page: its repairs, marks, watermark, and the run's cursors and report as of this page. */
+  const commit = async (entry: ReconcileEntry, work: PageWork, delta: DriftReport, progress: { cursors: Record<string, TypeCursor>; requests: number }, watermark: Date | null) => {
+    const save = (db: Queryable) => {
+      mergeReport(report, delta);
+      return commitPage(db, run.id, { ...progress, report }, work.marks);
+    };
+    // A page without repairs is committed by one statement; one with repairs in their transaction.
+    if (work.repair === null && watermark === null) return save(deps.pool);
+    await withTransaction(deps.pool, async (tx) => {
+      await work.repair?.(tx);
+      if (watermark) await advanceWatermark(tx, entry.objectType, watermark);
+      await save(tx);
+    });
+  };
+  try {
+    for (const entry of entries) {
+      let cursor = cursors[entry.objectType] ?? (await initialCursor(deps, run, entry, startedAt));
+      // The next list page is read while this one is compared and the previous one committed, so
+      // HubSpot's latency, the comparison's reads and the commits overlap (after a crash, the
+      // pages in flight are read again).
+      let prefetched: { after: string; page: Promise<Read> } | null = null;
+      while (cursor.phase !== 'done') {
+        signal.throwIfAborted();
+        const listed = new Set(entries.filter((e) => e.objectType !== entry.objectType && cursors[e.objectType]?.phase === 'done').map((e) => e.objectType));
+        if (cursor.phase === 'sweep') listed.add(entry.objectType);
+        const page: Read | null =
+          cursor.phase === 'sweep'
+            ? null
+            : cursor.phase === 'list' && prefetched && prefetched.after === cursor.after
+              ? await prefetched.page
+              : await read(deps, entry, cursor, signal);
+        prefetched = null;
+        if (cursor.phase === 'list' && page?.after) {
+          const after: string = page.after;
+          prefetched = { after, page: read(deps, entry, { phase: 'list', after }, signal) };
+          prefetched.page.catch(() => undefined); // awaited (and rethrown) on the next turn
+        }
+        const current: TypeCursor = cursor;
+        // Each page counts into a report of its own, added to the run's when it commits.
+        const delta: DriftReport = { objects: {}, associations: {} };
+        const ctx: PageContext = { db: deps.pool, runId: run.id, mode: run.mode, dryRun: run.dryRun, report: delta, hooks: deps.hooks, listed, startedAt };
+        let work: PageWork;
+        let next: TypeCursor;
+        if (current.phase === 'sweep') {
+          // The sweep reads the marks: every list page is committed first.
+          await committing;
+          const rows = await unseenRows(deps.pool, entry.objectType, run.id, startedAt, current.afterRowId, SWEEP_PAGE);
+          work = { marks: null, repair: sweepUnseen(ctx, entry, rows) };
+          next = rows.length < SWEEP_PAGE ? { phase: 'done' } : { phase: 'sweep', afterRowId: rows.at(-1)!.rowId };
+        } else {
+          work = await comparePage(ctx, entry, current.phase === 'search' ? unseen(entry, current, page!) : page!);
+          requests += page!.requests;
+          next = nextCursor(entry, current, page!);
+        }
+        // A full run compared everything up to its start; an incremental one its window.
+        const watermark = next.phase === 'done' && !run.dryRun ? (current.phase === 'search' ? new Date(current.toMs) : startedAt) : null;
+        cursors[entry.objectType] = next;
+        const progress = { cursors: { ...cursors }, requests };
+        await committing;
+        committing = commit(entry, work, delta, progress, watermark);
+        committing.catch(() => undefined); // awaited (and rethrown) before the next commit
+        // Only list pages overlap their commit with the next page; the rest commit before going on.
+        if (current.phase !== 'list' || next.phase !== 'list') await committing;
+        cursor = next;
       }
-      const current: TypeCursor = cursor;
-      const ctx: PageContext = { db: deps.pool, runId: run.id, mode: run.mode, dryRun: run.dryRun, report, hooks: deps.hooks, listed, startedAt };
-      let work: PageWork;
-      let next: TypeCursor;
-      if (current.phase === 'sweep') {
-        const rows = await unseenRows(deps.pool, entry.objectType, run.id, startedAt, current.afterRowId, SWEEP_PAGE);
-        work = { marks: null, repair: sweepUnseen(ctx, entry, rows) };
-        next = rows.length < SWEEP_PAGE ? { phase: 'done' } : { phase: 'sweep', afterRowId: rows.at(-1)!.rowId };
-      } else {
-        work = await comparePage(ctx, entry, current.phase === 'search' ? unseen(entry, current, page!) : page!);
-        requests += page!.requests;
-        next = nextCursor(entry, current, page!);
-      }
-      // A full run compared everything up to its start; an incremental one its window.
-      const watermark = next.phase === 'done' && !run.dryRun ? (current.phase === 'search' ? new Date(current.toMs) : startedAt) : null;
-      cursors[entry.objectType] = next;
-      const progress = { cursors, report, requests };
-      // A page without repairs is committed by one statement; one with repairs in their transaction.
-      if (work.repair === null && watermark === null) await commitPage(deps.pool, run.id, progress, work.marks);
-      else {
-        await withTransaction(deps.pool, async (tx) => {
-          await work.repair?.(tx);
-          if (watermark) await advanceWatermark(tx, entry.objectType, watermark);
-          await commitPage(tx, run.id, progress, work.marks);
-        });
-      }
-      cursor = next;
     }
+  } finally {
+    // A failure or a stop still lets the page being committed finish (its error, if any, is the one thrown otherwise).
+    await committing.catch(() => undefined);
   }
+  await committing;
 }
 
 function normalise(raw: Record<string, unknown>): DriftReport {
