@@ -4,7 +4,7 @@ import type { Queryable } from '../db/pool.js';
 import { CACHE_TABLES, type CachedObjectType, type CachedRecord, textColumns, toCached } from './cache-records.js';
 
 /**
- * Reconcile's bookkeeping in the tables it compares (migrations/0070): a full run marks the rows
+ * Reconcile's bookkeeping in the tables it compares (migrations/0070, 0150): a full run marks the rows
  * whose record HubSpot listed with its run id, then sweeps the live rows it did not mark, page by
  * page in row-id order, so no run ever holds a set of every id in memory. Also the rows of the
  * association pass, each with the HubSpot id of the record it should be associated with.
@@ -15,6 +15,7 @@ export const MARKED_TABLES = {
   company: { table: 'customers', key: 'hubspot_company_id', live: 'deleted_at IS NULL' },
   contact: { table: 'users', key: 'hubspot_contact_id', live: 'deleted_at IS NULL' },
   deal: { table: 'deals', key: 'hubspot_deal_id', live: 'deleted_at IS NULL' },
+  ticket: { table: 'ticket_cache', key: 'hubspot_id', live: 'deleted_at IS NULL' },
   trunk: { table: 'trunks', key: 'trunk_id', live: 'deleted_at IS NULL' },
   number: { table: 'numbers', key: 'number', live: `deleted_at IS NULL AND status <> 'released'` },
 } as const;

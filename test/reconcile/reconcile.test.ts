@@ -15,9 +15,9 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { type GatewayFixture, startGatewayFixture } from '../support/hubspot.js';
 import { buildReconcilePortal, injectDrift, type PortalCounts } from '../support/reconcile-portal.js';
 
-const COUNTS: PortalCounts = { companies: 200, contacts: 400, trunks: 100, numbers: 200 };
+const COUNTS: PortalCounts = { companies: 200, contacts: 400, tickets: 100, trunks: 100, numbers: 200 };
 /** List pages of 100 per type (deals: one empty page). */
-const IDEAL_LIST_PAGES = [COUNTS.companies, COUNTS.contacts, COUNTS.trunks, COUNTS.numbers].reduce((n, c) => n + Math.ceil(c / 100), 0) + 1;
+const IDEAL_LIST_PAGES = [COUNTS.companies, COUNTS.contacts, COUNTS.tickets!, COUNTS.trunks, COUNTS.numbers].reduce((n, c) => n + Math.ceil(c / 100), 0) + 1;
 
 describe('reconcile against a seeded, drifted simulator portal', () => {
   let db: TestDatabase;
@@ -153,7 +153,7 @@ describe('reconcile against a seeded, drifted simulator portal', () => {
     const searches = hs.sim.requestLog().filter((e) => e.path.endsWith('/search')).length - searchesBefore;
     // 50 pages fill the first window (the cap); the timestamp by id takes 53 pages in two queries (the
     // second past the cap's last id); one empty search per other type.
-    expect(searches).toBeLessThanOrEqual(50 + Math.ceil(10_500 / 200) + 1 + 4);
+    expect(searches).toBeLessThanOrEqual(50 + Math.ceil(10_500 / 200) + 1 + 5);
     await db.pool.query(`UPDATE reconcile_runs SET status = 'succeeded' WHERE id = $1`, [created.id]);
   }, 240_000);
 
@@ -169,8 +169,8 @@ describe('reconcile against a seeded, drifted simulator portal', () => {
     const incremental = (await getReconcileRun(db.pool, created.id))!;
     expect(report(incremental).objects.contact).toMatchObject({ read: 300, changed: 300 });
     // Contacts: 2 search pages and 1 read of their companies; one empty search for each other type.
-    expect(incremental.requests).toBe(2 + 1 + 4);
-    expect(hs.sim.requestLog().length - before).toBe(2 + 1 + 4);
+    expect(incremental.requests).toBe(2 + 1 + 5);
+    expect(hs.sim.requestLog().length - before).toBe(2 + 1 + 5);
     await db.pool.query(`UPDATE reconcile_runs SET status = 'succeeded' WHERE id = $1`, [created.id]);
   }, 120_000);
 });

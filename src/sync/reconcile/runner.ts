@@ -11,6 +11,7 @@ import type { PageContext, PageWork } from './page-context.js';
 import { type DriftReport, mergeReport, objectReport, sample } from './report.js';
 import type { ReconcileRecord, ReconcileSource, SourcePage } from './source.js';
 import { sweepUnseen } from './sweep.js';
+import { compareTicketPage } from './ticket-pages.js';
 import { compareWarpPage } from './warp-pages.js';
 
 /**
@@ -178,7 +179,9 @@ async function comparePage(ctx: PageContext, entry: ReconcileEntry, page: Read):
     report.invalid++;
     sample(report, bad.id ?? null, bad.reason);
   }
-  return entry.side === 'cache' ? compareCachePage(ctx, { ...entry, objectType: entry.objectType }, page.records) : compareWarpPage(ctx, { ...entry, objectType: entry.objectType }, page.records);
+  if (entry.side === 'cache') return compareCachePage(ctx, { ...entry, objectType: entry.objectType }, page.records);
+  if (entry.side === 'tickets') return compareTicketPage(ctx, page.records);
+  return compareWarpPage(ctx, { ...entry, objectType: entry.objectType }, page.records);
 }
 
 const modifiedMs = (entry: ReconcileEntry, record: ReconcileRecord): number => {

@@ -37,6 +37,7 @@ export const ASSOCIATION_TARGETS: Readonly<Record<ReconcileObjectType, readonly 
   company: [],
   contact: ['company'],
   deal: ['company'],
+  ticket: ['company'],
   trunk: ['company'],
   number: ['company', 'trunk'],
 };

@@ -3,6 +3,7 @@ import { CACHE_TABLES, lockCachedRecord, setCachedDeleted } from '../../store/ca
 import { advanceFieldVersion, LIFECYCLE } from '../../store/field-versions.js';
 import { associationChange, enqueue } from '../../store/outbox.js';
 import { forgetHubspotIds, numbersRoutedTo, type UnseenRow } from '../../store/reconcile-marks.js';
+import { markTicketDeleted } from '../../store/ticket-cache.js';
 import { lockObject } from '../inbound/object-lock.js';
 import type { ReconcileEntry } from './catalogue.js';
 import type { PageContext, PageWork } from './page-context.js';
@@ -10,8 +11,8 @@ import { count, objectReport } from './report.js';
 
 /**
  * The end of a full run's walk of one type: live rows the run did not mark were not listed by
- * HubSpot. A cache row is marked deleted (a missed deletion webhook; merges were handled when
- * their survivor was listed); a trunk or number WARP has is missing in HubSpot and is recreated by
+ * HubSpot. A cache row (a ticket cache row too) is marked deleted (a missed deletion webhook;
+ * merges were handled when their survivor was listed); a trunk or number WARP has is missing in HubSpot and is recreated by
  * its outbound sync (the stored HubSpot id is forgotten, so the sync creates and associates it), and
  * the numbers routed to a recreated trunk are linked to it again by their association work.
  */
@@ -33,6 +34,11 @@ export function sweepUnseen(ctx: PageContext, entry: ReconcileEntry, rows: reado
   }
   count(report.actions, 'mark deleted in the cache', rows.length);
   if (ctx.dryRun) return null;
+  if (entry.side === 'tickets') {
+    return async (tx) => {
+      for (const { key } of rows) await markTicketDeleted(tx, key, new Date(), null);
+    };
+  }
   const objectType = entry.objectType;
   return async (tx) => {
     for (const { key: hubspotId } of rows) {
