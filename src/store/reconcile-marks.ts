@@ -107,9 +107,10 @@ export interface UnseenRow {
 export async function unseenRows(db: Queryable, type: MarkedType, runId: string, startedBefore: Date, afterRowId: string, limit: number): Promise<UnseenRow[]> {
   const { table, key, live } = MARKED_TABLES[type];
   const { rows } = await db.query<{ id: string; key: string }>(
-    `SELECT id::text, ${ident(key)} AS key FROM ${ident(table)}
-     WHERE id > $1 AND ${live} AND ${ident(key)} IS NOT NULL AND reconcile_seen IS DISTINCT FROM $2::bigint AND reconcile_seen IS DISTINCT FROM -($2::bigint) AND created_at < $3
-     ORDER BY id LIMIT $4`,
+    // Ordered by the row's bigint id (the output column `id` is text: ordering by it would skip rows).
+    `SELECT t.id::text AS id, ${ident(key)} AS key FROM ${ident(table)} t
+     WHERE t.id > $1 AND ${live} AND ${ident(key)} IS NOT NULL AND reconcile_seen IS DISTINCT FROM $2::bigint AND reconcile_seen IS DISTINCT FROM -($2::bigint) AND created_at < $3
+     ORDER BY t.id LIMIT $4`,
     [afterRowId, runId, startedBefore, limit],
   );
   return rows.map((r) => ({ rowId: r.id, key: r.key }));
