@@ -1,20 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { loadConfig } from '../../src/config.js';
-import { withTransaction } from '../../src/db/pool.js';
 import type { HubSpotGateway } from '../../src/hubspot/gateway.js';
-import { applyProvisioning, planProvisioning } from '../../src/hubspot/provision.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { createOrGetActiveRun, getReconcileRun, markRunRunning, type ReconcileRun } from '../../src/store/reconcile-runs.js';
-import { createInboundHooks } from '../../src/sync/inbound/hooks.js';
 import { startOutboundSync } from '../../src/sync/outbound/outbound-sync.js';
-import { RECONCILE_OBJECT_TYPES } from '../../src/sync/reconcile/catalogue.js';
 import type { DriftReport } from '../../src/sync/reconcile/report.js';
-import { executeRun, type RunnerDeps } from '../../src/sync/reconcile/runner.js';
-import { reconcileSource } from '../../src/sync/reconcile/source.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { type GatewayFixture, startGatewayFixture } from '../support/hubspot.js';
-import { type BuiltPortal, buildReconcilePortal, type PortalCounts } from '../support/reconcile-portal.js';
+import type { TestDatabase } from '../support/db.js';
+import type { GatewayFixture } from '../support/hubspot.js';
+import { type ReconcileFixture, startReconcileFixture } from '../support/reconcile-fixture.js';
+import type { BuiltPortal, PortalCounts } from '../support/reconcile-portal.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -23,41 +17,23 @@ import { waitFor } from '../support/wait.js';
  */
 
 const COUNTS: PortalCounts = { companies: 20, contacts: 20, trunks: 10, numbers: 20 };
-const TIME_SCALE = 0.01;
 
 describe('reconcile of the associations WARP owns', () => {
+  let fx: ReconcileFixture;
   let db: TestDatabase;
   let hs: GatewayFixture;
   let gateway: HubSpotGateway;
-  let deps: RunnerDeps;
   let portal: BuiltPortal;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    hs = await startGatewayFixture(db, { burstLimit: 1_000_000, searchPerSecond: 100_000, timeScale: TIME_SCALE });
-    gateway = hs.gateway();
-    await applyProvisioning(await planProvisioning(gateway));
-    portal = await buildReconcilePortal(db.pool, hs.sim.url, 'test-token', COUNTS);
-    deps = {
-      pool: db.pool,
-      logger: createLogger({ level: 'silent' }),
-      source: reconcileSource(gateway),
-      hooks: { ...createInboundHooks({}), needsFetch: () => undefined },
-      searchLagMs: 60_000,
-      firstLookbackMs: 86_400_000,
-    };
+    fx = await startReconcileFixture(COUNTS);
+    ({ db, hs, gateway, portal } = fx);
   }, 120_000);
   afterAll(async () => {
-    await hs.close();
-    await db.drop();
+    await fx.close();
   });
 
-  const run = async (dryRun: boolean): Promise<DriftReport> => {
-    const { run: created } = await withTransaction(db.pool, (tx) => createOrGetActiveRun(tx, { mode: 'full', dryRun, objects: RECONCILE_OBJECT_TYPES, trigger: 'manual', estimate: {} }));
-    await executeRun(deps, (await markRunRunning(db.pool, created.id, 1))!, new AbortController().signal);
-    await db.pool.query(`UPDATE reconcile_runs SET status = 'succeeded', finished_at = now() WHERE id = $1`, [created.id]);
-    return ((await getReconcileRun(db.pool, created.id)) as ReconcileRun).report as unknown as DriftReport;
-  };
+  const run = async (dryRun: boolean): Promise<DriftReport> => (await fx.run('full', dryRun)).report as unknown as DriftReport;
   const differing = (report: DriftReport) => Object.fromEntries(Object.entries(report.associations).map(([pair, a]) => [pair, a.differing]));
   const outbox = async () => (await db.pool.query<{ object_type: string; record_key: string }>('SELECT object_type, record_key FROM outbox ORDER BY 1, 2')).rows;
   // The seeder's layout: number i routes to trunk i % trunks, trunk j belongs to company j % companies.

@@ -1,61 +1,37 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { withTransaction } from '../../src/db/pool.js';
-import type { HubSpotGateway } from '../../src/hubspot/gateway.js';
-import { applyProvisioning, planProvisioning } from '../../src/hubspot/provision.js';
-import { createLogger } from '../../src/lib/logger.js';
 import { createOrGetActiveRun, getReconcileRun, markRunRunning, type ReconcileRun } from '../../src/store/reconcile-runs.js';
-import { createInboundHooks } from '../../src/sync/inbound/hooks.js';
 import { RECONCILE_OBJECT_TYPES } from '../../src/sync/reconcile/catalogue.js';
 import { type DriftReport, driftFound, renderReport } from '../../src/sync/reconcile/report.js';
 import { executeRun, type RunnerDeps } from '../../src/sync/reconcile/runner.js';
-import { reconcileSource, type ReconcileSource } from '../../src/sync/reconcile/source.js';
+import type { ReconcileSource } from '../../src/sync/reconcile/source.js';
 import { queueReconcile } from '../../src/sync/reconcile/task.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { type GatewayFixture, startGatewayFixture } from '../support/hubspot.js';
-import { buildReconcilePortal, injectDrift, type PortalCounts } from '../support/reconcile-portal.js';
+import type { TestDatabase } from '../support/db.js';
+import type { GatewayFixture } from '../support/hubspot.js';
+import { type ReconcileFixture, startReconcileFixture } from '../support/reconcile-fixture.js';
+import { injectDrift, type PortalCounts } from '../support/reconcile-portal.js';
 
 const COUNTS: PortalCounts = { companies: 200, contacts: 400, tickets: 100, trunks: 100, numbers: 200 };
 /** List pages of 100 per type (deals: one empty page). */
 const IDEAL_LIST_PAGES = [COUNTS.companies, COUNTS.contacts, COUNTS.tickets!, COUNTS.trunks, COUNTS.numbers].reduce((n, c) => n + Math.ceil(c / 100), 0) + 1;
 
 describe('reconcile against a seeded, drifted simulator portal', () => {
+  let fx: ReconcileFixture;
   let db: TestDatabase;
   let hs: GatewayFixture;
-  let gateway: HubSpotGateway;
   let deps: RunnerDeps;
+  let run: ReconcileFixture['run'];
+  let resume: ReconcileFixture['resume'];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    hs = await startGatewayFixture(db, { burstLimit: 1_000_000, searchPerSecond: 100_000, timeScale: 0.01 });
-    gateway = hs.gateway();
-    await applyProvisioning(await planProvisioning(gateway));
-    await buildReconcilePortal(db.pool, hs.sim.url, 'test-token', COUNTS);
-    deps = {
-      pool: db.pool,
-      logger: createLogger({ level: 'silent' }),
-      source: reconcileSource(gateway),
-      hooks: { ...createInboundHooks({}), needsFetch: () => undefined },
-      searchLagMs: 60_000,
-      firstLookbackMs: 86_400_000,
-    };
+    fx = await startReconcileFixture(COUNTS);
+    ({ db, hs, deps, run, resume } = fx);
   }, 120_000);
   afterAll(async () => {
-    await hs.close();
-    await db.drop();
+    await fx.close();
   });
 
-  /** A run created and executed to its end in this process (the task adds only the job around it). */
-  const run = async (mode: 'full' | 'incremental', dryRun: boolean, source: ReconcileSource = deps.source, signal = new AbortController().signal): Promise<ReconcileRun> => {
-    const { run: created } = await withTransaction(db.pool, (tx) => createOrGetActiveRun(tx, { mode, dryRun, objects: RECONCILE_OBJECT_TYPES, trigger: 'manual', estimate: {} }));
-    return resume(created.id, source, signal);
-  };
-  const resume = async (id: string, source: ReconcileSource = deps.source, signal = new AbortController().signal): Promise<ReconcileRun> => {
-    const running = (await markRunRunning(db.pool, id, 1))!;
-    await executeRun({ ...deps, source }, running, signal);
-    await db.pool.query(`UPDATE reconcile_runs SET status = 'succeeded', finished_at = now() WHERE id = $1`, [id]);
-    return (await getReconcileRun(db.pool, id))!;
-  };
   const report = (r: ReconcileRun) => r.report as unknown as DriftReport;
   const sum = (r: ReconcileRun, key: 'changed' | 'deleted' | 'merged' | 'created' | 'unknown') =>
     Object.values(report(r).objects).reduce((n, o) => n + (o?.[key] ?? 0), 0);
