@@ -19,7 +19,8 @@ import { compareWarpPage } from './warp-pages.js';
  * 1,000 records, or 500 unmarked rows of the sweep) is compared against a few set-based reads, then
  * committed: its marks, the run's cursor and report in one statement, or, when the page has
  * repairs, in the one transaction that makes them. A crash or a restart continues from the last
- * committed page: only the page in flight is read again.
+ * committed page: only the pages in flight are read again (at most three: the one committing, the
+ * one compared and the one read ahead; a stop lets the commit in flight finish).
  *
  * Per type, a full run lists every record, then sweeps the rows it did not mark. An incremental
  * run searches `lastmodifieddate` from the watermark minus the search-index lag, ascending, in
