@@ -57,6 +57,9 @@ describe('reconcile against a seeded, drifted simulator portal', () => {
       removedAssociations: injected.counts['removedAssociations']! + injected.counts['extraAssociations']!,
     });
     expect(driftFound(report(dry))).toBe(injected.counts['total']);
+    // Tickets too, against the ticket cache: 4 changed, 3 deleted, 2 merged away, 3 lost companies.
+    expect(report(dry).objects.ticket).toMatchObject({ read: 100 - 3 - 2, changed: 4, deleted: 3, merged: 2 });
+    expect(report(dry).associations['ticket→company']?.differing).toBe(3);
     const { rows: outboxBefore } = await db.pool.query('SELECT 1 FROM outbox');
     expect(outboxBefore).toHaveLength(0);
 
@@ -64,9 +67,9 @@ describe('reconcile against a seeded, drifted simulator portal', () => {
     expect(driftFound(report(repaired))).toBe(injected.counts['total']);
     // HubSpot's data is in the cache now; WARP's differences wait in the outbox for the outbound sync.
     const after = await run('full', true);
-    const cacheDrift = (['company', 'contact', 'deal'] as const).reduce((n, t) => n + (report(after).objects[t]?.changed ?? 0) + (report(after).objects[t]?.deleted ?? 0) + (report(after).objects[t]?.merged ?? 0), 0);
+    const cacheDrift = (['company', 'contact', 'deal', 'ticket'] as const).reduce((n, t) => n + (report(after).objects[t]?.changed ?? 0) + (report(after).objects[t]?.deleted ?? 0) + (report(after).objects[t]?.merged ?? 0), 0);
     expect(cacheDrift).toBe(0);
-    expect(['contact→company', 'deal→company'].map((p) => report(after).associations[p]?.differing ?? 0)).toEqual([0, 0]);
+    expect(['contact→company', 'deal→company', 'ticket→company'].map((p) => report(after).associations[p]?.differing ?? 0)).toEqual([0, 0, 0]);
     const { rows: queued } = await db.pool.query<{ object_type: string; n: number }>(`SELECT object_type, count(*)::int AS n FROM outbox GROUP BY 1 ORDER BY 1`);
     expect(queued.reduce((n, r) => n + r.n, 0)).toBeGreaterThan(0);
     await db.pool.query('DELETE FROM outbox');
