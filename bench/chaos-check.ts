@@ -209,10 +209,41 @@ export async function checkRollups(pool: Pool): Promise<Finding> {
   return { name: 'usage roll-up rows that differ from a recomputation', kind: 'rollups', count: changed.length, examples: changed };
 }
 
-/** Requests in the busiest burst window, as HubSpot (the simulator) saw them arrive. */
-export function busiestWindow(requests: Array<{ atMs: number; status: number; fault?: string }>, windowMs: number): number {
-  // A 429 the simulator itself answered (not an injected one) was refused and is not counted by HubSpot.
-  return maxInWindow(requests.filter((r) => !(r.status === 429 && !r.fault)).map((r) => r.atMs), windowMs);
+/** One request as the simulator logged its arrival. */
+export interface ArrivedRequest {
+  atMs: number;
+  method: string;
+  path: string;
+  status: number;
+  /** The HubSpot limit it counts toward (the simulator's `RequestLimit`). */
+  limit: 'burst' | 'search';
+  fault?: string;
+}
+
+export interface BusiestWindows {
+  /** Most requests of the burst limit in any rolling burst window. */
+  burst: number;
+  /** Most search requests in any rolling second. */
+  search: number;
+  /** 429s HubSpot (the simulator) answered itself, not injected: each one is a request over a limit. */
+  refused: number;
+}
+
+/**
+ * The busiest windows as HubSpot (the simulator) saw the requests arrive, per limit, as HubSpot
+ * counts them (docs/hubspot-facts.md "Rate limits"): the burst limit over a rolling
+ * (`TEN_SECONDLY_ROLLING`) window, not a fixed one, so every window is looked at; search requests
+ * have their own limit of 5 a second and are not part of the burst count. Everything we sent counts,
+ * including requests answered with an injected fault and those HubSpot refused with its own 429
+ * (leaving those out would hide an overrun: HubSpot refuses exactly what is over the limit).
+ */
+export function busiestWindows(requests: readonly ArrivedRequest[], burstWindowMs: number, searchWindowMs: number): BusiestWindows {
+  const arrivals = (limit: ArrivedRequest['limit']) => requests.filter((r) => r.limit === limit).map((r) => r.atMs);
+  return {
+    burst: maxInWindow(arrivals('burst'), burstWindowMs),
+    search: maxInWindow(arrivals('search'), searchWindowMs),
+    refused: requests.filter((r) => r.status === 429 && !r.fault).length,
+  };
 }
 
 const TRANSIENT = /timed out|timeout|connection|ECONN|socket|fetch failed|rate limit|budget/i;

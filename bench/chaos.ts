@@ -2,24 +2,32 @@
 // HubSpot simulator in a process of its own with injected faults (5xx, 429, dropped connections,
 // timeouts), a bounded mixed load (API writes of trunks, numbers, users and account events, edits
 // in HubSpot's UI, won deals, usage records), `kill -9` of random instances (restarted), one
-// PostgreSQL restart and a HubSpot outage of ~12 s. Then it drains and checks every invariant
+// PostgreSQL restart and a HubSpot outage of ~12 s. Then it drains, runs the latest slot of each
+// schedule that sends WARP-owned values, drains again and checks every invariant
 // (chaos-check.ts), prints each with its count, and ends with one JSON line. Goal: every
 // violation count 0. Flags: --instances 3 --duration-s 120 --loops 3 --pause-ms 150.
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { createPool, type Pool } from '../src/db/pool.js';
+import { SCHEDULES } from '../src/schedules/catalogue.js';
+import { previousSlot } from '../src/schedules/cron.js';
+import { manualRunSince } from '../src/schedules/run-history.js';
+import { queueSlotRun, resolveSchedules } from '../src/schedules/runtime.js';
 import { createApiKey } from '../src/store/api-keys.js';
 import { inboundWebhookSubscriptions } from '../src/sync/inbound/subscriptions.js';
-import { busiestWindow, checkInvariants, checkRollups, type Finding, type SimState, transientDeadLetters } from './chaos-check.js';
+import { type ArrivedRequest, busiestWindows, checkInvariants, checkRollups, type Finding, type SimState, transientDeadLetters } from './chaos-check.js';
 import { chaosDirectory, createCluster, type Instance, startChaosDatabase, startWebhookFrontDoor } from './chaos-cluster.js';
 import { type Customer, type LoadContext, newLedger, overflowingEdit, runLoad, sim, winDeal } from './chaos-load.js';
 import { flag, startSimulatorProcess } from './hubspot-support.js';
 
 const BURST_LIMIT = 100;
 const BURST_WINDOW_MS = 10_000;
+/** HubSpot's CRM search limit: 5 a second per account (the gateway's default). */
+const SEARCH_LIMIT = 5;
+const SEARCH_WINDOW_MS = 1_000;
 const SECRET = 'chaos-client-secret';
 const OUTAGE_MS = 12_000;
 const DRAIN_TIMEOUT_MS = 240_000;
@@ -65,6 +73,31 @@ async function drain(pool: Pool, simUrl: string, t0: number): Promise<boolean> {
   return false;
 }
 
+/**
+ * The schedules that send WARP-owned values (docs/usage-sync.md "What goes where", docs/revenue.md):
+ * `warp_mtd_minutes` goes out with the daily usage run, `warp_active_calls` and `warp_mtd_spend`
+ * every 5 minutes, trunk peaks hourly, `warp_mrr` daily. A value is owed to HubSpot only once its
+ * schedule has run, so each one's latest slot is run (as `schedules run NAME` does) before the check.
+ */
+const SCHEDULED_SENDS = ['usage-live', 'usage-hourly', 'usage-daily', 'revenue-daily'] as const;
+const SCHEDULE_RUN_TIMEOUT_MS = 120_000;
+
+async function runScheduledSends(pool: Pool, t0: number): Promise<void> {
+  const schedules = resolveSchedules(SCHEDULES, {});
+  for (const name of SCHEDULED_SENDS) {
+    const schedule = schedules.find((s) => s.name === name)!;
+    const slotAt = previousSlot(schedule.cron, new Date())!;
+    const queuedAt = await queueSlotRun(pool, schedule, slotAt);
+    const deadline = Date.now() + SCHEDULE_RUN_TIMEOUT_MS;
+    let run = await manualRunSince(pool, name, slotAt, queuedAt);
+    while (Date.now() < deadline && (!run || run.outcome === 'running' || run.outcome === 'abandoned')) {
+      await sleep(250);
+      run = await manualRunSince(pool, name, slotAt, queuedAt);
+    }
+    say(t0, `schedule ${name}, slot ${slotAt.toISOString()}: ${run?.outcome ?? 'not run'} ${JSON.stringify(run?.counts ?? {})}`);
+  }
+}
+
 async function onboardedCustomers(pool: Pool, dealIds: string[]): Promise<Customer[]> {
   const { rows } = await pool.query<{ ban: string; company: string; trunks: string[] }>(
     `SELECT c.ban, c.hubspot_company_id AS company, ARRAY(SELECT trunk_id FROM trunks t WHERE t.customer_id = c.id AND t.deleted_at IS NULL) AS trunks
@@ -100,11 +133,11 @@ export async function run(args: string[]): Promise<void> {
   const door = await startWebhookFrontDoor(cluster);
   // HubSpot signs (v3) the URL it calls: the front door's, not an instance's.
   env['WEBHOOK_PUBLIC_BASE_URL'] = door.url;
-  const requests: Array<{ atMs: number; status: number; fault?: string }> = [];
+  const requests: ArrivedRequest[] = [];
   let lastSeq = 0;
   const collectRequests = async (): Promise<void> => {
-    const body = (await (await fetch(`${simulator.url}/__sim/requests?since=${lastSeq}`)).json()) as { results: Array<{ seq: number; atMs: number; status: number; fault?: string }> };
-    for (const r of body.results) requests.push({ atMs: r.atMs, status: r.status, ...(r.fault ? { fault: r.fault } : {}) });
+    const body = (await (await fetch(`${simulator.url}/__sim/requests?since=${lastSeq}`)).json()) as { results: Array<ArrivedRequest & { seq: number }> };
+    for (const r of body.results) requests.push({ atMs: r.atMs, method: r.method, path: r.path, status: r.status, limit: r.limit, ...(r.fault ? { fault: r.fault } : {}) });
     lastSeq = body.results.at(-1)?.seq ?? lastSeq;
   };
   const t0 = Date.now();
@@ -174,10 +207,14 @@ export async function run(args: string[]): Promise<void> {
     stopLoad.abort();
     await load;
     await sim(ctx, '/__sim/faults', {}, 'DELETE');
-    say(t0, `load stopped (${ctx.ledger.acknowledged} acknowledged, ${ctx.ledger.uncertain} unanswered, ${ctx.ledger.refused} refused); draining`);
+    say(t0, `load stopped (${ctx.ledger.acknowledged} acknowledged, ${ctx.ledger.uncertain} unanswered, ${ctx.ledger.refused} refused, ${ctx.ledger.rejectedRecords} usage records rejected); draining`);
     // Crashed instances come back, as a supervisor would bring them: the crash is still counted.
     for (const instance of cluster.instances) if (!instance.live && instance.crashes.length > 0) await cluster.restart(instance).catch(() => undefined);
     drained = await drain(pool, simulator.url, t0);
+    if (drained) {
+      await runScheduledSends(pool, t0);
+      drained = await drain(pool, simulator.url, t0);
+    }
     clearInterval(collector);
     await collectRequests();
     say(t0, drained ? 'drained; checking' : 'checking what there is');
@@ -192,7 +229,7 @@ export async function run(args: string[]): Promise<void> {
     await simulator.stop();
     await database.stop();
     const crashed = cluster.instances.reduce((n, i) => n + i.crashes.length, 0);
-    const maxWindow = busiestWindow(requests, BURST_WINDOW_MS);
+    const windows = busiestWindows(requests, BURST_WINDOW_MS, SEARCH_WINDOW_MS);
     const sum = (kind: Finding['kind']) => findings.filter((f) => f.kind === kind).reduce((n, f) => n + f.count, 0);
     const line = (label: string, n: number | string, goal: string, examples: string[] = []) =>
       `  ${label.padEnd(92)} ${String(n).padStart(5)}   goal ${goal}${examples.length ? `\n      e.g. ${examples.join('\n           ')}` : ''}\n`;
@@ -202,7 +239,10 @@ export async function run(args: string[]): Promise<void> {
     process.stdout.write(line('instances that crashed (exits we did not cause)', crashed, '0', cluster.instances.flatMap((i) => i.crashes.map((c) => `instance ${i.index}: ${c}`))));
     process.stdout.write(line(`instances alive at the end (of ${instanceCount})`, alive, String(instanceCount)));
     process.stdout.write(line(`open dead letters of transient causes (of ${deadLetters.open} open)`, deadLetters.transient.length, '0', deadLetters.transient.slice(0, 3)));
-    process.stdout.write(line(`most requests in any ${BURST_WINDOW_MS / 1000} s window (${requests.length} requests)`, maxWindow, `≤ ${BURST_LIMIT}`));
+    const searches = requests.filter((r) => r.limit === 'search').length;
+    process.stdout.write(line(`most burst-limited requests in any rolling ${BURST_WINDOW_MS / 1000} s window (${requests.length - searches} requests)`, windows.burst, `≤ ${BURST_LIMIT}`));
+    process.stdout.write(line(`most search requests in any rolling ${SEARCH_WINDOW_MS / 1000} s window (${searches} requests)`, windows.search, `≤ ${SEARCH_LIMIT}`));
+    process.stdout.write(line('429s HubSpot answered itself (requests over a limit; injected ones not counted)', windows.refused, '0'));
     process.stdout.write(
       `${JSON.stringify({
         bench: 'chaos',
@@ -213,14 +253,18 @@ export async function run(args: string[]): Promise<void> {
         missing_associations: sum('missing_associations'),
         instances_crashed: crashed,
         dead_letters_transient: deadLetters.transient.length,
-        max_requests_in_window: maxWindow,
+        max_requests_in_window: windows.burst,
         limit: BURST_LIMIT,
+        max_searches_in_window: windows.search,
+        search_limit: SEARCH_LIMIT,
+        hubspot_429s: windows.refused,
         rollup_mismatches: sum('rollups'),
         instances_alive: alive,
         drained,
       })}\n`,
     );
+    await writeFile(path.join(dir, 'requests.json'), JSON.stringify(requests)).catch(() => undefined);
     await rm(path.join(dir, 'pg'), { recursive: true, force: true }).catch(() => undefined);
-    process.stdout.write(`  instance logs: ${dir}\n`);
+    process.stdout.write(`  instance logs and requests.json (every request HubSpot saw): ${dir}\n`);
   }
 }

@@ -16,6 +16,7 @@ import { createService } from '../src/service.js';
 import { createApiKey } from '../src/store/api-keys.js';
 import { ensureDayPartitions } from '../src/store/usage-partitions.js';
 import { addDays, utcDay } from '../src/usage/days.js';
+import { followServerCpu, ownCpuMs, type ServerCpu } from './cpu-split.js';
 import { batchSource, type BenchCall } from './usage-data.js';
 import { runUsageLoadInChild, type UsageLoadResult, type UsageLoadSpec } from './usage-load.js';
 
@@ -61,7 +62,7 @@ const copyLine = (c: BenchCall): string =>
   [c.callId, c.version, c.trunkId, c.direction === 'outbound' ? 't' : 'f', c.startedAt, c.answeredAt ?? '\\N', c.endedAt, c.billableSeconds, c.sipCode, c.cost, c.from, c.to].join('\t');
 
 /** The ceiling: the same rows, COPYed by `concurrency` connections, one COPY (one commit) per batch. */
-async function copyCeiling(url: string, spec: Omit<UsageLoadSpec, 'url' | 'apiKey'>): Promise<{ recordsPerS: number; p99Ms: number }> {
+async function copyCeiling(url: string, spec: Omit<UsageLoadSpec, 'url' | 'apiKey'>, server: ServerCpu): Promise<{ recordsPerS: number; p99Ms: number; cpu: CpuSplit }> {
   const pool = createPool(url, spec.concurrency + 1);
   await pool.query(`CREATE TABLE bench_copy_ceiling (call_id text, version int, trunk_id text, outbound boolean, started_at timestamptz,
     answered_at timestamptz, ended_at timestamptz, billable_seconds int, sip_code smallint, cost numeric, from_number text, to_number text)`);
@@ -74,6 +75,9 @@ async function copyCeiling(url: string, spec: Omit<UsageLoadSpec, 'url' | 'apiKe
   const latencies: number[] = [];
   const measureFrom = Date.now() + spec.warmupMs;
   const stopAt = measureFrom + spec.durationMs;
+  const window = cpuWindow(server);
+  const opened = setTimeout(window.start, spec.warmupMs);
+  const closed = setTimeout(window.end, spec.warmupMs + spec.durationMs);
   await Promise.all(
     streams.map(async (stream) => {
       const client = await pool.connect();
@@ -92,9 +96,48 @@ async function copyCeiling(url: string, spec: Omit<UsageLoadSpec, 'url' | 'apiKe
       }
     }),
   );
+  clearTimeout(opened);
+  clearTimeout(closed);
   await pool.query('DROP TABLE bench_copy_ceiling');
   await pool.end();
-  return { recordsPerS: records / (spec.durationMs / 1000), p99Ms: percentile(latencies.sort((a, b) => a - b), 99) };
+  return { recordsPerS: records / (spec.durationMs / 1000), p99Ms: percentile(latencies.sort((a, b) => a - b), 99), cpu: window.split(records, 0) };
+}
+
+/** CPU ms per 1,000 records of this process (the service, or the COPY client), the server and the load generator. */
+interface CpuSplit {
+  process: number;
+  postgres: number | null;
+  load: number;
+}
+
+/** CPU counters read when the measured window opens and closes. */
+function cpuWindow(server: ServerCpu) {
+  let processMs = 0;
+  let serverMs: number | null = null;
+  return {
+    start: () => {
+      processMs = ownCpuMs();
+      server.sinceLastMs();
+    },
+    end: () => {
+      processMs = ownCpuMs() - processMs;
+      serverMs = server.sinceLastMs();
+    },
+    split: (records: number, loadMs: number): CpuSplit => {
+      const per1000 = (ms: number) => round((1000 * ms) / Math.max(records, 1));
+      return { process: per1000(processMs), postgres: serverMs === null ? null : per1000(serverMs), load: per1000(loadMs) };
+    },
+  };
+}
+
+const describeCpu = (cpu: CpuSplit, processName: string): string =>
+  `CPU per 1,000 records: ${processName} ${cpu.process} ms, PostgreSQL ${cpu.postgres ?? '?'} ms${cpu.load > 0 ? `, load generator ${cpu.load} ms` : ''}`;
+
+/** One phase of API load, with the CPU each process spent on it. */
+async function apiPhase(spec: UsageLoadSpec, server: ServerCpu) {
+  const window = cpuWindow(server);
+  const result = await runUsageLoadInChild(spec, window);
+  return { ...summarize(result), cpu: window.split(result.records, result.loadCpuMs) };
 }
 
 /**
@@ -178,8 +221,8 @@ function loadDuring(): () => string {
   return () => `${before.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)}`;
 }
 
-const describe = (r: ReturnType<typeof summarize>): string =>
-  `${Math.round(r.recordsPerS)} records/s (${Math.round(r.acceptedPerS)} new or corrected/s, ${round(r.batchesPerS)} batches/s), ack p50 ${round(r.p50Ms)} ms, p99 ${round(r.p99Ms)} ms, errors ${r.errors}`;
+const describe = (r: Awaited<ReturnType<typeof apiPhase>>): string =>
+  `${Math.round(r.recordsPerS)} records/s (${Math.round(r.acceptedPerS)} new or corrected/s, ${round(r.batchesPerS)} batches/s), ack p50 ${round(r.p50Ms)} ms, p99 ${round(r.p99Ms)} ms, errors ${r.errors}; ${describeCpu(r.cpu, 'service')}`;
 
 function summarize(result: UsageLoadResult) {
   const sorted = [...result.latenciesMs].sort((a, b) => a - b);
@@ -241,8 +284,9 @@ export async function run(args: string[]): Promise<void> {
       `usage-ingest: ${concurrency} clients, batches of ${batchSize} calls (5 % resends, 5 % re-rated versions), ${CUSTOMERS} customers × ${TRUNKS_PER_CUSTOMER} trunks, ` +
         `${durationMs / 1000} s per phase after a 2 s warm-up; PostgreSQL ${settings[0]!.version}, fsync ${settings[0]!.fsync}, synchronous_commit ${settings[0]!.sync}\n`,
     );
+    const server = await followServerCpu(pool);
     const emptyLoad = loadDuring();
-    const empty = summarize(await runUsageLoadInChild({ ...spec, streamPrefix: 'empty' }));
+    const empty = await apiPhase({ ...spec, streamPrefix: 'empty' }, server);
     process.stdout.write(`  empty database: ${describe(empty)} (load ${emptyLoad()})\n`);
     const check = await pool.query<{ rollup: string; records: string }>(
       `SELECT (SELECT sum(calls_attempted) FROM usage_customer_days)::text AS rollup,
@@ -251,16 +295,16 @@ export async function run(args: string[]): Promise<void> {
     const current = check.rows[0]!;
     process.stdout.write(`  roll-ups current: outbound calls in the customer-day roll-ups ${current.rollup} = current outbound records ${current.records} -> ${current.rollup === current.records ? 'yes' : 'NO'}\n`);
     const ceilingLoad = loadDuring();
-    const ceiling = await copyCeiling(database.url, { ...spec, streamPrefix: 'empty' });
+    const ceiling = await copyCeiling(database.url, { ...spec, streamPrefix: 'empty' }, server);
     process.stdout.write(
-      `  ceiling, COPY of the same rows into an unindexed table (${concurrency} connections, a commit per batch): ${Math.round(ceiling.recordsPerS)} records/s, p99 ${round(ceiling.p99Ms)} ms (load ${ceilingLoad()})\n`,
+      `  ceiling, COPY of the same rows into an unindexed table (${concurrency} connections, a commit per batch): ${Math.round(ceiling.recordsPerS)} records/s, p99 ${round(ceiling.p99Ms)} ms; ${describeCpu(ceiling.cpu, 'COPY client')} (load ${ceilingLoad()})\n`,
     );
-    let full: ReturnType<typeof summarize> | undefined;
+    let full: Awaited<ReturnType<typeof apiPhase>> | undefined;
     if (historyDays > 0) {
       const buildSeconds = await buildHistory(database.url, historyDays, historyPerDay);
       process.stdout.write(`  history: ${historyDays} days × ${historyPerDay} records (raw, registry, roll-ups) built in ${round(buildSeconds)} s\n`);
       const fullLoad = loadDuring();
-      full = summarize(await runUsageLoadInChild({ ...spec, nowMs: Date.now(), streamPrefix: 'full' }));
+      full = await apiPhase({ ...spec, nowMs: Date.now(), streamPrefix: 'full' }, server);
       process.stdout.write(`  full database: ${describe(full)} (load ${fullLoad()})\n`);
     }
     const ratio = empty.recordsPerS / ceiling.recordsPerS;

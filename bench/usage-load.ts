@@ -2,6 +2,7 @@ import { fork } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 
+import { ownCpuMs } from './cpu-split.js';
 import { batchSource, type StreamSpec } from './usage-data.js';
 
 /**
@@ -30,12 +31,22 @@ export interface UsageLoadResult {
   statuses: Record<string, number>;
   elapsedMs: number;
   latenciesMs: number[];
+  /** CPU ms of the load generator itself during the measured window. */
+  loadCpuMs: number;
 }
+
+/** Called in the parent when the measured window opens and closes (to read CPU counters then). */
+export interface WindowHooks {
+  start(): void;
+  end(): void;
+}
+
+type ChildMessage = { window: 'start' | 'end' } | { result: UsageLoadResult };
 
 async function runLoad(spec: UsageLoadSpec): Promise<UsageLoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });
   const target = new URL(spec.url);
-  const result: UsageLoadResult = { batches: 0, records: 0, accepted: 0, errors: 0, statuses: {}, elapsedMs: 0, latenciesMs: [] };
+  const result: UsageLoadResult = { batches: 0, records: 0, accepted: 0, errors: 0, statuses: {}, elapsedMs: 0, latenciesMs: [], loadCpuMs: 0 };
   const streams = Array.from({ length: spec.concurrency }, (_, c) => {
     const next = batchSource({ ...spec, stream: `${spec.streamPrefix}-c${c}` });
     const ready = Array.from({ length: spec.pregenerate }, () => JSON.stringify({ records: next() }));
@@ -57,6 +68,15 @@ async function runLoad(spec: UsageLoadSpec): Promise<UsageLoadResult> {
   const start = Date.now();
   const measureFrom = start + spec.warmupMs;
   const stopAt = measureFrom + spec.durationMs;
+  let cpuAtStart = 0;
+  const opened = setTimeout(() => {
+    cpuAtStart = ownCpuMs();
+    process.send?.({ window: 'start' } satisfies ChildMessage);
+  }, spec.warmupMs);
+  const closed = setTimeout(() => {
+    result.loadCpuMs = ownCpuMs() - cpuAtStart;
+    process.send?.({ window: 'end' } satisfies ChildMessage);
+  }, spec.warmupMs + spec.durationMs);
   await Promise.all(
     streams.map(async (stream) => {
       while (Date.now() < stopAt) {
@@ -79,15 +99,22 @@ async function runLoad(spec: UsageLoadSpec): Promise<UsageLoadResult> {
     }),
   );
   result.elapsedMs = Math.min(Date.now(), stopAt) - measureFrom;
+  clearTimeout(opened);
+  clearTimeout(closed);
   agent.destroy();
   return result;
 }
 
-export function runUsageLoadInChild(spec: UsageLoadSpec): Promise<UsageLoadResult> {
+export function runUsageLoadInChild(spec: UsageLoadSpec, hooks?: WindowHooks): Promise<UsageLoadResult> {
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(import.meta.url), ['--usage-load-child'], { execArgv: ['--import', 'tsx', '--max-old-space-size=4096'] });
-    child.once('message', (message) => {
-      resolve(message as UsageLoadResult);
+    child.on('message', (message: ChildMessage) => {
+      if ('window' in message) {
+        if (message.window === 'start') hooks?.start();
+        else hooks?.end();
+        return;
+      }
+      resolve(message.result);
       child.kill();
     });
     child.once('error', reject);
@@ -100,6 +127,6 @@ export function runUsageLoadInChild(spec: UsageLoadSpec): Promise<UsageLoadResul
 
 if (process.argv.includes('--usage-load-child')) {
   process.once('message', (spec: UsageLoadSpec) => {
-    void runLoad(spec).then((result) => process.send?.(result));
+    void runLoad(spec).then((result) => process.send?.({ result } satisfies ChildMessage));
   });
 }

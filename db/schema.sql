@@ -108,6 +108,8 @@ CREATE TABLE dead_letters (
   status text NOT NULL DEFAULT 'open'::text,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   resolved_at timestamp with time zone,
+  transient boolean NOT NULL DEFAULT false,
+  retried_automatically boolean NOT NULL DEFAULT false,
   CONSTRAINT dead_letters_pkey PRIMARY KEY (id),
   CONSTRAINT dead_letters_status_check CHECK ((status = ANY (ARRAY['open'::text, 'retried'::text, 'discarded'::text])))
 );
@@ -115,6 +117,8 @@ CREATE INDEX dead_letters_open ON dead_letters USING btree (status, id);
 CREATE INDEX dead_letters_open_by_kind ON dead_letters USING btree (dead_letter_error_kind(errors), id) WHERE (status = 'open'::text);
 CREATE INDEX dead_letters_open_by_record ON dead_letters USING btree (record_key) WHERE (status = 'open'::text);
 CREATE INDEX dead_letters_open_by_type ON dead_letters USING btree (object_type, id) WHERE (status = 'open'::text);
+CREATE INDEX dead_letters_open_transient ON dead_letters USING btree (id) WHERE ((status = 'open'::text) AND transient);
+CREATE INDEX dead_letters_retried_automatically ON dead_letters USING btree (object_type, record_key, resolved_at) WHERE retried_automatically;
 
 CREATE TABLE deals (
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
@@ -177,6 +181,26 @@ CREATE TABLE hubspot_rate_waiters (
   CONSTRAINT hubspot_rate_waiters_pkey PRIMARY KEY (account_key, bucket, waiter_id),
   CONSTRAINT hubspot_rate_waiters_wanted_check CHECK ((wanted > 0))
 );
+
+CREATE TABLE invoice_holds (
+  customer_id bigint NOT NULL,
+  month date NOT NULL,
+  reason text NOT NULL,
+  details jsonb NOT NULL,
+  held_at timestamp with time zone NOT NULL DEFAULT now(),
+  checked_at timestamp with time zone NOT NULL DEFAULT now(),
+  alert_id bigint,
+  released_at timestamp with time zone,
+  invoice_id bigint,
+  CONSTRAINT invoice_holds_alert_id_fkey FOREIGN KEY (alert_id) REFERENCES ops_alerts(id),
+  CONSTRAINT invoice_holds_check CHECK (((released_at IS NULL) = (invoice_id IS NULL))),
+  CONSTRAINT invoice_holds_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),
+  CONSTRAINT invoice_holds_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES invoices(id),
+  CONSTRAINT invoice_holds_month_check CHECK ((EXTRACT(day FROM month) = (1)::numeric)),
+  CONSTRAINT invoice_holds_pkey PRIMARY KEY (customer_id, month),
+  CONSTRAINT invoice_holds_reason_check CHECK ((reason = 'currency_mismatch'::text))
+);
+CREATE INDEX invoice_holds_open ON invoice_holds USING btree (month) WHERE (released_at IS NULL);
 
 CREATE TABLE invoice_lines (
   invoice_id bigint NOT NULL,
@@ -691,6 +715,17 @@ CREATE TABLE usage_company_sent (
   CONSTRAINT usage_company_sent_pkey PRIMARY KEY (customer_id)
 );
 
+CREATE TABLE usage_currency_days (
+  customer_id bigint NOT NULL,
+  day date NOT NULL,
+  currency text NOT NULL,
+  records integer NOT NULL,
+  cost numeric NOT NULL,
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT usage_currency_days_currency_check CHECK (((currency ~ '^[A-Z]{3}$'::text) AND (currency <> 'USD'::text))),
+  CONSTRAINT usage_currency_days_pkey PRIMARY KEY (customer_id, day, currency)
+);
+
 CREATE TABLE usage_customer_days (
   customer_id bigint NOT NULL,
   day date NOT NULL,
@@ -784,6 +819,7 @@ CREATE TABLE usage_record_versions (
   ok boolean NOT NULL,
   billable_seconds integer NOT NULL,
   cost numeric NOT NULL,
+  currency text NOT NULL DEFAULT 'USD'::text,
   CONSTRAINT usage_record_versions_billable_seconds_check CHECK ((billable_seconds >= 0)),
   CONSTRAINT usage_record_versions_kind_check CHECK ((kind = ANY (ARRAY['c'::"char", 'm'::"char"]))),
   CONSTRAINT usage_record_versions_pkey PRIMARY KEY (kind, record_id),

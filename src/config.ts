@@ -70,6 +70,8 @@ const envSchema = z.object({
   HUBSPOT_CLIENT_SECRET: optionalSecret,
   // 0: any free port (tests); a taken port also falls back to a free one, with a warning.
   SIMULATOR_PORT: z.coerce.number().int().min(0).max(65_535).default(4010),
+  // false: the bundled simulator is a portal without invoices (0-53), so invoices go out as notes.
+  HUBSPOT_SIM_INVOICES: bool.default(true),
   HUBSPOT_ACCOUNT_KEY: optionalString,
   HUBSPOT_PROVISION_AT_START: bool.default(true),
   HUBSPOT_BURST_LIMIT: positiveInt.default(100),
@@ -164,6 +166,8 @@ export interface Config {
     baseUrl: string | undefined;
     clientSecret: string | undefined;
     simulatorPort: number;
+    /** Whether the bundled simulator's portal has invoices (0-53) and grants their scopes; ignored with a token. */
+    simulatorInvoices: boolean;
     /** Processes with the same key share one rate budget; default: derived from the token. */
     accountKey: string | undefined;
     provisionAtStart: boolean;
@@ -301,6 +305,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       baseUrl: e.HUBSPOT_ACCESS_TOKEN ? (e.HUBSPOT_BASE_URL ?? 'https://api.hubapi.com') : undefined,
       clientSecret: e.HUBSPOT_CLIENT_SECRET,
       simulatorPort: e.SIMULATOR_PORT,
+      simulatorInvoices: e.HUBSPOT_SIM_INVOICES,
       accountKey: e.HUBSPOT_ACCOUNT_KEY,
       provisionAtStart: e.HUBSPOT_PROVISION_AT_START,
       limits: {

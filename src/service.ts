@@ -25,6 +25,7 @@ import { supportRoutes } from './http/routes/support.js';
 import { userRoutes } from './http/routes/users.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import { connectHubSpot, type HubSpotConnection, provisionAtStart } from './hubspot/connection.js';
+import { openGate, type ProvisioningGate, provisioningGate } from './hubspot/provisioning-gate.js';
 import type { Logger } from './lib/logger.js';
 import { createMetricsRegistry } from './lib/metrics.js';
 import { SERVICE_VERSION } from './lib/version.js';
@@ -81,13 +82,15 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
   let simulator: RunningSimulator | undefined;
   let hubspot: HubSpotConnection | undefined;
   let work: BackgroundWork | undefined;
+  let provisioning: ProvisioningGate | undefined;
   try {
     const metrics = createMetricsRegistry();
     if (!config.hubspot.accessToken) {
       // It signs its webhooks with the secret we verify: the configured one, else a fresh random one
       // per start (never a constant anybody could look up and sign with).
       const clientSecret = config.hubspot.clientSecret ?? randomBytes(24).toString('base64url');
-      simulator = await startBundledSimulator({ port: config.hubspot.simulatorPort, limits: config.hubspot.limits, clientSecret }, (port) =>
+      const { simulatorPort: port, simulatorInvoices: invoices, limits } = config.hubspot;
+      simulator = await startBundledSimulator({ port, limits, clientSecret, invoices }, (port) =>
         logger.warn({ port }, 'simulator port is taken; using a free port instead'),
       );
     }
@@ -100,7 +103,10 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     const { gateway } = hubspot;
     // Provisioning writes to HubSpot: the process that syncs does it, API-only ones never call HubSpot.
     // Instances started together take turns (an advisory lock): the second finds the portal done.
-    if (config.hubspot.provisionAtStart && runsWorkers(config)) await withSessionLock(db.pool, 'hubspot-provisioning', () => provisionAtStart(gateway, logger));
+    // Until it has succeeded, the loops that write to HubSpot wait (worker.ts); it is tried again meanwhile.
+    provisioning = config.hubspot.provisionAtStart && runsWorkers(config)
+      ? await provisioningGate(() => withSessionLock(db.pool, 'hubspot-provisioning', () => provisionAtStart(gateway, logger)), logger)
+      : openGate();
     // With the bundled simulator, its app id and secret are ours: its webhooks verify, our writes are echoes.
     const appId = config.hubspot.appId ?? (simulator ? String(simulator.appId) : undefined);
     const clientSecret = config.hubspot.clientSecret ?? simulator?.clientSecret;
@@ -116,7 +122,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       onDealStageChange: dealWonTrigger(closedWon),
     });
     const schedules = resolveSchedules(SCHEDULES, config.schedules.cron);
-    if (runsWorkers(config)) work = await startBackgroundWork(config, { db, gateway, logger, metrics, hooks, closedWon, appId, schedules });
+    if (runsWorkers(config)) work = await startBackgroundWork(config, { db, gateway, logger, metrics, hooks, closedWon, appId, schedules, provisioning });
     registerOutboundMetrics(metrics, db.pool);
 
     // A committed webhook batch wakes the inbox workers here at once, and in every process by NOTIFY.
@@ -167,7 +173,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     const connection = hubspot;
     const bundled = simulator;
     const description = bundled
-      ? `simulator at ${bundled.url} (demo portal ${bundled.portalId}; set HUBSPOT_ACCESS_TOKEN for a real account)`
+      ? `simulator at ${bundled.url} (demo portal ${bundled.portalId}${config.hubspot.simulatorInvoices ? '' : ', without invoices'}; set HUBSPOT_ACCESS_TOKEN for a real account)`
       : `${connection.baseUrl} (access token set)`;
     return {
       app,
@@ -192,6 +198,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       },
     };
   } catch (error) {
+    provisioning?.stop();
     await work?.stop();
     await hubspot?.close();
     await simulator?.close();

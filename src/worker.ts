@@ -4,7 +4,9 @@ import type { Config } from './config.js';
 import type { Database } from './db/connect.js';
 import type { Pool } from './db/pool.js';
 import type { HubSpotGateway } from './hubspot/gateway.js';
+import type { ProvisioningGate } from './hubspot/provisioning-gate.js';
 import type { JobSystem } from './jobs/runtime.js';
+import { toError } from './lib/errors.js';
 import type { Logger } from './lib/logger.js';
 import type { Schedule } from './schedules/runtime.js';
 import { startSchedules } from './schedules/start.js';
@@ -32,9 +34,9 @@ import { startOutboundSync } from './sync/outbound/outbound-sync.js';
 export interface BackgroundWork {
   /** Webhook inbox workers (inbound sync). */
   inbox: InboxWorkers;
-  /** Background jobs and schedules: import/reconcile, onboarding, the daily reconcile, retention. */
+  /** Background jobs and schedules: import/reconcile, onboarding, the daily reconcile, retention (after provisioning). */
   jobs: JobSystem;
-  /** Outbox workers (outbound sync). */
+  /** Outbox workers (outbound sync; after provisioning). */
   outbound: OutboxWorkers;
   /** Stops every loop, each finishing its in-flight work, in reverse order of start. */
   stop(): Promise<void>;
@@ -50,6 +52,39 @@ export interface BackgroundDeps {
   /** Our app id: webhook changes it made are echoes. */
   appId: string | undefined;
   schedules: readonly Schedule[];
+  /** The loops that write to HubSpot start once this has passed. */
+  provisioning: ProvisioningGate;
+}
+
+type Writers = Pick<BackgroundWork, 'jobs' | 'outbound'>;
+
+/**
+ * The job system and the outbox workers of a process whose provisioning has not succeeded yet:
+ * started when the gate opens; until then draining waits for them, and stopping stops the gate.
+ */
+function writersAfter(gate: ProvisioningGate, start: () => Promise<Writers>, logger: Logger): Writers {
+  const started = gate.ready.then(start).catch((error: unknown) => {
+    if (!(error instanceof Error && error.name === 'AbortError')) logger.error({ err: toError(error) }, 'could not start the background jobs and outbox workers after provisioning');
+    return undefined;
+  });
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    gate.stop();
+    stopped ??= started.then(async (writers) => {
+      await writers?.outbound.stop();
+      await writers?.jobs.stop();
+    });
+    return stopped;
+  };
+  return {
+    jobs: {
+      drain: async (timeoutMs) => {
+        await (await started)?.jobs.drain(timeoutMs);
+      },
+      stop,
+    },
+    outbound: { stop },
+  };
 }
 
 const DAY_MS = 24 * 60 * 60_000;
@@ -89,11 +124,22 @@ export async function startBackgroundWork(config: Config, deps: BackgroundDeps):
       support: supportRules, alerts, reconcile: config.reconcile, burstWindowMs: config.hubspot.limits.burstWindowMs,
     });
     const work = { ...background.work, ...usageWork(pool, logger, metrics, alerts) };
-    const jobs = await startSchedules({ databaseUrl: db.url, pool, logger, metrics, concurrency: config.jobs.concurrency, ...background, work, schedules: deps.schedules, historyRetentionMs: retentionMs });
-    stoppers.push(() => jobs.stop());
-    const outbound = startOutboundSync({ pool, gateway, logger, settings: config.outbound, metrics, ticketPipeline: support.ticketPipeline });
-    stoppers.push(() => outbound.stop());
-    return { inbox, jobs, outbound, stop };
+    // The job system and the outbox write to HubSpot: they start once provisioning has succeeded.
+    const startWriters = async (): Promise<Writers> => {
+      const jobs = await startSchedules({ databaseUrl: db.url, pool, logger, metrics, concurrency: config.jobs.concurrency, ...background, work, schedules: deps.schedules, historyRetentionMs: retentionMs });
+      try {
+        return { jobs, outbound: startOutboundSync({ pool, gateway, logger, settings: config.outbound, metrics, ticketPipeline: support.ticketPipeline }) };
+      } catch (error) {
+        await jobs.stop();
+        throw error;
+      }
+    };
+    const writers = deps.provisioning.passed ? await startWriters() : writersAfter(deps.provisioning, startWriters, logger);
+    stoppers.push(async () => {
+      await writers.outbound.stop();
+      await writers.jobs.stop();
+    });
+    return { inbox, ...writers, stop };
   } catch (error) {
     await stop();
     throw error;

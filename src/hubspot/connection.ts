@@ -68,8 +68,9 @@ export function connectHubSpot(
 
 /**
  * Provisioning at start: makes the portal match WARP's model; logs what it did. A failure is logged
- * and the service keeps running (webhooks still arrive; writes of missing properties will fail with
- * clear errors), so a HubSpot outage at start does not take the service down. Instances started
+ * and the service keeps running (the API answers, webhooks still arrive), so a HubSpot outage at
+ * start does not take the service down; what writes to HubSpot waits until an attempt succeeds
+ * (provisioning-gate.ts). Instances started
  * together are serialized by the caller (service.ts, an advisory lock); a 409 from a create made
  * meanwhile by anyone else is planned again (provisionPortal). Returns whether the portal matches.
  */

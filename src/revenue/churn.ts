@@ -22,8 +22,8 @@ export interface ChurnFacts {
   contractEnd: string | null;
   /** Last day with any calls or messages, or null when there never was one. */
   lastUsageDay: string | null;
-  /** Open critical tickets of the customer, when the ticket cache knows them; null: unknown. */
-  openCriticalTickets: number | null;
+  /** Open critical tickets of the customer (ticket cache and WARP's auto-tickets). */
+  openCriticalTickets: number;
 }
 
 export interface ChurnAssessment {
@@ -48,7 +48,7 @@ export function assessChurn(facts: ChurnFacts, asOfDay: string): ChurnAssessment
   const reasons: ChurnReason[] = [];
   if (trend !== null && trend < FALLING_USAGE_PCT) reasons.push('usage_falling');
   if (facts.paymentStatus === 'past_due') reasons.push('past_due');
-  if (facts.openCriticalTickets !== null && facts.openCriticalTickets > 0) reasons.push('critical_ticket');
+  if (facts.openCriticalTickets > 0) reasons.push('critical_ticket');
   if (facts.contractEnd !== null) {
     const left = dayDiff(asOfDay, facts.contractEnd);
     if (left >= 0 && left <= CONTRACT_ENDING_DAYS) reasons.push('contract_ending');

@@ -1,11 +1,15 @@
 import type { Pool, PoolClient } from '../db/pool.js';
 import { withTransaction } from '../db/pool.js';
+import type { OpsAlert } from '../store/alerts.js';
+import { type NewHold, releaseHolds } from '../store/invoice-holds.js';
 import { type NewInvoice, existingInvoiceNumbers, insertInvoices, lockInvoiceCounter } from '../store/invoices.js';
 import { enqueue } from '../store/outbox.js';
 import { type RevenueMonthRow, replaceRevenueMonths } from '../store/revenue-months.js';
 import { billedUsageBefore, paymentTerms, recurringItems, usageOfMonth } from '../store/revenue-facts.js';
+import { BILLING_CURRENCY, type ForeignCurrencyUsage, foreignCurrencyMonths } from '../store/usage-currencies.js';
 import { companyChange } from '../warp/changes.js';
 import { buildInvoice, hasActivity, type InvoiceFacts, type LateUsage, mrrAtMonthEnd, type RecurringItem } from './invoice-lines.js';
+import { currencyMismatch, holdInvoices } from './holds.js';
 import { formatCents } from './money.js';
 import { addMonths, firstDay, lastDay } from './months.js';
 
@@ -15,14 +19,18 @@ import { addMonths, firstDay, lastDay } from './months.js';
  * out under it), numbered without gaps. docs/revenue.md "Invoices".
  */
 
-/** Usage is accepted in one currency only (docs/usage.md "Money"), so every invoice is in it. */
-export const INVOICE_CURRENCY = 'USD';
+/** Every invoice is in the billing currency; usage in another one holds the invoice (holds.ts). */
+export const INVOICE_CURRENCY = BILLING_CURRENCY;
 const DEFAULT_TERM_DAYS = 30;
 
 export interface ChunkOutcome {
   issued: Array<{ id: string; number: string; customerId: string }>;
   /** Customers that already had an invoice for the month: a re-run reports these, it makes nothing new. */
   existing: Array<{ customerId: string; number: string }>;
+  /** Customers whose invoice is held (docs/revenue.md "Held invoices"). */
+  held: string[];
+  /** Ops alerts recorded for customers held for the first time; the caller delivers them after commit. */
+  alerts: OpsAlert[];
 }
 
 /** The facts of every customer of the chunk for the month. */
@@ -71,10 +79,17 @@ export async function issueChunk(pool: Pool, month: string, customerIds: readonl
     const pending = customerIds.filter((id) => !existing.has(id));
     const facts = await readFacts(tx, customerIds, month);
     const terms = await paymentTerms(tx, pending);
+    const foreign = byCustomer(await foreignCurrencyMonths(tx, pending, month));
     const invoices: NewInvoice[] = [];
+    const holds: NewHold[] = [];
     for (const customerId of pending) {
       const customerFacts = facts.get(customerId)!;
       if (!hasActivity(customerFacts)) continue;
+      const mismatch = currencyMismatch(customerFacts, foreign.get(customerId) ?? []);
+      if (mismatch.length > 0) {
+        holds.push({ customerId, reason: 'currency_mismatch', details: mismatch });
+        continue;
+      }
       const draft = buildInvoice(customerFacts);
       invoices.push({
         customerId,
@@ -87,10 +102,18 @@ export async function issueChunk(pool: Pool, month: string, customerIds: readonl
       });
     }
     const issued = await insertInvoices(tx, { month, invoiceDate, currency: INVOICE_CURRENCY, year, lastNumber }, invoices);
+    await releaseHolds(tx, month, issued);
+    const alerts = await holdInvoices(tx, month, holds);
     await recordLastInvoice(tx, issued.map((i) => i.id));
     await replaceRevenueMonths(tx, month, customerIds, revenueRows(month, facts));
-    return { issued, existing: [...existing].map(([customerId, number]) => ({ customerId, number })) };
+    return { issued, existing: [...existing].map(([customerId, number]) => ({ customerId, number })), held: holds.map((h) => h.customerId), alerts };
   });
+}
+
+function byCustomer(rows: readonly ForeignCurrencyUsage[]): Map<string, ForeignCurrencyUsage[]> {
+  const map = new Map<string, ForeignCurrencyUsage[]>();
+  for (const row of rows) map.set(row.customerId, [...(map.get(row.customerId) ?? []), row]);
+  return map;
 }
 
 /** warp_last_invoice_total / _date on the company, when the invoice is the customer's latest. */

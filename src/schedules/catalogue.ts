@@ -29,6 +29,8 @@ export interface ScheduleDefinition {
   queue?: string;
   /** Attempts per slot (retried with graphile-worker's back-off); default 3. */
   maxAttempts?: number;
+  /** A manual run (`schedules run --at`) of a slot still to come is refused: its work needs the past (month close). */
+  pastSlotsOnly?: boolean;
 }
 
 export const SCHEDULES = [
@@ -115,6 +117,17 @@ export const SCHEDULES = [
     defaultCron: '0 3 1 * *',
     fillWindowMs: 35 * DAY_MS,
     task: 'month-close',
+    // A slot to come would close a month that has not ended.
+    pastSlotsOnly: true,
+  },
+  {
+    name: 'dead-letter-retry',
+    description: 'Dead letters of passing causes (5xx, 429, timeouts past the retry budget) back into the outbox once HubSpot answers again, at most 3 times a record a day',
+    cronSetting: 'SCHEDULE_DEAD_LETTER_RETRY_CRON',
+    defaultCron: '* * * * *',
+    fillWindowMs: 5 * MINUTE_MS,
+    task: 'dead-letter-retry',
+    maxAttempts: 1,
   },
   {
     name: 'ops-sample',

@@ -10,6 +10,8 @@ export interface BundledSimulatorSettings {
   /** The secret it signs webhooks with: the one the service verifies. */
   clientSecret: string;
   limits: { burstLimit: number; burstWindowMs: number; dailyLimit: number; searchPerSecond: number };
+  /** False: a portal without invoices (0-53): their endpoints answer 403, so the service sends invoice notes (HUBSPOT_SIM_INVOICES). */
+  invoices: boolean;
 }
 
 export async function startBundledSimulator(settings: BundledSimulatorSettings, onPortTaken: (port: number) => void): Promise<RunningSimulator> {
@@ -22,6 +24,7 @@ export async function startBundledSimulator(settings: BundledSimulatorSettings, 
     burstWindowMs: settings.limits.burstWindowMs,
     dailyLimit: settings.limits.dailyLimit,
     searchPerSecond: settings.limits.searchPerSecond,
+    invoicesEnabled: settings.invoices,
   };
   try {
     return await startSimulator({ ...options, port: settings.port });

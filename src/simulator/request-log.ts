@@ -1,5 +1,8 @@
 /** The request log behind `/__sim/requests`: what reached "HubSpot", when, and what it answered. */
 
+/** HubSpot's limits: search requests count toward their own (5 per second), all others toward the burst window. */
+export type RequestLimit = 'burst' | 'search';
+
 export interface RequestLogEntry {
   seq: number;
   /** ISO timestamp and epoch ms of arrival. */
@@ -8,6 +11,8 @@ export interface RequestLogEntry {
   method: string;
   /** Path including the query string. */
   path: string;
+  /** The limit it counts toward (a rejected or faulted request is logged all the same). */
+  limit: RequestLimit;
   status: number;
   requestBytes: number;
   responseBytes: number;

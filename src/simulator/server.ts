@@ -14,7 +14,7 @@ import { applyUiEdit, registerControlRoutes, type UiEdit } from './control.js';
 import { HubSpotError } from './errors.js';
 import { Faults, type FaultRule, type FaultRuleInput } from './faults.js';
 import { RateLimiter } from './rate-limit.js';
-import { RequestLog, type RequestLogEntry } from './request-log.js';
+import { RequestLog, type RequestLimit, type RequestLogEntry } from './request-log.js';
 import { registerAssociationRoutes } from './routes/associations.js';
 import { registerAssociationLabelRoutes } from './routes/association-labels.js';
 import { registerBatchRoutes } from './routes/batch.js';
@@ -156,6 +156,9 @@ function isSearch(req: FastifyRequest): boolean {
   return req.method === 'POST' && /^\/crm\/(v3\/objects|objects\/2026-03)\/[^/]+\/search(\?|$)/.test(req.url);
 }
 
+/** The limit a request counts toward: search has its own (5 per second), everything else the burst window. */
+const limitOf = (req: FastifyRequest): RequestLimit => (isSearch(req) ? 'search' : 'burst');
+
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const opts = resolveOptions(options);
   const clock = new SimClock(opts.timeScale);
@@ -250,13 +253,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
         return false;
       case 'drop':
         req.simFault = 'drop';
-        log.push({ at: new Date().toISOString(), atMs: Date.now(), method: req.method, path: req.url, status: 0, requestBytes: Number(req.headers['content-length'] ?? 0), responseBytes: 0, durationMs: 0, fault: 'drop' });
+        log.push({ at: new Date().toISOString(), atMs: Date.now(), method: req.method, path: req.url, limit: limitOf(req), status: 0, requestBytes: Number(req.headers['content-length'] ?? 0), responseBytes: 0, durationMs: 0, fault: 'drop' });
         reply.hijack();
         req.raw.socket.destroy();
         return true;
       case 'timeout': {
         req.simFault = 'timeout';
-        log.push({ at: new Date().toISOString(), atMs: Date.now(), method: req.method, path: req.url, status: 0, requestBytes: Number(req.headers['content-length'] ?? 0), responseBytes: 0, durationMs: 0, fault: 'timeout' });
+        log.push({ at: new Date().toISOString(), atMs: Date.now(), method: req.method, path: req.url, limit: limitOf(req), status: 0, requestBytes: Number(req.headers['content-length'] ?? 0), responseBytes: 0, durationMs: 0, fault: 'timeout' });
         reply.hijack();
         const t = setTimeout(() => {
           holds.delete(t);
@@ -291,7 +294,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 
   app.addHook('onSend', async (req, _reply, payload) => {
     if (req.simFault === 'drop-response') {
-      log.push({ at: new Date().toISOString(), atMs: Date.now(), method: req.method, path: req.url, status: 0, requestBytes: Number(req.headers['content-length'] ?? 0), responseBytes: 0, durationMs: 0, body: req.body, fault: 'drop-response' });
+      log.push({ at: new Date().toISOString(), atMs: Date.now(), method: req.method, path: req.url, limit: limitOf(req), status: 0, requestBytes: Number(req.headers['content-length'] ?? 0), responseBytes: 0, durationMs: 0, body: req.body, fault: 'drop-response' });
       req.raw.socket.destroy();
     }
     req.simResBytes = typeof payload === 'string' ? Buffer.byteLength(payload) : Buffer.isBuffer(payload) ? payload.length : 0;
@@ -302,7 +305,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     if (req.url.startsWith('/__sim') || req.simFault === 'drop-response') return;
     const elapsed = reply.elapsedTime;
     log.push({
-      at: new Date(Date.now() - elapsed).toISOString(), atMs: Math.round(Date.now() - elapsed), method: req.method, path: req.url,
+      at: new Date(Date.now() - elapsed).toISOString(), atMs: Math.round(Date.now() - elapsed), method: req.method, path: req.url, limit: limitOf(req),
       status: reply.statusCode, requestBytes: req.simRawBody !== undefined ? Buffer.byteLength(req.simRawBody) : Number(req.headers['content-length'] ?? 0),
       responseBytes: req.simResBytes ?? 0, durationMs: Math.round(elapsed), body: req.body, ...(req.simFault ? { fault: req.simFault } : {}),
     });

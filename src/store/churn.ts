@@ -1,5 +1,7 @@
 import type { Queryable } from '../db/pool.js';
+import { PRIORITY_OF_SEVERITY } from '../domain/support.js';
 import type { ChurnRisk } from '../domain/value-sets.js';
+import { CACHED_TICKET_IS_OPEN, CACHED_TICKETS_WITH_STAGE } from './ticket-cache.js';
 
 /** The churn analysis' inputs and results on `customers` (migration 0100). */
 
@@ -10,22 +12,41 @@ export interface ChurnFactRow {
   lastUsageDay: string | null;
   spendCents: number;
   previousSpendCents: number;
+  openCriticalTickets: number;
 }
 
-/** For each live customer of the chunk: payment and contract facts, the last day with usage before `asOfDay`, two months' spend. */
+// A critical ticket (docs/revenue.md "Churn analysis"): WARP's severity `critical`, or HubSpot's
+// priority for it (URGENT), which an agent or the SLA escalation may have set on any ticket.
+const CRITICAL = `'critical'`;
+const URGENT = `'${PRIORITY_OF_SEVERITY.critical}'`;
+/**
+ * Open critical tickets of customer `c`: those in the ticket cache, and WARP's own auto-tickets
+ * that have not reached the cache yet (not sent to HubSpot, e.g. while its outbox is down).
+ */
+const OPEN_CRITICAL_TICKETS = `(SELECT count(*) FROM ${CACHED_TICKETS_WITH_STAGE}
+    WHERE t.customer_id = c.id AND ${CACHED_TICKET_IS_OPEN} AND (t.severity = ${CRITICAL} OR t.priority = ${URGENT}))
+  + (SELECT count(*) FROM support_tickets st
+    WHERE st.customer_id = c.id AND st.status = 'open' AND (st.severity = ${CRITICAL} OR st.priority = ${URGENT})
+      AND (st.hubspot_id IS NULL OR NOT EXISTS (SELECT 1 FROM ticket_cache tc WHERE tc.hubspot_id = st.hubspot_id)))`;
+
+/**
+ * For each live customer of the chunk: payment and contract facts, the last day with usage before
+ * `asOfDay`, two months' spend, and its open critical tickets now (the cache keeps no history).
+ */
 export async function churnFacts(db: Queryable, customerIds: readonly string[], month: string, previousMonth: string, asOfDay: string): Promise<ChurnFactRow[]> {
-  const { rows } = await db.query<{ id: string; payment_status: string | null; contract_end: string | null; last_usage_day: string | null; spend_cents: string; previous_cents: string }>(
+  const { rows } = await db.query<{ id: string; payment_status: string | null; contract_end: string | null; last_usage_day: string | null; spend_cents: string; previous_cents: string; critical_tickets: string }>(
     `SELECT c.id::text, c.payment_status, c.contract_end::text,
        (SELECT max(d.day)::text FROM usage_customer_days d
         WHERE d.customer_id = c.id AND d.day < $4::date AND d.calls_attempted + d.calls_completed + d.sms_sent > 0) AS last_usage_day,
        COALESCE((SELECT (round(spend, 2) * 100)::bigint FROM usage_customer_months WHERE customer_id = c.id AND month = $2::date), 0) AS spend_cents,
-       COALESCE((SELECT (round(spend, 2) * 100)::bigint FROM usage_customer_months WHERE customer_id = c.id AND month = $3::date), 0) AS previous_cents
+       COALESCE((SELECT (round(spend, 2) * 100)::bigint FROM usage_customer_months WHERE customer_id = c.id AND month = $3::date), 0) AS previous_cents,
+       ${OPEN_CRITICAL_TICKETS} AS critical_tickets
      FROM customers c WHERE c.id = ANY($1::bigint[]) AND c.deleted_at IS NULL AND c.status <> 'churned'`,
     [[...customerIds], `${month}-01`, `${previousMonth}-01`, asOfDay],
   );
   return rows.map((r) => ({
     customerId: r.id, paymentStatus: r.payment_status, contractEnd: r.contract_end, lastUsageDay: r.last_usage_day,
-    spendCents: Number(r.spend_cents), previousSpendCents: Number(r.previous_cents),
+    spendCents: Number(r.spend_cents), previousSpendCents: Number(r.previous_cents), openCriticalTickets: Number(r.critical_tickets),
   }));
 }
 

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/pool.js';
+import { hasPgCode, PG_ERROR, type Queryable } from '../db/pool.js';
 import { appendAudit } from './audit.js';
 
 /**
@@ -56,11 +56,26 @@ async function mergeUserIntoContact(tx: Queryable, user: LinkRow, contact: LinkR
 }
 
 /**
- * Links WARP user `userId` to HubSpot contact `hubspotId` (what an upsert by email returned). A
- * contact cached without a WARP user is merged with the user; one that belongs to another WARP
- * user or to another customer's company is refused with the reason, and nothing changes.
+ * Gives the user's row the contact's HubSpot id, unless a row with that id was committed meanwhile:
+ * a webhook (or an import) creating the contact while we link inserts it without seeing our row,
+ * and the unique index makes us wait for it and then refuse. That row is the same person, so the
+ * caller looks again and merges instead of failing (in a savepoint: the transaction goes on).
  */
-export async function linkUserToContact(tx: Queryable, userId: string, hubspotId: string): Promise<LinkOutcome> {
+async function claimContactId(tx: Queryable, userRowId: string, hubspotId: string): Promise<boolean> {
+  await tx.query('SAVEPOINT claim_contact_id');
+  try {
+    await tx.query('UPDATE users SET hubspot_contact_id = $2, version = version + 1, updated_at = now() WHERE id = $1', [userRowId, hubspotId]);
+  } catch (error) {
+    if (!hasPgCode(error, PG_ERROR.uniqueViolation)) throw error;
+    await tx.query('ROLLBACK TO SAVEPOINT claim_contact_id');
+    return false;
+  }
+  await tx.query('RELEASE SAVEPOINT claim_contact_id');
+  return true;
+}
+
+/** One look at both rows; `raced` when a contact row with the HubSpot id was committed while we looked. */
+async function linkOnce(tx: Queryable, userId: string, hubspotId: string): Promise<LinkOutcome | 'raced'> {
   const { rows } = await tx.query<LinkRow>(
     `SELECT id, user_id, hubspot_contact_id, customer_id, email, deleted_at FROM users WHERE user_id = $1 OR hubspot_contact_id = $2 ORDER BY id FOR UPDATE`,
     [userId, hubspotId],
@@ -69,12 +84,24 @@ export async function linkUserToContact(tx: Queryable, userId: string, hubspotId
   const contact = rows.find((r) => r.hubspot_contact_id === hubspotId);
   if (!user || user.deleted_at) return { linked: false, gone: true };
   if (user.hubspot_contact_id !== null) return { linked: true };
-  if (!contact) {
-    await tx.query('UPDATE users SET hubspot_contact_id = $2, version = version + 1, updated_at = now() WHERE id = $1', [user.id, hubspotId]);
-    return { linked: true };
-  }
+  if (!contact) return (await claimContactId(tx, user.id, hubspotId)) ? { linked: true } : 'raced';
   if (contact.user_id !== null) return { linked: false, gone: false, reason: `HubSpot contact ${hubspotId} already belongs to WARP user ${contact.user_id} (HubSpot keeps one contact per email)` };
   if (!sameCustomer(contact, user)) return { linked: false, gone: false, reason: `HubSpot contact ${hubspotId} belongs to another customer's company` };
   await mergeUserIntoContact(tx, user, contact);
   return { linked: true };
+}
+
+/**
+ * Links WARP user `userId` to HubSpot contact `hubspotId` (what an upsert by email returned). A
+ * contact cached without a WARP user is merged with the user, also one whose row a webhook creates
+ * at this very moment; one that belongs to another WARP user or to another customer's company is
+ * refused with the reason, and nothing changes.
+ */
+export async function linkUserToContact(tx: Queryable, userId: string, hubspotId: string): Promise<LinkOutcome> {
+  const first = await linkOnce(tx, userId, hubspotId);
+  if (first !== 'raced') return first;
+  // The row that won the race is committed, so this look finds it (and merges or refuses).
+  const second = await linkOnce(tx, userId, hubspotId);
+  if (second === 'raced') throw new Error(`HubSpot contact ${hubspotId}: its cache row was created and removed while it was linked; the send is retried`);
+  return second;
 }

@@ -19,6 +19,8 @@ export interface DeadLetter {
   errors: AttemptError[];
   correlationId: string | null;
   status: DeadLetterStatus;
+  /** Dead-lettered for a passing cause (a 5xx, 429, timeout that outlasted the retry budget). */
+  transient: boolean;
   createdAt: Date;
   resolvedAt: Date | null;
 }
@@ -31,11 +33,12 @@ interface DeadLetterRow {
   errors: AttemptError[];
   correlation_id: string | null;
   status: DeadLetterStatus;
+  transient: boolean;
   created_at: Date;
   resolved_at: Date | null;
 }
 
-const COLUMNS = 'id, object_type, record_key, payload, errors, correlation_id, status, created_at, resolved_at';
+const COLUMNS = 'id, object_type, record_key, payload, errors, correlation_id, status, transient, created_at, resolved_at';
 
 const toDeadLetter = (row: DeadLetterRow): DeadLetter => ({
   id: String(row.id),
@@ -45,6 +48,7 @@ const toDeadLetter = (row: DeadLetterRow): DeadLetter => ({
   errors: row.errors,
   correlationId: row.correlation_id,
   status: row.status,
+  transient: row.transient,
   createdAt: row.created_at,
   resolvedAt: row.resolved_at,
 });
@@ -54,6 +58,8 @@ export interface NewDeadLetter {
   recordKey: string;
   payload: unknown;
   errors: readonly AttemptError[];
+  /** A passing cause (retried automatically once HubSpot answers again); default: no. */
+  transient?: boolean | undefined;
 }
 
 export async function countOpenDeadLetters(db: Queryable): Promise<number> {
@@ -65,8 +71,8 @@ export async function insertDeadLetter(db: Queryable, letter: NewDeadLetter): Pr
   // The last attempt's correlation id is the one HubSpot support can look up.
   const correlationId = [...letter.errors].reverse().find((e) => e.correlationId)?.correlationId ?? null;
   const { rows } = await db.query<DeadLetterRow>(
-    `INSERT INTO dead_letters (object_type, record_key, payload, errors, correlation_id) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
-    [letter.objectType, letter.recordKey, JSON.stringify(letter.payload ?? null), JSON.stringify(letter.errors), correlationId],
+    `INSERT INTO dead_letters (object_type, record_key, payload, errors, correlation_id, transient) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
+    [letter.objectType, letter.recordKey, JSON.stringify(letter.payload ?? null), JSON.stringify(letter.errors), correlationId, letter.transient ?? false],
   );
   return toDeadLetter(rows[0]!);
 }
@@ -92,4 +98,32 @@ export async function resolveDeadLetter(db: Queryable, id: string, status: Exclu
 export async function findDeadLetter(db: Queryable, id: string): Promise<DeadLetter | null> {
   const { rows } = await db.query<DeadLetterRow>(`SELECT ${COLUMNS} FROM dead_letters WHERE id = $1`, [id]);
   return rows[0] ? toDeadLetter(rows[0]) : null;
+}
+
+/** Open dead letters of passing causes. */
+export async function countOpenTransientDeadLetters(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM dead_letters WHERE status = 'open' AND transient`);
+  return rows[0]?.n ?? 0;
+}
+
+/**
+ * Closes up to `limit` open dead letters of passing causes as retried automatically, and returns
+ * them (the caller queues each record again in the same transaction). A record already retried
+ * automatically `maxPerRecord` times within `perRecordWindowMs` is left open, for a person.
+ */
+export async function takeTransientDeadLetters(db: Queryable, options: { maxPerRecord: number; perRecordWindowMs: number; limit: number }): Promise<DeadLetter[]> {
+  const { rows } = await db.query<DeadLetterRow>(
+    `WITH picked AS (
+       SELECT d.id FROM dead_letters d
+       WHERE d.status = 'open' AND d.transient
+         AND (SELECT count(*) FROM dead_letters p
+              WHERE p.retried_automatically AND p.object_type = d.object_type AND p.record_key = d.record_key
+                AND p.resolved_at > now() - $2 * interval '1 millisecond') < $1
+       ORDER BY d.id LIMIT $3 FOR UPDATE SKIP LOCKED
+     )
+     UPDATE dead_letters d SET status = 'retried', resolved_at = now(), retried_automatically = true
+     FROM picked WHERE d.id = picked.id RETURNING ${COLUMNS.split(', ').map((c) => `d.${c}`).join(', ')}`,
+    [options.maxPerRecord, options.perRecordWindowMs, options.limit],
+  );
+  return rows.map(toDeadLetter);
 }

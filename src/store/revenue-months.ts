@@ -23,6 +23,12 @@ export async function replaceRevenueMonths(tx: Queryable, month: string, custome
   );
 }
 
+/** Whether month close has already closed a month after `month` (it writes every close's rows). */
+export async function laterMonthClosed(db: Queryable, month: string): Promise<boolean> {
+  const { rows } = await db.query<{ later: boolean }>('SELECT EXISTS (SELECT 1 FROM revenue_months WHERE month > $1::date) AS later', [`${month}-01`]);
+  return rows[0]!.later;
+}
+
 /** Every row up to `toMonth` (the metrics need each customer's history to tell new from reactivated). */
 export async function revenueMonthsThrough(db: Queryable, toMonth: string): Promise<RevenueMonthRow[]> {
   const { rows } = await db.query<{ customer_id: string; month: string; mrr_cents: string; usage_cents: string }>(

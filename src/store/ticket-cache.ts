@@ -117,15 +117,19 @@ export async function replaceTicketStages(db: Queryable, pipeline: string, stage
   );
 }
 
+/** Cached tickets `t` with their stage `s` (its ticketState), for the reads below and churn analysis (store/churn.ts). */
+export const CACHED_TICKETS_WITH_STAGE = `ticket_cache t LEFT JOIN ticket_stages s ON s.pipeline = coalesce(t.pipeline, '0') AND s.stage = t.stage`;
+/** Open: not deleted, and its stage not known to be CLOSED (an unknown stage, pipelines not read yet, counts as open). */
+export const CACHED_TICKET_IS_OPEN = `t.deleted_at IS NULL AND s.ticket_state IS DISTINCT FROM 'CLOSED'`;
+
 /** A customer's tickets that are not deleted, newest first; `open` keeps those whose stage is OPEN. */
 export async function listCachedTickets(db: Queryable, customerId: string, options: { openOnly: boolean }): Promise<CachedTicket[]> {
   const { rows } = await db.query<{
     hubspot_id: string; customer_id: string | null; subject: string | null; pipeline: string | null; stage: string | null; state: 'OPEN' | 'CLOSED' | null; priority: string | null;
     alert_key: string | null; severity: string | null; trunk_id: string | null; issue_type: string | null; issue_category: string | null; updated_at: Date;
   }>(
-    `SELECT t.*, s.ticket_state AS state FROM ticket_cache t
-     LEFT JOIN ticket_stages s ON s.pipeline = coalesce(t.pipeline, '0') AND s.stage = t.stage
-     WHERE t.customer_id = $1 AND t.deleted_at IS NULL AND (NOT $2 OR s.ticket_state IS DISTINCT FROM 'CLOSED')
+    `SELECT t.*, s.ticket_state AS state FROM ${CACHED_TICKETS_WITH_STAGE}
+     WHERE t.customer_id = $1 AND t.deleted_at IS NULL AND (NOT $2 OR ${CACHED_TICKET_IS_OPEN})
      ORDER BY length(t.hubspot_id) DESC, t.hubspot_id DESC LIMIT 500`,
     [customerId, options.openOnly],
   );

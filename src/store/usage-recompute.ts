@@ -1,5 +1,6 @@
 import type { PoolClient } from '../db/pool.js';
 import { allZero, FIGURE_LIST, figuresDiffer, replacedFigures, summedColumns, summedFigures, zeroFilled } from './usage-figures.js';
+import { recomputeCurrencyDay } from './usage-currencies.js';
 import { CALL_OK_SQL, MESSAGE_OK_SQL } from './usage-records.js';
 import { markLateDays, refreshMonthToDate } from './usage-rollups.js';
 
@@ -81,6 +82,7 @@ export async function recomputeDay(tx: PoolClient, day: string, nowIso: string):
     [day],
   );
   await refreshMonthToDate(tx, [...new Set([...days.rows, ...months.rows].map((r) => r.customer_id))], nowIso);
+  await recomputeCurrencyDay(tx, day);
   const { rows } = await tx.query<{ n: number }>('SELECT coalesce(sum(records), 0)::int AS n FROM usage_recompute_hours');
   return { records: rows[0]!.n, changedRows: (hours.rowCount ?? 0) + days.rows.length + months.rows.length };
 }

@@ -1,5 +1,6 @@
 import { bigintArray, booleanArray, decimalArray, numberArray, textArray } from '../db/array-literals.js';
 import { hasPgCode, PG_ERROR, type Queryable } from '../db/pool.js';
+import { currencyDaysStep } from './usage-currencies.js';
 import { rollupSteps } from './usage-rollups.js';
 
 /**
@@ -17,15 +18,24 @@ import { rollupSteps } from './usage-rollups.js';
  *
  * Steps, in this order (each step's input waits for the previous one to finish, see `fence`):
  * 1. `prior`: the current version of every id of the request that is known, locked in id order
- *    (FOR UPDATE reads the latest committed version, even one newer than the statement snapshot);
+ *    (FOR UPDATE reads the latest committed version, even one newer than the statement snapshot),
+ *    one primary-key probe per id (a LATERAL subquery);
  * 2. `decided`: each record's outcome — `accepted` (unknown id), `corrected` (higher version),
  *    `duplicate` (same), `stale` (lower), `moved` (a correction moving the start more than
  *    24 h: rejected), `too_old` (its day's raw partition was dropped: rejected);
  * 3. accepted ids are inserted (a plain INSERT: an id that a concurrent request committed after
  *    this statement's snapshot is a unique violation, and `applyBatch` runs the statement again,
- *    which then sees it), corrected ids take their new version, both go to the raw table;
+ *    which then sees it), corrected ids take their new version (an upsert whose conflict is
+ *    certain: the row is locked since step 1), both go to the raw table;
  * 4. the roll-ups (usage-rollups.ts), from the predecessor's fields kept in the registry: a
- *    correction subtracts exactly what its predecessor added, wherever that was.
+ *    correction subtracts exactly what its predecessor added, wherever that was;
+ * 5. the customer-days with usage in a currency other than USD (usage-currencies.ts), the same
+ *    way; an ordinary all-USD request writes nothing there.
+ *
+ * Every registry access goes through its primary key, one id at a time, by the form of the SQL
+ * rather than the planner's choice: the registry grows by thousands of ids a second and its
+ * statistics lag, and a join or `= ANY(ids)` was planned as a scan of every call id (O(registry)
+ * per statement; test/usage/ingest-plan.test.ts). An upsert always probes its arbiter index.
  *
  * A failure anywhere leaves nothing of the request: the statement is all or nothing, so a
  * claimed id never outlives a failed write (the claim and the write are one statement).
@@ -58,6 +68,8 @@ export interface VersionedColumns {
   startedMs: number[];
   outbound: boolean[];
   cost: string[];
+  /** ISO 4217 code of each cost. */
+  currency: string[];
   from: Array<string | null>;
   to: Array<string | null>;
 }
@@ -100,12 +112,12 @@ const COMMON: ReadonlyArray<Column<VersionedColumns>> = [
   { name: 'started_ms', type: 'bigint[]', literal: (c) => numberArray(c.startedMs) },
   { name: 'outbound', type: 'boolean[]', literal: (c) => booleanArray(c.outbound) },
   { name: 'cost', type: 'numeric[]', literal: (c) => decimalArray(c.cost) },
+  { name: 'currency', type: 'text[]', literal: (c) => textArray(c.currency) },
   { name: 'from_number', type: 'text[]', literal: (c) => textArray(c.from) },
   { name: 'to_number', type: 'text[]', literal: (c) => textArray(c.to) },
 ];
 // $1 is the time that decides what is late and which month is current; the columns follow.
 const NOW = '$1';
-const RECORD_IDS = '$4::text[]';
 
 /** `unnest($2::int[], …) AS u(request, …)` over the common columns and the kind's own. */
 const unnestAll = (own: ReadonlyArray<{ name: string; type: string }>): string => {
@@ -133,7 +145,7 @@ const CALLS: KindSql<CallColumns> = {
   kind: 'c',
   own: CALL_COLUMNS,
   batch: `SELECT *, ${CALL_OK_SQL} AS ok FROM (
-      SELECT request, ord, record_id, version, trunk_id, customer_id, ${epoch('started_ms')} AS started_at, outbound, billable_seconds, cost,
+      SELECT request, ord, record_id, version, trunk_id, customer_id, ${epoch('started_ms')} AS started_at, outbound, billable_seconds, cost, currency,
         from_number, to_number, ${epoch('answered_ms')} AS answered_at, ${epoch('ended_ms')} AS ended_at, sip_code
       FROM ${unnestAll(CALL_COLUMNS)}) calls`,
   rawInsert: `INSERT INTO usage_calls (call_id, version, trunk_id, customer_id, outbound, started_at, answered_at, ended_at,
@@ -152,14 +164,14 @@ const MESSAGES: KindSql<MessageColumns> = {
   kind: 'm',
   own: MESSAGE_COLUMNS,
   batch: `SELECT request, ord, record_id, version, trunk_id, customer_id, ${epoch('started_ms')} AS started_at, outbound, ${MESSAGE_OK_SQL} AS ok,
-      0 AS billable_seconds, cost, from_number, to_number, segments, status
+      0 AS billable_seconds, cost, currency, from_number, to_number, segments, status
     FROM ${unnestAll(MESSAGE_COLUMNS)}`,
   rawInsert: `INSERT INTO usage_messages (message_id, version, trunk_id, customer_id, outbound, sent_at, segments, status, cost, from_number, to_number)
     SELECT record_id, version, trunk_id, customer_id, outbound, started_at, segments, status, cost, from_number, to_number
     FROM decided WHERE outcome IN ('accepted', 'corrected') RETURNING 1`,
 };
 
-const VERSION_FIELDS = ['version', 'trunk_id', 'customer_id', 'started_at', 'outbound', 'ok', 'billable_seconds', 'cost'] as const;
+const VERSION_FIELDS = ['version', 'trunk_id', 'customer_id', 'started_at', 'outbound', 'ok', 'billable_seconds', 'cost', 'currency'] as const;
 
 /**
  * `WHERE (SELECT count(*) FROM step) >= 0`: a condition that does not depend on the row, so
@@ -172,9 +184,10 @@ function statement<C extends VersionedColumns>(k: KindSql<C>): string {
   return `WITH batch AS MATERIALIZED (${k.batch}),
   retention AS MATERIALIZED (SELECT (SELECT pruned_through FROM usage_retention) AS pruned_through),
   prior AS MATERIALIZED (
-    SELECT v.record_id, ${VERSION_FIELDS.map((f) => `v.${f}`).join(', ')}
-    FROM usage_record_versions v WHERE v.kind = '${k.kind}' AND v.record_id = ANY(${RECORD_IDS})
-    ORDER BY v.record_id FOR UPDATE),
+    SELECT v.* FROM (SELECT record_id FROM batch ORDER BY record_id) b
+    CROSS JOIN LATERAL (
+      SELECT v.record_id, ${VERSION_FIELDS.map((f) => `v.${f}`).join(', ')}
+      FROM usage_record_versions v WHERE v.kind = '${k.kind}' AND v.record_id = b.record_id FOR UPDATE) v),
   decided AS MATERIALIZED (
     SELECT b.*, ${VERSION_FIELDS.map((f) => `p.${f} AS old_${f}`).join(', ')},
       CASE WHEN r.pruned_through IS NOT NULL AND b.started_at < (r.pruned_through + 1)::timestamp AT TIME ZONE 'UTC' THEN 'too_old'
@@ -190,8 +203,9 @@ function statement<C extends VersionedColumns>(k: KindSql<C>): string {
     SELECT '${k.kind}', record_id, ${VERSION_FIELDS.join(', ')} FROM decided WHERE outcome = 'accepted' ORDER BY record_id
     RETURNING 1),
   superseded AS (
-    UPDATE usage_record_versions v SET ${VERSION_FIELDS.map((f) => `${f} = d.${f}`).join(', ')}
-    FROM decided d WHERE d.outcome = 'corrected' AND v.kind = '${k.kind}' AND v.record_id = d.record_id
+    INSERT INTO usage_record_versions AS v (kind, record_id, ${VERSION_FIELDS.join(', ')})
+    SELECT '${k.kind}', record_id, ${VERSION_FIELDS.join(', ')} FROM decided WHERE outcome = 'corrected' ORDER BY record_id
+    ON CONFLICT (kind, record_id) DO UPDATE SET ${VERSION_FIELDS.map((f) => `${f} = excluded.${f}`).join(', ')}
     RETURNING 1),
   raw AS (${k.rawInsert}),
   contributions AS (
@@ -200,9 +214,10 @@ function statement<C extends VersionedColumns>(k: KindSql<C>): string {
     UNION ALL
     SELECT '${k.kind}', old_trunk_id, old_customer_id, old_started_at, old_outbound, old_ok, old_billable_seconds, old_cost, -1
     FROM decided WHERE outcome = 'corrected'),
-  ${rollupSteps({ contributions: 'contributions', nowParam: NOW, after: fence('claimed', 'superseded', 'raw'), fence })}
+  ${rollupSteps({ contributions: 'contributions', nowParam: NOW, after: fence('claimed', 'superseded', 'raw'), fence })},
+  ${currencyDaysStep({ decided: 'decided', after: fence('month_to_date') })}
   SELECT request, outcome, count(*)::int AS n, array_agg(ord) FILTER (WHERE outcome IN ('moved', 'too_old')) AS ords
-  FROM decided WHERE ${fence('month_to_date')} GROUP BY request, outcome`;
+  FROM decided WHERE ${fence('currency_days')} GROUP BY request, outcome`;
 }
 
 const CALLS_SQL = statement(CALLS);

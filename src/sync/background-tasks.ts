@@ -10,6 +10,7 @@ import { cleanUpInbound } from './inbound/retention.js';
 import type { ReplayGuardRetention } from './inbound/webhook-auth.js';
 import type { WelcomeMailer } from './onboarding/mailer.js';
 import { onboardingTask } from './onboarding/onboarding.js';
+import { retryTransientDeadLetters } from './outbound/dead-letter-retry.js';
 import type { AlertSink } from './outbound/ops-alerts.js';
 import { escalateTickets } from './support/escalation.js';
 import { evaluateRules, type RuleSettings } from './support/rules.js';
@@ -63,8 +64,10 @@ export function backgroundTasks(deps: BackgroundTaskDeps): { tasks: TaskDefiniti
     work: {
       'customer-reconcile': (run) => reconcileOnSchedule(reconcile, 'full', run),
       'reconcile-incremental': (run) => reconcileOnSchedule(reconcile, 'incremental', run),
-      ...revenueWork({ pool, gateway: deps.gateway, logger: logger.child({ component: 'revenue' }) }),
+      ...revenueWork({ pool, gateway: deps.gateway, logger: logger.child({ component: 'revenue' }), alerts: deps.alerts }),
       'ops-sample': (run) => sampleHealth(pool, deps.burstWindowMs, run.slotAt),
+      'dead-letter-retry': (run) =>
+        retryTransientDeadLetters({ pool, logger: run.logger, probe: (signal) => deps.gateway.listObjects('companies', { limit: 1, priority: 'scheduled', signal }) }, run.signal),
       retention: (run) => cleanUpInbound(pool, { retentionMs: deps.retentionMs, replayGuard: deps.replayGuard }, run.signal),
       'support-sla': (run) => escalateTickets(pool, { ...deps.alerts, db: pool, logger: logger.child({ component: 'support' }) }, run.slotAt, run.signal),
       'support-rules': (run) => evaluateRules(pool, deps.support, run.slotAt),

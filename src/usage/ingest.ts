@@ -147,12 +147,12 @@ function collapse<R>(submissions: ReadonlyArray<Submission<R>>, keyOf: (r: R) =>
   return [...winners.values()];
 }
 
-type VersionedRecord = { id: string; version: number; outbound: boolean; cost: string; from: string | null; to: string | null };
+type VersionedRecord = { id: string; version: number; outbound: boolean; cost: string; currency: string; from: string | null; to: string | null };
 type Winner<R> = { request: number; candidate: Candidate<R> };
 
 /** The columns every versioned kind sends, one row per winner; `startMs` is the record's start. */
 function versionedColumns<R extends VersionedRecord>(winners: ReadonlyArray<Winner<R>>, startMs: (r: R) => number): VersionedColumns {
-  const columns: VersionedColumns = { request: [], ord: [], recordId: [], version: [], trunkRowId: [], customerId: [], startedMs: [], outbound: [], cost: [], from: [], to: [] };
+  const columns: VersionedColumns = { request: [], ord: [], recordId: [], version: [], trunkRowId: [], customerId: [], startedMs: [], outbound: [], cost: [], currency: [], from: [], to: [] };
   for (const { request, candidate } of winners) {
     const { index, record } = candidate;
     columns.request.push(request);
@@ -164,6 +164,7 @@ function versionedColumns<R extends VersionedRecord>(winners: ReadonlyArray<Winn
     columns.startedMs.push(startMs(record));
     columns.outbound.push(record.outbound);
     columns.cost.push(record.cost);
+    columns.currency.push(record.currency);
     columns.from.push(record.from);
     columns.to.push(record.to);
   }

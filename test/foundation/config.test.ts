@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { startBundledSimulator } from '../../src/simulator/bundled.js';
 
 describe('loadConfig', () => {
   it('gives working defaults for a bare environment: port 3000, embedded PostgreSQL, simulator', () => {
@@ -87,6 +88,20 @@ describe('loadConfig', () => {
     expect(problemsOf({ HOST: '0.0.0.0' })).toEqual([expect.stringContaining('HOST: the bundled simulator')]);
     for (const host of ['127.0.0.1', 'localhost', '::1', '127.0.0.2']) expect(loadConfig({ HOST: host }).http.host).toBe(host);
     expect(loadConfig({ HOST: '0.0.0.0', HUBSPOT_ACCESS_TOKEN: 'pat-na1-x' }).http.host).toBe('0.0.0.0');
+  });
+
+  it('HUBSPOT_SIM_INVOICES=false starts the bundled simulator as a portal without invoices', async () => {
+    expect(loadConfig({}).hubspot.simulatorInvoices).toBe(true);
+    const { hubspot } = loadConfig({ HUBSPOT_SIM_INVOICES: 'false' });
+    expect(hubspot.simulatorInvoices).toBe(false);
+    const sim = await startBundledSimulator({ port: 0, clientSecret: 'config-test', limits: hubspot.limits, invoices: hubspot.simulatorInvoices }, () => undefined);
+    try {
+      const answer = await fetch(`${sim.url}/crm/v3/properties/invoices`, { headers: { authorization: 'Bearer demo' } });
+      expect(answer.status).toBe(403);
+      expect((await fetch(`${sim.url}/crm/v3/properties/companies`, { headers: { authorization: 'Bearer demo' } })).status).toBe(200);
+    } finally {
+      await sim.close();
+    }
   });
 
   it('sends the HubSpot token over https only (http to a loopback simulator outside production)', () => {

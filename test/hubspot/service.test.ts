@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
+import { enqueue } from '../../src/store/outbox.js';
 import { inboundWebhookSubscriptions } from '../../src/sync/inbound/subscriptions.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { startTestService } from '../support/service.js';
@@ -103,6 +104,40 @@ describe('process roles', () => {
       expect((await service.app.inject({ method: 'GET', url: '/api/v1/whoami' })).statusCode).toBe(404);
     } finally {
       await service.close();
+    }
+  });
+});
+
+describe('provisioning before anything that writes to HubSpot (issue 17 item 7)', () => {
+  it('a provisioning that failed at start holds the outbox and the jobs back, is tried again, and they start once it succeeded', async () => {
+    const own = await createTestDatabase();
+    const sim = await startSimulator({ seedDemo: true, enableControlApi: true });
+    try {
+      // A company WARP created, waiting in the outbox: it is upserted by warp_ban, a property provisioning creates.
+      const { rows } = await own.pool.query<{ id: string }>(`INSERT INTO customers (ban, name) VALUES ('7700001', 'Gate Test GmbH') RETURNING id::text`);
+      await enqueue(own.pool, [{ objectType: 'company', recordKey: rows[0]!.id }]);
+      sim.addFault({ kind: 'status', status: 503, fraction: 1 });
+      const service = await startTestService(own, { HUBSPOT_ACCESS_TOKEN: 'gate-token', HUBSPOT_BASE_URL: sim.url, HUBSPOT_MAX_ATTEMPTS: '1', OUTBOX_POLL_INTERVAL_MS: '50' });
+      try {
+        const companyWrites = () => sim.requestLog().filter((r) => r.path.startsWith('/crm/v3/objects/companies/batch'));
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        expect(companyWrites()).toEqual([]);
+        expect(service.logText()).toContain('wait for it; trying again');
+
+        sim.clearFaults();
+        const synced = async () => (await own.pool.query<{ id: string | null }>(`SELECT hubspot_company_id AS id FROM customers WHERE ban = '7700001'`)).rows[0]!.id ?? undefined;
+        await waitFor(synced, 20_000, 'the company written to HubSpot');
+        const log = sim.requestLog();
+        const provisioningWrites = log.filter((r) => r.method !== 'GET' && /^\/(crm\/v3\/properties|crm-object-schemas)\//.test(r.path) && r.status < 300);
+        expect(provisioningWrites.length).toBeGreaterThan(0);
+        expect(companyWrites()[0]!.seq).toBeGreaterThan(provisioningWrites.at(-1)!.seq);
+        expect(service.logText()).toContain('HubSpot provisioning succeeded');
+      } finally {
+        await service.close();
+      }
+    } finally {
+      await sim.close();
+      await own.drop();
     }
   });
 });

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createApiKey } from '../../src/store/api-keys.js';
+import { recordHolds } from '../../src/store/invoice-holds.js';
 import { createOrGetActiveRun, saveRunProgress } from '../../src/store/reconcile-runs.js';
 import { applyTicketProperty, ensureTicket, linkTicketCustomer } from '../../src/store/ticket-cache.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -80,18 +81,24 @@ describe('ops dashboard sign-in and sessions', () => {
     expect(unknown.headers['content-type']).toContain('text/html');
   });
 
-  it("shows a customer's open tickets from the ticket cache, and says when no invoice exists yet", async () => {
+  it("shows a customer's open tickets from the ticket cache and held invoices, and says when no invoice exists yet", async () => {
     const { key } = await createApiKey(db.pool, 'ops-customer', ['read']);
     const { session } = await signIn(key, '/ops');
     const customer = (await db.pool.query<{ id: string; ban: string }>(`INSERT INTO customers (ban, hubspot_company_id, name) VALUES (nextval('ban_seq')::text, '930001', 'Ticketed AG') RETURNING id, ban`)).rows[0]!;
     await ensureTicket(db.pool, '77001');
     await applyTicketProperty(db.pool, '77001', 'subject', 'No audio on <trunk> calls', new Date());
     await linkTicketCustomer(db.pool, '77001', String(customer.id));
+    const withoutHold = await app.inject({ url: `/ops/customers/${customer.ban}`, headers: { cookie: `ops_session=${session}` } });
+    expect(withoutHold.body).not.toContain('Held invoices');
+    const eur = { month: '2026-10', currency: 'EUR', records: 2, cost: '0.1150' };
+    await recordHolds(db.pool, '2026-11', [{ customerId: String(customer.id), reason: 'currency_mismatch', details: [{ ...eur, month: '2026-11', records: 1, cost: '0.0575' }, eur] }]);
     const page = await app.inject({ url: `/ops/customers/${customer.ban}`, headers: { cookie: `ops_session=${session}` } });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Open tickets (1)');
     expect(page.body).toContain('No audio on &lt;trunk&gt; calls');
     expect(page.body).toContain('None yet: invoices are issued when a month closes.');
+    expect(page.body).toContain('Held invoices (1)');
+    expect(page.body).toMatch(/<tr><td>2026-11<\/td><td>currency_mismatch<\/td><td>1 record in EUR \(0\.0575 EUR\) in 2026-11, 2 records in EUR \(0\.1150 EUR\) in 2026-10<\/td>/);
   });
 
   it('shows reconcile runs with their drift report on the schedules page', async () => {

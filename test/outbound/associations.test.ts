@@ -79,6 +79,28 @@ describe('associations as their own outbox work', () => {
     expect(letters[0]!.errors.at(-1)!.message).toContain('OBJECT_NOT_FOUND');
   });
 
+  it('a number released and archived while its association is written: the work is done, no dead letter', async () => {
+    const customer = await f.createCustomer();
+    const params = { ban: customer.ban };
+    const number = '+13035552030';
+    const { trunkId } = await f.api.call('createTrunk', { params, body: trunkBody() });
+    await f.api.call('addNumber', { params, body: { number, type: 'local', capabilities: ['voice'], monthlyCost: 1, trunkId } });
+    await outboxDrained(f.db);
+    const numberId = (await hubspotIdOf('numbers', 'number', number))!;
+    await gateway().removeAssociation({ objectType: 'numbers', id: numberId }, { objectType: 'companies', id: customer.companyId });
+    // The association work reads WARP's rows (the number is live), then HubSpot's associations slowly ...
+    f.sim.addFault({ kind: 'latency', latencyMs: 1_500, count: 1, pathPrefix: '/crm/v4/associations/numbers/companies/batch/read' });
+    await f.db.pool.query(`INSERT INTO outbox (object_type, record_key) VALUES ('association', $1)`, [`number:${number}`]);
+    await waitFor(async () => ((await f.db.pool.query(`SELECT 1 FROM outbox WHERE record_key = $1 AND lease_owner IS NOT NULL`, [`number:${number}`])).rowCount ? true : undefined), 10_000, 'the association claimed');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // ... and meanwhile the number is released, and its record archived in HubSpot, by the number's own sync.
+    await f.db.pool.query(`UPDATE numbers SET status = 'released', hubspot_object_id = NULL WHERE number = $1`, [number]);
+    await gateway().batchArchive('numbers', [numberId]);
+    await outboxDrained(f.db);
+    expect(f.sim.requestLog({ pathPrefix: '/crm/v4/associations/numbers/companies/batch/associate' }).at(-1)?.status).toBe(207);
+    expect((await openLetters()).filter((l) => l.recordKey === `number:${number}`)).toEqual([]);
+  });
+
   it('a dead-lettered association is repaired by retrying the dead letter', async () => {
     const customer = await f.createCustomer();
     const params = { ban: customer.ban };

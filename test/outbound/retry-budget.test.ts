@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { claim } from '../../src/queue/lease.js';
+import { SCHEDULES } from '../../src/schedules/catalogue.js';
+import { queueSlotRun, resolveSchedules } from '../../src/schedules/runtime.js';
 import { OUTBOX_QUEUE } from '../../src/queue/tables.js';
 import { enqueue, type OutboxRow, toEntry } from '../../src/store/outbox.js';
+import { MAX_AUTOMATIC_RETRIES } from '../../src/sync/outbound/dead-letter-retry.js';
 import { deadLetter } from '../../src/sync/outbound/dead-letters.js';
 import { type OutboundFixture, outboxDrained, startOutboundFixture, trunkBody } from './support.js';
 
@@ -48,6 +51,71 @@ describe('retries of passing failures within a time budget', () => {
 
 });
 
+describe('dead letters of passing causes retried once HubSpot is healthy again (item 6)', () => {
+  let f: OutboundFixture;
+  beforeAll(async () => {
+    // No retry budget: a record failing for passing reasons is dead-lettered after its 2 attempts.
+    // The schedule's own slots never fall during the test: it runs the slot itself.
+    f = await startOutboundFixture({ env: { HUBSPOT_MAX_ATTEMPTS: '1', OUTBOX_MAX_ATTEMPTS: '2', OUTBOX_RETRY_BUDGET_MS: '0', SCHEDULE_DEAD_LETTER_RETRY_CRON: '0 0 1 1 *' } });
+  });
+  afterAll(async () => {
+    await f.close();
+  });
+
+  const schedule = resolveSchedules(SCHEDULES, {}).find((s) => s.name === 'dead-letter-retry')!;
+  const runRetrySlot = async () => {
+    await queueSlotRun(f.db.pool, schedule, new Date('2026-01-01T00:00:00Z'));
+    await f.service.work!.jobs.drain();
+  };
+  const letters = async () =>
+    (await f.db.pool.query<{ record_key: string; status: string; transient: boolean; retried_automatically: boolean }>(
+      'SELECT record_key, status, transient, retried_automatically FROM dead_letters ORDER BY id',
+    )).rows;
+
+  it('only the transient ones, only while HubSpot answers, a few times a record at most; refusals stay for a person', async () => {
+    const customer = await f.createCustomer();
+    f.sim.addFault({ kind: 'status', status: 503, fraction: 1, pathPrefix: TRUNK_UPSERT });
+    const outage = await f.api.call('createTrunk', { params: { ban: customer.ban }, body: trunkBody() });
+    await outboxDrained(f.db);
+    f.sim.clearFaults();
+    f.sim.addFault({ kind: 'status', status: 400, count: 1, pathPrefix: TRUNK_UPSERT });
+    const refused = await f.api.call('createTrunk', { params: { ban: customer.ban }, body: trunkBody() });
+    await outboxDrained(f.db);
+    expect(await letters()).toEqual([
+      { record_key: outage.trunkId, status: 'open', transient: true, retried_automatically: false },
+      { record_key: refused.trunkId, status: 'open', transient: false, retried_automatically: false },
+    ]);
+
+    // HubSpot still down (every request): the probe is not answered, nothing is queued.
+    f.sim.addFault({ kind: 'status', status: 503, fraction: 1 });
+    await runRetrySlot();
+    expect((await letters()).map((l) => l.status)).toEqual(['open', 'open']);
+
+    // HubSpot back: the transient letter goes back into the outbox and its trunk is written.
+    f.sim.clearFaults();
+    await runRetrySlot();
+    await outboxDrained(f.db);
+    expect((await f.records('trunks', ['trunk_id'])).filter((t) => t.properties['trunk_id'] === outage.trunkId)).toHaveLength(1);
+    expect(await letters()).toEqual([
+      { record_key: outage.trunkId, status: 'retried', transient: true, retried_automatically: true },
+      { record_key: refused.trunkId, status: 'open', transient: false, retried_automatically: false },
+    ]);
+
+    // A record whose writes keep failing "transiently" is retried a few times, then left to a person.
+    const other = await f.createCustomer();
+    f.sim.addFault({ kind: 'status', status: 503, fraction: 1, pathPrefix: TRUNK_UPSERT });
+    const stuck = await f.api.call('createTrunk', { params: { ban: other.ban }, body: trunkBody() });
+    await outboxDrained(f.db);
+    for (let i = 0; i < MAX_AUTOMATIC_RETRIES + 2; i++) {
+      await runRetrySlot();
+      await outboxDrained(f.db);
+    }
+    const stuckLetters = (await letters()).filter((l) => l.record_key === stuck.trunkId);
+    expect(stuckLetters.map((l) => l.status)).toEqual([...Array<string>(MAX_AUTOMATIC_RETRIES).fill('retried'), 'open']);
+    f.sim.clearFaults();
+  });
+});
+
 describe('dead letters and coalescing', () => {
   let f: OutboundFixture;
   beforeAll(async () => {
@@ -65,7 +133,7 @@ describe('dead letters and coalescing', () => {
     const entry = toEntry(row!);
     // While "we" were sending, the record changed again: the pending row absorbed the change.
     await enqueue(f.db.pool, [{ objectType: 'trunk', recordKey: key }]);
-    expect(await deadLetter(f.db.pool, entry, 'me', null, [{ at: new Date().toISOString(), message: 'refused' }])).not.toBeNull();
+    expect(await deadLetter(f.db.pool, entry, 'me', null, [{ at: new Date().toISOString(), message: 'refused' }], false)).not.toBeNull();
     const left = await f.db.pool.query<{ attempts: number; lease_owner: string | null }>(`SELECT attempts, lease_owner FROM outbox WHERE record_key = $1`, [key]);
     expect(left.rows).toEqual([{ attempts: 0, lease_owner: null }]);
   });

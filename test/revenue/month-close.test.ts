@@ -97,6 +97,16 @@ describe('month close: one customer end to end, native invoices in HubSpot', () 
     expect((await closeMonth(db.pool, '2026-11', { nowMs: DEC_2 })).invoicesIssued).toBe(0);
   });
 
+  it("re-closing October after November leaves November's churn figures on the customer", async () => {
+    const churnOf = async () => (await db.pool.query<{ trend: string | null; churn_risk: string; churn_reasons: string | null }>('SELECT usage_trend_pct::text AS trend, churn_risk, churn_reasons FROM customers WHERE id = $1', [acme.id])).rows[0];
+    const november = await churnOf();
+    expect(november).toMatchObject({ trend: '-85.3' }); // 0.40 against October's 2.73
+    expect(november?.churn_reasons).toContain('usage_falling');
+    const again = await closeMonth(db.pool, '2026-10', { nowMs: DEC_2 });
+    expect(again).toMatchObject({ invoicesIssued: 0, invoicesExisting: 1, churnChanged: 0 });
+    expect(await churnOf()).toEqual(november);
+  });
+
   it('reports growth: expansion in October, none in November, usage revenue beside MRR', async () => {
     const months = (await revenueReport(db.pool, '2026-10', '2026-11', { nowMs: DEC_2, recompute: true })).map(presentMetrics);
     // September's end: Main 50.00 + the toll-free number 2.50; October's: Main, Berlin, three local numbers.

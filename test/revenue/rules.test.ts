@@ -54,11 +54,12 @@ describe('revenue rules', () => {
   it('assesses churn risk with its reasons', () => {
     expect(usageTrendPct(5800, 10000)).toBe(-42);
     expect(usageTrendPct(100, 0)).toBeNull();
-    const calm = { spendCents: 10000, previousSpendCents: 9000, paymentStatus: 'current', contractEnd: null, lastUsageDay: '2026-11-30', openCriticalTickets: null };
+    const calm = { spendCents: 10000, previousSpendCents: 9000, paymentStatus: 'current', contractEnd: null, lastUsageDay: '2026-11-30', openCriticalTickets: 0 };
     expect(assessChurn(calm, '2026-12-01')).toEqual({ usageTrendPct: 11.1, risk: 'low', reasons: [] });
     expect(assessChurn({ ...calm, spendCents: 6000 }, '2026-12-01')).toMatchObject({ risk: 'medium', reasons: ['usage_falling'] });
     expect(assessChurn({ ...calm, paymentStatus: 'past_due', contractEnd: '2027-01-15', lastUsageDay: '2026-11-10' }, '2026-12-01'))
       .toMatchObject({ risk: 'high', reasons: ['past_due', 'contract_ending', 'no_recent_usage'] });
+    expect(assessChurn({ ...calm, openCriticalTickets: 2 }, '2026-12-01')).toMatchObject({ risk: 'medium', reasons: ['critical_ticket'] });
   });
 
   it('classifies MRR movements as ChartMogul does, and they add up to the change', () => {

@@ -79,6 +79,7 @@ describe('schedules API and CLI', () => {
     [['run', 'nope'], 'Unknown schedule "nope"'],
     [['run', 'retention', '--at', 'last tuesday'], '--at must be an ISO time with a zone'],
     [['run', 'retention', '--at', '2026-05-01T03:16:00Z'], 'is not a slot of "retention" (0 2 * * *, UTC); the slot before it is 2026-05-01T02:00:00.000Z'],
+    [['run', 'month-close', '--at', '2099-01-01T03:00:00Z'], 'has not come yet: "month-close" runs only slots in the past'],
     [['run'], 'Give exactly one schedule name'],
     [['launch'], 'Unknown schedules action "launch"'],
   ])('schedules %j exits 2 with usage', async (args, message) => {

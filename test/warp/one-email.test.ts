@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { readMigrations } from '../../src/db/migrate.js';
 import { withTransaction } from '../../src/db/pool.js';
+import { ensureCachedRecord } from '../../src/store/cache-records.js';
 import { linkUserToContact } from '../../src/store/contact-links.js';
 import { valueOf } from '../../src/warp/result.js';
 import { createUser } from '../../src/warp/users.js';
@@ -80,6 +81,26 @@ describe('linking a WARP user to its HubSpot contact', () => {
     expect(await users('link@example.com')).toEqual([expect.objectContaining({ user_id: user.userId, hubspot_contact_id: '91001', role: 'developer', firstname: 'Casey', deleted: false })]);
     const audit = await pool().query(`SELECT event, changes FROM audit_log WHERE entity_id = '91001'`);
     expect(audit.rows).toEqual([{ event: 'warp_user_linked', changes: { user_id: { before: null, after: user.userId }, customer_id: { before: c.id, after: c.id } } }]);
+  });
+
+  it('either side first, at the same moment: a webhook creating the contact while the sender links it ends in one row (item 8)', async () => {
+    const c = await customer();
+    const user = valueOf(await createUser(deps(), c.ban, { email: 'race-link@example.com', role: 'developer' }));
+    // The contact's creation webhook is being applied (its row inserted, not committed yet) ...
+    const inbound = await pool().connect();
+    try {
+      await inbound.query('BEGIN');
+      const { record } = await ensureCachedRecord(inbound, 'contact', '93001');
+      await inbound.query(`UPDATE users SET email = 'race-link@example.com', firstname = 'Casey' WHERE id = $1`, [record.id]);
+      // ... when the sender records that its upsert by email landed on that contact.
+      const linking = withTransaction(pool(), (tx) => linkUserToContact(tx, user.userId, '93001'));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await inbound.query('COMMIT');
+      expect(await linking).toEqual({ linked: true });
+    } finally {
+      inbound.release();
+    }
+    expect(await users('race-link@example.com')).toEqual([expect.objectContaining({ user_id: user.userId, hubspot_contact_id: '93001', role: 'developer', firstname: 'Casey', deleted: false })]);
   });
 
   it('outbound: a contact that belongs to another WARP user or another customer is refused with the reason', async () => {

@@ -71,6 +71,9 @@ function slotToRun(schedule: Schedule, at: string | undefined): Date {
     const before = previousSlot(schedule.cron, parsed);
     throw new UsageError(`${parsed.toISOString()} is not a slot of "${schedule.name}" (${schedule.cron}, UTC)${before ? `; the slot before it is ${before.toISOString()}` : ''}`);
   }
+  if (schedule.pastSlotsOnly && parsed.getTime() > Date.now()) {
+    throw new UsageError(`${parsed.toISOString()} has not come yet: "${schedule.name}" runs only slots in the past`);
+  }
   return parsed;
 }
 

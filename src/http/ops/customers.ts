@@ -3,12 +3,14 @@ import { z } from 'zod';
 import { propertiesOf } from '../../domain/crm-catalogue.js';
 import { type Account, findAccountByBan, searchAccounts } from '../../store/accounts.js';
 import { listAccountEvents } from '../../store/account-events.js';
+import { describeHeldCurrencies, type InvoiceHold, listOpenHolds } from '../../store/invoice-holds.js';
 import { listCustomerInvoices } from '../../store/invoices.js';
 import { listNumbers } from '../../store/numbers.js';
 import { companyLineage, customerColumns, type LineageEntry } from '../../store/ops-customers.js';
 import { searchOpenDeadLetters } from '../../store/ops-dead-letters.js';
 import { listCachedTickets } from '../../store/ticket-cache.js';
 import { listTrunks } from '../../store/trunks.js';
+import { BILLING_CURRENCY } from '../../store/usage-currencies.js';
 import { customerUsageByMonth } from '../../store/usage-reads.js';
 import { html, type Html, queryString, time } from './html.js';
 import { OpsPageError, type OpsDeps, type OpsRouter } from './router.js';
@@ -16,7 +18,7 @@ import { OpsPageError, type OpsDeps, type OpsRouter } from './router.js';
 /**
  * Customers: search by name, BAN or domain; a customer's page with every synced company field
  * (owner side, value, and where each value came from), trunks and numbers, usage, recent events,
- * open dead letters, open tickets (the ticket cache) and the latest invoices.
+ * open dead letters, open tickets (the ticket cache), the latest invoices and the invoices held.
  */
 
 const LINEAGE_ROWS = 200;
@@ -46,6 +48,13 @@ function factsTable(account: Account, columns: Record<string, string | null>, li
 <thead><tr><th scope="col">Field</th><th scope="col">Owner</th><th scope="col">Value</th><th scope="col">Lineage (newest first)</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+/** Months month close did not invoice (docs/revenue.md "Held invoices"); nothing when none is held. */
+function heldTable(holds: readonly InvoiceHold[]): Html | string {
+  if (holds.length === 0) return '';
+  return html`<h3 id="held-invoices">Held invoices (${holds.length})</h3>
+<table><caption class="muted">Not issued until the records are re-rated in ${BILLING_CURRENCY} and the month is closed again</caption><thead><tr><th scope="col">Month</th><th scope="col">Reason</th><th scope="col">Currencies</th><th scope="col">Held</th><th scope="col">Last checked</th></tr></thead><tbody>${holds.map((h) => html`<tr><td>${h.month}</td><td>${h.reason}</td><td>${describeHeldCurrencies(h.details)}</td><td>${time(h.heldAt)}</td><td>${time(h.checkedAt)}</td></tr>`)}</tbody></table>`;
+}
+
 export function customerPages(router: OpsRouter, deps: OpsDeps): void {
   router.get('/ops/customers', async ({ request }) => {
     const parsed = search.safeParse(request.query);
@@ -64,7 +73,7 @@ ${found.nextCursor ? html`<p><a href="/ops/customers${queryString({ q, cursor: f
     const account = /^\d{1,20}$/.test(ban) ? await findAccountByBan(deps.pool, ban) : null;
     if (!account) throw new OpsPageError(404, `No customer with BAN ${ban}`);
     const month = new Date().toISOString().slice(0, 7);
-    const [columns, lineage, trunks, numbers, events, letters, usage, tickets, invoices] = await Promise.all([
+    const [columns, lineage, trunks, numbers, events, letters, usage, tickets, invoices, holds] = await Promise.all([
       customerColumns(deps.pool, ban),
       account.hubspotCompanyId ? companyLineage(deps.pool, account.hubspotCompanyId, LINEAGE_ROWS) : Promise.resolve([]),
       listTrunks(deps.pool, account.id, { limit: 100 }),
@@ -74,6 +83,7 @@ ${found.nextCursor ? html`<p><a href="/ops/customers${queryString({ q, cursor: f
       customerUsageByMonth(deps.pool, account.id, `${month}-01`, `${month}-01`),
       listCachedTickets(deps.pool, account.id, { openOnly: true }),
       listCustomerInvoices(deps.pool, account.id),
+      listOpenHolds(deps.pool, account.id),
     ]);
     const latestInvoices = invoices.slice(0, LATEST_INVOICES);
     const thisMonth = usage[0];
@@ -93,7 +103,8 @@ ${events.items.length === 0 ? html`<p class="muted">None.</p>` : html`<table><th
 <div class="side-by-side"><section aria-labelledby="tickets"><h2 id="tickets">Open tickets (${tickets.length})</h2>
 ${tickets.length === 0 ? html`<p class="muted">None.</p>` : html`<table><thead><tr><th scope="col">Ticket</th><th scope="col">Subject</th><th scope="col">Priority</th><th scope="col">Updated</th></tr></thead><tbody>${tickets.map((t) => html`<tr><td>${t.hubspotId}</td><td>${t.subject ?? '–'}</td><td>${t.priority ?? '–'}</td><td>${time(t.updatedAt)}</td></tr>`)}</tbody></table>`}</section>
 <section aria-labelledby="invoices"><h2 id="invoices">Invoices (latest ${latestInvoices.length} of ${invoices.length})</h2>
-${latestInvoices.length === 0 ? html`<p class="muted">None yet: invoices are issued when a month closes.</p>` : html`<table><thead><tr><th scope="col">Number</th><th scope="col">Month</th><th scope="col" class="num">Total</th><th scope="col">In HubSpot</th></tr></thead><tbody>${latestInvoices.map((i) => html`<tr><td>${i.number}</td><td>${i.month}</td><td class="num">${i.total} ${i.currency}</td><td>${i.hubspotSentAt ? html`${i.hubspotPath ?? ''} ${time(i.hubspotSentAt)}` : 'not yet'}</td></tr>`)}</tbody></table>`}</section></div>`;
+${latestInvoices.length === 0 ? html`<p class="muted">None yet: invoices are issued when a month closes.</p>` : html`<table><thead><tr><th scope="col">Number</th><th scope="col">Month</th><th scope="col" class="num">Total</th><th scope="col">In HubSpot</th></tr></thead><tbody>${latestInvoices.map((i) => html`<tr><td>${i.number}</td><td>${i.month}</td><td class="num">${i.total} ${i.currency}</td><td>${i.hubspotSentAt ? html`${i.hubspotPath ?? ''} ${time(i.hubspotSentAt)}` : 'not yet'}</td></tr>`)}</tbody></table>`}
+${heldTable(holds)}</section></div>`;
     return { title: account.name ?? `Customer ${ban}`, section: '/ops/customers', body };
   });
 }

@@ -5,6 +5,7 @@ import { notFound } from '../../lib/errors.js';
 import { presentMetrics } from '../../revenue/growth.js';
 import { revenueReport } from '../../revenue/report.js';
 import { listChurnRisk } from '../../store/churn.js';
+import { listOpenHolds } from '../../store/invoice-holds.js';
 import { findInvoice, type Invoice, invoiceLines, listCustomerInvoices } from '../../store/invoices.js';
 import { CHURN_RISKS } from '../../domain/value-sets.js';
 import { getAccount } from '../../warp/accounts.js';
@@ -40,6 +41,14 @@ const lineView = z.object({
   amount: money,
 });
 
+const heldView = z.object({
+  month: monthField,
+  reason: z.enum(['currency_mismatch']).describe('currency_mismatch: usage of the month (or of a month it adjusts) in a currency other than USD'),
+  currencies: z.array(z.object({ month: monthField, currency: z.string(), records: z.number().int(), cost: z.string().describe('Decimal amount in that currency') })),
+  heldAt: isoTime,
+  checkedAt: isoTime.describe('The last month close that found it still held'),
+});
+
 const present = (i: Invoice): z.input<typeof invoiceView> => ({
   number: i.number, ban: i.ban, month: i.month, invoiceDate: i.invoiceDate, dueDate: i.dueDate, currency: i.currency,
   recurringTotal: i.recurringTotal, usageTotal: i.usageTotal, adjustmentTotal: i.adjustmentTotal, total: i.total, issuedAt: i.issuedAt.toISOString(),
@@ -63,13 +72,18 @@ export function revenueRoutes(pool: Pool) {
       url: '/customers/:ban/invoices',
       access: 'read',
       tag: 'revenue',
-      summary: 'Invoices of a customer, newest month first',
+      summary: 'Invoices of a customer, newest month first, and the months whose invoice is held',
       params: banParams,
-      success: { status: 200, description: 'The invoices, without their lines', schema: z.object({ invoices: z.array(invoiceView) }) },
+      success: {
+        status: 200,
+        description: 'The invoices, without their lines; `held`: months month close did not invoice, with the reason (issued by a later close once corrected)',
+        schema: z.object({ invoices: z.array(invoiceView), held: z.array(heldView) }),
+      },
       errors: { 404: 'No customer with this BAN' },
       handler: async ({ params }) => {
         const account = valueOrRefusal(await getAccount({ pool }, params.ban));
-        return { invoices: (await listCustomerInvoices(pool, account.id)).map(present) };
+        const held = (await listOpenHolds(pool, account.id)).map((h) => ({ month: h.month, reason: h.reason, currencies: h.details, heldAt: h.heldAt.toISOString(), checkedAt: h.checkedAt.toISOString() }));
+        return { invoices: (await listCustomerInvoices(pool, account.id)).map(present), held };
       },
     }),
     defineRoute({

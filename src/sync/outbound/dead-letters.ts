@@ -1,4 +1,4 @@
-import { type Pool, withTransaction } from '../../db/pool.js';
+import { type Pool, type Queryable, withTransaction } from '../../db/pool.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { type DeadLetter, findDeadLetter, insertDeadLetter, resolveDeadLetter } from '../../store/dead-letters.js';
 import { type AttemptError, enqueue, type OutboxEntry, remove } from '../../store/outbox.js';
@@ -8,11 +8,12 @@ import { type AttemptError, enqueue, type OutboxEntry, remove } from '../../stor
  * outbox change, so a record is always in exactly one of the two places.
  */
 
-export async function deadLetter(pool: Pool, entry: OutboxEntry, owner: string, payload: unknown, errors: readonly AttemptError[]): Promise<DeadLetter | null> {
+/** `transient`: for a passing cause (its retry budget spent), so it is retried automatically later (dead-letter-retry.ts). */
+export async function deadLetter(pool: Pool, entry: OutboxEntry, owner: string, payload: unknown, errors: readonly AttemptError[], transient: boolean): Promise<DeadLetter | null> {
   return withTransaction(pool, async (tx) => {
     // Only while we still hold the lease: otherwise another worker owns the record now.
     if (!(await remove(tx, entry, owner))) return null;
-    return insertDeadLetter(tx, { objectType: entry.objectType, recordKey: entry.recordKey, payload, errors });
+    return insertDeadLetter(tx, { objectType: entry.objectType, recordKey: entry.recordKey, payload, errors, transient });
   });
 }
 
@@ -20,12 +21,16 @@ export async function deadLetter(pool: Pool, entry: OutboxEntry, owner: string, 
 const companyFields = (payload: unknown): string[] =>
   typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? Object.keys(payload) : [];
 
+/** Puts closed letters' records back in the outbox: their current state is sent, not the stored payload (it may have changed since). */
+export async function requeueDeadLetters(tx: Queryable, letters: readonly DeadLetter[]): Promise<void> {
+  await enqueue(tx, letters.map((l) => ({ objectType: l.objectType, recordKey: l.recordKey, fields: l.objectType === 'company' ? companyFields(l.payload) : [] })));
+}
+
 export async function retryDeadLetter(pool: Pool, id: string): Promise<DeadLetter> {
   return withTransaction(pool, async (tx) => {
     const letter = await resolveDeadLetter(tx, id, 'retried');
     if (!letter) throw await notOpen(tx, id);
-    // The record's current state is sent, not the stored payload: it may have changed since.
-    await enqueue(tx, [{ objectType: letter.objectType, recordKey: letter.recordKey, fields: letter.objectType === 'company' ? companyFields(letter.payload) : [] }]);
+    await requeueDeadLetters(tx, [letter]);
     return letter;
   });
 }

@@ -162,7 +162,7 @@ async function deadLetterExhausted(ctx: SendContext, owner: string, exhausted: r
   const dead: DeadLettered[] = [];
   for (const entry of exhausted) {
     const error: AttemptError = { at: new Date().toISOString(), message: `claimed ${entry.attempts} times without an outcome (the worker stopped during every attempt)` };
-    if (await deadLetter(ctx.pool, entry, owner, null, [...entry.errors, error])) dead.push({ entry, error });
+    if (await deadLetter(ctx.pool, entry, owner, null, [...entry.errors, error], false)) dead.push({ entry, error });
   }
   return dead;
 }
@@ -197,7 +197,7 @@ async function sendAndRecord(
         const error: AttemptError = { at: new Date().toISOString(), message: failure.message, status: failure.status, correlationId: failure.correlationId };
         if (failure.retryable && mayRetry(entry, settings, Date.now())) {
           await retryLater(ctx.pool, OUTBOX_QUEUE, entry.id, owner, JSON.stringify([error]), { baseMs: settings.retryBaseDelayMs, maxMs: RETRY_MAX_DELAY_MS });
-        } else if (await deadLetter(ctx.pool, entry, owner, outcome.payload, [...entry.errors, error])) {
+        } else if (await deadLetter(ctx.pool, entry, owner, outcome.payload, [...entry.errors, error], failure.retryable)) {
           dead.push({ entry, error });
         }
         break;

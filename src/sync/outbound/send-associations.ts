@@ -30,6 +30,8 @@ interface Wanted {
 }
 
 const NOT_READY = 'an associated record has no HubSpot id yet';
+/** HubSpot's category of a pair whose record (or target) it does not have. */
+const NOT_FOUND = 'OBJECT_NOT_FOUND';
 
 /** What each entry's record should be associated with; entries with nothing to do are done. */
 async function wantedAssociations(ctx: SendContext, outcomes: Outcomes, entries: readonly OutboxEntry[]): Promise<Wanted[]> {
@@ -81,19 +83,30 @@ async function wantedAssociations(ctx: SendContext, outcomes: Outcomes, entries:
 
 const failureOf = (f: FailedInput) => ({ message: `${f.category}: ${f.message}`, status: f.status, correlationId: undefined, retryable: f.retryable });
 
-/** Runs one write of pairs; each refused pair fails its own entry. A thrown error fails them all. */
-async function writePairs(outcomes: Outcomes, pairs: ReadonlyArray<{ wanted: Wanted; pair: AssociationPair }>, write: (pairs: AssociationPair[]) => Promise<FailedInput[]>): Promise<void> {
+/**
+ * Runs one write of pairs; each refused pair fails its own entry (and one refused as not found is
+ * noted in `notFound`). A thrown error fails them all.
+ */
+async function writePairs(
+  outcomes: Outcomes,
+  notFound: Set<OutboxEntry>,
+  pairs: ReadonlyArray<{ wanted: Wanted; pair: AssociationPair }>,
+  write: (pairs: AssociationPair[]) => Promise<FailedInput[]>,
+): Promise<void> {
   if (pairs.length === 0) return;
   const refused = await write(pairs.map((p) => p.pair));
   for (const failed of refused) {
     const owner = pairs[failed.index]?.wanted;
-    if (owner) outcomes.fail(owner.entry, failureOf(failed), { from: owner.fromId, to: pairs[failed.index]!.pair.toId, toType: owner.toType });
+    if (!owner) continue;
+    outcomes.fail(owner.entry, failureOf(failed), { from: owner.fromId, to: pairs[failed.index]!.pair.toId, toType: owner.toType });
+    if (failed.category === NOT_FOUND) notFound.add(owner.entry);
   }
 }
 
 export async function sendAssociations(ctx: SendContext, entries: readonly OutboxEntry[]): Promise<Outcomes> {
   const outcomes = new Outcomes();
   const wanted = await wantedAssociations(ctx, outcomes, entries);
+  const notFound = new Set<OutboxEntry>();
   // One read, one create and one remove per (record type, target type) pair of this batch.
   const groups = new Map<string, Wanted[]>();
   for (const w of wanted) {
@@ -112,12 +125,30 @@ export async function sendAssociations(ctx: SendContext, entries: readonly Outbo
         for (const toId of w.toIds) if (!have.has(toId)) toCreate.push({ wanted: w, pair: { fromId: w.fromId, toId } });
         if (w.exact) for (const toId of have) if (!w.toIds.includes(toId)) toRemove.push({ wanted: w, pair: { fromId: w.fromId, toId } });
       }
-      await writePairs(outcomes, toRemove, (pairs) => ctx.hubspot.removeAssociations(fromType, toType, pairs));
-      await writePairs(outcomes, toCreate, (pairs) => ctx.hubspot.associateDefault(fromType, toType, pairs));
+      await writePairs(outcomes, notFound, toRemove, (pairs) => ctx.hubspot.removeAssociations(fromType, toType, pairs));
+      await writePairs(outcomes, notFound, toCreate, (pairs) => ctx.hubspot.associateDefault(fromType, toType, pairs));
     } catch (error) {
       for (const w of group) if (!outcomes.has(w.entry)) outcomes.fail(w.entry, describeFailure(error), { from: w.fromId, toType: w.toType });
     }
   }
   for (const w of wanted) if (!outcomes.has(w.entry)) outcomes.done(w.entry);
+  if (notFound.size > 0) await settleVanished(ctx, outcomes, [...notFound]);
   return outcomes;
+}
+
+/**
+ * Pairs refused as not found because their record went away while we wrote (a number released
+ * and archived by another worker after we read it): when WARP's rows, read again, no longer call
+ * for any association of the record, its work is done (or waits) instead of becoming a dead
+ * letter for a person. Records still calling for the refused pairs keep their failure.
+ */
+async function settleVanished(ctx: SendContext, outcomes: Outcomes, notFound: readonly OutboxEntry[]): Promise<void> {
+  const again = new Outcomes();
+  const stillWanted = new Set((await wantedAssociations(ctx, again, notFound)).map((w) => w.entry.id));
+  for (const entry of notFound) {
+    if (stillWanted.has(entry.id)) continue;
+    const fresh = again.get(entry);
+    if (fresh.kind === 'done') outcomes.done(entry);
+    else if (fresh.kind === 'defer') outcomes.defer(entry, fresh.reason);
+  }
 }
