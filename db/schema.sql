@@ -625,11 +625,14 @@ CREATE TABLE ticket_cache (
   merged_into text,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  id bigint NOT NULL DEFAULT nextval('ticket_cache_id_seq'::regclass),
+  reconcile_seen bigint,
   CONSTRAINT ticket_cache_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers(id),
   CONSTRAINT ticket_cache_pkey PRIMARY KEY (hubspot_id)
 );
 CREATE INDEX ticket_cache_customer ON ticket_cache USING btree (customer_id) WHERE (deleted_at IS NULL);
 CREATE INDEX ticket_cache_fetch ON ticket_cache USING btree (hubspot_id) WHERE needs_fetch;
+CREATE UNIQUE INDEX ticket_cache_id ON ticket_cache USING btree (id);
 
 CREATE TABLE ticket_stages (
   pipeline text NOT NULL,

@@ -120,12 +120,24 @@ export class RateBudget {
   acquire(bucket: Bucket, priority: Priority, signal?: AbortSignal): Promise<Permit> {
     const started = this.options.clock.now();
     return new Promise<Permit>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+        return;
+      }
+      // The caller's signal usually outlives this request (one signal per run), so the listener is
+      // removed however the waiter settles; left attached, every request would add one closure.
+      const onAbort = (): void => {
+        this.remove(bucket, waiter);
+        reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+      };
+      const detach = (): void => signal?.removeEventListener('abort', onAbort);
       const waiter: Waiter = {
         rank: PRIORITY_RANK[priority],
         priority,
         seq: this.seq++,
         deadlineMs: started + this.options.maxWaitMs,
         resolve: (grantId) => {
+          detach();
           this.options.metrics.budgetWait.observe({ bucket, priority }, (this.options.clock.now() - started) / 1000);
           let released = false;
           resolve({
@@ -136,16 +148,12 @@ export class RateBudget {
             },
           });
         },
-        reject,
+        reject: (error) => {
+          detach();
+          reject(error);
+        },
       };
-      if (signal?.aborted) {
-        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-        return;
-      }
-      signal?.addEventListener('abort', () => {
-        this.remove(bucket, waiter);
-        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-      }, { once: true });
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters[bucket].push(waiter);
       this.waiters[bucket].sort((a, b) => a.rank - b.rank || a.seq - b.seq);
       this.pump(bucket);

@@ -1,7 +1,7 @@
 /**
  * Injected drift (`POST /__sim/drift`, the seed's `drift`, `sim.drift()`): the changes a sync can
  * miss when webhooks are lost — changed fields, deleted (archived) records, merged records,
- * removed associations, and many records sharing one last-modified timestamp (more than 10,000 is
+ * removed associations, associations WARP did not make on its custom objects, and many records sharing one last-modified timestamp (more than 10,000 is
  * the case HubSpot's search cap makes hard). Applied through the normal record functions with
  * webhooks muted, at the current HubSpot time, each record drifting at most once, chosen by a
  * seeded random generator. Returns every injected change so a benchmark can compare.
@@ -11,7 +11,7 @@ import type { ChangeSource, SimContext } from './context.js';
 import { validation } from './errors.js';
 import type { ObjectTypeInfo } from './object-types.js';
 import { archiveRecord, mergeRecords, recordsOf, updateRecord } from './records.js';
-import { listAssociated, removeAssociation } from './associations-store.js';
+import { addAssociation, defsBetween, listAssociated, removeAssociation } from './associations-store.js';
 import { resolveObjectType } from './state.js';
 
 /** A share of each type (< 1) or a number of records per type (≥ 1). */
@@ -19,6 +19,8 @@ const amount = z.number().min(0).default(0);
 
 export const driftSpecSchema = z.object({
   changed: amount, deleted: amount, merged: amount, removedAssociations: amount,
+  /** Associations WARP never made on WARP's records (trunks, numbers): to another live company or trunk. */
+  extraAssociations: amount,
   sameTimestamp: z.object({ objectType: z.string().default('companies'), count: z.number().int().min(1) }).optional(),
   /** Which types drift (default: companies, contacts, deals, tickets, trunks, numbers that exist). */
   objectTypes: z.array(z.string()).optional(),
@@ -33,8 +35,9 @@ export interface DriftReport {
   deleted: { objectType: string; id: string }[];
   merged: { objectType: string; primaryId: string; mergedId: string }[];
   removedAssociations: { fromObjectType: string; fromId: string; toObjectType: string; toId: string }[];
+  extraAssociations: { fromObjectType: string; fromId: string; toObjectType: string; toId: string }[];
   sameTimestamp?: { objectType: string; at: string; count: number };
-  counts: { changed: number; deleted: number; merged: number; removedAssociations: number; total: number };
+  counts: { changed: number; deleted: number; merged: number; removedAssociations: number; extraAssociations: number; total: number };
 }
 
 const DRIFT_SOURCE: ChangeSource = { changeSource: 'CRM_UI', sourceId: 'userId:1000001' };
@@ -43,6 +46,8 @@ const DEFAULT_FIELDS: Record<string, string> = { companies: 'name', contacts: 'f
 const MERGEABLE = new Set(['0-1', '0-2', '0-3', '0-5']);
 /** Pairs whose associations the product keeps (from → to). */
 const ASSOCIATED_PAIRS: [string, string][] = [['contacts', 'companies'], ['deals', 'companies'], ['tickets', 'companies'], ['trunks', 'companies'], ['numbers', 'companies'], ['numbers', 'trunks']];
+/** Pairs whose associations WARP makes (from its custom objects), so one it did not make is drift too. */
+const WARP_PAIRS = ASSOCIATED_PAIRS.filter(([from]) => from === 'trunks' || from === 'numbers');
 
 /** Keyed by the portal state, so a reset (a new state) forgets it. */
 const lastDrift = new WeakMap<object, DriftReport>();
@@ -69,7 +74,10 @@ function random(seed: number): () => number {
 export function injectDrift(ctx: SimContext, spec: z.output<typeof driftSpecSchema>, seed = 1): DriftReport {
   const rnd = random(seed);
   const at = new Date(ctx.clock.now()).toISOString();
-  const report: DriftReport = { at, changed: [], deleted: [], merged: [], removedAssociations: [], counts: { changed: 0, deleted: 0, merged: 0, removedAssociations: 0, total: 0 } };
+  const report: DriftReport = {
+    at, changed: [], deleted: [], merged: [], removedAssociations: [], extraAssociations: [],
+    counts: { changed: 0, deleted: 0, merged: 0, removedAssociations: 0, extraAssociations: 0, total: 0 },
+  };
   const resolve = (name: string) => resolveObjectType(ctx.state, name, ctx.opts.portalId);
   const types = (spec.objectTypes ?? DEFAULT_TYPES).map(resolve).filter((t): t is ObjectTypeInfo => t !== undefined);
   const touched = new Set<string>();
@@ -103,6 +111,15 @@ export function injectDrift(ctx: SimContext, spec: z.output<typeof driftSpecSche
     return { objectType: t.name, id, property, before: before === '' ? null : before, after };
   };
 
+  /**
+   * A record linked (by this pair) only to records no other drift touched: a link to a deleted or
+   * merged record changes with that record, so drift on top of it would not be a kind of its own.
+   */
+  const linkedToUntouched = (from: ObjectTypeInfo, id: string, to: ObjectTypeInfo) => {
+    const targets = listAssociated(ctx, from.objectTypeId, id, to.objectTypeId);
+    return targets.length > 0 && targets.every(([toId]) => !touched.has(`${to.objectTypeId}:${toId}`));
+  };
+
   ctx.webhooks.silently(() => {
     for (const t of types) for (const id of pick(t, howMany(t, spec.changed))) report.changed.push(change(t, id));
     for (const t of types) {
@@ -126,11 +143,27 @@ export function injectDrift(ctx: SimContext, spec: z.output<typeof driftSpecSche
       const from = types.find((t) => t.name === fromName);
       const to = resolve(toName);
       if (!from || !to) continue;
-      for (const id of pick(from, howMany(from, spec.removedAssociations), (x) => listAssociated(ctx, from.objectTypeId, x, to.objectTypeId).length > 0)) {
+      for (const id of pick(from, howMany(from, spec.removedAssociations), (x) => linkedToUntouched(from, x, to))) {
         const [toId] = listAssociated(ctx, from.objectTypeId, id, to.objectTypeId)[0] ?? [];
         if (toId === undefined) continue;
         removeAssociation(ctx, from, id, to, toId, undefined, DRIFT_SOURCE);
         report.removedAssociations.push({ fromObjectType: from.name, fromId: id, toObjectType: to.name, toId });
+      }
+    }
+    for (const [fromName, toName] of WARP_PAIRS) {
+      const from = types.find((t) => t.name === fromName);
+      const to = resolve(toName);
+      if (!from || !to) continue;
+      const targets = Object.values(recordsOf(ctx, to)).filter((r) => !r.archived).map((r) => r.id);
+      if (targets.length < 2) continue;
+      const typeIds = defsBetween(ctx, from.objectTypeId, to.objectTypeId).filter((d) => d.isDefault).map((d) => d.typeId);
+      for (const id of pick(from, howMany(from, spec.extraAssociations), (x) => linkedToUntouched(from, x, to))) {
+        const linked = new Set(listAssociated(ctx, from.objectTypeId, id, to.objectTypeId).map(([toId]) => toId));
+        let toId = targets[Math.floor(rnd() * targets.length)] ?? '';
+        for (let tries = 0; linked.has(toId) && tries < 10; tries++) toId = targets[Math.floor(rnd() * targets.length)] ?? '';
+        if (linked.has(toId)) continue;
+        addAssociation(ctx, from, id, to, toId, typeIds, DRIFT_SOURCE);
+        report.extraAssociations.push({ fromObjectType: from.name, fromId: id, toObjectType: to.name, toId });
       }
     }
     if (spec.sameTimestamp) {
@@ -152,7 +185,8 @@ export function injectDrift(ctx: SimContext, spec: z.output<typeof driftSpecSche
   });
   report.counts = {
     changed: report.changed.length, deleted: report.deleted.length, merged: report.merged.length, removedAssociations: report.removedAssociations.length,
-    total: report.changed.length + report.deleted.length + report.merged.length + report.removedAssociations.length,
+    extraAssociations: report.extraAssociations.length,
+    total: report.changed.length + report.deleted.length + report.merged.length + report.removedAssociations.length + report.extraAssociations.length,
   };
   lastDrift.set(ctx.state, report);
   return report;

@@ -26,12 +26,12 @@ export interface CachedRecord {
 
 const ident = pg.escapeIdentifier;
 
-function toCached(objectType: CachedObjectType, row: Record<string, string | null>): CachedRecord {
+export function toCached(objectType: CachedObjectType, row: Record<string, string | null>): CachedRecord {
   return { id: row['id'] ?? '', hubspotId: row[CACHE_TABLES[objectType].hubspotId] ?? '', deleted: row['deleted_at'] !== null, values: row };
 }
 
 /** All columns cast to text, so values compare and display the same way PostgreSQL stores them. */
-const textColumns = (alias: string) => `(SELECT jsonb_object_agg(key, value #>> '{}') FROM jsonb_each(to_jsonb(${alias})))`;
+export const textColumns = (alias: string) => `(SELECT jsonb_object_agg(key, value #>> '{}') FROM jsonb_each(to_jsonb(${alias})))`;
 
 async function selectCachedRecord(db: Queryable, objectType: CachedObjectType, hubspotId: string, lock: boolean): Promise<CachedRecord | null> {
   const { table, hubspotId: column } = CACHE_TABLES[objectType];

@@ -1,11 +1,16 @@
+import pg from 'pg';
+
 import type { Queryable } from '../db/pool.js';
 import { type PublicError, storedPublicError } from '../lib/errors.js';
+import { MARKED_TABLES, type MarkedType } from './reconcile-marks.js';
 
 /**
  * Reconcile runs (migrations/0070_reconcile_runs.sql): what the status API shows and what a
  * resumed run continues from. The cursors and the report are written in the transaction of the
  * page they describe, so they never run ahead of (or behind) the repairs.
  */
+
+const ident = pg.escapeIdentifier;
 
 export type ReconcileMode = 'full' | 'incremental';
 export type ReconcileTrigger = 'manual' | 'schedule';
@@ -120,18 +125,44 @@ export async function markRunRunning(db: Queryable, id: string, attempt: number)
   return rows[0] ? toRun(rows[0]) : null;
 }
 
+export interface RunProgress {
+  cursors: object;
+  report: object;
+  requests: number;
+}
+
 /** Commits where the run stands, in the transaction of the page whose repairs it describes. */
-export async function saveRunProgress(
-  tx: Queryable,
-  id: string,
-  progress: { cursors: object; report: object; requests: number },
-): Promise<void> {
-  await tx.query(`UPDATE reconcile_runs SET cursors = $2, report = $3, requests = $4 WHERE id = $1`, [
-    id,
-    JSON.stringify(progress.cursors),
-    JSON.stringify(progress.report),
-    progress.requests,
-  ]);
+export async function saveRunProgress(tx: Queryable, id: string, progress: RunProgress): Promise<void> {
+  await commitPage(tx, id, progress, null);
+}
+
+/** What a full run's page marks: the rows whose record HubSpot listed, and those merged away there. */
+export interface PageMarks {
+  type: MarkedType;
+  seen: readonly string[];
+  merged: readonly string[];
+}
+
+/**
+ * A page's bookkeeping in one statement, so a page without repairs costs one round trip and no
+ * transaction of its own: the rows it saw are marked (see reconcile-marks.ts) and the run's cursors,
+ * report and request count are saved. A page with repairs runs it last in their transaction.
+ */
+export async function commitPage(db: Queryable, id: string, progress: RunProgress, marks: PageMarks | null): Promise<void> {
+  const params: unknown[] = [id, JSON.stringify(progress.cursors), JSON.stringify(progress.report), progress.requests];
+  let marking = '';
+  if (marks && marks.seen.length + marks.merged.length > 0) {
+    const { table, key } = MARKED_TABLES[marks.type];
+    params.push([...marks.seen], [...marks.merged]);
+    // The merged mark is the negated run id (see markSeen's contract in reconcile-marks.ts).
+    marking = `WITH marked AS (
+       UPDATE ${ident(table)} t SET reconcile_seen = m.mark
+       FROM (SELECT k, $1::bigint AS mark FROM unnest($5::text[]) AS k UNION ALL SELECT k, -($1::bigint) FROM unnest($6::text[]) AS k) AS m
+       WHERE t.${ident(key)} = m.k AND t.reconcile_seen IS DISTINCT FROM m.mark
+       RETURNING 1)
+     `;
+  }
+  await db.query(`${marking}UPDATE reconcile_runs SET cursors = $2, report = $3, requests = $4 WHERE id = $1`, params);
 }
 
 /** The HubSpot daily quota is reserved for higher priorities: paused until it resets. */

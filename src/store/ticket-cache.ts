@@ -162,6 +162,42 @@ export async function customerOfCompany(db: Queryable, companyHubspotId: string)
   return rows[0] ? String(rows[0].id) : null;
 }
 
+/** A cached ticket as reconcile compares it: its columns (by HubSpot property) and its customer. */
+export interface ReconciledTicket {
+  values: Record<CachedTicketProperty, string | null>;
+  customerId: string | null;
+  deleted: boolean;
+}
+
+/** The cached tickets of these HubSpot ids, in one query; ids never seen are absent. */
+export async function readTickets(db: Queryable, hubspotIds: readonly string[]): Promise<Map<string, ReconciledTicket>> {
+  if (hubspotIds.length === 0) return new Map();
+  const { rows } = await db.query<Record<string, string | null> & { hubspot_id: string; customer_id: string | null; deleted: boolean }>(
+    `SELECT hubspot_id, customer_id::text, deleted_at IS NOT NULL AS deleted, ${Object.values(TICKET_CACHE_COLUMNS).join(', ')} FROM ticket_cache WHERE hubspot_id = ANY($1::text[])`,
+    [[...new Set(hubspotIds)]],
+  );
+  return new Map(
+    rows.map((r) => [
+      r.hubspot_id,
+      {
+        values: Object.fromEntries(CACHED_TICKET_PROPERTIES.map((p) => [p, r[TICKET_CACHE_COLUMNS[p]] ?? null])) as Record<CachedTicketProperty, string | null>,
+        customerId: r.customer_id,
+        deleted: r.deleted,
+      },
+    ]),
+  );
+}
+
+/** The WARP customers of these HubSpot companies (companies of no customer are absent). */
+export async function customersOfCompanies(db: Queryable, companyHubspotIds: readonly string[]): Promise<Map<string, string>> {
+  if (companyHubspotIds.length === 0) return new Map();
+  const { rows } = await db.query<{ id: string; company: string }>(
+    'SELECT id::text, hubspot_company_id AS company FROM customers WHERE hubspot_company_id = ANY($1::text[])',
+    [[...new Set(companyHubspotIds)]],
+  );
+  return new Map(rows.map((r) => [r.company, r.id]));
+}
+
 /** The ticket's company link changed (null: removed, or not a WARP customer's company). */
 export async function linkTicketCustomer(db: Queryable, hubspotId: string, customerId: string | null): Promise<void> {
   await db.query(

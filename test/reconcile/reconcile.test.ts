@@ -1,61 +1,37 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { withTransaction } from '../../src/db/pool.js';
-import type { HubSpotGateway } from '../../src/hubspot/gateway.js';
-import { applyProvisioning, planProvisioning } from '../../src/hubspot/provision.js';
-import { createLogger } from '../../src/lib/logger.js';
 import { createOrGetActiveRun, getReconcileRun, markRunRunning, type ReconcileRun } from '../../src/store/reconcile-runs.js';
-import { createInboundHooks } from '../../src/sync/inbound/hooks.js';
 import { RECONCILE_OBJECT_TYPES } from '../../src/sync/reconcile/catalogue.js';
 import { type DriftReport, driftFound, renderReport } from '../../src/sync/reconcile/report.js';
 import { executeRun, type RunnerDeps } from '../../src/sync/reconcile/runner.js';
-import { reconcileSource, type ReconcileSource } from '../../src/sync/reconcile/source.js';
+import type { ReconcileSource } from '../../src/sync/reconcile/source.js';
 import { queueReconcile } from '../../src/sync/reconcile/task.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { type GatewayFixture, startGatewayFixture } from '../support/hubspot.js';
-import { buildReconcilePortal, injectDrift, type PortalCounts } from '../support/reconcile-portal.js';
+import type { TestDatabase } from '../support/db.js';
+import type { GatewayFixture } from '../support/hubspot.js';
+import { type ReconcileFixture, startReconcileFixture } from '../support/reconcile-fixture.js';
+import { injectDrift, type PortalCounts } from '../support/reconcile-portal.js';
 
-const COUNTS: PortalCounts = { companies: 200, contacts: 400, trunks: 100, numbers: 200 };
+const COUNTS: PortalCounts = { companies: 200, contacts: 400, tickets: 100, trunks: 100, numbers: 200 };
 /** List pages of 100 per type (deals: one empty page). */
-const IDEAL_LIST_PAGES = [COUNTS.companies, COUNTS.contacts, COUNTS.trunks, COUNTS.numbers].reduce((n, c) => n + Math.ceil(c / 100), 0) + 1;
+const IDEAL_LIST_PAGES = [COUNTS.companies, COUNTS.contacts, COUNTS.tickets!, COUNTS.trunks, COUNTS.numbers].reduce((n, c) => n + Math.ceil(c / 100), 0) + 1;
 
 describe('reconcile against a seeded, drifted simulator portal', () => {
+  let fx: ReconcileFixture;
   let db: TestDatabase;
   let hs: GatewayFixture;
-  let gateway: HubSpotGateway;
   let deps: RunnerDeps;
+  let run: ReconcileFixture['run'];
+  let resume: ReconcileFixture['resume'];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    hs = await startGatewayFixture(db, { burstLimit: 1_000_000, searchPerSecond: 100_000, timeScale: 0.01 });
-    gateway = hs.gateway();
-    await applyProvisioning(await planProvisioning(gateway));
-    await buildReconcilePortal(db.pool, hs.sim.url, 'test-token', COUNTS);
-    deps = {
-      pool: db.pool,
-      logger: createLogger({ level: 'silent' }),
-      source: reconcileSource(gateway),
-      hooks: { ...createInboundHooks({}), needsFetch: () => undefined },
-      searchLagMs: 60_000,
-      firstLookbackMs: 86_400_000,
-    };
+    fx = await startReconcileFixture(COUNTS);
+    ({ db, hs, deps, run, resume } = fx);
   }, 120_000);
   afterAll(async () => {
-    await hs.close();
-    await db.drop();
+    await fx.close();
   });
 
-  /** A run created and executed to its end in this process (the task adds only the job around it). */
-  const run = async (mode: 'full' | 'incremental', dryRun: boolean, source: ReconcileSource = deps.source, signal = new AbortController().signal): Promise<ReconcileRun> => {
-    const { run: created } = await withTransaction(db.pool, (tx) => createOrGetActiveRun(tx, { mode, dryRun, objects: RECONCILE_OBJECT_TYPES, trigger: 'manual', estimate: {} }));
-    return resume(created.id, source, signal);
-  };
-  const resume = async (id: string, source: ReconcileSource = deps.source, signal = new AbortController().signal): Promise<ReconcileRun> => {
-    const running = (await markRunRunning(db.pool, id, 1))!;
-    await executeRun({ ...deps, source }, running, signal);
-    await db.pool.query(`UPDATE reconcile_runs SET status = 'succeeded', finished_at = now() WHERE id = $1`, [id]);
-    return (await getReconcileRun(db.pool, id))!;
-  };
   const report = (r: ReconcileRun) => r.report as unknown as DriftReport;
   const sum = (r: ReconcileRun, key: 'changed' | 'deleted' | 'merged' | 'created' | 'unknown') =>
     Object.values(report(r).objects).reduce((n, o) => n + (o?.[key] ?? 0), 0);
@@ -70,7 +46,7 @@ describe('reconcile against a seeded, drifted simulator portal', () => {
   }, 120_000);
 
   it('finds each drift kind in a dry run (nothing changes), then repairs it', async () => {
-    const injected = await injectDrift(hs.sim.url, { changed: 4, deleted: 3, merged: 2, removedAssociations: 3, seed: 7 });
+    const injected = await injectDrift(hs.sim.url, { changed: 4, deleted: 3, merged: 2, removedAssociations: 3, extraAssociations: 2, seed: 7 });
     const dry = await run('full', true);
     const lines = renderReport(report(dry), true);
     expect(lines.join('\n')).toMatch(/would /);
@@ -78,9 +54,12 @@ describe('reconcile against a seeded, drifted simulator portal', () => {
       changed: injected.counts['changed'],
       deleted: injected.counts['deleted'],
       merged: injected.counts['merged'],
-      removedAssociations: injected.counts['removedAssociations'],
+      removedAssociations: injected.counts['removedAssociations']! + injected.counts['extraAssociations']!,
     });
     expect(driftFound(report(dry))).toBe(injected.counts['total']);
+    // Tickets too, against the ticket cache: 4 changed, 3 deleted, 2 merged away, 3 lost companies.
+    expect(report(dry).objects.ticket).toMatchObject({ read: 100 - 3 - 2, changed: 4, deleted: 3, merged: 2 });
+    expect(report(dry).associations['ticket→company']?.differing).toBe(3);
     const { rows: outboxBefore } = await db.pool.query('SELECT 1 FROM outbox');
     expect(outboxBefore).toHaveLength(0);
 
@@ -88,9 +67,9 @@ describe('reconcile against a seeded, drifted simulator portal', () => {
     expect(driftFound(report(repaired))).toBe(injected.counts['total']);
     // HubSpot's data is in the cache now; WARP's differences wait in the outbox for the outbound sync.
     const after = await run('full', true);
-    const cacheDrift = (['company', 'contact', 'deal'] as const).reduce((n, t) => n + (report(after).objects[t]?.changed ?? 0) + (report(after).objects[t]?.deleted ?? 0) + (report(after).objects[t]?.merged ?? 0), 0);
+    const cacheDrift = (['company', 'contact', 'deal', 'ticket'] as const).reduce((n, t) => n + (report(after).objects[t]?.changed ?? 0) + (report(after).objects[t]?.deleted ?? 0) + (report(after).objects[t]?.merged ?? 0), 0);
     expect(cacheDrift).toBe(0);
-    expect(['contact→company', 'deal→company'].map((p) => report(after).associations[p]?.differing ?? 0)).toEqual([0, 0]);
+    expect(['contact→company', 'deal→company', 'ticket→company'].map((p) => report(after).associations[p]?.differing ?? 0)).toEqual([0, 0, 0]);
     const { rows: queued } = await db.pool.query<{ object_type: string; n: number }>(`SELECT object_type, count(*)::int AS n FROM outbox GROUP BY 1 ORDER BY 1`);
     expect(queued.reduce((n, r) => n + r.n, 0)).toBeGreaterThan(0);
     await db.pool.query('DELETE FROM outbox');
@@ -153,7 +132,24 @@ describe('reconcile against a seeded, drifted simulator portal', () => {
     const searches = hs.sim.requestLog().filter((e) => e.path.endsWith('/search')).length - searchesBefore;
     // 50 pages fill the first window (the cap); the timestamp by id takes 53 pages in two queries (the
     // second past the cap's last id); one empty search per other type.
-    expect(searches).toBeLessThanOrEqual(50 + Math.ceil(10_500 / 200) + 1 + 4);
+    expect(searches).toBeLessThanOrEqual(50 + Math.ceil(10_500 / 200) + 1 + 5);
     await db.pool.query(`UPDATE reconcile_runs SET status = 'succeeded' WHERE id = $1`, [created.id]);
   }, 240_000);
+
+  it('incremental: reads the associations of up to five search pages in one batch per target', async () => {
+    await db.pool.query(`UPDATE reconcile_watermarks SET modified_through = now()`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const changed = await injectDrift(hs.sim.url, { changed: 300, objectTypes: ['contacts'], seed: 9 });
+    expect(changed.counts['changed']).toBe(300);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const before = hs.sim.requestLog().length;
+    const { run: created } = await withTransaction(db.pool, (tx) => createOrGetActiveRun(tx, { mode: 'incremental', dryRun: true, objects: RECONCILE_OBJECT_TYPES, trigger: 'manual', estimate: {} }));
+    await executeRun({ ...deps, searchLagMs: 0 }, (await markRunRunning(db.pool, created.id, 1))!, new AbortController().signal);
+    const incremental = (await getReconcileRun(db.pool, created.id))!;
+    expect(report(incremental).objects.contact).toMatchObject({ read: 300, changed: 300 });
+    // Contacts: 2 search pages and 1 read of their companies; one empty search for each other type.
+    expect(incremental.requests).toBe(2 + 1 + 5);
+    expect(hs.sim.requestLog().length - before).toBe(2 + 1 + 5);
+    await db.pool.query(`UPDATE reconcile_runs SET status = 'succeeded' WHERE id = $1`, [created.id]);
+  }, 120_000);
 });

@@ -2,7 +2,7 @@ import type { Pool } from '../../src/db/pool.js';
 
 /**
  * A seeded simulator portal and the WARP side that matches it, for reconcile's tests and its
- * benchmark: `/__sim/seed` builds companies, contacts, trunks and numbers with their associations;
+ * benchmark: `/__sim/seed` builds companies, contacts, tickets, trunks and numbers with their associations;
  * the cache and WARP's tables get the same records by SQL (`generate_series`, following the
  * seeder's naming: `Company 1`, `trunk_0000001`, `+15550000001`, …); the WARP-owned values HubSpot
  * lacks after seeding (BANs as WARP issues them, trunk limits, …) are written to the portal in
@@ -14,6 +14,8 @@ export interface PortalCounts {
   contacts: number;
   trunks: number;
   numbers: number;
+  /** Tickets (default none), each linked to a company like contacts. */
+  tickets?: number;
 }
 
 interface SeededRange {
@@ -48,14 +50,14 @@ async function updateAll(url: string, token: string, objectType: string, firstId
 }
 
 export interface BuiltPortal {
-  firstIds: Record<'companies' | 'contacts' | 'trunks' | 'numbers', number>;
+  firstIds: Record<'companies' | 'contacts' | 'tickets' | 'trunks' | 'numbers', number>;
 }
 
 /** Seeds the portal (its schemas must be provisioned first), fills WARP's tables and aligns the WARP-owned values. */
 export async function buildReconcilePortal(pool: Pool, simUrl: string, token: string, counts: PortalCounts): Promise<BuiltPortal> {
   const seeded = (await sim(simUrl, '/__sim/seed', { ...counts, stepMs: 1 })) as { created: Record<string, SeededRange> };
-  const first = (name: 'companies' | 'contacts' | 'trunks' | 'numbers') => Number(seeded.created[name]?.firstId ?? 0);
-  const firstIds = { companies: first('companies'), contacts: first('contacts'), trunks: first('trunks'), numbers: first('numbers') };
+  const first = (name: keyof BuiltPortal['firstIds']) => Number(seeded.created[name]?.firstId ?? 0);
+  const firstIds = { companies: first('companies'), contacts: first('contacts'), tickets: first('tickets'), trunks: first('trunks'), numbers: first('numbers') };
   const { companies: C, trunks: T } = counts;
   await pool.query(
     `INSERT INTO customers (hubspot_company_id, name, domain, ban)
@@ -81,7 +83,13 @@ export async function buildReconcilePortal(pool: Pool, simUrl: string, token: st
      FROM generate_series(0, $2 - 1) AS i JOIN trunks t ON t.trunk_id = 'trunk_' || lpad((i % $3 + 1)::text, 7, '0')`,
     [firstIds.numbers, counts.numbers, Math.max(1, T)],
   );
-  await pool.query('ANALYZE customers, users, trunks, numbers');
+  await pool.query(
+    `INSERT INTO ticket_cache (hubspot_id, customer_id, subject, pipeline, stage, priority)
+     SELECT ($1 + i)::text, c.id, 'Ticket ' || (i + 1), '0', CASE WHEN i % 4 = 3 THEN '4' ELSE '1' END, (ARRAY['LOW', 'MEDIUM', 'HIGH'])[i % 3 + 1]
+     FROM generate_series(0, $2 - 1) AS i JOIN customers c ON c.hubspot_company_id = ($4 + i % $3)::text`,
+    [firstIds.tickets, counts.tickets ?? 0, C, firstIds.companies],
+  );
+  await pool.query('ANALYZE customers, users, ticket_cache, trunks, numbers');
   await updateAll(simUrl, token, 'companies', firstIds.companies, C, (i) => ({
     warp_ban: ban(i), warp_status: 'active', warp_mtd_minutes: '0', warp_mtd_spend: '0', warp_api_enabled: 'false', warp_sms_enabled: 'false', warp_active_calls: '0',
   }));

@@ -19,7 +19,7 @@ field, how many records differ and what was done (--dry-run: what would be done;
 (default 3600); exit code 1 if the run fails or no worker finished it in time.
 show    the report of a run (default: the latest).
 
-Objects: companies, contacts, deals, trunks, numbers (default all).`;
+Objects: companies, contacts, deals, tickets, trunks, numbers (default all).`;
 
 function parse(args: string[]) {
   try {

@@ -74,7 +74,7 @@ export function reconcileRoutes(deps: ReconcileRouteDeps) {
         .object({
           dryRun: flag.default(false),
           incremental: flag.default(false),
-          objects: z.string().max(200).optional().describe('Comma-separated: companies, contacts, deals, trunks, numbers (default all)'),
+          objects: z.string().max(200).optional().describe('Comma-separated: companies, contacts, deals, tickets, trunks, numbers (default all)'),
         })
         .strict(),
       success: {
@@ -84,7 +84,7 @@ export function reconcileRoutes(deps: ReconcileRouteDeps) {
       },
       handler: async ({ query, reply }) => {
         const { objects, unknown } = parseObjectList(query.objects?.split(',') ?? []);
-        if (unknown.length > 0) throw badRequest('unknown_object_type', `Unknown object type: ${unknown.join(', ')} (known: companies, contacts, deals, trunks, numbers)`);
+        if (unknown.length > 0) throw badRequest('unknown_object_type', `Unknown object type: ${unknown.join(', ')} (known: companies, contacts, deals, tickets, trunks, numbers)`);
         const { run, created } = await queueReconcile(deps.pool, { mode: query.incremental ? 'incremental' : 'full', dryRun: query.dryRun, objects, trigger: 'manual' });
         reply.header('location', `/api/v1/sync/customers/reconcile/runs/${run.id}`);
         return { run: presentReconcileRun(run, deps.limits), alreadyRunning: !created };

@@ -1,41 +1,47 @@
-import { readCachedRecords } from '../../store/cache-records.js';
-import { type LinkTarget, linkTargets, markSeen } from '../../store/reconcile-marks.js';
+import type { CachedRecord } from '../../store/cache-records.js';
+import { type CachePageRow, readCachePage } from '../../store/reconcile-marks.js';
 import { applyMergedRecords } from '../inbound/apply-merge.js';
 import { applySnapshot } from '../inbound/apply-snapshot.js';
+import type { CrmRecord } from '../inbound/crm-reader.js';
 import type { CacheObjectType, ReconcileEntry } from './catalogue.js';
-import { sameAs, type PageContext } from './page-context.js';
+import { type PageContext, type PageWork, sameAs } from './page-context.js';
 import { associationReport, count, objectReport, type ObjectReport } from './report.js';
 import type { ReconcileRecord } from './source.js';
 
 /**
- * One page of HubSpot's master data (companies, contacts, deals) against the cache, in the page's
- * transaction: merges found in `hs_merged_object_ids`, records the cache lacks, fields that differ
- * and the company a contact or deal belongs to. Only records that differ go through the inbound
- * apply path (ownership rules, conflicts, write-backs, onboarding on a closed-won stage); the rest
- * cost one read and one mark for the whole page.
+ * One page of HubSpot's master data (companies, contacts, deals) against the cache: merges found in
+ * `hs_merged_object_ids`, records the cache lacks, fields that differ and the company a contact or
+ * deal belongs to. The page's cache rows (with their companies) are read in one query; only records
+ * that differ go through the inbound apply path (ownership rules, conflicts, write-backs,
+ * onboarding on a closed-won stage) in the repair, the rest cost nothing beyond the page's mark.
  */
 
 type CacheEntry = ReconcileEntry & { objectType: CacheObjectType };
 
 const SOURCE = 'reconcile';
 
-export async function reconcileCachePage(ctx: PageContext, entry: CacheEntry, records: readonly ReconcileRecord[]): Promise<void> {
+export async function compareCachePage(ctx: PageContext, entry: CacheEntry, records: readonly ReconcileRecord[]): Promise<PageWork> {
   const { objectType } = entry;
   const report = objectReport(ctx.report, objectType);
   report.read += records.length;
-  await applyMerges(ctx, entry, records, report);
-  const cached = await readCachedRecords(ctx.tx, objectType, records.map((r) => r.id));
+  const mergedInto = mergedIds(records);
+  const rows = await readCachePage(
+    ctx.db,
+    objectType,
+    [...records.map((r) => r.id), ...mergedInto.keys()],
+    ctx.listed.has('company') ? { runId: ctx.runId, startedAt: ctx.startedAt } : null,
+  );
+  const merged = [...mergedInto.keys()].map((id) => rows.get(id)?.record).filter((r): r is CachedRecord => r !== undefined && !r.deleted);
+  if (merged.length > 0) {
+    report.merged += merged.length;
+    count(report.actions, 'merge in the cache', merged.length);
+  }
   const pair = objectType === 'company' ? null : `${objectType}→company`;
-  const targets = pair
-    ? await linkTargets(
-        ctx.tx,
-        'company',
-        [...cached.values()].map((c) => c.values['customer_id']).filter((id): id is string => id !== null && id !== undefined),
-        ctx.listed.has('company') ? { runId: ctx.runId, startedAt: ctx.startedAt } : null,
-      )
-    : new Map<string, LinkTarget>();
+  const snapshots: CrmRecord[] = [];
   for (const record of records) {
-    const row = cached.get(record.id);
+    // A survivor the cache lacks takes over the row of a record merged into it (the merge moves it).
+    const cached = rows.get(record.id) ?? survivorRow(rows, mergedInto, record.id);
+    const row = cached?.record;
     let differs = false;
     // What goes through the apply path: every property of a record new to the cache, else only those that differ.
     let apply: Record<string, string | null> = {};
@@ -59,8 +65,7 @@ export async function reconcileCachePage(ctx: PageContext, entry: CacheEntry, re
       const link = associationReport(ctx.report, pair);
       link.compared++;
       const expected = record.associated.company?.[0] ?? null;
-      const customerId = row.values['customer_id'] ?? null;
-      const target = customerId === null ? null : targets.get(customerId);
+      const target = cached?.company ?? null;
       if ((target?.hubspotId ?? null) !== expected) {
         // A link to a company deleted or merged in HubSpot follows from that drift.
         if (target?.gone) link.consequential++;
@@ -69,33 +74,39 @@ export async function reconcileCachePage(ctx: PageContext, entry: CacheEntry, re
         differs = true;
       }
     }
-    if (!differs || ctx.dryRun) continue;
-    const outcomes = await applySnapshot(ctx.tx, ctx.hooks, objectType, {
-      id: record.id,
-      properties: apply,
-      updatedAt: record.updatedAt,
-      ...(record.associated.company ? { companyIds: record.associated.company } : {}),
-    }, SOURCE);
-    for (const [outcome, n] of Object.entries(outcomes)) if (outcome !== 'no_change') count(report.actions, outcome, n);
+    if (!differs) continue;
+    snapshots.push({ id: record.id, properties: apply, updatedAt: record.updatedAt, ...(record.associated.company ? { companyIds: record.associated.company } : {}) });
   }
-  if (ctx.mode === 'full') await markSeen(ctx.tx, objectType, records.map((r) => r.id), ctx.runId);
+  const marks = ctx.mode === 'full' ? { type: objectType, seen: records.map((r) => r.id), merged: merged.map((r) => r.hubspotId) } : null;
+  if (ctx.dryRun || (merged.length === 0 && snapshots.length === 0)) return { marks, repair: null };
+  return {
+    marks,
+    repair: async (tx) => {
+      for (const row of merged) {
+        await applyMergedRecords(tx, objectType, mergedInto.get(row.hubspotId)!, [row.hubspotId], { source: SOURCE, event: SOURCE, inboxId: null });
+      }
+      for (const snapshot of snapshots) countOutcomes(report, await applySnapshot(tx, ctx.hooks, objectType, snapshot, SOURCE));
+    },
+  };
 }
 
-/** Survivors name the records merged into them: live cache rows of those are merged (or, dry, marked as such). */
-async function applyMerges(ctx: PageContext, entry: CacheEntry, records: readonly ReconcileRecord[], report: ObjectReport): Promise<void> {
+/** Survivors name the records merged into them: merged id → survivor id. */
+function mergedIds(records: readonly ReconcileRecord[]): Map<string, string> {
   const mergedInto = new Map<string, string>();
   for (const record of records) {
     for (const id of (record.properties['hs_merged_object_ids'] ?? '').split(';').filter(Boolean)) if (id !== record.id) mergedInto.set(id, record.id);
   }
-  if (mergedInto.size === 0) return;
-  const rows = await readCachedRecords(ctx.tx, entry.objectType, [...mergedInto.keys()]);
-  const live = [...rows.values()].filter((r) => !r.deleted);
-  if (live.length === 0) return;
-  report.merged += live.length;
-  count(report.actions, 'merge in the cache', live.length);
-  if (ctx.mode === 'full') await markSeen(ctx.tx, entry.objectType, live.map((r) => r.hubspotId), ctx.runId, true);
-  if (ctx.dryRun) return;
-  for (const row of live) {
-    await applyMergedRecords(ctx.tx, entry.objectType, mergedInto.get(row.hubspotId)!, [row.hubspotId], { source: SOURCE, event: SOURCE, inboxId: null });
+  return mergedInto;
+}
+
+function survivorRow(rows: ReadonlyMap<string, CachePageRow>, mergedInto: ReadonlyMap<string, string>, survivorId: string): CachePageRow | undefined {
+  for (const [mergedId, into] of mergedInto) {
+    const row = into === survivorId ? rows.get(mergedId) : undefined;
+    if (row && !row.record.deleted) return row;
   }
+  return undefined;
+}
+
+function countOutcomes(report: ObjectReport, outcomes: Record<string, number | undefined>): void {
+  for (const [outcome, n] of Object.entries(outcomes)) if (outcome !== 'no_change' && n) count(report.actions, outcome, n);
 }

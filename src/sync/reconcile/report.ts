@@ -68,6 +68,27 @@ export function sample(report: ObjectReport, id: string | null, problem: string)
   if (report.samples.length < MAX_SAMPLES) report.samples.push({ id, problem });
 }
 
+/** Adds a page's report to the run's. */
+export function mergeReport(into: DriftReport, page: DriftReport): void {
+  const add = (to: Record<string, number>, from: Record<string, number>) => {
+    for (const [key, n] of Object.entries(from)) count(to, key, n);
+  };
+  for (const [type, o] of Object.entries(page.objects) as Array<[ReconcileObjectType, ObjectReport]>) {
+    const target = objectReport(into, type);
+    for (const key of ['read', 'changed', 'created', 'deleted', 'merged', 'unknown', 'invalid'] as const) target[key] += o[key];
+    add(target.fields, o.fields);
+    add(target.actions, o.actions);
+    for (const s of o.samples) sample(target, s.id, s.problem);
+  }
+  for (const [pair, a] of Object.entries(page.associations)) {
+    const target = associationReport(into, pair);
+    target.compared += a.compared;
+    target.differing += a.differing;
+    target.consequential += a.consequential;
+    add(target.actions, a.actions);
+  }
+}
+
 /** Everything found that differs, of every kind (the benchmark compares it with what it injected). */
 export function driftFound(report: DriftReport): number {
   let total = 0;

@@ -1,23 +1,26 @@
-import { type Pool, withTransaction } from '../../db/pool.js';
+import { type Pool, type Queryable, withTransaction } from '../../db/pool.js';
 import { isHubSpotError, RATE_LIMIT_POLICIES } from '../../hubspot/gateway.js';
 import { SEARCH_MAX_RESULTS } from '../../hubspot/search.js';
 import type { Logger } from '../../lib/logger.js';
 import { unseenRows } from '../../store/reconcile-marks.js';
-import { advanceWatermark, readWatermark, type ReconcileRun, saveRunProgress } from '../../store/reconcile-runs.js';
+import { advanceWatermark, commitPage, readWatermark, type ReconcileRun } from '../../store/reconcile-runs.js';
 import type { InboundHooks } from '../inbound/apply-field.js';
-import { reconcileCachePage } from './cache-pages.js';
+import { compareCachePage } from './cache-pages.js';
 import { RECONCILE_CATALOGUE, type ReconcileEntry } from './catalogue.js';
-import type { PageContext } from './page-context.js';
-import { type DriftReport, objectReport, sample } from './report.js';
+import type { PageContext, PageWork } from './page-context.js';
+import { type DriftReport, mergeReport, objectReport, sample } from './report.js';
 import type { ReconcileRecord, ReconcileSource, SourcePage } from './source.js';
 import { sweepUnseen } from './sweep.js';
-import { reconcileWarpPage } from './warp-pages.js';
+import { compareTicketPage } from './ticket-pages.js';
+import { compareWarpPage } from './warp-pages.js';
 
 /**
- * Drives one reconcile run, page by page. Each page (a list page of 100, a search page of 200,
- * or 500 unmarked rows of the sweep) is compared and repaired in one transaction that also commits
- * the run's cursor and report, so a crash or a restart continues from the last committed page:
- * only the page in flight is read again.
+ * Drives one reconcile run, page by page. Each page (a list page of 100, search pages of up to
+ * 1,000 records, or 500 unmarked rows of the sweep) is compared against a few set-based reads, then
+ * committed: its marks, the run's cursor and report in one statement, or, when the page has
+ * repairs, in the one transaction that makes them. A crash or a restart continues from the last
+ * committed page: only the pages in flight are read again (at most three: the one committing, the
+ * one compared and the one read ahead; a stop lets the commit in flight finish).
  *
  * Per type, a full run lists every record, then sweeps the rows it did not mark. An incremental
  * run searches `lastmodifieddate` from the watermark minus the search-index lag, ascending, in
@@ -70,51 +73,79 @@ export async function executeRun(deps: RunnerDeps, run: ReconcileRun, signal: Ab
   const report = normalise(run.report);
   let requests = run.requests;
   const entries = RECONCILE_CATALOGUE.filter((e) => run.objects.includes(e.objectType));
-  for (const entry of entries) {
-    let cursor = cursors[entry.objectType] ?? (await initialCursor(deps, run, entry, startedAt));
-    // The next list page is read while this one is compared, so HubSpot's latency and the
-    // database's work overlap (after a crash, that page is read again too).
-    let prefetched: { after: string; page: Promise<Read> } | null = null;
-    while (cursor.phase !== 'done') {
-      signal.throwIfAborted();
-      const listed = new Set(entries.filter((e) => e.objectType !== entry.objectType && cursors[e.objectType]?.phase === 'done').map((e) => e.objectType));
-      if (cursor.phase === 'sweep') listed.add(entry.objectType);
-      const page: Read | null =
-        cursor.phase === 'sweep'
-          ? null
-          : cursor.phase === 'list' && prefetched && prefetched.after === cursor.after
-            ? await prefetched.page
-            : await read(deps, entry, cursor, signal);
-      prefetched = null;
-      if (cursor.phase === 'list' && page?.after) {
-        const after: string = page.after;
-        prefetched = { after, page: read(deps, entry, { phase: 'list', after }, signal) };
-        prefetched.page.catch(() => undefined); // awaited (and rethrown) on the next turn
-      }
-      const current: TypeCursor = cursor;
-      cursor = await withTransaction(deps.pool, async (tx) => {
-        const ctx: PageContext = { tx, runId: run.id, mode: run.mode, dryRun: run.dryRun, report, hooks: deps.hooks, listed, startedAt };
+  // The commit of the previous page, in flight while this one is compared (pages commit in order).
+  let committing: Promise<void> = Promise.resolve();
+  /** Commits a page: its repairs, marks, watermark, and the run's cursors and report as of this page. */
+  const commit = async (entry: ReconcileEntry, work: PageWork, delta: DriftReport, progress: { cursors: Record<string, TypeCursor>; requests: number }, watermark: Date | null) => {
+    const save = (db: Queryable) => {
+      mergeReport(report, delta);
+      return commitPage(db, run.id, { ...progress, report }, work.marks);
+    };
+    // A page without repairs is committed by one statement; one with repairs in their transaction.
+    if (work.repair === null && watermark === null) return save(deps.pool);
+    await withTransaction(deps.pool, async (tx) => {
+      await work.repair?.(tx);
+      if (watermark) await advanceWatermark(tx, entry.objectType, watermark);
+      await save(tx);
+    });
+  };
+  try {
+    for (const entry of entries) {
+      let cursor = cursors[entry.objectType] ?? (await initialCursor(deps, run, entry, startedAt));
+      // The next list page is read while this one is compared and the previous one committed, so
+      // HubSpot's latency, the comparison's reads and the commits overlap (after a crash, the
+      // pages in flight are read again).
+      let prefetched: { after: string; page: Promise<Read> } | null = null;
+      while (cursor.phase !== 'done') {
+        signal.throwIfAborted();
+        const listed = new Set(entries.filter((e) => e.objectType !== entry.objectType && cursors[e.objectType]?.phase === 'done').map((e) => e.objectType));
+        if (cursor.phase === 'sweep') listed.add(entry.objectType);
+        const page: Read | null =
+          cursor.phase === 'sweep'
+            ? null
+            : cursor.phase === 'list' && prefetched && prefetched.after === cursor.after
+              ? await prefetched.page
+              : await read(deps, entry, cursor, signal);
+        prefetched = null;
+        if (cursor.phase === 'list' && page?.after) {
+          const after: string = page.after;
+          prefetched = { after, page: read(deps, entry, { phase: 'list', after }, signal) };
+          prefetched.page.catch(() => undefined); // awaited (and rethrown) on the next turn
+        }
+        const current: TypeCursor = cursor;
+        // Each page counts into a report of its own, added to the run's when it commits.
+        const delta: DriftReport = { objects: {}, associations: {} };
+        const ctx: PageContext = { db: deps.pool, runId: run.id, mode: run.mode, dryRun: run.dryRun, report: delta, hooks: deps.hooks, listed, startedAt };
+        let work: PageWork;
         let next: TypeCursor;
         if (current.phase === 'sweep') {
-          const rows = await unseenRows(tx, entry.objectType, run.id, startedAt, current.afterRowId, SWEEP_PAGE);
-          await sweepUnseen(ctx, entry, rows);
+          // The sweep reads the marks: every list page is committed first.
+          await committing;
+          const rows = await unseenRows(deps.pool, entry.objectType, run.id, startedAt, current.afterRowId, SWEEP_PAGE);
+          work = { marks: null, repair: sweepUnseen(ctx, entry, rows) };
           next = rows.length < SWEEP_PAGE ? { phase: 'done' } : { phase: 'sweep', afterRowId: rows.at(-1)!.rowId };
         } else {
-          const fresh = current.phase === 'search' ? unseen(entry, current, page!) : page!;
-          await comparePage(ctx, entry, fresh);
+          work = await comparePage(ctx, entry, current.phase === 'search' ? unseen(entry, current, page!) : page!);
           requests += page!.requests;
           next = nextCursor(entry, current, page!);
         }
-        if (next.phase === 'done' && !run.dryRun) {
-          // A full run compared everything up to its start; an incremental one its window.
-          await advanceWatermark(tx, entry.objectType, current.phase === 'search' ? new Date(current.toMs) : startedAt);
-        }
+        // A full run compared everything up to its start; an incremental one its window.
+        const watermark = next.phase === 'done' && !run.dryRun ? (current.phase === 'search' ? new Date(current.toMs) : startedAt) : null;
         cursors[entry.objectType] = next;
-        await saveRunProgress(tx, run.id, { cursors, report, requests });
-        return next;
-      });
+        const progress = { cursors: { ...cursors }, requests };
+        await committing;
+        committing = commit(entry, work, delta, progress, watermark);
+        committing.catch(() => undefined); // awaited (and rethrown) before the next commit
+        // Only list pages overlap their commit with the next page; the rest commit before going on.
+        if (current.phase !== 'list' || next.phase !== 'list') await committing;
+        cursor = next;
+      }
     }
+  } finally {
+    // A failure or a stop still lets the page being committed finish (its error, if any, is the one thrown otherwise).
+    await committing.catch(() => undefined);
   }
+  await committing;
 }
 
 function normalise(raw: Record<string, unknown>): DriftReport {
@@ -143,14 +174,15 @@ async function read(deps: RunnerDeps, entry: ReconcileEntry, cursor: Exclude<Typ
   }
 }
 
-async function comparePage(ctx: PageContext, entry: ReconcileEntry, page: Read): Promise<void> {
+async function comparePage(ctx: PageContext, entry: ReconcileEntry, page: Read): Promise<PageWork> {
   const report = objectReport(ctx.report, entry.objectType);
   for (const bad of page.invalid) {
     report.invalid++;
     sample(report, bad.id ?? null, bad.reason);
   }
-  if (entry.side === 'cache') await reconcileCachePage(ctx, { ...entry, objectType: entry.objectType }, page.records);
-  else await reconcileWarpPage(ctx, { ...entry, objectType: entry.objectType }, page.records);
+  if (entry.side === 'cache') return compareCachePage(ctx, { ...entry, objectType: entry.objectType }, page.records);
+  if (entry.side === 'tickets') return compareTicketPage(ctx, page.records);
+  return compareWarpPage(ctx, { ...entry, objectType: entry.objectType }, page.records);
 }
 
 const modifiedMs = (entry: ReconcileEntry, record: ReconcileRecord): number => {

@@ -1,14 +1,20 @@
 import type { HubSpotGateway, HubSpotObject } from '../../hubspot/gateway.js';
 import type { UnparsedRecord } from '../../hubspot/objects.js';
 import { CRM_OBJECTS } from '../../domain/hubspot-objects.js';
+import { SEARCH_MAX_RESULTS } from '../../hubspot/search.js';
 import { type ReconcileEntry, type ReconcileObjectType, readProperties } from './catalogue.js';
 
 /**
  * What reconcile reads from HubSpot, through the gateway (rate budget, retries) at `reconcile`
  * priority: list pages of 100 with the associations reconcile compares asked for in the same
- * request, and search pages whose associations are read in one batch per target type. Every
+ * request, and search pages whose associations are read in one batch per target type for up to
+ * five pages (search returns none, and one batch read takes 1,000 ids). Every
  * function says how many requests it made, for the run's count and the benchmark.
  */
+
+const SEARCH_PAGE = 200;
+/** Ids per batch read of associations (HubSpot's limit). */
+const ASSOCIATION_BATCH = 1_000;
 
 /** A HubSpot record as reconcile compares it. */
 export interface ReconcileRecord {
@@ -31,6 +37,7 @@ export const ASSOCIATION_TARGETS: Readonly<Record<ReconcileObjectType, readonly 
   company: [],
   contact: ['company'],
   deal: ['company'],
+  ticket: ['company'],
   trunk: ['company'],
   number: ['company', 'trunk'],
 };
@@ -55,7 +62,10 @@ const toRecord = (entry: ReconcileEntry, object: HubSpotObject): ReconcileRecord
 
 export interface ReconcileSource {
   listPage(entry: ReconcileEntry, after: string | undefined, signal: AbortSignal): Promise<SourcePage & { after: string | undefined }>;
-  /** One search page (≤ 200) of records whose last modification is in the filter, sorted by `sortBy`, with their associations. */
+  /**
+   * Search pages (200 each, up to 1,000 records) of records whose last modification is in the
+   * filter, sorted ascending, with their associations; `after` is that of the last page read.
+   */
   searchPage(entry: ReconcileEntry, query: SearchWindowQuery, signal: AbortSignal): Promise<SourcePage & { after: string | undefined; total: number }>;
 }
 
@@ -81,7 +91,7 @@ export function reconcileSource(gateway: HubSpotGateway): ReconcileSource {
     if (records.length === 0) return { records, requests };
     for (const target of ASSOCIATION_TARGETS[entry.objectType]) {
       const map = await gateway.batchReadAssociations(entry.path, CRM_OBJECTS[target].path, records.map((r) => r.id), { priority, signal });
-      requests += Math.ceil(records.length / 1000);
+      requests += Math.ceil(records.length / ASSOCIATION_BATCH);
       for (const r of records) r.associated[target] = (map.get(r.id) ?? []).map((t) => String(t.toObjectId));
     }
     return { records, requests };
@@ -110,19 +120,31 @@ export function reconcileSource(gateway: HubSpotGateway): ReconcileSource {
             { propertyName: property, operator: 'GTE' as const, value: String(query.fromMs) },
             { propertyName: property, operator: 'LT' as const, value: String(query.toMs) },
           ];
-      const page = await gateway.search(
-        entry.path,
-        {
-          filterGroups: [{ filters }],
-          sorts: [{ propertyName: query.equal ? 'hs_object_id' : property, direction: 'ASCENDING' }],
-          properties: [...readProperties(entry), property],
-          limit: 200,
-          ...(query.after ? { after: query.after } : {}),
-        },
-        { priority, signal },
-      );
-      const { records, requests } = await withAssociations(entry, page.results, signal);
-      return { records, invalid: [], requests: 1 + requests, after: page.after, total: page.total };
+      // Search pages of 200 until 1,000 records (one association read per target for all of them),
+      // the end of the query or its 10,000-result cap.
+      const objects: HubSpotObject[] = [];
+      let after = query.after;
+      let total = 0;
+      let searches = 0;
+      do {
+        const page = await gateway.search(
+          entry.path,
+          {
+            filterGroups: [{ filters }],
+            sorts: [{ propertyName: query.equal ? 'hs_object_id' : property, direction: 'ASCENDING' }],
+            properties: [...readProperties(entry), property],
+            limit: SEARCH_PAGE,
+            ...(after ? { after } : {}),
+          },
+          { priority, signal },
+        );
+        searches++;
+        objects.push(...page.results);
+        after = page.after;
+        total = page.total;
+      } while (after !== undefined && Number(after) < SEARCH_MAX_RESULTS && objects.length + SEARCH_PAGE <= ASSOCIATION_BATCH);
+      const { records, requests } = await withAssociations(entry, objects, signal);
+      return { records, invalid: [], requests: searches + requests, after, total };
     },
   };
 }

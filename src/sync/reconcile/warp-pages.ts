@@ -1,59 +1,70 @@
+import type { Queryable } from '../../db/pool.js';
 import { findAccounts } from '../../store/accounts.js';
 import { findNumbers, type PhoneNumber } from '../../store/numbers.js';
-import { enqueue } from '../../store/outbox.js';
-import { forgetHubspotIds, linkTargets, markSeen } from '../../store/reconcile-marks.js';
+import { associationChange, enqueue } from '../../store/outbox.js';
+import { linkTargets } from '../../store/reconcile-marks.js';
 import { findTrunks, type Trunk } from '../../store/trunks.js';
 import { numberProperties, type OutgoingProperties, trunkProperties } from '../outbound/mapping.js';
 import type { ReconcileEntry, ReconcileObjectType, WarpObjectType } from './catalogue.js';
-import { sameAs, type PageContext } from './page-context.js';
+import { type PageContext, type PageWork, sameAs } from './page-context.js';
 import { associationReport, count, objectReport, sample } from './report.js';
 import type { ReconcileRecord } from './source.js';
 
 /**
- * One page of WARP's own records in HubSpot (trunks, numbers) against WARP's tables, in the page's
- * transaction. WARP owns every field and link, so a difference is repaired by queueing the record's
- * outbound sync: an edited field is written back; a lost company association is made again by
- * forgetting the stored HubSpot id, so the sync upserts and associates it as new (numbers are
- * re-linked to their trunk on every sync). A record HubSpot has that WARP does not know is
+ * One page of WARP's own records in HubSpot (trunks, numbers) against WARP's tables. WARP owns
+ * every field and link, so a difference is repaired through the outbox: an edited field by the
+ * record's outbound sync (WARP's values written back), an association missing in HubSpot, or one
+ * there that WARP did not make, by the record's association work (`associationChange`, which makes
+ * HubSpot's links of the record exactly WARP's). A record HubSpot has that WARP does not know is
  * reported, never deleted.
  */
 
 type WarpEntry = ReconcileEntry & { objectType: WarpObjectType };
 
-interface Expected {
-  key: string;
-  properties: OutgoingProperties;
-  /** HubSpot ids the record should be associated with, per target, with the target's row id. */
-  links: Array<{ target: 'company' | 'trunk'; rowId: string | null; hubspotId: string | null }>;
+/** An association a record should have: to `hubspotId` (null: none of that type), unless the target is not in HubSpot yet (`pending`). */
+interface ExpectedLink {
+  target: 'company' | 'trunk';
+  rowId: string | null;
+  hubspotId: string | null;
+  pending: boolean;
 }
 
+interface Expected {
+  properties: OutgoingProperties;
+  links: ExpectedLink[];
+}
+
+const linkTo = (target: ExpectedLink['target'], row: { id: string; hubspotId: string | null } | undefined): ExpectedLink =>
+  row ? { target, rowId: row.id, hubspotId: row.hubspotId, pending: row.hubspotId === null } : { target, rowId: null, hubspotId: null, pending: false };
+
 /** WARP's view of each record of the page, by its key (trunk id, number); unknown or deleted keys are absent. */
-async function expectedRecords(ctx: PageContext, objectType: WarpObjectType, keys: string[]): Promise<Map<string, Expected>> {
+async function expectedRecords(db: Queryable, objectType: WarpObjectType, keys: string[]): Promise<Map<string, Expected>> {
   const out = new Map<string, Expected>();
   const live = <T extends { deletedAt: Date | null }>(rows: T[]) => rows.filter((r) => r.deletedAt === null);
   const rows: Array<Trunk | PhoneNumber> =
-    objectType === 'trunk' ? live(await findTrunks(ctx.tx, keys)) : live(await findNumbers(ctx.tx, keys)).filter((n) => n.status !== 'released');
-  const accounts = new Map((await findAccounts(ctx.tx, [...new Set(rows.map((r) => r.customerId))])).map((a) => [a.id, a]));
+    objectType === 'trunk' ? live(await findTrunks(db, keys)) : live(await findNumbers(db, keys)).filter((n) => n.status !== 'released');
   const routed = objectType === 'number' ? (rows as PhoneNumber[]).map((n) => n.trunkId).filter((t): t is string => t !== null) : [];
-  const trunks = new Map((routed.length > 0 ? await findTrunks(ctx.tx, routed) : []).map((t) => [t.trunkId, t]));
+  // Independent reads, so they go out together.
+  const [accountRows, trunkRows] = await Promise.all([findAccounts(db, [...new Set(rows.map((r) => r.customerId))]), routed.length > 0 ? findTrunks(db, routed) : []]);
+  const accounts = new Map(accountRows.map((a) => [a.id, a]));
+  const trunks = new Map(live(trunkRows).map((t) => [t.trunkId, t]));
   for (const row of rows) {
     const account = accounts.get(row.customerId);
     if (!account) continue;
-    const company = { target: 'company' as const, rowId: account.id, hubspotId: account.hubspotCompanyId };
+    const company = linkTo('company', { id: account.id, hubspotId: account.hubspotCompanyId });
     if (objectType === 'trunk') {
       const trunk = row as Trunk;
-      out.set(trunk.trunkId, { key: trunk.trunkId, properties: trunkProperties(trunk, account), links: [company] });
+      out.set(trunk.trunkId, { properties: trunkProperties(trunk, account), links: [company] });
     } else {
       const number = row as PhoneNumber;
       const trunk = number.trunkId === null ? undefined : trunks.get(number.trunkId);
-      const links = [company, ...(trunk ? [{ target: 'trunk' as const, rowId: trunk.id, hubspotId: trunk.hubspotObjectId }] : [])];
-      out.set(number.number, { key: number.number, properties: numberProperties(number, account), links });
+      out.set(number.number, { properties: numberProperties(number, account), links: [company, linkTo('trunk', trunk && { id: trunk.id, hubspotId: trunk.hubspotObjectId })] });
     }
   }
   return out;
 }
 
-export async function reconcileWarpPage(ctx: PageContext, entry: WarpEntry, records: readonly ReconcileRecord[]): Promise<void> {
+export async function compareWarpPage(ctx: PageContext, entry: WarpEntry, records: readonly ReconcileRecord[]): Promise<PageWork> {
   const { objectType } = entry;
   const report = objectReport(ctx.report, objectType);
   report.read += records.length;
@@ -63,13 +74,15 @@ export async function reconcileWarpPage(ctx: PageContext, entry: WarpEntry, reco
     report.invalid++;
     sample(report, record.id, `no ${keyProperty}`);
   }
-  const expected = await expectedRecords(ctx, objectType, keyed.map((k) => k.key).filter(Boolean));
+  const expected = await expectedRecords(ctx.db, objectType, keyed.map((k) => k.key).filter(Boolean));
   const listedBy = (type: ReconcileObjectType) => (ctx.listed.has(type) ? { runId: ctx.runId, startedAt: ctx.startedAt } : null);
-  const allLinks = [...expected.values()].flatMap((e) => e.links);
-  const companies = await linkTargets(ctx.tx, 'company', allLinks.filter((l) => l.target === 'company' && l.rowId).map((l) => l.rowId!), listedBy('company'));
-  const trunks = await linkTargets(ctx.tx, 'trunk', allLinks.filter((l) => l.target === 'trunk' && l.rowId).map((l) => l.rowId!), listedBy('trunk'));
-  const writeBack: string[] = [];
-  const relink: string[] = [];
+  const allLinks = [...expected.values()].flatMap((e) => e.links).filter((l) => l.rowId !== null);
+  const [companies, trunks] = await Promise.all([
+    linkTargets(ctx.db, 'company', allLinks.filter((l) => l.target === 'company').map((l) => l.rowId!), listedBy('company')),
+    linkTargets(ctx.db, 'trunk', allLinks.filter((l) => l.target === 'trunk').map((l) => l.rowId!), listedBy('trunk')),
+  ]);
+  const writeBack = new Set<string>();
+  const relink = new Set<string>();
   for (const { record, key } of keyed) {
     if (key === '') continue;
     const mine = expected.get(key);
@@ -83,23 +96,28 @@ export async function reconcileWarpPage(ctx: PageContext, entry: WarpEntry, reco
     for (const p of fields) count(report.fields, p.name);
     if (fields.length > 0) {
       report.changed++;
-      writeBack.push(key);
+      writeBack.add(key);
     }
     for (const link of mine.links) {
-      if (link.hubspotId === null) continue; // the target is not in HubSpot yet: its own sync links it
+      if (link.pending) continue; // the target is not in HubSpot yet: its own sync links it
       const pair = associationReport(ctx.report, `${objectType}→${link.target}`);
       pair.compared++;
-      if ((record.associated[link.target] ?? []).includes(link.hubspotId)) continue;
-      const target = (link.target === 'company' ? companies : trunks).get(link.rowId ?? '');
+      const have = record.associated[link.target] ?? [];
+      const missing = link.hubspotId !== null && !have.includes(link.hubspotId);
+      const extra = have.filter((id) => id !== link.hubspotId);
+      if (!missing && extra.length === 0) continue;
+      // A link to a record deleted or merged in HubSpot follows from that drift (a merge moves it to the survivor).
+      const target = link.rowId === null ? undefined : (link.target === 'company' ? companies : trunks).get(link.rowId);
       if (target?.gone) pair.consequential++;
       else pair.differing++;
-      count(pair.actions, 'associate again');
-      relink.push(key);
+      if (missing) count(pair.actions, 'associate again');
+      if (extra.length > 0) count(pair.actions, 'remove association WARP did not make', extra.length);
+      relink.add(key);
     }
   }
-  if (ctx.mode === 'full') await markSeen(ctx.tx, objectType, [...expected.keys()].filter((k) => keyed.some((r) => r.key === k)), ctx.runId);
-  if (writeBack.length > 0) count(report.actions, 'write WARP values back', writeBack.length);
-  if (ctx.dryRun) return;
-  await forgetHubspotIds(ctx.tx, objectType, [...new Set(relink)]);
-  await enqueue(ctx.tx, [...new Set([...writeBack, ...relink])].map((recordKey) => ({ objectType, recordKey })));
+  if (writeBack.size > 0) count(report.actions, 'write WARP values back', writeBack.size);
+  const marks = ctx.mode === 'full' ? { type: objectType, seen: keyed.map((k) => k.key).filter((k) => expected.has(k)), merged: [] } : null;
+  if (ctx.dryRun || writeBack.size + relink.size === 0) return { marks, repair: null };
+  const changes = [...[...writeBack].map((recordKey) => ({ objectType, recordKey })), ...[...relink].map((key) => associationChange(objectType, key))];
+  return { marks, repair: (tx) => enqueue(tx, changes) };
 }

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { loadConfig } from '../../src/config.js';
+import type { HubSpotGateway } from '../../src/hubspot/gateway.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { startOutboundSync } from '../../src/sync/outbound/outbound-sync.js';
+import type { DriftReport } from '../../src/sync/reconcile/report.js';
+import type { TestDatabase } from '../support/db.js';
+import type { GatewayFixture } from '../support/hubspot.js';
+import { type ReconcileFixture, startReconcileFixture } from '../support/reconcile-fixture.js';
+import type { BuiltPortal, PortalCounts } from '../support/reconcile-portal.js';
+import { waitFor } from '../support/wait.js';
+
+/**
+ * WARP-owned associations (trunk→company, number→company, number→trunk): lost ones and ones WARP
+ * did not make are both drift, repaired by the records' association work in the outbox.
+ */
+
+const COUNTS: PortalCounts = { companies: 20, contacts: 20, trunks: 10, numbers: 20 };
+
+describe('reconcile of the associations WARP owns', () => {
+  let fx: ReconcileFixture;
+  let db: TestDatabase;
+  let hs: GatewayFixture;
+  let gateway: HubSpotGateway;
+  let portal: BuiltPortal;
+
+  beforeAll(async () => {
+    fx = await startReconcileFixture(COUNTS);
+    ({ db, hs, gateway, portal } = fx);
+  }, 120_000);
+  afterAll(async () => {
+    await fx.close();
+  });
+
+  const run = async (dryRun: boolean): Promise<DriftReport> => (await fx.run('full', dryRun)).report as unknown as DriftReport;
+  const differing = (report: DriftReport) => Object.fromEntries(Object.entries(report.associations).map(([pair, a]) => [pair, a.differing]));
+  const outbox = async () => (await db.pool.query<{ object_type: string; record_key: string }>('SELECT object_type, record_key FROM outbox ORDER BY 1, 2')).rows;
+  // The seeder's layout: number i routes to trunk i % trunks, trunk j belongs to company j % companies.
+  const numberId = (i: number) => String(portal.firstIds.numbers + i);
+  const trunkId = (j: number) => String(portal.firstIds.trunks + j);
+  const companyId = (k: number) => String(portal.firstIds.companies + k);
+  const numberKey = (i: number) => `+1555${String(i + 1).padStart(7, '0')}`;
+  /** The outbound sync's workers (association work included) until the outbox is empty. */
+  const drainOutbox = async () => {
+    const config = loadConfig({ DATABASE_URL: db.url, HUBSPOT_ACCESS_TOKEN: 'test-token', HUBSPOT_BASE_URL: hs.sim.url, OUTBOX_POLL_INTERVAL_MS: '50', LOG_LEVEL: 'warn' });
+    const workers = startOutboundSync({ pool: db.pool, gateway, logger: createLogger({ level: 'silent' }), settings: config.outbound });
+    try {
+      await waitFor(async () => (await outbox()).length === 0, 30_000, 'an empty outbox');
+    } finally {
+      await workers.stop();
+    }
+  };
+
+  it('compares a number with its trunk even when that trunk\'s own company link is repaired first', async () => {
+    // Trunk 3 lost its company and number 3 (routed to trunk 3) lost its trunk.
+    await gateway.removeAssociation({ objectType: 'trunks', id: trunkId(3) }, { objectType: 'companies', id: companyId(3) });
+    await gateway.removeAssociation({ objectType: 'numbers', id: numberId(3) }, { objectType: 'trunks', id: trunkId(3) });
+    const report = await run(false);
+    expect(differing(report)).toMatchObject({ 'trunk→company': 1, 'number→trunk': 1, 'number→company': 0 });
+    // Through the association outbox: the records themselves are not written again.
+    expect(await outbox()).toEqual([
+      { object_type: 'association', record_key: `number:${numberKey(3)}` },
+      { object_type: 'association', record_key: 'trunk:trunk_0000004' },
+    ]);
+    const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM trunks WHERE hubspot_object_id IS NULL`);
+    expect(rows[0]!.n).toBe(0);
+    await drainOutbox();
+    expect(differing(await run(true))).toMatchObject({ 'trunk→company': 0, 'number→trunk': 0, 'number→company': 0 });
+  }, 120_000);
+
+  it('finds associations in HubSpot that WARP did not make and removes them through the association outbox', async () => {
+    // Number 5 also linked to another company and another trunk; trunk 6 to a second company.
+    await gateway.associateDefault({ objectType: 'numbers', id: numberId(5) }, { objectType: 'companies', id: companyId(11) });
+    await gateway.associateDefault({ objectType: 'numbers', id: numberId(5) }, { objectType: 'trunks', id: trunkId(8) });
+    await gateway.associateDefault({ objectType: 'trunks', id: trunkId(6) }, { objectType: 'companies', id: companyId(12) });
+    const dry = await run(true);
+    expect(differing(dry)).toMatchObject({ 'trunk→company': 1, 'number→trunk': 1, 'number→company': 1 });
+    expect(dry.associations['number→company']?.actions).toEqual({ 'remove association WARP did not make': 1 });
+    expect(await outbox()).toEqual([]);
+
+    const repaired = await run(false);
+    expect(differing(repaired)).toMatchObject({ 'trunk→company': 1, 'number→trunk': 1, 'number→company': 1 });
+    expect(await outbox()).toEqual([
+      { object_type: 'association', record_key: `number:${numberKey(5)}` },
+      { object_type: 'association', record_key: 'trunk:trunk_0000007' },
+    ]);
+    // The association work makes HubSpot's links exactly WARP's; the next run finds nothing.
+    await drainOutbox();
+    const after = await run(true);
+    expect(differing(after)).toMatchObject({ 'trunk→company': 0, 'number→trunk': 0, 'number→company': 0 });
+  }, 120_000);
+});
