@@ -13,16 +13,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { pino } from 'pino';
-import { Registry } from 'prom-client';
 
 import { createPool } from '../src/db/pool.js';
-import { createHubSpotGateway } from '../src/hubspot/gateway.js';
 import { applyProvisioning, planProvisioning } from '../src/hubspot/provision.js';
-import { createRateBudgetStore } from '../src/store/rate-budget.js';
 import { getReconcileRun, type ReconcileRun } from '../src/store/reconcile-runs.js';
 import { type DriftReport, driftFound } from '../src/sync/reconcile/report.js';
 import { buildReconcilePortal, injectDrift } from '../test/support/reconcile-portal.js';
 import { flag, startBenchDatabase, startSimulatorProcess } from './hubspot-support.js';
+import { reconcileBenchGateway } from './reconcile-gateway.js';
 import type { ReconcileServiceConfig, ReconcileServiceResult } from './reconcile-service.js';
 
 /** CPU time (user + system) of a process, from /proc; null where there is none. */
@@ -81,15 +79,7 @@ export async function run(args: string[]): Promise<void> {
   const sim = await startSimulatorProcess(['--burst-limit', '100000000', '--search-per-second', '100000', '--daily-limit', '1000000000']);
   const pool = createPool(db.url, 4);
   const logger = pino({ level: 'warn' });
-  const gateway = createHubSpotGateway({
-    baseUrl: sim.url,
-    accessToken: 'bench',
-    budgetStore: createRateBudgetStore(pool),
-    accountKey: 'bench-reconcile',
-    metrics: new Registry(),
-    logger,
-    limits: { burstLimit, burstWindowMs, searchWindowMs: 1_000, safetyMarginMs: 250, dailyLimit: 100_000_000 },
-  });
+  const gateway = reconcileBenchGateway(pool, sim.url, { burstLimit, burstWindowMs }, logger);
   let service: ReconcileService | undefined;
   try {
     process.stdout.write(`reconcile-scale: building the portal (${Object.entries(counts).map(([k, v]) => `${v.toLocaleString('en-US')} ${k}`).join(', ')})\n`);

@@ -4,17 +4,16 @@
 // over IPC: `{ mode }` runs one reconcile to its end and replies with its run id, wall time, CPU
 // time and the process's peak RSS so far (getrusage maxrss: the high-water mark, not a sample).
 import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { z } from 'zod';
 
 import { createPool, withTransaction } from '../src/db/pool.js';
-import { createHubSpotGateway } from '../src/hubspot/gateway.js';
-import { createRateBudgetStore } from '../src/store/rate-budget.js';
 import { createOrGetActiveRun, markRunRunning } from '../src/store/reconcile-runs.js';
 import { createInboundHooks } from '../src/sync/inbound/hooks.js';
 import { RECONCILE_OBJECT_TYPES } from '../src/sync/reconcile/catalogue.js';
 import { executeRun, type RunnerDeps } from '../src/sync/reconcile/runner.js';
 import { reconcileSource } from '../src/sync/reconcile/source.js';
+
+import { reconcileBenchGateway } from './reconcile-gateway.js';
 
 export const reconcileServiceConfig = z.object({ databaseUrl: z.string(), simulatorUrl: z.string(), burstLimit: z.number().int().positive(), burstWindowMs: z.number().int().positive() });
 export type ReconcileServiceConfig = z.infer<typeof reconcileServiceConfig>;
@@ -30,15 +29,7 @@ export interface ReconcileServiceResult {
 const config = reconcileServiceConfig.parse(JSON.parse(process.argv[2] ?? '{}'));
 const pool = createPool(config.databaseUrl, 4);
 const logger = pino({ level: 'warn' });
-const gateway = createHubSpotGateway({
-  baseUrl: config.simulatorUrl,
-  accessToken: 'bench',
-  budgetStore: createRateBudgetStore(pool),
-  accountKey: 'bench-reconcile',
-  metrics: new Registry(),
-  logger,
-  limits: { burstLimit: config.burstLimit, burstWindowMs: config.burstWindowMs, searchWindowMs: 1_000, safetyMarginMs: 250, dailyLimit: 100_000_000 },
-});
+const gateway = reconcileBenchGateway(pool, config.simulatorUrl, { burstLimit: config.burstLimit, burstWindowMs: config.burstWindowMs }, logger);
 const deps: RunnerDeps = {
   pool,
   logger,
