@@ -93,31 +93,33 @@ function hasCardWindow(digits: string): boolean {
   return false;
 }
 
-/** Each maximal digit run (one group separator allowed between digits), with whether a `+` precedes it. */
-function* digitRuns(text: string): Generator<{ digits: string; afterPlus: boolean }> {
-  let digits = '';
-  let afterPlus = false;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (isDigit(code)) {
-      if (digits === '') afterPlus = text[i - 1] === '+';
-      digits += text[i];
+/**
+ * Each maximal digit run (one group separator allowed between digits) of at least 13 digits, the
+ * shortest card number, with whether a `+` precedes it. Shorter runs are only counted, never
+ * copied: this scan runs on every usage record id and every outgoing value.
+ */
+function longDigitRuns(text: string): Array<{ digits: string; afterPlus: boolean }> {
+  const runs: Array<{ digits: string; afterPlus: boolean }> = [];
+  let start = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    if (i < text.length && isDigit(text.charCodeAt(i))) {
+      if (digits === 0) start = i;
+      digits++;
       continue;
     }
-    if (digits === '') continue;
-    const separator = isGroupSeparator(text[i]!) && isDigit(text.charCodeAt(i + 1));
-    if (separator) continue;
-    yield { digits, afterPlus };
-    digits = '';
+    if (digits === 0) continue;
+    if (i < text.length && isGroupSeparator(text[i]!) && isDigit(text.charCodeAt(i + 1))) continue;
+    if (digits >= MIN_CARD_DIGITS) runs.push({ digits: text.slice(start, i).replace(/\D/g, ''), afterPlus: text[start - 1] === '+' });
+    digits = 0;
   }
-  if (digits !== '') yield { digits, afterPlus };
+  return runs;
 }
 
 /** What kind of sensitive data `text` contains, or null. Never returns the data itself. */
 export function findSensitiveText(text: string): SensitiveKind | null {
   const normalised = normaliseForScan(text);
-  for (const run of digitRuns(normalised)) {
-    if (run.digits.length < MIN_CARD_DIGITS) continue;
+  for (const run of longDigitRuns(normalised)) {
     if (run.afterPlus && run.digits.length <= MAX_E164_DIGITS) continue;
     if (hasCardWindow(run.digits)) return 'card_number';
   }
