@@ -254,8 +254,11 @@ export async function run(args: string[]): Promise<void> {
   const apiKey = (await createApiKey(pool, 'bench-switch', ['usage:write'])).key;
   const config = loadConfig({
     DATABASE_URL: database.url,
+    // Only the ingest API is measured: no webhook, outbox or background job runs in this service
+    // (its schedules would reconcile and onboard the bundled simulator's demo portal meanwhile).
     INBOX_WORKERS: '0',
     OUTBOX_WORKERS: '0',
+    JOB_CONCURRENCY: '0',
     HUBSPOT_PROVISION_AT_START: 'false',
     SIMULATOR_PORT: '0',
     LOG_LEVEL: 'warn',
