@@ -5,23 +5,27 @@
 // the reconcile's gateway keeps to the configured one. The rate-limit bound is the least time the
 // limit allows for the run's requests: the first `burst-limit` go at once, then that many per
 // window (⌊(requests − 1) / limit⌋ windows); requests ÷ rate, the smooth bound, is printed beside
-// it. The reconcile runs in a process of its own (bench/reconcile-service.ts), so its peak RSS is
-// not the bench's, which builds the portal. The CPU time of the reconciling process and of the
+// it. The reconcile runs in the whole service, in a process of its own (bench/reconcile-service.ts),
+// so the peak RSS is the service's, not the bench's, which builds the portal. The CPU time of the reconciling process and of the
 // simulator (which shares the machine) is printed too, so a slow run says where the time went.
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { pino } from 'pino';
+import { Registry } from 'prom-client';
 
 import { createPool } from '../src/db/pool.js';
+import { createHubSpotGateway } from '../src/hubspot/gateway.js';
 import { applyProvisioning, planProvisioning } from '../src/hubspot/provision.js';
+import { createRateBudgetStore } from '../src/store/rate-budget.js';
 import { getReconcileRun, type ReconcileRun } from '../src/store/reconcile-runs.js';
 import { type DriftReport, driftFound } from '../src/sync/reconcile/report.js';
 import { buildReconcilePortal, injectDrift } from '../test/support/reconcile-portal.js';
 import { flag, startBenchDatabase, startSimulatorProcess } from './hubspot-support.js';
-import { reconcileBenchGateway } from './reconcile-gateway.js';
 import type { ReconcileServiceConfig, ReconcileServiceResult } from './reconcile-service.js';
+
+const ACCOUNT_KEY = 'bench-reconcile';
 
 /** CPU time (user + system) of a process, from /proc; null where there is none. */
 function processCpuMs(pid: number | undefined): number | null {
@@ -79,7 +83,16 @@ export async function run(args: string[]): Promise<void> {
   const sim = await startSimulatorProcess(['--burst-limit', '100000000', '--search-per-second', '100000', '--daily-limit', '1000000000']);
   const pool = createPool(db.url, 4);
   const logger = pino({ level: 'warn' });
-  const gateway = reconcileBenchGateway(pool, sim.url, { burstLimit, burstWindowMs }, logger);
+  // Provisioning and the portal's seeding go through the same account's budget as the service's runs.
+  const gateway = createHubSpotGateway({
+    baseUrl: sim.url,
+    accessToken: 'bench',
+    budgetStore: createRateBudgetStore(pool),
+    accountKey: ACCOUNT_KEY,
+    metrics: new Registry(),
+    logger,
+    limits: { burstLimit, burstWindowMs, searchWindowMs: 1_000, safetyMarginMs: 250, dailyLimit: 100_000_000 },
+  });
   let service: ReconcileService | undefined;
   try {
     process.stdout.write(`reconcile-scale: building the portal (${Object.entries(counts).map(([k, v]) => `${v.toLocaleString('en-US')} ${k}`).join(', ')})\n`);
@@ -89,7 +102,7 @@ export async function run(args: string[]): Promise<void> {
     const injected = await injectDrift(sim.url, { changed: 0.01, deleted: 0.01, merged: 0.01, removedAssociations: 0.01, extraAssociations: 0.01, sameTimestamp: { objectType: 'companies', count: sameTimestamp }, seed: 14 });
     process.stdout.write(`  built and drifted in ${((performance.now() - buildStarted) / 1000).toFixed(1)} s; injected ${JSON.stringify(injected.counts)}\n`);
 
-    const started = await startReconcileService({ databaseUrl: db.url, simulatorUrl: sim.url, burstLimit, burstWindowMs });
+    const started = await startReconcileService({ databaseUrl: db.url, simulatorUrl: sim.url, accountKey: ACCOUNT_KEY, burstLimit, burstWindowMs });
     service = started;
     const execute = async (mode: 'full' | 'incremental'): Promise<{ run: ReconcileRun; wallMs: number; simRequests: number; cpuMs: number; simCpuMs: number | null; peakRssMb: number }> => {
       const before = (await sim.requests()).length;
@@ -129,7 +142,7 @@ export async function run(args: string[]): Promise<void> {
       `  wall ${(full.wallMs / 1000).toFixed(1)} s  rate-limit bound ${(boundMs / 1000).toFixed(1)} s at ${burstLimit}/${burstWindowMs / 1000} s  ratio ${(full.wallMs / boundMs).toFixed(3)}  goal ≤ 1.10` +
         `  (smooth bound ${(smoothBoundMs / 1000).toFixed(1)} s: ratio ${(full.wallMs / smoothBoundMs).toFixed(3)})`,
       `  CPU: reconciling process ${(full.cpuMs / 1000).toFixed(1)} s, simulator ${full.simCpuMs === null ? '?' : (full.simCpuMs / 1000).toFixed(1)} s (${full.simCpuMs === null ? '?' : (full.simCpuMs / Math.max(1, full.simRequests)).toFixed(1)} ms a request)`,
-      `  peak RSS of the reconciling service process ${full.peakRssMb} MB (getrusage maxrss; ${incremental.peakRssMb} MB after the incremental run)  goal < 256 MB`,
+      `  peak RSS of the service process ${full.peakRssMb} MB (getrusage maxrss; ${incremental.peakRssMb} MB after the incremental run)  goal < 256 MB`,
       `  drift found ${found.toLocaleString('en-US')}  injected ${injected.counts['total']?.toLocaleString('en-US')}  goal equal`,
       ...Object.entries(report.objects).map(([type, o]) => `    ${type.padEnd(8)} read ${o.read}, changed ${o.changed}, created ${o.created}, deleted ${o.deleted}, merged ${o.merged}, unknown ${o.unknown}, invalid ${o.invalid}`),
       ...Object.entries(report.associations).map(([pair, a]) => `    ${pair.padEnd(16)} compared ${a.compared}, differing ${a.differing}, following from other drift ${a.consequential}`),
