@@ -110,6 +110,14 @@ export async function compareWarpPage(ctx: PageContext, entry: WarpEntry, record
       const target = link.rowId === null ? undefined : (link.target === 'company' ? companies : trunks).get(link.rowId);
       if (target?.gone) pair.consequential++;
       else pair.differing++;
+      if (target?.gone && link.target === 'company') {
+        // The customer's company is gone from HubSpot: association work would link to an id HubSpot
+        // no longer has, fail (OBJECT_NOT_FOUND) into a dead letter, and every later run would queue
+        // it again. Nothing to link to until the customer has a company again. (A lost trunk is
+        // recreated by the sweep, which relinks its numbers itself.)
+        count(pair.actions, 'none: its company is deleted or merged in HubSpot');
+        continue;
+      }
       if (missing) count(pair.actions, 'associate again');
       if (extra.length > 0) count(pair.actions, 'remove association WARP did not make', extra.length);
       relink.add(key);
