@@ -2,7 +2,7 @@ import type { Queryable } from '../../db/pool.js';
 import { findAccounts } from '../../store/accounts.js';
 import { findNumbers, type PhoneNumber } from '../../store/numbers.js';
 import { associationChange, enqueue } from '../../store/outbox.js';
-import { linkTargets } from '../../store/reconcile-marks.js';
+import { linkTargets, warpKeysOf } from '../../store/reconcile-marks.js';
 import { findTrunks, type Trunk } from '../../store/trunks.js';
 import { numberProperties, type OutgoingProperties, trunkProperties } from '../outbound/mapping.js';
 import type { ReconcileEntry, ReconcileObjectType, WarpObjectType } from './catalogue.js';
@@ -124,7 +124,9 @@ export async function compareWarpPage(ctx: PageContext, entry: WarpEntry, record
     }
   }
   if (writeBack.size > 0) count(report.actions, 'write WARP values back', writeBack.size);
-  const marks = ctx.mode === 'full' ? { type: objectType, seen: keyed.map((k) => k.key).filter((k) => expected.has(k)), merged: [] } : null;
+  // A record without its key is still listed: the WARP row stored with its HubSpot id is marked, not swept as missing.
+  const keyless = ctx.mode === 'full' ? await warpKeysOf(ctx.db, objectType, keyed.filter((k) => k.key === '').map((k) => k.record.id)) : [];
+  const marks = ctx.mode === 'full' ? { type: objectType, seen: [...keyed.map((k) => k.key).filter((k) => expected.has(k)), ...keyless], merged: [] } : null;
   if (ctx.dryRun || writeBack.size + relink.size === 0) return { marks, repair: null };
   const changes = [...[...writeBack].map((recordKey) => ({ objectType, recordKey })), ...[...relink].map((key) => associationChange(objectType, key))];
   return { marks, repair: (tx) => enqueue(tx, changes) };
