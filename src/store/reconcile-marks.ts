@@ -134,6 +134,17 @@ export async function forgetHubspotIds(tx: Queryable, type: 'trunk' | 'number', 
   await tx.query(`UPDATE ${ident(table)} SET hubspot_object_id = NULL WHERE ${ident(key)} = ANY($1::text[])`, [[...keys]]);
 }
 
+/**
+ * The mark keys (trunk id, number) of WARP's trunks or numbers stored with these HubSpot ids: how a
+ * HubSpot record reconcile could not read (no key, or it failed validation) still marks its row.
+ */
+export async function warpKeysOf(db: Queryable, type: 'trunk' | 'number', hubspotIds: readonly string[]): Promise<string[]> {
+  if (hubspotIds.length === 0) return [];
+  const { table, key } = MARKED_TABLES[type];
+  const { rows } = await db.query<{ key: string }>(`SELECT ${ident(key)} AS key FROM ${ident(table)} WHERE hubspot_object_id = ANY($1::text[])`, [[...hubspotIds]]);
+  return rows.map((r) => r.key);
+}
+
 /** Live numbers routed to these trunks (by WARP trunk id). */
 export async function numbersRoutedTo(db: Queryable, trunkIds: readonly string[]): Promise<string[]> {
   if (trunkIds.length === 0) return [];

@@ -90,4 +90,19 @@ describe('reconcile of the associations WARP owns', () => {
     const after = await run(true);
     expect(differing(after)).toMatchObject({ 'trunk→company': 0, 'number→trunk': 0, 'number→company': 0 });
   }, 120_000);
+
+  it('queues no association work to a company HubSpot deleted, run after run (it could only dead-letter)', async () => {
+    // Company 2 is deleted in HubSpot; trunk 2 and numbers 2 and 12 (routed to trunk 2) belong to its customer.
+    const archived = await fetch(`${hs.sim.url}/__sim/ui-edit`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ objectType: 'companies', action: 'archive', objectId: companyId(2) }),
+    });
+    expect(archived.ok).toBe(true);
+    for (let round = 1; round <= 2; round++) {
+      const report = await run(false);
+      expect(report.associations['trunk→company']).toMatchObject({ differing: 0, consequential: 1, actions: { 'none: its company is deleted or merged in HubSpot': 1 } });
+      expect(report.associations['number→company']).toMatchObject({ differing: 0, consequential: 2, actions: { 'none: its company is deleted or merged in HubSpot': 2 } });
+      // Before: association work for trunk_0000003, +15550000003 and +15550000013 on every run, each failing OBJECT_NOT_FOUND.
+      expect((await outbox()).filter((e) => e.object_type === 'association')).toEqual([]);
+    }
+  }, 120_000);
 });

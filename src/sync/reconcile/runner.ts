@@ -2,7 +2,7 @@ import { type Pool, type Queryable, withTransaction } from '../../db/pool.js';
 import { isHubSpotError, RATE_LIMIT_POLICIES } from '../../hubspot/gateway.js';
 import { SEARCH_MAX_RESULTS } from '../../hubspot/search.js';
 import type { Logger } from '../../lib/logger.js';
-import { unseenRows } from '../../store/reconcile-marks.js';
+import { unseenRows, warpKeysOf } from '../../store/reconcile-marks.js';
 import { advanceWatermark, commitPage, readWatermark, type ReconcileRun } from '../../store/reconcile-runs.js';
 import type { InboundHooks } from '../inbound/apply-field.js';
 import { compareCachePage } from './cache-pages.js';
@@ -180,9 +180,18 @@ async function comparePage(ctx: PageContext, entry: ReconcileEntry, page: Read):
     report.invalid++;
     sample(report, bad.id ?? null, bad.reason);
   }
-  if (entry.side === 'cache') return compareCachePage(ctx, { ...entry, objectType: entry.objectType }, page.records);
-  if (entry.side === 'tickets') return compareTicketPage(ctx, page.records);
-  return compareWarpPage(ctx, { ...entry, objectType: entry.objectType }, page.records);
+  const work =
+    entry.side === 'cache'
+      ? await compareCachePage(ctx, { ...entry, objectType: entry.objectType }, page.records)
+      : entry.side === 'tickets'
+        ? await compareTicketPage(ctx, page.records)
+        : await compareWarpPage(ctx, { ...entry, objectType: entry.objectType }, page.records);
+  // A record that failed validation was listed all the same: its row is marked, or the sweep would
+  // take it for deleted in HubSpot (a cache row marked deleted, a trunk or number recreated).
+  const unreadable = page.invalid.flatMap((bad) => (bad.id === undefined ? [] : [bad.id]));
+  if (!work.marks || unreadable.length === 0) return work;
+  const seen = entry.side === 'warp' ? await warpKeysOf(ctx.db, entry.objectType, unreadable) : unreadable;
+  return { ...work, marks: { ...work.marks, seen: [...work.marks.seen, ...seen] } };
 }
 
 const modifiedMs = (entry: ReconcileEntry, record: ReconcileRecord): number => {

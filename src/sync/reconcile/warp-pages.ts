@@ -2,7 +2,7 @@ import type { Queryable } from '../../db/pool.js';
 import { findAccounts } from '../../store/accounts.js';
 import { findNumbers, type PhoneNumber } from '../../store/numbers.js';
 import { associationChange, enqueue } from '../../store/outbox.js';
-import { linkTargets } from '../../store/reconcile-marks.js';
+import { linkTargets, warpKeysOf } from '../../store/reconcile-marks.js';
 import { findTrunks, type Trunk } from '../../store/trunks.js';
 import { numberProperties, type OutgoingProperties, trunkProperties } from '../outbound/mapping.js';
 import type { ReconcileEntry, ReconcileObjectType, WarpObjectType } from './catalogue.js';
@@ -110,13 +110,23 @@ export async function compareWarpPage(ctx: PageContext, entry: WarpEntry, record
       const target = link.rowId === null ? undefined : (link.target === 'company' ? companies : trunks).get(link.rowId);
       if (target?.gone) pair.consequential++;
       else pair.differing++;
+      if (target?.gone && link.target === 'company') {
+        // The customer's company is gone from HubSpot: association work would link to an id HubSpot
+        // no longer has, fail (OBJECT_NOT_FOUND) into a dead letter, and every later run would queue
+        // it again. Nothing to link to until the customer has a company again. (A lost trunk is
+        // recreated by the sweep, which relinks its numbers itself.)
+        count(pair.actions, 'none: its company is deleted or merged in HubSpot');
+        continue;
+      }
       if (missing) count(pair.actions, 'associate again');
       if (extra.length > 0) count(pair.actions, 'remove association WARP did not make', extra.length);
       relink.add(key);
     }
   }
   if (writeBack.size > 0) count(report.actions, 'write WARP values back', writeBack.size);
-  const marks = ctx.mode === 'full' ? { type: objectType, seen: keyed.map((k) => k.key).filter((k) => expected.has(k)), merged: [] } : null;
+  // A record without its key is still listed: the WARP row stored with its HubSpot id is marked, not swept as missing.
+  const keyless = ctx.mode === 'full' ? await warpKeysOf(ctx.db, objectType, keyed.filter((k) => k.key === '').map((k) => k.record.id)) : [];
+  const marks = ctx.mode === 'full' ? { type: objectType, seen: [...keyed.map((k) => k.key).filter((k) => expected.has(k)), ...keyless], merged: [] } : null;
   if (ctx.dryRun || writeBack.size + relink.size === 0) return { marks, repair: null };
   const changes = [...[...writeBack].map((recordKey) => ({ objectType, recordKey })), ...[...relink].map((key) => associationChange(objectType, key))];
   return { marks, repair: (tx) => enqueue(tx, changes) };
