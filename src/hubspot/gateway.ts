@@ -76,6 +76,7 @@ export interface HubSpotGateway {
   batchArchive: Bound<typeof objects.batchArchive>;
   // Search: one page, or every match past the 10,000 cap.
   search: Bound<typeof searching.search>;
+  searchChecked: Bound<typeof searching.searchChecked>;
   searchAll: Bound<typeof searching.searchAll>;
   // Properties, groups, schemas, pipelines.
   listProperties: Bound<typeof meta.listProperties>;
@@ -153,6 +154,7 @@ export function createHubSpotGateway(options: HubSpotGatewayOptions): HubSpotGat
     batchUpsert: (...a) => objects.batchUpsert(ctx, ...a),
     batchArchive: (...a) => objects.batchArchive(ctx, ...a),
     search: (...a) => searching.search(ctx, ...a),
+    searchChecked: (...a) => searching.searchChecked(ctx, ...a),
     searchAll: (...a) => searching.searchAll(ctx, ...a),
     listProperties: (...a) => meta.listProperties(ctx, ...a),
     createProperty: (...a) => meta.createProperty(ctx, ...a),

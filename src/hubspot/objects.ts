@@ -140,26 +140,31 @@ export interface UnparsedRecord {
 }
 
 /**
- * One list page whose records are checked one by one: a record that does not parse is returned in
- * `invalid` instead of failing the page (reconcile reports it and goes on with the others).
+ * The records of a page checked one by one: one that does not parse is returned in `invalid`, with
+ * its id when readable and why, instead of failing the page (reconcile reports it and goes on).
  */
+export function parseEachRecord(raw: readonly unknown[]): { results: HubSpotObject[]; invalid: UnparsedRecord[] } {
+  const results: HubSpotObject[] = [];
+  const invalid: UnparsedRecord[] = [];
+  for (const record of raw) {
+    const parsed = hubSpotObjectSchema.safeParse(record);
+    if (parsed.success) results.push(parsed.data);
+    else {
+      const id = (record as { id?: unknown } | null)?.id;
+      invalid.push({ id: typeof id === 'string' ? id : undefined, reason: parsed.error.issues.slice(0, 2).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+    }
+  }
+  return { results, invalid };
+}
+
+/** One list page whose records are checked one by one (`parseEachRecord`). */
 export async function listObjectsChecked(
   ctx: OperationContext,
   objectType: string,
   options?: ListOptions,
 ): Promise<Page<HubSpotObject> & { invalid: UnparsedRecord[] }> {
   const { data } = await ctx.http.requestParsed(listPageRequest(ctx, objectType, options), z.object({ results: z.array(z.unknown()), paging: pagingSchema }));
-  const results: HubSpotObject[] = [];
-  const invalid: UnparsedRecord[] = [];
-  for (const raw of data.results) {
-    const parsed = hubSpotObjectSchema.safeParse(raw);
-    if (parsed.success) results.push(parsed.data);
-    else {
-      const id = (raw as { id?: unknown } | null)?.id;
-      invalid.push({ id: typeof id === 'string' ? id : undefined, reason: parsed.error.issues.slice(0, 2).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
-    }
-  }
-  return { results, invalid, ...(data.paging?.next ? { after: data.paging.next.after } : {}) };
+  return { ...parseEachRecord(data.results), ...(data.paging?.next ? { after: data.paging.next.after } : {}) };
 }
 
 /** Every record of a type, page by page (100 per request). */

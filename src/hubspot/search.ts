@@ -1,6 +1,8 @@
+import { z } from 'zod';
+
 import { segment } from './client.js';
-import { callSpec, type OperationContext } from './objects.js';
-import { type HubSpotObject, searchPageSchema } from './schemas.js';
+import { callSpec, type OperationContext, parseEachRecord, type UnparsedRecord } from './objects.js';
+import { type HubSpotObject, pagingSchema, searchPageSchema } from './schemas.js';
 import type { CallOptions, SearchFilter, SearchPage, SearchRequest } from './types.js';
 
 /**
@@ -15,19 +17,29 @@ export const SEARCH_MAX_PAGE_SIZE = 200;
 export const SEARCH_MAX_RESULTS = 10_000;
 const MAX_FILTERS_PER_GROUP = 6;
 
+const searchRequest = (ctx: OperationContext, objectType: string, request: SearchRequest, options?: CallOptions) => ({
+  method: 'POST' as const,
+  path: `/crm/v3/objects/${segment(objectType)}/search`,
+  operation: `search ${objectType}`,
+  bucket: 'search' as const,
+  body: { ...request, limit: Math.min(request.limit ?? SEARCH_MAX_PAGE_SIZE, SEARCH_MAX_PAGE_SIZE) },
+  ...callSpec(ctx, options),
+});
+
 export async function search(ctx: OperationContext, objectType: string, request: SearchRequest, options?: CallOptions): Promise<SearchPage> {
-  const { data } = await ctx.http.requestParsed(
-    {
-      method: 'POST',
-      path: `/crm/v3/objects/${segment(objectType)}/search`,
-      operation: `search ${objectType}`,
-      bucket: 'search',
-      body: { ...request, limit: Math.min(request.limit ?? SEARCH_MAX_PAGE_SIZE, SEARCH_MAX_PAGE_SIZE) },
-      ...callSpec(ctx, options),
-    },
-    searchPageSchema,
-  );
+  const { data } = await ctx.http.requestParsed(searchRequest(ctx, objectType, request, options), searchPageSchema);
   return { total: data.total, results: data.results, ...(data.paging?.next ? { after: data.paging.next.after } : {}) };
+}
+
+/** One search page whose records are checked one by one, like `listObjectsChecked`. */
+export async function searchChecked(
+  ctx: OperationContext,
+  objectType: string,
+  request: SearchRequest,
+  options?: CallOptions,
+): Promise<SearchPage & { invalid: UnparsedRecord[] }> {
+  const { data } = await ctx.http.requestParsed(searchRequest(ctx, objectType, request, options), z.object({ total: z.number(), results: z.array(z.unknown()), paging: pagingSchema }));
+  return { total: data.total, ...parseEachRecord(data.results), ...(data.paging?.next ? { after: data.paging.next.after } : {}) };
 }
 
 /** Adds `hs_object_id > lastId` to every filter group (or makes it the only group). */

@@ -2,12 +2,14 @@
  * Fault injection. A rule applies to the next `count` matching requests, or to a `fraction` of
  * them (0..1), or both (fraction until count is used up). API faults: an HTTP status with HubSpot's
  * body for it (429, 5xx, 423, 477), a timeout (no response), added latency, a dropped connection,
- * or a request that is carried out and whose answer is then lost (`drop-response`: was it applied?).
+ * or a request that is carried out and whose answer is then lost (`drop-response`: was it applied?),
+ * or a page answer whose first record is made unparseable (`corrupt-record`: a property value that
+ * is a number, as a record no client schema accepts).
  * Webhook faults: drop, duplicate or reorder delivered batches.
  */
 import { z } from 'zod';
 
-export const apiFaultKinds = ['status', 'timeout', 'latency', 'drop', 'drop-response'] as const;
+export const apiFaultKinds = ['status', 'timeout', 'latency', 'drop', 'drop-response', 'corrupt-record'] as const;
 export const webhookFaultKinds = ['webhook-drop', 'webhook-duplicate', 'webhook-reorder'] as const;
 
 export const faultRuleSchema = z.object({

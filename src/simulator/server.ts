@@ -159,6 +159,15 @@ function isSearch(req: FastifyRequest): boolean {
 /** The limit a request counts toward: search has its own (5 per second), everything else the burst window. */
 const limitOf = (req: FastifyRequest): RequestLimit => (isSearch(req) ? 'search' : 'burst');
 
+/** A page answer (`results: [...]`) whose first record has a property value no schema accepts (a number); other answers as they are. */
+function corruptFirstRecord(payload: string): string {
+  const body = JSON.parse(payload) as { results?: Array<{ properties?: Record<string, unknown> }> };
+  const first = body.results?.[0];
+  if (!first) return payload;
+  first.properties = { ...first.properties, hs_corrupted: 42 };
+  return JSON.stringify(body);
+}
+
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const opts = resolveOptions(options);
   const clock = new SimClock(opts.timeScale);
@@ -251,6 +260,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
         // Carried out like any request; onSend then destroys the socket instead of answering.
         req.simFault = 'drop-response';
         return false;
+      case 'corrupt-record':
+        // Carried out like any request; onSend then spoils the answer's first record.
+        req.simFault = 'corrupt-record';
+        return false;
       case 'drop':
         req.simFault = 'drop';
         log.push({ at: new Date().toISOString(), atMs: Date.now(), method: req.method, path: req.url, limit: limitOf(req), status: 0, requestBytes: Number(req.headers['content-length'] ?? 0), responseBytes: 0, durationMs: 0, fault: 'drop' });
@@ -297,8 +310,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       log.push({ at: new Date().toISOString(), atMs: Date.now(), method: req.method, path: req.url, limit: limitOf(req), status: 0, requestBytes: Number(req.headers['content-length'] ?? 0), responseBytes: 0, durationMs: 0, body: req.body, fault: 'drop-response' });
       req.raw.socket.destroy();
     }
-    req.simResBytes = typeof payload === 'string' ? Buffer.byteLength(payload) : Buffer.isBuffer(payload) ? payload.length : 0;
-    return payload;
+    const answer = req.simFault === 'corrupt-record' && typeof payload === 'string' ? corruptFirstRecord(payload) : payload;
+    req.simResBytes = typeof answer === 'string' ? Buffer.byteLength(answer) : Buffer.isBuffer(answer) ? answer.length : 0;
+    return answer;
   });
 
   app.addHook('onResponse', async (req, reply) => {

@@ -55,4 +55,23 @@ describe('reconcile of a HubSpot page with a record that does not parse', () => 
     expect(trunks[0]!.n).toBe(0);
     expect((await fx.db.pool.query('SELECT object_type, record_key FROM outbox')).rows).toEqual([]);
   }, 120_000);
+
+  it('through HTTP: the record the simulator spoils in a list page (full run) and in a search page (incremental) is reported and skipped, and the run goes on', async () => {
+    const spoil = (method: string, pathPrefix: string) =>
+      fetch(`${fx.hs.sim.url}/__sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'corrupt-record', count: 1, method, pathPrefix }) });
+    expect((await spoil('GET', '/crm/v3/objects/companies')).status).toBe(201);
+    const full = await fx.run('full', true);
+    expect(full.status).toBe('succeeded');
+    const fullCompanies = (full.report as unknown as DriftReport).objects.company;
+    expect(fullCompanies).toMatchObject({ invalid: 1, deleted: 0 });
+    expect(fullCompanies?.samples?.[0]?.problem).toContain('hs_corrupted');
+
+    expect((await spoil('POST', '/crm/v3/objects/companies/search')).status).toBe(201);
+    const incremental = await fx.run('incremental', true);
+    expect(incremental.status).toBe('succeeded');
+    const searched = (incremental.report as unknown as DriftReport).objects.company;
+    expect(searched).toMatchObject({ invalid: 1 });
+    expect(searched?.read).toBeGreaterThan(0);
+    expect(searched?.samples?.[0]?.problem).toContain('hs_corrupted');
+  }, 120_000);
 });

@@ -123,11 +123,12 @@ export function reconcileSource(gateway: HubSpotGateway): ReconcileSource {
       // Search pages of 200 until 1,000 records (one association read per target for all of them),
       // the end of the query or its 10,000-result cap.
       const objects: HubSpotObject[] = [];
+      const invalid: UnparsedRecord[] = [];
       let after = query.after;
       let total = 0;
       let searches = 0;
       do {
-        const page = await gateway.search(
+        const page = await gateway.searchChecked(
           entry.path,
           {
             filterGroups: [{ filters }],
@@ -140,11 +141,12 @@ export function reconcileSource(gateway: HubSpotGateway): ReconcileSource {
         );
         searches++;
         objects.push(...page.results);
+        invalid.push(...page.invalid);
         after = page.after;
         total = page.total;
       } while (after !== undefined && Number(after) < SEARCH_MAX_RESULTS && objects.length + SEARCH_PAGE <= ASSOCIATION_BATCH);
       const { records, requests } = await withAssociations(entry, objects, signal);
-      return { records, invalid: [], requests: searches + requests, after, total };
+      return { records, invalid, requests: searches + requests, after, total };
     },
   };
 }
