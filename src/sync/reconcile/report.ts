@@ -1,5 +1,5 @@
 import type { RateLimits } from '../../hubspot/rate-budget.js';
-import { ASSOCIATION_PAIRS, RECONCILE_CATALOGUE, type ReconcileObjectType } from './catalogue.js';
+import { RECONCILE_CATALOGUE, type ReconcileObjectType } from './catalogue.js';
 
 /**
  * The drift report of a run: per object type and field, how many records differ and what was
@@ -100,7 +100,7 @@ export function driftFound(report: DriftReport): number {
 export interface RunProgress {
   /** HubSpot requests made so far. */
   requests: number;
-  /** Requests a whole run is expected to take (list pages of 100, association reads of 1,000). */
+  /** Requests a whole run is expected to take (list pages of 100). */
   expectedRequests: number;
   /** 0..1 */
   fraction: number;
@@ -108,8 +108,15 @@ export interface RunProgress {
   etaMs: number | null;
 }
 
-/** Progress and ETA from the rate budget: the run is bound by the burst limit, so time left is requests left / rate. */
-export function runProgress(run: { mode: string; requests: number; estimate: Record<string, number> }, limits: Pick<RateLimits, 'burstLimit' | 'burstWindowMs'>): RunProgress {
+/**
+ * Progress and ETA from the rate budget: the run is bound by the burst limit, so time left is
+ * requests left / rate. A full run reads list pages of 100 that carry the associations it compares
+ * (no separate association reads); a finished run is at 100 %, whatever the estimate said.
+ */
+export function runProgress(
+  run: { mode: string; status?: string; requests: number; estimate: Record<string, number> },
+  limits: Pick<RateLimits, 'burstLimit' | 'burstWindowMs'>,
+): RunProgress {
   const pages = (n: number, size: number) => Math.max(1, Math.ceil(n / size));
   let expected = 0;
   if (run.mode === 'full') {
@@ -117,15 +124,11 @@ export function runProgress(run: { mode: string; requests: number; estimate: Rec
       const n = run.estimate[entry.objectType];
       if (n !== undefined) expected += pages(n, 100);
     }
-    for (const pair of ASSOCIATION_PAIRS) {
-      const n = run.estimate[pair.from];
-      if (n !== undefined && run.estimate[pair.to] !== undefined) expected += Math.ceil(n / 1000);
-    }
   }
-  expected = Math.max(expected, run.requests);
+  expected = run.status === 'succeeded' ? run.requests : Math.max(expected, run.requests);
   const perMs = limits.burstLimit / limits.burstWindowMs;
   const left = Math.max(0, expected - run.requests);
-  return { requests: run.requests, expectedRequests: expected, fraction: expected === 0 ? 0 : run.requests / expected, etaMs: expected === 0 ? null : Math.round(left / perMs) };
+  return { requests: run.requests, expectedRequests: expected, fraction: expected === 0 ? (run.status === 'succeeded' ? 1 : 0) : run.requests / expected, etaMs: expected === 0 ? null : Math.round(left / perMs) };
 }
 
 /** `[##########----------]  52 %  2,540 / 4,950 requests  ETA 1m 12s` */
