@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { loadConfig } from '../../src/config.js';
 import type { HubSpotGateway } from '../../src/hubspot/gateway.js';
-import { createLogger } from '../../src/lib/logger.js';
-import { startOutboundSync } from '../../src/sync/outbound/outbound-sync.js';
 import type { DriftReport } from '../../src/sync/reconcile/report.js';
 import type { TestDatabase } from '../support/db.js';
 import type { GatewayFixture } from '../support/hubspot.js';
 import { type ReconcileFixture, startReconcileFixture } from '../support/reconcile-fixture.js';
 import type { BuiltPortal, PortalCounts } from '../support/reconcile-portal.js';
-import { waitFor } from '../support/wait.js';
 
 /**
  * WARP-owned associations (trunk→company, number→company, number→trunk): lost ones and ones WARP
@@ -41,16 +37,6 @@ describe('reconcile of the associations WARP owns', () => {
   const trunkId = (j: number) => String(portal.firstIds.trunks + j);
   const companyId = (k: number) => String(portal.firstIds.companies + k);
   const numberKey = (i: number) => `+1555${String(i + 1).padStart(7, '0')}`;
-  /** The outbound sync's workers (association work included) until the outbox is empty. */
-  const drainOutbox = async () => {
-    const config = loadConfig({ DATABASE_URL: db.url, HUBSPOT_ACCESS_TOKEN: 'test-token', HUBSPOT_BASE_URL: hs.sim.url, OUTBOX_POLL_INTERVAL_MS: '50', LOG_LEVEL: 'warn' });
-    const workers = startOutboundSync({ pool: db.pool, gateway, logger: createLogger({ level: 'silent' }), settings: config.outbound });
-    try {
-      await waitFor(async () => (await outbox()).length === 0, 30_000, 'an empty outbox');
-    } finally {
-      await workers.stop();
-    }
-  };
 
   it('compares a number with its trunk even when that trunk\'s own company link is repaired first', async () => {
     // Trunk 3 lost its company and number 3 (routed to trunk 3) lost its trunk.
@@ -65,7 +51,7 @@ describe('reconcile of the associations WARP owns', () => {
     ]);
     const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM trunks WHERE hubspot_object_id IS NULL`);
     expect(rows[0]!.n).toBe(0);
-    await drainOutbox();
+    await fx.drainOutbox();
     expect(differing(await run(true))).toMatchObject({ 'trunk→company': 0, 'number→trunk': 0, 'number→company': 0 });
   }, 120_000);
 
@@ -86,7 +72,7 @@ describe('reconcile of the associations WARP owns', () => {
       { object_type: 'association', record_key: 'trunk:trunk_0000007' },
     ]);
     // The association work makes HubSpot's links exactly WARP's; the next run finds nothing.
-    await drainOutbox();
+    await fx.drainOutbox();
     const after = await run(true);
     expect(differing(after)).toMatchObject({ 'trunk→company': 0, 'number→trunk': 0, 'number→company': 0 });
   }, 120_000);
