@@ -85,8 +85,8 @@ describe('reconcile of the associations WARP owns', () => {
     expect(archived.ok).toBe(true);
     for (let round = 1; round <= 2; round++) {
       const report = await run(false);
-      expect(report.associations['trunk→company']).toMatchObject({ differing: 0, consequential: 1, actions: { 'none: its company is deleted or merged in HubSpot': 1 } });
-      expect(report.associations['number→company']).toMatchObject({ differing: 0, consequential: 2, actions: { 'none: its company is deleted or merged in HubSpot': 2 } });
+      expect(report.associations['trunk→company']).toMatchObject({ differing: 0, consequential: 1, actions: { 'leave unlinked (its company is deleted or merged in HubSpot)': 1 } });
+      expect(report.associations['number→company']).toMatchObject({ differing: 0, consequential: 2, actions: { 'leave unlinked (its company is deleted or merged in HubSpot)': 2 } });
       // Before: association work for trunk_0000003, +15550000003 and +15550000013 on every run, each failing OBJECT_NOT_FOUND.
       expect((await outbox()).filter((e) => e.object_type === 'association')).toEqual([]);
     }

@@ -115,7 +115,7 @@ export async function compareWarpPage(ctx: PageContext, entry: WarpEntry, record
         // no longer has, fail (OBJECT_NOT_FOUND) into a dead letter, and every later run would queue
         // it again. Nothing to link to until the customer has a company again. (A lost trunk is
         // recreated by the sweep, which relinks its numbers itself.)
-        count(pair.actions, 'none: its company is deleted or merged in HubSpot');
+        count(pair.actions, 'leave unlinked (its company is deleted or merged in HubSpot)');
         continue;
       }
       if (missing) count(pair.actions, 'associate again');
