@@ -44,24 +44,27 @@ export interface ChangedCompany {
 /**
  * Companies (with a HubSpot id) whose usage values differ from what was last queued, for the
  * fields asked (`mtd_minutes` also for `minutesOf`, the customers with a late change), and records
- * the new values as queued. Runs in the transaction that enqueues their writes.
+ * the new values as queued. Runs in the transaction that enqueues their writes. At most `limit`,
+ * the first after row id `afterId`: the first run, or the first of a month, finds every company
+ * changed, and the caller takes them a page at a time rather than all at once.
  */
 export async function takeChangedCompanies(
   tx: Queryable,
   fields: readonly UsageCompanyField[],
   minutesOf: readonly string[],
   monthIso: string,
+  page: { afterId: string; limit: number },
 ): Promise<ChangedCompany[]> {
   const { rows } = await tx.query<{ id: string; active: boolean; spend: boolean; minutes: boolean; month_changed_at: Date | null }>(
     `WITH cur AS (
        SELECT c.id, c.active_calls, c.mtd_spend, c.mtd_minutes, s.active_calls AS s_active, s.mtd_spend AS s_spend, s.mtd_minutes AS s_minutes
        FROM customers c LEFT JOIN usage_company_sent s ON s.customer_id = c.id
-       WHERE c.deleted_at IS NULL AND c.hubspot_company_id IS NOT NULL),
+       WHERE c.deleted_at IS NULL AND c.hubspot_company_id IS NOT NULL AND c.id > $6::bigint),
      flagged AS (
        SELECT *, ($1 AND active_calls IS DISTINCT FROM s_active) AS active, ($2 AND mtd_spend IS DISTINCT FROM s_spend) AS spend,
               (($3 OR id = ANY($4::bigint[])) AND mtd_minutes IS DISTINCT FROM s_minutes) AS minutes
        FROM cur),
-     hits AS (SELECT * FROM flagged WHERE active OR spend OR minutes),
+     hits AS (SELECT * FROM flagged WHERE active OR spend OR minutes ORDER BY id LIMIT $7),
      saved AS (
        INSERT INTO usage_company_sent AS s (customer_id, active_calls, mtd_spend, mtd_minutes)
        SELECT id, CASE WHEN active THEN active_calls ELSE s_active END, CASE WHEN spend THEN mtd_spend ELSE s_spend END,
@@ -72,7 +75,7 @@ export async function takeChangedCompanies(
      SELECT h.id, h.active, h.spend, h.minutes, m.updated_at AS month_changed_at FROM hits h
      LEFT JOIN usage_customer_months m ON m.customer_id = h.id AND m.month = date_trunc('month', $5::timestamptz AT TIME ZONE 'UTC')::date
      ORDER BY h.id`,
-    [fields.includes('active_calls'), fields.includes('mtd_spend'), fields.includes('mtd_minutes'), [...minutesOf], monthIso],
+    [fields.includes('active_calls'), fields.includes('mtd_spend'), fields.includes('mtd_minutes'), [...minutesOf], monthIso, page.afterId, page.limit],
   );
   return rows.map((r) => ({
     customerId: String(r.id),
