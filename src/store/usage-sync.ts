@@ -162,25 +162,29 @@ export async function firstCallsWithoutMark(db: Queryable): Promise<FirstCall[]>
 }
 
 /**
- * Sets every live trunk's peak and utilization to those of the hour starting at `hourIso` (0
- * without samples) where they differ; returns the changed trunks whose company is in HubSpot
- * (the others are written with their company).
+ * Sets live trunks' peak and utilization to those of the hour starting at `hourIso` (0 without
+ * samples) where they differ, at most `limit` of them, the first after row id `afterId` (the first
+ * run finds every trunk changed: the caller takes them a page at a time). Returns the last row id
+ * changed (null: none) and the changed trunks whose company is in HubSpot (the others are written
+ * with their company).
  */
-export async function refreshTrunkPeaks(tx: Queryable, hourIso: string): Promise<string[]> {
-  const { rows } = await tx.query<{ trunk_id: string; synced: boolean }>(
+export async function refreshTrunkPeaks(tx: Queryable, hourIso: string, page: { afterId: string; limit: number }): Promise<{ lastId: string | null; trunkIds: string[] }> {
+  const { rows } = await tx.query<{ id: string; trunk_id: string; synced: boolean }>(
     `WITH peaks AS (
        SELECT t.id, coalesce(h.peak_active_calls, 0) AS peak,
               round(coalesce(h.peak_active_calls, 0) * 100.0 / t.concurrent_calls, 2) AS pct
        FROM trunks t LEFT JOIN usage_trunk_hours h ON h.trunk_id = t.id AND h.hour = $1::timestamptz
-       WHERE t.deleted_at IS NULL),
+       WHERE t.deleted_at IS NULL AND t.id > $2::bigint),
      changed AS (SELECT p.* FROM peaks p JOIN trunks t USING (id)
-                 WHERE (t.peak_concurrent_calls, t.utilization_pct) IS DISTINCT FROM (p.peak, p.pct) ORDER BY p.id)
+                 WHERE (t.peak_concurrent_calls, t.utilization_pct) IS DISTINCT FROM (p.peak, p.pct) ORDER BY p.id LIMIT $3)
      UPDATE trunks t SET peak_concurrent_calls = changed.peak, utilization_pct = changed.pct FROM changed
      WHERE t.id = changed.id
-     RETURNING t.trunk_id, EXISTS (SELECT 1 FROM customers c WHERE c.id = t.customer_id AND c.hubspot_company_id IS NOT NULL) AS synced`,
-    [hourIso],
+     RETURNING t.id::text, t.trunk_id, EXISTS (SELECT 1 FROM customers c WHERE c.id = t.customer_id AND c.hubspot_company_id IS NOT NULL) AS synced`,
+    [hourIso, page.afterId, page.limit],
   );
-  return rows.filter((r) => r.synced).map((r) => r.trunk_id);
+  // RETURNING has no order: the page's last row is its greatest id.
+  const lastId = rows.reduce<string | null>((max, r) => (max === null || BigInt(r.id) > BigInt(max) ? r.id : max), null);
+  return { lastId, trunkIds: rows.filter((r) => r.synced).map((r) => r.trunk_id) };
 }
 
 /** usage_late_days changed at or after `sinceIso`: the customer-days a late record or correction moved. */
