@@ -44,9 +44,18 @@ interface ReconcileService {
   stop(): Promise<void>;
 }
 
+/**
+ * The Node flags `npm start` runs the service with (package.json; the heap limit, README
+ * "Production start"): the forked service runs as users run it, and its peak RSS depends on them.
+ */
+function serviceNodeFlags(): string[] {
+  const manifest = JSON.parse(readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { scripts: { start: string } };
+  return manifest.scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
 /** Forks bench/reconcile-service.ts; resolves once it has its pool and gateway. */
 async function startReconcileService(config: ReconcileServiceConfig): Promise<ReconcileService> {
-  const child = fork(path.join(import.meta.dirname, 'reconcile-service.ts'), [JSON.stringify(config)], { execArgv: ['--import', 'tsx'] });
+  const child = fork(path.join(import.meta.dirname, 'reconcile-service.ts'), [JSON.stringify(config)], { execArgv: ['--import', 'tsx', ...serviceNodeFlags()] });
   const next = () =>
     new Promise<unknown>((resolve, reject) => {
       const onExit = (code: number | null) => reject(new Error(`reconcile service exited with ${code}`));

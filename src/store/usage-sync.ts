@@ -44,24 +44,27 @@ export interface ChangedCompany {
 /**
  * Companies (with a HubSpot id) whose usage values differ from what was last queued, for the
  * fields asked (`mtd_minutes` also for `minutesOf`, the customers with a late change), and records
- * the new values as queued. Runs in the transaction that enqueues their writes.
+ * the new values as queued. Runs in the transaction that enqueues their writes. At most `limit`,
+ * the first after row id `afterId`: the first run, or the first of a month, finds every company
+ * changed, and the caller takes them a page at a time rather than all at once.
  */
 export async function takeChangedCompanies(
   tx: Queryable,
   fields: readonly UsageCompanyField[],
   minutesOf: readonly string[],
   monthIso: string,
+  page: { afterId: string; limit: number },
 ): Promise<ChangedCompany[]> {
   const { rows } = await tx.query<{ id: string; active: boolean; spend: boolean; minutes: boolean; month_changed_at: Date | null }>(
     `WITH cur AS (
        SELECT c.id, c.active_calls, c.mtd_spend, c.mtd_minutes, s.active_calls AS s_active, s.mtd_spend AS s_spend, s.mtd_minutes AS s_minutes
        FROM customers c LEFT JOIN usage_company_sent s ON s.customer_id = c.id
-       WHERE c.deleted_at IS NULL AND c.hubspot_company_id IS NOT NULL),
+       WHERE c.deleted_at IS NULL AND c.hubspot_company_id IS NOT NULL AND c.id > $6::bigint),
      flagged AS (
        SELECT *, ($1 AND active_calls IS DISTINCT FROM s_active) AS active, ($2 AND mtd_spend IS DISTINCT FROM s_spend) AS spend,
               (($3 OR id = ANY($4::bigint[])) AND mtd_minutes IS DISTINCT FROM s_minutes) AS minutes
        FROM cur),
-     hits AS (SELECT * FROM flagged WHERE active OR spend OR minutes),
+     hits AS (SELECT * FROM flagged WHERE active OR spend OR minutes ORDER BY id LIMIT $7),
      saved AS (
        INSERT INTO usage_company_sent AS s (customer_id, active_calls, mtd_spend, mtd_minutes)
        SELECT id, CASE WHEN active THEN active_calls ELSE s_active END, CASE WHEN spend THEN mtd_spend ELSE s_spend END,
@@ -72,7 +75,7 @@ export async function takeChangedCompanies(
      SELECT h.id, h.active, h.spend, h.minutes, m.updated_at AS month_changed_at FROM hits h
      LEFT JOIN usage_customer_months m ON m.customer_id = h.id AND m.month = date_trunc('month', $5::timestamptz AT TIME ZONE 'UTC')::date
      ORDER BY h.id`,
-    [fields.includes('active_calls'), fields.includes('mtd_spend'), fields.includes('mtd_minutes'), [...minutesOf], monthIso],
+    [fields.includes('active_calls'), fields.includes('mtd_spend'), fields.includes('mtd_minutes'), [...minutesOf], monthIso, page.afterId, page.limit],
   );
   return rows.map((r) => ({
     customerId: String(r.id),
@@ -159,25 +162,29 @@ export async function firstCallsWithoutMark(db: Queryable): Promise<FirstCall[]>
 }
 
 /**
- * Sets every live trunk's peak and utilization to those of the hour starting at `hourIso` (0
- * without samples) where they differ; returns the changed trunks whose company is in HubSpot
- * (the others are written with their company).
+ * Sets live trunks' peak and utilization to those of the hour starting at `hourIso` (0 without
+ * samples) where they differ, at most `limit` of them, the first after row id `afterId` (the first
+ * run finds every trunk changed: the caller takes them a page at a time). Returns the last row id
+ * changed (null: none) and the changed trunks whose company is in HubSpot (the others are written
+ * with their company).
  */
-export async function refreshTrunkPeaks(tx: Queryable, hourIso: string): Promise<string[]> {
-  const { rows } = await tx.query<{ trunk_id: string; synced: boolean }>(
+export async function refreshTrunkPeaks(tx: Queryable, hourIso: string, page: { afterId: string; limit: number }): Promise<{ lastId: string | null; trunkIds: string[] }> {
+  const { rows } = await tx.query<{ id: string; trunk_id: string; synced: boolean }>(
     `WITH peaks AS (
        SELECT t.id, coalesce(h.peak_active_calls, 0) AS peak,
               round(coalesce(h.peak_active_calls, 0) * 100.0 / t.concurrent_calls, 2) AS pct
        FROM trunks t LEFT JOIN usage_trunk_hours h ON h.trunk_id = t.id AND h.hour = $1::timestamptz
-       WHERE t.deleted_at IS NULL),
+       WHERE t.deleted_at IS NULL AND t.id > $2::bigint),
      changed AS (SELECT p.* FROM peaks p JOIN trunks t USING (id)
-                 WHERE (t.peak_concurrent_calls, t.utilization_pct) IS DISTINCT FROM (p.peak, p.pct) ORDER BY p.id)
+                 WHERE (t.peak_concurrent_calls, t.utilization_pct) IS DISTINCT FROM (p.peak, p.pct) ORDER BY p.id LIMIT $3)
      UPDATE trunks t SET peak_concurrent_calls = changed.peak, utilization_pct = changed.pct FROM changed
      WHERE t.id = changed.id
-     RETURNING t.trunk_id, EXISTS (SELECT 1 FROM customers c WHERE c.id = t.customer_id AND c.hubspot_company_id IS NOT NULL) AS synced`,
-    [hourIso],
+     RETURNING t.id::text, t.trunk_id, EXISTS (SELECT 1 FROM customers c WHERE c.id = t.customer_id AND c.hubspot_company_id IS NOT NULL) AS synced`,
+    [hourIso, page.afterId, page.limit],
   );
-  return rows.filter((r) => r.synced).map((r) => r.trunk_id);
+  // RETURNING has no order: the page's last row is its greatest id.
+  const lastId = rows.reduce<string | null>((max, r) => (max === null || BigInt(r.id) > BigInt(max) ? r.id : max), null);
+  return { lastId, trunkIds: rows.filter((r) => r.synced).map((r) => r.trunk_id) };
 }
 
 /** usage_late_days changed at or after `sinceIso`: the customer-days a late record or correction moved. */

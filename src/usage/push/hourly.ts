@@ -4,6 +4,11 @@ import { refreshTrunkPeaks } from '../../store/usage-sync.js';
 import type { UsagePushDeps } from './deps.js';
 
 const HOUR_MS = 3_600_000;
+/**
+ * Trunks per transaction: the first run (no figures yet) and an hour after a busy one change
+ * every trunk; in pages the process holds one page of them, not every trunk.
+ */
+const TRUNK_PAGE = 1_000;
 
 /**
  * The hourly usage run (docs/usage-sync.md "Hourly"): the hour before the slot is final for the
@@ -13,11 +18,18 @@ const HOUR_MS = 3_600_000;
  */
 export async function pushTrunkHour(deps: UsagePushDeps, slotAt: Date): Promise<Record<string, number>> {
   const hour = new Date(Math.floor(slotAt.getTime() / HOUR_MS) * HOUR_MS - HOUR_MS);
-  const trunks = await withTransaction(deps.pool, async (tx) => {
-    const changed = await refreshTrunkPeaks(tx, hour.toISOString());
-    await enqueue(tx, changed.map((trunkId) => ({ objectType: 'trunk', recordKey: trunkId })));
-    return changed.length;
-  });
-  deps.metrics.writes('trunk', trunks);
+  let trunks = 0;
+  let afterId: string | null = '0';
+  while (afterId !== null) {
+    const page = { afterId, limit: TRUNK_PAGE };
+    const changed = await withTransaction(deps.pool, async (tx) => {
+      const refreshed = await refreshTrunkPeaks(tx, hour.toISOString(), page);
+      await enqueue(tx, refreshed.trunkIds.map((trunkId) => ({ objectType: 'trunk', recordKey: trunkId })));
+      return refreshed;
+    });
+    deps.metrics.writes('trunk', changed.trunkIds.length);
+    trunks += changed.trunkIds.length;
+    afterId = changed.lastId;
+  }
   return { trunkWrites: trunks };
 }

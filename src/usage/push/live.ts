@@ -43,17 +43,30 @@ export async function refreshStaleMonthToDate(deps: UsagePushDeps, now: Date): P
   if (customers.length > 0) await withTransaction(deps.pool, (tx) => refreshMonthToDate(tx, customers, now.toISOString()));
 }
 
+/**
+ * Companies per transaction of `queueCompanyWrites`. The first run, and the first of each month,
+ * finds every company changed: in pages, the process holds one page of them, not every company.
+ */
+const COMPANY_WRITES_PAGE = 1_000;
+
 /** Queues one company write per customer whose usage values differ from those last queued; returns how many. */
 export async function queueCompanyWrites(deps: UsagePushDeps, fields: readonly UsageCompanyField[], minutesOf: readonly string[], now: Date): Promise<number> {
-  const changed = await withTransaction(deps.pool, async (tx) => {
-    const rows = await takeChangedCompanies(tx, fields, minutesOf, now.toISOString());
-    await enqueue(tx, rows.map((r) => ({ objectType: 'company', recordKey: r.customerId, fields: r.fields.map((f) => PROPERTY_OF[f]) })));
-    return rows;
-  });
-  const queuedAtMs = Date.now();
-  for (const row of changed) if (row.fields.includes('mtd_spend')) deps.metrics.queued(row.monthChangedAt, queuedAtMs);
-  deps.metrics.writes('company', changed.length);
-  return changed.length;
+  let total = 0;
+  let afterId = '0';
+  for (;;) {
+    const page = { afterId, limit: COMPANY_WRITES_PAGE };
+    const changed = await withTransaction(deps.pool, async (tx) => {
+      const rows = await takeChangedCompanies(tx, fields, minutesOf, now.toISOString(), page);
+      await enqueue(tx, rows.map((r) => ({ objectType: 'company', recordKey: r.customerId, fields: r.fields.map((f) => PROPERTY_OF[f]) })));
+      return rows;
+    });
+    const queuedAtMs = Date.now();
+    for (const row of changed) if (row.fields.includes('mtd_spend')) deps.metrics.queued(row.monthChangedAt, queuedAtMs);
+    deps.metrics.writes('company', changed.length);
+    total += changed.length;
+    if (changed.length < COMPANY_WRITES_PAGE) return total;
+    afterId = changed.at(-1)!.customerId;
+  }
 }
 
 /**
