@@ -71,3 +71,33 @@ export const ownCpuMs = (): number => {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1000;
 };
+
+/** CPU ms per 1,000 records of this process (the service, or the COPY client), the server and the load generator. */
+export interface CpuSplit {
+  process: number;
+  postgres: number | null;
+  load: number;
+}
+
+/** CPU counters read when the measured window opens and closes. */
+export function cpuWindow(server: ServerCpu) {
+  let processMs = 0;
+  let serverMs: number | null = null;
+  let ended = false;
+  return {
+    start: () => {
+      processMs = ownCpuMs();
+      server.sinceLastMs();
+    },
+    end: () => {
+      if (ended) return;
+      ended = true;
+      processMs = ownCpuMs() - processMs;
+      serverMs = server.sinceLastMs();
+    },
+    split: (records: number, loadMs: number): CpuSplit => {
+      const per1000 = (ms: number) => Math.round((10_000 * ms) / Math.max(records, 1)) / 10;
+      return { process: per1000(processMs), postgres: serverMs === null ? null : per1000(serverMs), load: per1000(loadMs) };
+    },
+  };
+}

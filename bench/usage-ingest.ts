@@ -1,11 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 
 import { loadConfig } from '../src/config.js';
 import { ensureDatabase, startThrowawayDatabase } from '../src/db/embedded.js';
@@ -16,8 +13,8 @@ import { createService } from '../src/service.js';
 import { createApiKey } from '../src/store/api-keys.js';
 import { ensureDayPartitions } from '../src/store/usage-partitions.js';
 import { addDays, utcDay } from '../src/usage/days.js';
-import { followServerCpu, ownCpuMs, type ServerCpu } from './cpu-split.js';
-import { batchSource, type BenchCall } from './usage-data.js';
+import { cpuWindow, type CpuSplit, followServerCpu, type ServerCpu } from './cpu-split.js';
+import { ceilingPhase, copyPhase, type CopyResult, floorPhase } from './usage-copy.js';
 import { runUsageLoadInChild, type UsageLoadResult, type UsageLoadSpec } from './usage-load.js';
 
 /**
@@ -27,7 +24,9 @@ import { runUsageLoadInChild, type UsageLoadResult, type UsageLoadSpec } from '.
  * N concurrent clients post batches of call records (5 % resends, 5 % re-rated versions) to the
  * real API on PostgreSQL with fsync on; every acknowledged batch is committed with its roll-ups.
  * In the same run, the ceiling: the same rows COPYed by N connections, one COPY and commit per
- * batch, into an unindexed table. Then the same load into a database that already holds
+ * batch, into an unindexed table; and the floor of any exact ingest: new rows COPYed with their
+ * ids into a primary key, one transaction per batch (what an ingest that deduplicates on the id
+ * writes at the least, so the ratio no design of that kind can pass). Then the same load into a database that already holds
  * `history-days` × `history-per-day` records (and their ids and roll-ups).
  * Goals (issue 11): ≥ 50,000 records/s and ≥ 0.5 of the ceiling (step: ≥ 20,000); p99 ack
  * < 250 ms; the full database at most 20 % slower than the empty one.
@@ -56,78 +55,6 @@ async function createTrunks(pool: Pool): Promise<string[]> {
      FROM customers c CROSS JOIN generate_series(1, ${TRUNKS_PER_CUSTOMER}) t RETURNING trunk_id`,
   );
   return rows.map((r) => r.trunk_id);
-}
-
-const copyLine = (c: BenchCall): string =>
-  [c.callId, c.version, c.trunkId, c.direction === 'outbound' ? 't' : 'f', c.startedAt, c.answeredAt ?? '\\N', c.endedAt, c.billableSeconds, c.sipCode, c.cost, c.from, c.to].join('\t');
-
-/** The ceiling: the same rows, COPYed by `concurrency` connections, one COPY (one commit) per batch. */
-async function copyCeiling(url: string, spec: Omit<UsageLoadSpec, 'url' | 'apiKey'>, server: ServerCpu): Promise<{ recordsPerS: number; p99Ms: number; cpu: CpuSplit }> {
-  const pool = createPool(url, spec.concurrency + 1);
-  await pool.query(`CREATE TABLE bench_copy_ceiling (call_id text, version int, trunk_id text, outbound boolean, started_at timestamptz,
-    answered_at timestamptz, ended_at timestamptz, billable_seconds int, sip_code smallint, cost numeric, from_number text, to_number text)`);
-  const streams = Array.from({ length: spec.concurrency }, (_, c) => {
-    const next = batchSource({ ...spec, stream: `${spec.streamPrefix}-c${c}` });
-    const ready = Array.from({ length: spec.pregenerate }, () => `${next().map(copyLine).join('\n')}\n`);
-    return { next: () => ready.shift() ?? `${next().map(copyLine).join('\n')}\n` };
-  });
-  let records = 0;
-  const latencies: number[] = [];
-  const measureFrom = Date.now() + spec.warmupMs;
-  const stopAt = measureFrom + spec.durationMs;
-  const window = cpuWindow(server);
-  const opened = setTimeout(window.start, spec.warmupMs);
-  const closed = setTimeout(window.end, spec.warmupMs + spec.durationMs);
-  await Promise.all(
-    streams.map(async (stream) => {
-      const client = await pool.connect();
-      try {
-        while (Date.now() < stopAt) {
-          const text = stream.next();
-          const sentAt = performance.now();
-          await pipeline(Readable.from([text]), client.query(copyFrom('COPY bench_copy_ceiling FROM STDIN')));
-          if (Date.now() >= measureFrom && Date.now() <= stopAt) {
-            records += spec.batchSize;
-            latencies.push(performance.now() - sentAt);
-          }
-        }
-      } finally {
-        client.release();
-      }
-    }),
-  );
-  clearTimeout(opened);
-  clearTimeout(closed);
-  await pool.query('DROP TABLE bench_copy_ceiling');
-  await pool.end();
-  return { recordsPerS: records / (spec.durationMs / 1000), p99Ms: percentile(latencies.sort((a, b) => a - b), 99), cpu: window.split(records, 0) };
-}
-
-/** CPU ms per 1,000 records of this process (the service, or the COPY client), the server and the load generator. */
-interface CpuSplit {
-  process: number;
-  postgres: number | null;
-  load: number;
-}
-
-/** CPU counters read when the measured window opens and closes. */
-function cpuWindow(server: ServerCpu) {
-  let processMs = 0;
-  let serverMs: number | null = null;
-  return {
-    start: () => {
-      processMs = ownCpuMs();
-      server.sinceLastMs();
-    },
-    end: () => {
-      processMs = ownCpuMs() - processMs;
-      serverMs = server.sinceLastMs();
-    },
-    split: (records: number, loadMs: number): CpuSplit => {
-      const per1000 = (ms: number) => round((1000 * ms) / Math.max(records, 1));
-      return { process: per1000(processMs), postgres: serverMs === null ? null : per1000(serverMs), load: per1000(loadMs) };
-    },
-  };
 }
 
 const describeCpu = (cpu: CpuSplit, processName: string): string =>
@@ -221,6 +148,9 @@ function loadDuring(): () => string {
   return () => `${before.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)}`;
 }
 
+const describeCopy = (r: CopyResult): string =>
+  `${Math.round(r.recordsPerS)} records/s${r.ranOut ? ' (at least: a connection ran out of batches)' : ''}, p99 ${round(r.p99Ms)} ms; ${describeCpu(r.cpu, 'COPY client')}`;
+
 const describe = (r: Awaited<ReturnType<typeof apiPhase>>): string =>
   `${Math.round(r.recordsPerS)} records/s (${Math.round(r.acceptedPerS)} new or corrected/s, ${round(r.batchesPerS)} batches/s), ack p50 ${round(r.p50Ms)} ms, p99 ${round(r.p99Ms)} ms, errors ${r.errors}; ${describeCpu(r.cpu, 'service')}`;
 
@@ -298,9 +228,14 @@ export async function run(args: string[]): Promise<void> {
     const current = check.rows[0]!;
     process.stdout.write(`  roll-ups current: outbound calls in the customer-day roll-ups ${current.rollup} = current outbound records ${current.records} -> ${current.rollup === current.records ? 'yes' : 'NO'}\n`);
     const ceilingLoad = loadDuring();
-    const ceiling = await copyCeiling(database.url, { ...spec, streamPrefix: 'empty' }, server);
+    const ceiling = await copyPhase(database.url, { ...spec, streamPrefix: 'empty' }, ceilingPhase(spec), server);
     process.stdout.write(
-      `  ceiling, COPY of the same rows into an unindexed table (${concurrency} connections, a commit per batch): ${Math.round(ceiling.recordsPerS)} records/s, p99 ${round(ceiling.p99Ms)} ms; ${describeCpu(ceiling.cpu, 'COPY client')} (load ${ceilingLoad()})\n`,
+      `  ceiling, COPY of the same rows into an unindexed table (${concurrency} connections, a commit per batch): ${describeCopy(ceiling)} (load ${ceilingLoad()})\n`,
+    );
+    const floorLoad = loadDuring();
+    const floor = await copyPhase(database.url, { ...spec, streamPrefix: 'floor' }, floorPhase(spec, Math.ceil((durationMs / 1000 + 2) * 25)), server);
+    process.stdout.write(
+      `  floor of an exact ingest, COPY of new rows plus their ids into a primary key, one transaction per batch: ${describeCopy(floor)}, ${round(floor.recordsPerS / ceiling.recordsPerS, 3)} of the ceiling (load ${floorLoad()})\n`,
     );
     let full: Awaited<ReturnType<typeof apiPhase>> | undefined;
     if (historyDays > 0) {
@@ -317,7 +252,7 @@ export async function run(args: string[]): Promise<void> {
     process.stdout.write(
       [
         `  records/s (empty)     ${String(Math.round(empty.recordsPerS)).padStart(8)}   goal >= 50000 (step >= 20000)   ${empty.recordsPerS >= 50_000 ? 'met' : empty.recordsPerS >= 20_000 ? 'step met, goal NOT met' : 'NOT met'}`,
-        `  ratio to the ceiling  ${round(ratio, 3).toFixed(3).padStart(8)}   goal >= 0.5                     ${verdict(ratio >= 0.5)}`,
+        `  ratio to the ceiling  ${round(ratio, 3).toFixed(3).padStart(8)}   goal >= 0.5                     ${verdict(ratio >= 0.5)}; the floor of an exact ingest reaches ${round(floor.recordsPerS / ceiling.recordsPerS, 3).toFixed(3)}`,
         `  p99 ack               ${`${round(p99Ms)} ms`.padStart(8)}   goal < 250 ms                   ${verdict(p99Ms < 250)}`,
         slowdown === undefined
           ? '  full database         skipped (--history-days 0)'
@@ -331,6 +266,7 @@ export async function run(args: string[]): Promise<void> {
         records_per_s: Math.round(empty.recordsPerS),
         ceiling_records_per_s: Math.round(ceiling.recordsPerS),
         ratio: round(ratio, 3),
+        floor_ratio: round(floor.recordsPerS / ceiling.recordsPerS, 3),
         p99_ms: round(p99Ms, 1),
         records_per_s_full_db: full ? Math.round(full.recordsPerS) : null,
       })}\n`,
