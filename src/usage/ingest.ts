@@ -21,6 +21,8 @@ const FUTURE_TOLERANCE_MS = 3_600_000;
 /** Statements of one kind running at once per process; the requests arriving meanwhile are merged. */
 const STATEMENTS_IN_FLIGHT = 2;
 const MAX_MERGED_RECORDS = MAX_RECORDS_PER_REQUEST;
+/** How long a small statement waits for the rest of a burst while another one runs (merge-queue.ts). */
+const LINGER_MS = 15;
 
 export interface RejectedRecord {
   index: number;
@@ -230,7 +232,7 @@ export interface IngestOptions {
 
 /** What a process shares between all its requests (one per service instance). */
 export function createIngestDeps(options: IngestOptions): IngestDeps {
-  const queue = { maxInFlight: options.statementsInFlight ?? STATEMENTS_IN_FLIGHT, maxMergedSize: MAX_MERGED_RECORDS };
+  const queue = { maxInFlight: options.statementsInFlight ?? STATEMENTS_IN_FLIGHT, maxMergedSize: MAX_MERGED_RECORDS, lingerMs: LINGER_MS };
   return {
     ...options,
     partitions: createPartitionKeeper(options.pool),

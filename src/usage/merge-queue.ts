@@ -8,6 +8,12 @@
  * fixed cost of a statement (planning, the roll-up upserts, a WAL flush at commit) on its own.
  * Merged, several requests pay it once, and the requests not yet sent wait here, holding nothing.
  *
+ * While another statement runs, a statement about to start with few records lingers up to
+ * `lingerMs` for more: requests come back in bursts (the clients of the statement that just
+ * committed send their next ones together), and without it the first of a burst ran alone and the
+ * rest waited for the next free slot, so statements alternated between one request and five, and
+ * the late ones waited for a whole long statement. Nothing lingers while no statement runs.
+ *
  * Each request still commits all or nothing and before its answer: it is part of exactly one
  * statement that committed, or its promise rejects. When a merged statement fails, its requests
  * run again one by one, so one request's failure never takes another one down.
@@ -18,6 +24,11 @@ export interface MergeQueueOptions {
   maxInFlight: number;
   /** A statement takes waiting requests up to this many records (always at least one request). */
   maxMergedSize: number;
+  /**
+   * How long a statement waits for more requests, while another one runs, before starting with
+   * fewer than half of `maxMergedSize` records (default 0: never).
+   */
+  lingerMs?: number;
 }
 
 export interface MergeQueue<I, O> {
@@ -30,6 +41,8 @@ export interface MergeQueue<I, O> {
 interface Waiting<I, O> {
   item: I;
   size: number;
+  /** performance.now() when it was submitted. */
+  submittedMs: number;
   resolve(outcome: O): void;
   reject(error: unknown): void;
 }
@@ -59,14 +72,31 @@ export function createMergeQueue<I, O>(run: (items: readonly I[]) => Promise<O[]
     group.forEach((entry, i) => entry.resolve(outcomes[i]!));
   }
 
+  const lingerMs = options.lingerMs ?? 0;
+  let queuedSize = 0;
+  let lingering: NodeJS.Timeout | undefined;
+
+  /** Whether the next statement should wait for more requests; if so, `pump` runs again when it should not. */
+  function shouldLinger(): boolean {
+    if (inFlight === 0 || lingerMs <= 0 || queuedSize >= options.maxMergedSize / 2) return false;
+    const leftMs = queue[0]!.submittedMs + lingerMs - performance.now();
+    if (leftMs <= 0) return false;
+    lingering ??= setTimeout(() => {
+      lingering = undefined;
+      pump();
+    }, leftMs);
+    return true;
+  }
+
   function pump(): void {
-    while (inFlight < options.maxInFlight && queue.length > 0) {
+    while (inFlight < options.maxInFlight && queue.length > 0 && !shouldLinger()) {
       const group = [queue.shift()!];
       let size = group[0]!.size;
       while (queue.length > 0 && size + queue[0]!.size <= options.maxMergedSize) {
         size += queue[0]!.size;
         group.push(queue.shift()!);
       }
+      queuedSize -= size;
       inFlight++;
       void runMerged(group).finally(() => {
         inFlight--;
@@ -78,7 +108,8 @@ export function createMergeQueue<I, O>(run: (items: readonly I[]) => Promise<O[]
   return {
     submit(item, size) {
       return new Promise<O>((resolve, reject) => {
-        queue.push({ item, size, resolve, reject });
+        queue.push({ item, size, submittedMs: performance.now(), resolve, reject });
+        queuedSize += size;
         pump();
       });
     },

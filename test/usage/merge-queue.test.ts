@@ -56,4 +56,48 @@ describe('merge queue', () => {
     expect(await Promise.all(answers)).toEqual(['x', 'bad item', 'y']);
     expect(runs).toEqual([['first'], ['x', 'bad', 'y'], ['x'], ['bad'], ['y']]);
   });
+
+  it('lets a small statement wait up to lingerMs for the rest of a burst while another runs, and never when none runs', async () => {
+    const gate = deferred();
+    const runs: string[][] = [];
+    const queue = createMergeQueue(
+      async (items: readonly string[]) => {
+        runs.push([...items]);
+        if (runs.length === 1) await gate.promise;
+        return [...items];
+      },
+      { maxInFlight: 2, maxMergedSize: 10, lingerMs: 40 },
+    );
+    const first = queue.submit('first', 1);
+    // Nothing runs when 'first' comes: it starts at once. 'a' would start alone in the free slot;
+    // it lingers, and 'b' and 'c', arriving within lingerMs, join it.
+    expect(runs).toEqual([['first']]);
+    const burst = [queue.submit('a', 1)];
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    burst.push(queue.submit('b', 1), queue.submit('c', 1));
+    expect(runs).toEqual([['first']]);
+    expect(await Promise.all(burst)).toEqual(['a', 'b', 'c']);
+    expect(runs).toEqual([['first'], ['a', 'b', 'c']]);
+    gate.release();
+    expect(await first).toBe('first');
+  });
+
+  it('starts at once, lingering or not, when half of maxMergedSize is waiting', async () => {
+    const gate = deferred();
+    const runs: number[][] = [];
+    const queue = createMergeQueue(
+      async (items: readonly number[]) => {
+        runs.push([...items]);
+        if (runs.length === 1) await gate.promise;
+        return [...items];
+      },
+      { maxInFlight: 2, maxMergedSize: 10, lingerMs: 60_000 },
+    );
+    const first = queue.submit(0, 1);
+    const half = [queue.submit(1, 2), queue.submit(2, 3)];
+    expect(await Promise.all(half)).toEqual([1, 2]);
+    expect(runs).toEqual([[0], [1, 2]]);
+    gate.release();
+    await first;
+  });
 });
