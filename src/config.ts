@@ -70,6 +70,9 @@ const envSchema = z.object({
   HUBSPOT_CLIENT_SECRET: optionalSecret,
   // 0: any free port (tests); a taken port also falls back to a free one, with a warning.
   SIMULATOR_PORT: z.coerce.number().int().min(0).max(65_535).default(4010),
+  // Where the bundled simulator keeps its portal between starts; default: beside the embedded
+  // database (see simulatorStateFile), since the cache in it holds the portal's ids. "" = memory only.
+  SIMULATOR_STATE_FILE: z.string().optional(),
   // false: the bundled simulator is a portal without invoices (0-53), so invoices go out as notes.
   HUBSPOT_SIM_INVOICES: bool.default(true),
   HUBSPOT_ACCOUNT_KEY: optionalString,
@@ -166,6 +169,8 @@ export interface Config {
     baseUrl: string | undefined;
     clientSecret: string | undefined;
     simulatorPort: number;
+    /** The bundled simulator's state file (undefined: memory only, a fresh demo portal each start). */
+    simulatorStateFile: string | undefined;
     /** Whether the bundled simulator's portal has invoices (0-53) and grants their scopes; ignored with a token. */
     simulatorInvoices: boolean;
     /** Processes with the same key share one rate budget; default: derived from the token. */
@@ -242,6 +247,18 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /**
+ * The bundled simulator keeps its portal where the embedded database keeps its data: the cache
+ * holds the portal's ids and what was last sent to it, so a portal that started afresh while the
+ * database kept everything made the service edit records that no longer exist. With DATABASE_URL
+ * set the database may be anything (a test's, a throwaway one), so the simulator stays in memory
+ * unless a file is named.
+ */
+function simulatorStateFile(setting: string | undefined, databaseUrl: string | undefined, embeddedDir: string): string | undefined {
+  if (setting !== undefined) return setting === '' ? undefined : setting;
+  return databaseUrl ? undefined : `${embeddedDir}.simulator.json`;
+}
+
+/**
  * Rules between variables. Fail closed: production never runs with the bundled simulator (its
  * webhook secret would be ours), nor with the embedded database; the simulator fallback is only
  * for a service nobody else can reach; the HubSpot token never travels in cleartext.
@@ -305,6 +322,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       baseUrl: e.HUBSPOT_ACCESS_TOKEN ? (e.HUBSPOT_BASE_URL ?? 'https://api.hubapi.com') : undefined,
       clientSecret: e.HUBSPOT_CLIENT_SECRET,
       simulatorPort: e.SIMULATOR_PORT,
+      simulatorStateFile: simulatorStateFile(e.SIMULATOR_STATE_FILE, e.DATABASE_URL, e.EMBEDDED_PG_DIR),
       simulatorInvoices: e.HUBSPOT_SIM_INVOICES,
       accountKey: e.HUBSPOT_ACCOUNT_KEY,
       provisionAtStart: e.HUBSPOT_PROVISION_AT_START,

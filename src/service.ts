@@ -89,8 +89,8 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
       // It signs its webhooks with the secret we verify: the configured one, else a fresh random one
       // per start (never a constant anybody could look up and sign with).
       const clientSecret = config.hubspot.clientSecret ?? randomBytes(24).toString('base64url');
-      const { simulatorPort: port, simulatorInvoices: invoices, limits } = config.hubspot;
-      simulator = await startBundledSimulator({ port, limits, clientSecret, invoices }, (port) =>
+      const { simulatorPort: port, simulatorInvoices: invoices, simulatorStateFile: stateFile, limits } = config.hubspot;
+      simulator = await startBundledSimulator({ port, limits, clientSecret, invoices, stateFile }, (port) =>
         logger.warn({ port }, 'simulator port is taken; using a free port instead'),
       );
     }

@@ -10,6 +10,8 @@ export interface BundledSimulatorSettings {
   /** The secret it signs webhooks with: the one the service verifies. */
   clientSecret: string;
   limits: { burstLimit: number; burstWindowMs: number; dailyLimit: number; searchPerSecond: number };
+  /** Where the portal is kept between starts (undefined: memory only). */
+  stateFile: string | undefined;
   /** False: a portal without invoices (0-53): their endpoints answer 403, so the service sends invoice notes (HUBSPOT_SIM_INVOICES). */
   invoices: boolean;
 }
@@ -25,6 +27,7 @@ export async function startBundledSimulator(settings: BundledSimulatorSettings, 
     dailyLimit: settings.limits.dailyLimit,
     searchPerSecond: settings.limits.searchPerSecond,
     invoicesEnabled: settings.invoices,
+    ...(settings.stateFile ? { stateFile: settings.stateFile } : {}),
   };
   try {
     return await startSimulator({ ...options, port: settings.port });

@@ -3,7 +3,8 @@
  * pipelines, timeline templates/events and webhook settings. Plain JSON-serialisable objects so the
  * whole store can be persisted to a file and reloaded.
  */
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { hubspotDefinedAssociations, type AssociationDef } from './association-defs.js';
 import { STANDARD_OBJECT_TYPES, type ObjectTypeInfo } from './object-types.js';
 import { defaultProperties, type PropertyDef, type PropertyGroup } from './property-defs.js';
@@ -125,6 +126,7 @@ export function loadState(file: string): PortalState | undefined {
 
 /** Atomic write (tmp + rename) so a crash mid-write never leaves a truncated state file. */
 export function saveState(file: string, state: PortalState): void {
+  mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp`;
   writeFileSync(tmp, JSON.stringify(state));
   renameSync(tmp, file);

@@ -1,3 +1,7 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 import { ConfigError, loadConfig } from '../../src/config.js';
@@ -94,13 +98,42 @@ describe('loadConfig', () => {
     expect(loadConfig({}).hubspot.simulatorInvoices).toBe(true);
     const { hubspot } = loadConfig({ HUBSPOT_SIM_INVOICES: 'false' });
     expect(hubspot.simulatorInvoices).toBe(false);
-    const sim = await startBundledSimulator({ port: 0, clientSecret: 'config-test', limits: hubspot.limits, invoices: hubspot.simulatorInvoices }, () => undefined);
+    const sim = await startBundledSimulator({ port: 0, clientSecret: 'config-test', limits: hubspot.limits, invoices: hubspot.simulatorInvoices, stateFile: undefined }, () => undefined);
     try {
       const answer = await fetch(`${sim.url}/crm/v3/properties/invoices`, { headers: { authorization: 'Bearer demo' } });
       expect(answer.status).toBe(403);
       expect((await fetch(`${sim.url}/crm/v3/properties/companies`, { headers: { authorization: 'Bearer demo' } })).status).toBe(200);
     } finally {
       await sim.close();
+    }
+  });
+
+  it('keeps the bundled portal beside the embedded database, and in memory with DATABASE_URL unless a file is named', async () => {
+    expect(loadConfig({}).hubspot.simulatorStateFile).toBe('.data/postgres.simulator.json');
+    expect(loadConfig({ EMBEDDED_PG_DIR: '/srv/pg' }).hubspot.simulatorStateFile).toBe('/srv/pg.simulator.json');
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/w' }).hubspot.simulatorStateFile).toBeUndefined();
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/w', SIMULATOR_STATE_FILE: '/tmp/p.json' }).hubspot.simulatorStateFile).toBe('/tmp/p.json');
+    expect(loadConfig({ SIMULATOR_STATE_FILE: '' }).hubspot.simulatorStateFile).toBeUndefined();
+
+    // A restart finds the portal as it was left: the company created before it is still there.
+    const stateFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'sim-state-')), 'nested', 'portal.json');
+    const { hubspot } = loadConfig({});
+    const start = () => startBundledSimulator({ port: 0, clientSecret: 'config-test', limits: hubspot.limits, invoices: true, stateFile }, () => undefined);
+    const headers = { authorization: 'Bearer demo', 'content-type': 'application/json' };
+    const first = await start();
+    let id: string;
+    try {
+      const created = await fetch(`${first.url}/crm/v3/objects/companies`, { method: 'POST', headers, body: JSON.stringify({ properties: { name: 'Kept Ltd' } }) });
+      id = ((await created.json()) as { id: string }).id;
+    } finally {
+      await first.close();
+    }
+    const second = await start();
+    try {
+      const read = await fetch(`${second.url}/crm/v3/objects/companies/${id}?properties=name`, { headers });
+      expect(((await read.json()) as { properties: { name: string } }).properties.name).toBe('Kept Ltd');
+    } finally {
+      await second.close();
     }
   });
 
