@@ -131,6 +131,17 @@ it('writes one daily summary note per customer-day and edits it when a late corr
   await drained();
   expect(await summaries()).toHaveLength(1);
   expect((await noteRow()).hubspot_note_id).toBe(noteId);
+
+  // Somebody deletes the note in HubSpot; the next correction writes it again, no dead letter.
+  await f.service.hubspot.gateway.batchArchive('notes', [noteId!]);
+  expect(await postCalls([call('y-1', todayStart - DAY_MS + 10 * HOUR_MS, '0.75', 3)])).toMatchObject({ corrected: 1 });
+  expect(await run('usage-live')).toMatchObject({ notesCorrected: 1 });
+  await drained();
+  const rewritten = await summaries();
+  expect(rewritten).toHaveLength(1);
+  expect(rewritten[0]).toContain('Daily spend: 1.25 USD');
+  expect((await noteRow()).hubspot_note_id).not.toBe(noteId);
+  expect((await f.api.call('listDeadLetters', {})).deadLetters).toHaveLength(0);
 });
 
 it('limits the trunks at 100 % of the credit limit from real spend, and restores them below it', async () => {

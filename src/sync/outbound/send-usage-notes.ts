@@ -12,7 +12,13 @@ import { callFor, guarded, type Item, Outcomes, type SendContext, splitOutcome }
  * Never two notes for a day, even after a crash between HubSpot creating it and us recording it:
  * a note is marked dispatched before its first create, and a later attempt first searches the
  * company's notes for the day's marker (the last line of the text) and adopts the one it finds.
+ * A note somebody deleted in HubSpot (its edit answers OBJECT_NOT_FOUND) is written again the
+ * same way: adopted if an earlier attempt already wrote it again, else created, never
+ * dead-lettered for ever (a Retry would only repeat the edit).
  */
+
+const NOT_FOUND = 'OBJECT_NOT_FOUND';
+type Sent = { key: string; hubspotId: string; revision: number };
 
 type NoteItem = Item<DayNote> & { companyId: string; key: string };
 
@@ -34,12 +40,16 @@ export async function sendUsageNotes(ctx: SendContext, entries: readonly OutboxE
       if (guarded(outcomes, entry, properties, ALLOWED_PROPERTIES.note)) items.push({ entry, record: note, properties, companyId, key: entry.recordKey });
     }
   }
-  const sent: Array<{ key: string; hubspotId: string; revision: number }> = [];
+  const sent: Sent[] = [];
   const { creates, adopted } = await withoutAdopted(ctx, outcomes, items.filter((i) => i.record.hubspotNoteId === null));
   // A note adopted from an earlier attempt may hold an older text: it is edited like the others.
   const edits = [...items.filter((i) => i.record.hubspotNoteId !== null).map((i) => ({ ...i, noteId: i.record.hubspotNoteId! })), ...adopted];
-  const updated = await callFor(outcomes, edits, () => ctx.hubspot.batchUpdate('notes', edits.map((e) => ({ id: e.noteId, properties: e.properties }))));
-  if (updated) for (const w of splitOutcome(outcomes, edits, updated)) sent.push({ key: w.key, hubspotId: w.hubspotId, revision: w.record.revision });
+  const vanished = await editNotes(ctx, outcomes, edits, sent);
+  if (vanished.length > 0) {
+    const again = await findByMarker(ctx, outcomes, vanished);
+    creates.push(...again.creates);
+    await editNotes(ctx, outcomes, again.adopted, sent);
+  }
 
   const created = await callFor(outcomes, creates, () => ctx.hubspot.createNotes(creates.map((c) => ({ properties: c.properties, companyId: c.companyId }))));
   if (created) for (const w of splitOutcome(outcomes, creates, created)) sent.push({ key: w.key, hubspotId: w.hubspotId, revision: w.record.revision });
@@ -50,18 +60,37 @@ export async function sendUsageNotes(ctx: SendContext, entries: readonly OutboxE
   return outcomes;
 }
 
+type NoteEdit = NoteItem & { noteId: string };
+
+/** Edits the notes; records the ones written in `sent` and returns those HubSpot no longer has. */
+async function editNotes(ctx: SendContext, outcomes: Outcomes, edits: readonly NoteEdit[], sent: Sent[]): Promise<NoteItem[]> {
+  const updated = await callFor(outcomes, edits, () => ctx.hubspot.batchUpdate('notes', edits.map((e) => ({ id: e.noteId, properties: e.properties }))));
+  if (!updated) return [];
+  const gone = new Set(updated.failures.filter((f) => f.category === NOT_FOUND).map((f) => f.index));
+  const rest = { ...updated, failures: updated.failures.filter((f) => !gone.has(f.index)) };
+  for (const w of splitOutcome(outcomes, edits, rest)) sent.push({ key: w.key, hubspotId: w.hubspotId, revision: w.record.revision });
+  return edits.filter((_, index) => gone.has(index));
+}
+
 /**
  * Marks the notes to create as dispatched; for those an earlier attempt had marked, looks for a
  * note that already carries the marker. Returns the notes still to create and those found.
  */
-async function withoutAdopted(ctx: SendContext, outcomes: Outcomes, toCreate: NoteItem[]): Promise<{ creates: NoteItem[]; adopted: Array<NoteItem & { noteId: string }> }> {
+async function withoutAdopted(ctx: SendContext, outcomes: Outcomes, toCreate: NoteItem[]): Promise<{ creates: NoteItem[]; adopted: NoteEdit[] }> {
   if (toCreate.length === 0) return { creates: [], adopted: [] };
   const firstAttempt = await markDayNotesDispatched(ctx.pool, toCreate.map((i) => i.key));
   const retried = toCreate.filter((i) => !firstAttempt.has(i.key));
-  const found = await callFor(outcomes, retried, () => ctx.hubspot.findNotesByMarker(retried.map((r) => ({ marker: markerOf(r.record), companyId: r.companyId }))));
+  const { creates, adopted } = await findByMarker(ctx, outcomes, retried);
+  return { creates: [...toCreate.filter((i) => firstAttempt.has(i.key)), ...creates], adopted };
+}
+
+/** Splits the notes into those a note in HubSpot already carries the marker of (adopted) and the rest; a failed search fails them. */
+async function findByMarker(ctx: SendContext, outcomes: Outcomes, items: readonly NoteItem[]): Promise<{ creates: NoteItem[]; adopted: NoteEdit[] }> {
+  if (items.length === 0) return { creates: [], adopted: [] };
+  const found = await callFor(outcomes, items, () => ctx.hubspot.findNotesByMarker(items.map((r) => ({ marker: markerOf(r.record), companyId: r.companyId }))));
   const creates: NoteItem[] = [];
-  const adopted: Array<NoteItem & { noteId: string }> = [];
-  for (const item of toCreate) {
+  const adopted: NoteEdit[] = [];
+  for (const item of items) {
     if (outcomes.has(item.entry)) continue; // the search failed: retried later
     const noteId = found?.get(markerOf(item.record));
     if (noteId) adopted.push({ ...item, noteId });
