@@ -173,7 +173,7 @@ export async function createService(config: Config, logger: Logger): Promise<Ser
     const connection = hubspot;
     const bundled = simulator;
     const description = bundled
-      ? `simulator at ${bundled.url} (demo portal ${bundled.portalId}${config.hubspot.simulatorInvoices ? '' : ', without invoices'}; set HUBSPOT_ACCESS_TOKEN for a real account)`
+      ? `simulator at ${bundled.url} (demo portal ${bundled.portalId}${config.hubspot.simulatorInvoices ? '' : ', without invoices'}${config.hubspot.simulatorStateFile ? `, kept in ${config.hubspot.simulatorStateFile}` : ''}; set HUBSPOT_ACCESS_TOKEN for a real account)`
       : `${connection.baseUrl} (access token set)`;
     return {
       app,
