@@ -11,23 +11,23 @@ function deferred() {
 }
 
 /** A queue whose first statement waits for `gate`; `runs` lists each statement's items. */
-function gatedQueue(maxMergedSize: number, answer: (items: readonly string[]) => string[]) {
+function gatedQueue<T>(options: { maxMergedSize: number; maxInFlight?: number; lingerMs?: number }, answer: (items: readonly T[]) => T[]) {
   const gate = deferred();
-  const runs: string[][] = [];
+  const runs: T[][] = [];
   const queue = createMergeQueue(
-    async (items: readonly string[]) => {
+    async (items: readonly T[]) => {
       runs.push([...items]);
       if (runs.length === 1) await gate.promise;
       return answer(items);
     },
-    { maxInFlight: 1, maxMergedSize },
+    { maxInFlight: 1, ...options },
   );
   return { gate, runs, queue };
 }
 
 describe('merge queue', () => {
   it('runs at most maxInFlight statements and merges what waits meanwhile, up to maxMergedSize', async () => {
-    const { gate, runs, queue } = gatedQueue(5, (items) => items.map((item) => `done ${item}`));
+    const { gate, runs, queue } = gatedQueue<string>({ maxMergedSize: 5 }, (items) => items.map((item) => `done ${item}`));
     const answers = [queue.submit('a', 1), queue.submit('b', 2), queue.submit('c', 2), queue.submit('d', 2)];
     expect(runs).toEqual([['a']]);
     expect(queue.waiting()).toBe(3);
@@ -45,7 +45,7 @@ describe('merge queue', () => {
   });
 
   it('runs the items of a failed merged statement one by one, so only the failing one fails', async () => {
-    const { gate, runs, queue } = gatedQueue(10, (items) => {
+    const { gate, runs, queue } = gatedQueue<string>({ maxMergedSize: 10 }, (items) => {
       if (items.includes('bad')) throw new Error('bad item');
       return [...items];
     });
@@ -58,16 +58,7 @@ describe('merge queue', () => {
   });
 
   it('lets a small statement wait up to lingerMs for the rest of a burst while another runs, and never when none runs', async () => {
-    const gate = deferred();
-    const runs: string[][] = [];
-    const queue = createMergeQueue(
-      async (items: readonly string[]) => {
-        runs.push([...items]);
-        if (runs.length === 1) await gate.promise;
-        return [...items];
-      },
-      { maxInFlight: 2, maxMergedSize: 10, lingerMs: 40 },
-    );
+    const { gate, runs, queue } = gatedQueue<string>({ maxInFlight: 2, maxMergedSize: 10, lingerMs: 40 }, (items) => [...items]);
     const first = queue.submit('first', 1);
     // Nothing runs when 'first' comes: it starts at once. 'a' would start alone in the free slot;
     // it lingers, and 'b' and 'c', arriving within lingerMs, join it.
@@ -83,16 +74,7 @@ describe('merge queue', () => {
   });
 
   it('starts at once, lingering or not, when half of maxMergedSize is waiting', async () => {
-    const gate = deferred();
-    const runs: number[][] = [];
-    const queue = createMergeQueue(
-      async (items: readonly number[]) => {
-        runs.push([...items]);
-        if (runs.length === 1) await gate.promise;
-        return [...items];
-      },
-      { maxInFlight: 2, maxMergedSize: 10, lingerMs: 60_000 },
-    );
+    const { gate, runs, queue } = gatedQueue<number>({ maxInFlight: 2, maxMergedSize: 10, lingerMs: 60_000 }, (items) => [...items]);
     const first = queue.submit(0, 1);
     const half = [queue.submit(1, 2), queue.submit(2, 3)];
     expect(await Promise.all(half)).toEqual([1, 2]);
