@@ -48,7 +48,10 @@ export async function sendUsageNotes(ctx: SendContext, entries: readonly OutboxE
   if (vanished.length > 0) {
     const again = await findByMarker(ctx, outcomes, vanished);
     creates.push(...again.creates);
-    await editNotes(ctx, outcomes, again.adopted, sent);
+    // Deleted again in the meantime: the next attempt starts over.
+    for (const gone of await editNotes(ctx, outcomes, again.adopted, sent)) {
+      outcomes.fail(gone.entry, { message: `${NOT_FOUND}: note ${gone.noteId} was deleted in HubSpot`, status: 404, correlationId: undefined, retryable: true }, gone.properties);
+    }
   }
 
   const created = await callFor(outcomes, creates, () => ctx.hubspot.createNotes(creates.map((c) => ({ properties: c.properties, companyId: c.companyId }))));
@@ -63,7 +66,7 @@ export async function sendUsageNotes(ctx: SendContext, entries: readonly OutboxE
 type NoteEdit = NoteItem & { noteId: string };
 
 /** Edits the notes; records the ones written in `sent` and returns those HubSpot no longer has. */
-async function editNotes(ctx: SendContext, outcomes: Outcomes, edits: readonly NoteEdit[], sent: Sent[]): Promise<NoteItem[]> {
+async function editNotes(ctx: SendContext, outcomes: Outcomes, edits: readonly NoteEdit[], sent: Sent[]): Promise<NoteEdit[]> {
   const updated = await callFor(outcomes, edits, () => ctx.hubspot.batchUpdate('notes', edits.map((e) => ({ id: e.noteId, properties: e.properties }))));
   if (!updated) return [];
   const gone = new Set(updated.failures.filter((f) => f.category === NOT_FOUND).map((f) => f.index));
