@@ -78,7 +78,8 @@ export function applyCreditLimit(deps: WarpDeps, ban: string, cause: 'credit_lim
       restored = (await setTrunkStatus(tx, byThisRule.map((t) => t.trunkId), 'active', null)).length;
     }
     if (limited + restored > 0) {
-      const fields = { credit_limit: account.creditLimit, mtd_spend: account.mtdSpend, trunks_limited: limited, trunks_restored: restored };
+      // Money as the threshold alert writes it (two decimals), so the notes read alike.
+      const fields = { credit_limit: account.creditLimit?.toFixed(2) ?? null, mtd_spend: account.mtdSpend.toFixed(2), trunks_limited: limited, trunks_restored: restored };
       const kind = cause === 'credit_limit' ? 'credit_limit_changed' : limited > 0 ? 'spend_limit_reached' : 'spend_below_limit';
       await enqueue(tx, [await eventChange(tx, customerId, { kind, fields })]);
     }

@@ -160,7 +160,9 @@ it('limits the trunks at 100 % of the credit limit from real spend, and restores
   expect(await status()).toBe('active');
   await waitFor(async () => (await hubspotTrunk()) === 'active', 5_000, 'the trunk active again in HubSpot');
   const bodies = await notes();
-  expect(bodies.filter((b) => b.startsWith('Spend reached the credit limit'))).toHaveLength(1);
+  const reached = bodies.filter((b) => b.startsWith('Spend reached the credit limit'));
+  expect(reached).toHaveLength(1);
+  expect(reached[0]).toContain('credit_limit: 10.00'); // money with two decimals, like the threshold alert
   expect(bodies.filter((b) => b.startsWith('Spend is below the credit limit again'))).toHaveLength(1);
   expect(bodies.filter((b) => b.startsWith('Threshold alert'))).toHaveLength(1);
 });
