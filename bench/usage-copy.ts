@@ -5,6 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 
 import { createPool } from '../src/db/pool.js';
 import { cpuWindow, type CpuSplit, type ServerCpu } from './cpu-split.js';
+import { percentile } from './stats.js';
 import { batchSource, type BenchCall } from './usage-data.js';
 import type { UsageLoadSpec } from './usage-load.js';
 
@@ -13,8 +14,6 @@ import type { UsageLoadSpec } from './usage-load.js';
  * same rows into an unindexed table) and the floor of an exact ingest (new rows plus their ids in
  * a primary key). Neither parses, classifies or rolls anything up: they bound what the API can do.
  */
-
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 const copyLine = (c: BenchCall): string =>
   [c.callId, c.version, c.trunkId, c.direction === 'outbound' ? 't' : 'f', c.startedAt, c.answeredAt ?? '\\N', c.endedAt, c.billableSeconds, c.sipCode, c.cost, c.from, c.to].join('\t');

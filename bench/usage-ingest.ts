@@ -14,6 +14,7 @@ import { createApiKey } from '../src/store/api-keys.js';
 import { ensureDayPartitions } from '../src/store/usage-partitions.js';
 import { addDays, utcDay } from '../src/usage/days.js';
 import { cpuWindow, type CpuSplit, followServerCpu, type ServerCpu } from './cpu-split.js';
+import { percentile } from './stats.js';
 import { ceilingPhase, copyPhase, type CopyResult, floorPhase } from './usage-copy.js';
 import { runUsageLoadInChild, type UsageLoadResult, type UsageLoadSpec } from './usage-load.js';
 
@@ -35,7 +36,6 @@ import { runUsageLoadInChild, type UsageLoadResult, type UsageLoadSpec } from '.
 const CUSTOMERS = 100;
 const TRUNKS_PER_CUSTOMER = 5;
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 async function benchDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
   const configured = loadConfig().database.url;

@@ -10,6 +10,7 @@ import { createPool } from '../src/db/pool.js';
 import { createLogger } from '../src/lib/logger.js';
 import { createService } from '../src/service.js';
 import { type LoadResult, runLoadInChild } from './http-load.js';
+import { percentile } from './stats.js';
 
 /**
  * `npm run bench -- webhook-ingest [--concurrency 10] [--duration-s 10] [--batch 100]`
@@ -25,11 +26,6 @@ import { type LoadResult, runLoadInChild } from './http-load.js';
  */
 
 const SECRET = 'bench-client-secret';
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
