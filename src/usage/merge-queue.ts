@@ -73,12 +73,13 @@ export function createMergeQueue<I, O>(run: (items: readonly I[]) => Promise<O[]
   }
 
   const lingerMs = options.lingerMs ?? 0;
-  let queuedSize = 0;
   let lingering: NodeJS.Timeout | undefined;
 
   /** Whether the next statement should wait for more requests; if so, `pump` runs again when it should not. */
   function shouldLinger(): boolean {
-    if (inFlight === 0 || lingerMs <= 0 || queuedSize >= options.maxMergedSize / 2) return false;
+    if (inFlight === 0 || lingerMs <= 0) return false;
+    // Summed from the queue, not counted beside it: it holds a few requests (one per waiting client).
+    if (queue.reduce((records, w) => records + w.size, 0) >= options.maxMergedSize / 2) return false;
     const leftMs = queue[0]!.submittedMs + lingerMs - performance.now();
     if (leftMs <= 0) return false;
     lingering ??= setTimeout(() => {
@@ -96,7 +97,6 @@ export function createMergeQueue<I, O>(run: (items: readonly I[]) => Promise<O[]
         size += queue[0]!.size;
         group.push(queue.shift()!);
       }
-      queuedSize -= size;
       inFlight++;
       void runMerged(group).finally(() => {
         inFlight--;
@@ -109,7 +109,6 @@ export function createMergeQueue<I, O>(run: (items: readonly I[]) => Promise<O[]
     submit(item, size) {
       return new Promise<O>((resolve, reject) => {
         queue.push({ item, size, submittedMs: performance.now(), resolve, reject });
-        queuedSize += size;
         pump();
       });
     },
