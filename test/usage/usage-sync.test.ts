@@ -111,12 +111,17 @@ it('writes one daily summary note per customer-day and edits it when a late corr
   expect(note).toContain('ACD: 1 min');
   expect((await company())['warp_mtd_minutes']).toBe(String(Number((await cache()).mtd_minutes)));
 
-  // The switch re-rates one of yesterday's calls: the same note shows the new spend. (Spend stays
-  // under the credit limit of 10 whether yesterday is in this month or not.)
-  expect(await postCalls([call('y-1', todayStart - DAY_MS + 10 * HOUR_MS, '1.00', 2)])).toMatchObject({ corrected: 1 });
-  expect(await run('usage-live')).toMatchObject({ notesCorrected: 1 });
-  await drained();
-  const edited = await summaries();
+  /** The switch re-rates yesterday's call y-1; the next live run corrects the day's note. Returns the summaries after. */
+  const reRate = async (cost: string, version: number) => {
+    expect(await postCalls([call('y-1', todayStart - DAY_MS + 10 * HOUR_MS, cost, version)])).toMatchObject({ corrected: 1 });
+    expect(await run('usage-live')).toMatchObject({ notesCorrected: 1 });
+    await drained();
+    return summaries();
+  };
+
+  // The same note shows the new spend. (Spend stays under the credit limit of 10 whether
+  // yesterday is in this month or not.)
+  const edited = await reRate('1.00', 2);
   expect(edited).toHaveLength(1);
   expect(edited[0]).toContain('Daily spend: 1.50 USD');
   expect(edited[0]).toContain('Corrected');
@@ -134,10 +139,7 @@ it('writes one daily summary note per customer-day and edits it when a late corr
 
   // Somebody deletes the note in HubSpot; the next correction writes it again, no dead letter.
   await f.service.hubspot.gateway.batchArchive('notes', [noteId!]);
-  expect(await postCalls([call('y-1', todayStart - DAY_MS + 10 * HOUR_MS, '0.75', 3)])).toMatchObject({ corrected: 1 });
-  expect(await run('usage-live')).toMatchObject({ notesCorrected: 1 });
-  await drained();
-  const rewritten = await summaries();
+  const rewritten = await reRate('0.75', 3);
   expect(rewritten).toHaveLength(1);
   expect(rewritten[0]).toContain('Daily spend: 1.25 USD');
   expect((await noteRow()).hubspot_note_id).not.toBe(noteId);
