@@ -19,6 +19,7 @@ import { callFor, guarded, type Item, Outcomes, type SendContext, splitOutcome }
 
 const NOT_FOUND = 'OBJECT_NOT_FOUND';
 type Sent = { key: string; hubspotId: string; revision: number };
+const sentOf = (w: { key: string; hubspotId: string; record: DayNote }): Sent => ({ key: w.key, hubspotId: w.hubspotId, revision: w.record.revision });
 
 type NoteItem = Item<DayNote> & { companyId: string; key: string };
 
@@ -55,7 +56,7 @@ export async function sendUsageNotes(ctx: SendContext, entries: readonly OutboxE
   }
 
   const created = await callFor(outcomes, creates, () => ctx.hubspot.createNotes(creates.map((c) => ({ properties: c.properties, companyId: c.companyId }))));
-  if (created) for (const w of splitOutcome(outcomes, creates, created)) sent.push({ key: w.key, hubspotId: w.hubspotId, revision: w.record.revision });
+  if (created) sent.push(...splitOutcome(outcomes, creates, created).map(sentOf));
 
   await markDayNotesSent(ctx.pool, sent);
   const sentKeys = new Set(sent.map((s) => s.key));
@@ -71,7 +72,7 @@ async function editNotes(ctx: SendContext, outcomes: Outcomes, edits: readonly N
   if (!updated) return [];
   const gone = new Set(updated.failures.filter((f) => f.category === NOT_FOUND).map((f) => f.index));
   const rest = { ...updated, failures: updated.failures.filter((f) => !gone.has(f.index)) };
-  for (const w of splitOutcome(outcomes, edits, rest)) sent.push({ key: w.key, hubspotId: w.hubspotId, revision: w.record.revision });
+  sent.push(...splitOutcome(outcomes, edits, rest).map(sentOf));
   return edits.filter((_, index) => gone.has(index));
 }
 
